@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up everything the tests need from scratch (idempotent), then lint, type-check and test.
+# This is the README's test command; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
+.venv/bin/mypy src
+
+# -n 2: these machines have two cores; the suite is parallel-safe (every test works in tmp dirs).
+# pytest exits 5 when it collects no test: set -e makes that a failure too.
+.venv/bin/python -m pytest -n 2 "$@"

@@ -1,0 +1,472 @@
+"""Read `mlgate.yaml` into frozen dataclasses, or fail with the file, line and key.
+
+The YAML is composed into nodes (not loaded into plain dicts) so that every error can
+point at the line a user has to edit, and so that duplicate keys, which PyYAML would
+silently overwrite, are caught.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from mlgate.errors import ConfigError, InputError
+
+CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
+SUPPORTED_VERSION = 1
+
+Direction = Literal["higher", "lower"]
+DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
+
+CANDIDATE_SOURCE_FORMS = "dvc, file:PATH, run:RUN_ID, models:/NAME/VERSION, models:/NAME@ALIAS"
+BASELINE_SOURCE_FORMS = "registry, git:REF, file:PATH, none"
+_CANDIDATE_SOURCE = re.compile(
+    r"^(dvc|file:.+|run:[0-9A-Za-z_-]+|models:/[^/@]+/[0-9]+|models:/[^/@]+@[A-Za-z0-9_-]+)$"
+)
+_BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
+
+# The rules of a gate that take a non-negative amount; `threshold` may be any number.
+AMOUNT_RULES = (
+    "max_regression",
+    "max_regression_pct",
+    "min_improvement",
+    "min_improvement_pct",
+    "max_improvement",
+    "max_improvement_pct",
+)
+
+
+@dataclass(frozen=True)
+class DataEntry:
+    """One `data:` entry: the files its globs match are validated against `schema`."""
+
+    paths: tuple[str, ...]
+    schema: str
+    format: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    tracking_uri: str | None = None
+    model: str | None = None
+    alias: str = "champion"
+    model_path: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    candidate: str = "dvc"
+    baseline: str = "registry"
+    on_missing_baseline: Literal["pass", "fail"] = "pass"
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """The rules one metric must meet; every rule that is set must hold."""
+
+    metric: str
+    direction: Direction
+    threshold: float | None = None
+    max_regression: float | None = None
+    max_regression_pct: float | None = None
+    min_improvement: float | None = None
+    min_improvement_pct: float | None = None
+    max_improvement: float | None = None
+    max_improvement_pct: float | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    version: int = SUPPORTED_VERSION
+    data: tuple[DataEntry, ...] = ()
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    gates: tuple[GateRule, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        """Paths in the config are relative to the folder that holds it."""
+        return self.path.parent
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised config, defaults filled in, as `config check --format json` shows it."""
+        return {
+            "path": str(self.path),
+            "version": self.version,
+            "data": [
+                {"path": list(entry.paths), "schema": entry.schema, "format": entry.format}
+                for entry in self.data
+            ],
+            "mlflow": asdict(self.mlflow),
+            "metrics": asdict(self.metrics),
+            "gates": {
+                gate.metric: {k: v for k, v in asdict(gate).items() if k != "metric"}
+                for gate in self.gates
+            },
+            "warnings": list(self.warnings),
+        }
+
+
+def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
+    """The config to use: the one named, else mlgate.yaml (or .yml) in the working directory."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise InputError(f"{explicit}: config file not found")
+        return explicit
+    folder = cwd or Path.cwd()
+    for name in CONFIG_FILENAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def require_config(explicit: Path | None) -> Config:
+    """Load the config a command cannot work without, or say how to provide one."""
+    path = find_config(explicit)
+    if path is None:
+        raise InputError(
+            f"no mlgate.yaml in {Path.cwd()}; pass --config PATH or create one "
+            "(see the README's 'Configuration' section)"
+        )
+    return load_config(path)
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the config: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    reader = _Reader(str(path))
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(
+            f"invalid YAML: {exc.problem or exc.context}",
+            path=str(path),
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path=str(path)) from exc
+    if root is None:
+        raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
+    top = reader.mapping(root, "")
+    reader.reject_unknown(top, ("version", "data", "mlflow", "metrics", "gates"), "")
+    _, version_node = reader.require(top, "version", "", root)
+    version = reader.integer(version_node, "version")
+    if version != SUPPORTED_VERSION:
+        raise reader.error(
+            f"unsupported config version {version}; this mlgate reads version {SUPPORTED_VERSION}",
+            version_node,
+            "version",
+        )
+    data = _read_data(reader, top.get("data"), path.parent)
+    mlflow = _read_mlflow(reader, top.get("mlflow"))
+    metrics = _read_metrics(reader, top.get("metrics"))
+    gates = _read_gates(reader, top.get("gates"))
+    if gates and metrics.baseline == "registry" and mlflow.model is None:
+        node = top["metrics"][0] if "metrics" in top else root
+        raise reader.error(
+            "the baseline is the MLflow registry (the default), so `mlflow.model` must name "
+            "the registered model; or set `metrics.baseline` to git:REF, file:PATH or none",
+            node,
+            "mlflow.model",
+        )
+    return Config(
+        path=path,
+        version=version,
+        data=data,
+        mlflow=mlflow,
+        metrics=metrics,
+        gates=gates,
+        warnings=tuple(_unmatched_globs(data, path)),
+    )
+
+
+def parse_candidate_source(value: str, where: str) -> str:
+    if not _CANDIDATE_SOURCE.match(value):
+        raise InputError(
+            f"{where}: unknown candidate source {value!r}; expected {CANDIDATE_SOURCE_FORMS}"
+        )
+    return value
+
+
+def parse_baseline_source(value: str, where: str) -> str:
+    if not _BASELINE_SOURCE.match(value):
+        raise InputError(
+            f"{where}: unknown baseline source {value!r}; expected {BASELINE_SOURCE_FORMS}"
+        )
+    return value
+
+
+Entry = tuple[yaml.Node, yaml.Node]
+
+
+class _Reader:
+    """Typed access to YAML nodes; every error names the file, line and dotted key."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def error(self, message: str, node: yaml.Node, key: str) -> ConfigError:
+        mark = node.start_mark
+        return ConfigError(
+            message, path=self.path, line=mark.line + 1, column=mark.column + 1, key=key or None
+        )
+
+    def mapping(self, node: yaml.Node, key: str) -> dict[str, Entry]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(f"expected a mapping, got {_kind(node)}", node, key)
+        entries: dict[str, Entry] = {}
+        for key_node, value_node in node.value:
+            name = self._constructor.construct_object(key_node, deep=True)
+            if not isinstance(name, str):
+                raise self.error(f"keys must be strings, got {name!r}", key_node, key)
+            if name in entries:
+                first = entries[name][0].start_mark.line + 1
+                raise self.error(
+                    f"duplicate key {name!r} (first set on line {first})",
+                    key_node,
+                    _join(key, name),
+                )
+            entries[name] = (key_node, value_node)
+        return entries
+
+    def reject_unknown(self, entries: dict[str, Entry], allowed: tuple[str, ...], key: str) -> None:
+        for name, (key_node, _value) in entries.items():
+            if name in allowed:
+                continue
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+            raise self.error(f"unknown key {name!r}{hint}", key_node, _join(key, name))
+
+    def require(self, entries: dict[str, Entry], name: str, key: str, parent: yaml.Node) -> Entry:
+        if name not in entries:
+            raise self.error(f"missing required key {name!r}", parent, _join(key, name))
+        return entries[name]
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            return node  # callers report the wrong kind with the node's position
+        return self._constructor.construct_object(node, deep=True)
+
+    def string(self, node: yaml.Node, key: str) -> str:
+        value = self.scalar(node)
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"expected a non-empty string, got {_describe(value)}", node, key)
+        return value
+
+    def integer(self, node: yaml.Node, key: str) -> int:
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(f"expected an integer, got {_describe(value)}", node, key)
+        return value
+
+    def number(self, node: yaml.Node, key: str) -> float:
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"expected a number, got {_describe(value)}", node, key)
+        if not math.isfinite(value):
+            raise self.error(f"expected a finite number, got {value}", node, key)
+        return float(value)
+
+    def boolean(self, node: yaml.Node, key: str) -> bool:
+        value = self.scalar(node)
+        if not isinstance(value, bool):
+            raise self.error(f"expected true or false, got {_describe(value)}", node, key)
+        return value
+
+    def choice(self, node: yaml.Node, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.string(node, key)
+        if value not in allowed:
+            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise self.error(f"{value!r} is not one of {', '.join(allowed)}{hint}", node, key)
+        return value
+
+    def sequence(self, node: yaml.Node, key: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error(f"expected a list, got {_kind(node)}", node, key)
+        return list(node.value)
+
+    def strings(self, node: yaml.Node, key: str) -> tuple[str, ...]:
+        """A string or a non-empty list of strings."""
+        if isinstance(node, yaml.SequenceNode):
+            items = tuple(self.string(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+            if not items:
+                raise self.error("expected at least one entry", node, key)
+            return items
+        return (self.string(node, key),)
+
+
+def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEntry, ...]:
+    if entry is None:
+        return ()
+    entries = []
+    for index, item in enumerate(reader.sequence(entry[1], "data")):
+        key = f"data[{index}]"
+        fields = reader.mapping(item, key)
+        reader.reject_unknown(fields, ("path", "schema", "format"), key)
+        _, path_node = reader.require(fields, "path", key, item)
+        _, schema_node = reader.require(fields, "schema", key, item)
+        data_format = None
+        if "format" in fields:
+            data_format = reader.choice(fields["format"][1], f"{key}.format", DATA_FORMATS)
+        paths = reader.strings(path_node, f"{key}.path")
+        for pattern in paths:
+            if Path(pattern).is_absolute():
+                raise reader.error(
+                    f"{pattern!r} is absolute; data paths are relative to the config file",
+                    path_node,
+                    f"{key}.path",
+                )
+        entries.append(
+            DataEntry(
+                paths=paths,
+                schema=reader.string(schema_node, f"{key}.schema"),
+                format=data_format,
+                line=path_node.start_mark.line + 1,
+            )
+        )
+    return tuple(entries)
+
+
+def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
+    if entry is None:
+        return MlflowConfig()
+    fields = reader.mapping(entry[1], "mlflow")
+    allowed = ("tracking_uri", "model", "alias", "model_path")
+    reader.reject_unknown(fields, allowed, "mlflow")
+    values = {name: reader.string(fields[name][1], f"mlflow.{name}") for name in fields}
+    return MlflowConfig(**values)
+
+
+def _read_metrics(reader: _Reader, entry: Entry | None) -> MetricsConfig:
+    if entry is None:
+        return MetricsConfig()
+    fields = reader.mapping(entry[1], "metrics")
+    reader.reject_unknown(fields, ("candidate", "baseline", "on_missing_baseline"), "metrics")
+    config = MetricsConfig()
+    if "candidate" in fields:
+        candidate = _source(reader, fields["candidate"][1], "candidate", _CANDIDATE_SOURCE)
+        config = replace(config, candidate=candidate)
+    if "baseline" in fields:
+        baseline = _source(reader, fields["baseline"][1], "baseline", _BASELINE_SOURCE)
+        config = replace(config, baseline=baseline)
+    if "on_missing_baseline" in fields:
+        node = fields["on_missing_baseline"][1]
+        choice = reader.choice(node, "metrics.on_missing_baseline", ("pass", "fail"))
+        config = replace(config, on_missing_baseline="pass" if choice == "pass" else "fail")
+    return config
+
+
+def _source(reader: _Reader, node: yaml.Node, name: str, pattern: re.Pattern[str]) -> str:
+    value = reader.string(node, f"metrics.{name}")
+    if not pattern.match(value):
+        forms = CANDIDATE_SOURCE_FORMS if name == "candidate" else BASELINE_SOURCE_FORMS
+        raise reader.error(f"unknown source {value!r}; expected {forms}", node, f"metrics.{name}")
+    return value
+
+
+def _read_gates(reader: _Reader, entry: Entry | None) -> tuple[GateRule, ...]:
+    if entry is None:
+        return ()
+    gates = []
+    for metric, (key_node, rule_node) in reader.mapping(entry[1], "gates").items():
+        gates.append(_read_gate(reader, metric, key_node, rule_node))
+    return tuple(gates)
+
+
+def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Node) -> GateRule:
+    key = f"gates.{metric}"
+    fields = reader.mapping(node, key)
+    reader.reject_unknown(fields, ("direction", "threshold", "required", *AMOUNT_RULES), key)
+    _, direction_node = reader.require(fields, "direction", key, key_node)
+    direction = reader.choice(direction_node, f"{key}.direction", ("higher", "lower"))
+    amounts: dict[str, float] = {}
+    for rule in AMOUNT_RULES:
+        if rule in fields:
+            value = reader.number(fields[rule][1], f"{key}.{rule}")
+            if value < 0:
+                raise reader.error(
+                    f"must be zero or more, got {value:g} (the direction already says which "
+                    "way is worse)",
+                    fields[rule][1],
+                    f"{key}.{rule}",
+                )
+            amounts[rule] = value
+    for low, high in (
+        ("min_improvement", "max_improvement"),
+        ("min_improvement_pct", "max_improvement_pct"),
+    ):
+        if low in amounts and high in amounts and amounts[low] > amounts[high]:
+            raise reader.error(
+                f"{low} ({amounts[low]:g}) is larger than {high} ({amounts[high]:g}): "
+                "no value could pass",
+                fields[high][1],
+                f"{key}.{high}",
+            )
+    threshold = None
+    if "threshold" in fields:
+        threshold = reader.number(fields["threshold"][1], f"{key}.threshold")
+    required = True
+    if "required" in fields:
+        required = reader.boolean(fields["required"][1], f"{key}.required")
+    return GateRule(
+        metric=metric,
+        direction="higher" if direction == "higher" else "lower",
+        threshold=threshold,
+        required=required,
+        **amounts,
+    )
+
+
+def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str]:
+    warnings = []
+    for entry in data:
+        for pattern in entry.paths:
+            if next(config_path.parent.glob(pattern), None) is None:
+                warnings.append(
+                    f"{config_path}:{entry.line}: data path {pattern!r} matches no file yet "
+                    "(a pipeline output not produced yet, or data not pulled with `dvc pull`?)"
+                )
+    return warnings
+
+
+def _join(parent: str, name: str) -> str:
+    return f"{parent}.{name}" if parent else name
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return "a single value"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, yaml.Node):
+        return _kind(value)
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"{type(value).__name__} {value!r}"

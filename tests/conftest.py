@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mlgate.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO_ROOT / "examples" / "wine"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+RunMlgate = Callable[..., Run]
+
+
+@pytest.fixture
+def mlgate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunMlgate:
+    """Run the real CLI entry point in-process and return its exit code and output."""
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        captured = capsys.readouterr()
+        code = exit_info.value.code
+        return Run(code if isinstance(code, int) else 1, captured.out, captured.err)
+
+    return run
+
+
+def run_subprocess(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run `python -m mlgate` as a user would, in its own process."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "mlgate", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlgate.config import GateRule, load_config
+from mlgate.errors import ConfigError
+from tests.conftest import EXAMPLE, RunMlgate
+
+GOOD = """\
+version: 1
+data:
+  - path: data/*.csv
+    schema: schemas/train.yaml
+mlflow:
+  model: wine-classifier
+gates:
+  accuracy:
+    direction: higher
+    threshold: 0.9
+    max_regression: 0.01
+  log_loss:
+    direction: lower
+    max_regression_pct: 5
+    required: false
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mlgate.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_good_config_is_normalised_with_defaults(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text("a\n1\n")
+    config = load_config(write(tmp_path, GOOD))
+    assert config.mlflow.alias == "champion"
+    assert config.metrics.candidate == "dvc"
+    assert config.metrics.baseline == "registry"
+    assert config.metrics.on_missing_baseline == "pass"
+    assert config.gates == (
+        GateRule("accuracy", "higher", threshold=0.9, max_regression=0.01),
+        GateRule("log_loss", "lower", max_regression_pct=5.0, required=False),
+    )
+    assert config.data[0].paths == ("data/*.csv",)
+    assert config.warnings == ()
+
+
+BAD_CASES = {
+    "unknown key with a hint": (
+        GOOD.replace("    threshold: 0.9", "    treshold: 0.9"),
+        10,
+        "gates.accuracy.treshold",
+        "did you mean 'threshold'?",
+    ),
+    "unknown top-level key": ("version: 1\ngate:\n  x: 1\n", 2, "gate", "did you mean 'gates'?"),
+    "wrong type": (
+        GOOD.replace("threshold: 0.9", "threshold: high"),
+        10,
+        "gates.accuracy.threshold",
+        "expected a number, got the string 'high'",
+    ),
+    "boolean is not a number": (
+        GOOD.replace("threshold: 0.9", "threshold: true"),
+        10,
+        "gates.accuracy.threshold",
+        "expected a number",
+    ),
+    "negative amount": (
+        GOOD.replace("max_regression: 0.01", "max_regression: -0.01"),
+        11,
+        "gates.accuracy.max_regression",
+        "must be zero or more",
+    ),
+    "unknown direction": (
+        GOOD.replace("direction: higher", "direction: up"),
+        9,
+        "gates.accuracy.direction",
+        "'up' is not one of higher, lower",
+    ),
+    "missing direction": (
+        GOOD.replace("    direction: higher\n", ""),
+        8,
+        "gates.accuracy.direction",
+        "missing required key 'direction'",
+    ),
+    "missing version": (GOOD.replace("version: 1\n", ""), 1, "version", "missing required key"),
+    "unsupported version": ("version: 2\n", 1, "version", "unsupported config version 2"),
+    "missing schema": (
+        GOOD.replace("    schema: schemas/train.yaml\n", ""),
+        3,
+        "data[0].schema",
+        "missing required key 'schema'",
+    ),
+    "duplicate key": (
+        GOOD.replace(
+            "    max_regression: 0.01\n", "    max_regression: 0.01\n    threshold: 0.8\n"
+        ),
+        12,
+        "gates.accuracy.threshold",
+        "duplicate key 'threshold' (first set on line 10)",
+    ),
+    "bad candidate source": (
+        GOOD + "metrics:\n  candidate: mlflow\n",
+        17,
+        "metrics.candidate",
+        "unknown source 'mlflow'",
+    ),
+    "bad on_missing_baseline": (
+        GOOD + "metrics:\n  on_missing_baseline: maybe\n",
+        17,
+        "metrics.on_missing_baseline",
+        "'maybe' is not one of pass, fail",
+    ),
+    "registry baseline needs a model": (
+        GOOD.replace("mlflow:\n  model: wine-classifier\n", ""),
+        1,
+        "mlflow.model",
+        "`mlflow.model` must name the registered model",
+    ),
+    "impossible improvement window": (
+        GOOD.replace("max_regression: 0.01", "min_improvement: 0.2\n    max_improvement: 0.1"),
+        12,
+        "gates.accuracy.max_improvement",
+        "no value could pass",
+    ),
+    "gates is not a mapping": ("version: 1\ngates: [accuracy]\n", 2, "gates", "expected a mapping"),
+    "data path list with a non-string": (
+        "version: 1\ndata:\n  - path: [a.csv, 3]\n    schema: s.yaml\n",
+        3,
+        "data[0].path[1]",
+        "expected a non-empty string",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_config_names_file_line_and_key(tmp_path: Path, case: str) -> None:
+    text, line, key, message = BAD_CASES[case]
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert error.value.path == str(path)
+    assert error.value.line == line, str(error.value)
+    assert error.value.key == key
+    assert message in error.value.reason
+    assert str(error.value).startswith(f"{path}:{line}:")
+
+
+def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\ngates:\n  accuracy: {direction: higher\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert error.value.line == 4
+    assert error.value.column is not None
+    assert "invalid YAML" in str(error.value)
+
+
+def test_empty_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="empty"):
+        load_config(write(tmp_path, "# nothing\n"))
+
+
+def test_glob_matching_nothing_is_a_warning_not_an_error(tmp_path: Path, mlgate: RunMlgate) -> None:
+    write(tmp_path, GOOD)
+    result = mlgate("config", "check", cwd=tmp_path)
+    assert result.code == 0
+    assert "warning:" in result.err
+    assert "mlgate.yaml:3: data path 'data/*.csv' matches no file yet" in result.err
+
+
+def test_config_check_cli_exit_2_with_location(tmp_path: Path, mlgate: RunMlgate) -> None:
+    path = write(tmp_path, GOOD.replace("direction: lower", "direction: lowr"))
+    result = mlgate("config", "check", "--config", str(path))
+    assert result.code == 2
+    assert f"{path}:13:16: gates.log_loss.direction:" in result.err
+    assert "did you mean 'lower'?" in result.err
+    assert "Traceback" not in result.err
+    assert result.out == ""
+
+
+def test_config_check_json_is_the_normalised_config(tmp_path: Path, mlgate: RunMlgate) -> None:
+    write(tmp_path, GOOD)
+    result = mlgate("config", "check", "--format", "json", cwd=tmp_path)
+    assert result.code == 0
+    data = json.loads(result.out)
+    assert data["gates"]["accuracy"]["required"] is True
+    assert data["gates"]["log_loss"]["max_regression_pct"] == 5.0
+    assert data["mlflow"]["alias"] == "champion"
+
+
+def test_missing_config_says_how_to_fix(tmp_path: Path, mlgate: RunMlgate) -> None:
+    result = mlgate("config", "check", cwd=tmp_path)
+    assert result.code == 2
+    assert "no mlgate.yaml" in result.err
+    assert "--config" in result.err
+
+
+def test_example_config_is_valid() -> None:
+    config = load_config(EXAMPLE / "mlgate.yaml")
+    directions = {gate.direction for gate in config.gates}
+    assert directions == {"higher", "lower"}
