@@ -1,124 +1,34 @@
-"""The `mlgate` command line: parse options, call the core, map errors to exit codes.
+"""The `mlgate` command line: the group, its commands, and the one place errors become exit codes.
 
-Only click lives here. Heavy libraries (mlflow, dvc, pandas, pandera) are imported inside
-the core functions that need them: `mlgate --help` and hooks with nothing to do run on
-every commit on laptops.
+Only click lives in the CLI layer (this module and `mlgate.commands`). Heavy libraries
+(mlflow, dvc, pandas, pandera) are imported inside the core functions that need them:
+`mlgate --help` and hooks with nothing to do run on every commit on laptops.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from mlgate import __version__
+from mlgate.commands.check_config import config_group
+from mlgate.commands.common import State, common_options, debug_option, echo
+from mlgate.commands.demo import demo
 from mlgate.errors import EXIT_NO_VERDICT, MlgateError, NotAvailableYet
-
-FORMATS = ("text", "json", "markdown")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _State:
-    debug = False
-
-
-def _set_debug(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-    _State.debug = _State.debug or value
-    return value
-
-
-def colour_enabled(stream: Any) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def echo(text: str, *, err: bool = False) -> None:
-    stream = sys.stderr if err else sys.stdout
-    click.echo(text, err=err, color=colour_enabled(stream))
-
-
-def warn(text: str) -> None:
-    echo(click.style(f"warning: {text}", fg="yellow"), err=True)
-
-
-_debug_option = click.option(
-    "--debug",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_set_debug,
-    help="Show tracebacks for errors.",
-)
-
-
-def common_options(func: F) -> F:
-    """--config, --results-dir and --format, which every command takes."""
-    decorators = [
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="mlgate.yaml to use [default: ./mlgate.yaml].",
-        ),
-        click.option(
-            "--results-dir",
-            type=click.Path(path_type=Path, file_okay=False),
-            default=None,
-            help="Where result files go [env MLGATE_RESULTS_DIR; default: .mlgate].",
-        ),
-        click.option(
-            "--format",
-            "output_format",
-            type=click.Choice(FORMATS),
-            default="text",
-            show_default=True,
-            help="What to print on stdout.",
-        ),
-        _debug_option,
-    ]
-    for decorate in reversed(decorators):
-        func = decorate(func)
-    return func
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlgate")
-@_debug_option
+@debug_option
 def cli() -> None:
     """Gate ML changes: validate data, reproduce training, compare with production, report.
 
     Exit codes: 0 pass, 1 blocked, 2 wrong input (config, schema, metrics file, usage),
     3 no verdict (an outside system such as MLflow, DVC or GitHub failed).
     """
-
-
-@cli.group("config")
-def config_group() -> None:
-    """Check mlgate.yaml."""
-
-
-@config_group.command("check")
-@common_options
-def config_check(config_path: Path | None, results_dir: Path | None, output_format: str) -> int:
-    """Load and validate mlgate.yaml; print it normalised, with defaults filled in."""
-    del results_dir  # config check reads only; it writes no result file
-    from mlgate.config import require_config
-    from mlgate.report import render_config
-
-    config = require_config(config_path)
-    for message in config.warnings:
-        warn(message)
-    echo(render_config(config, output_format))
-    return 0
 
 
 def _not_built_yet(name: str, what: str) -> click.Command:
@@ -135,6 +45,9 @@ def _not_built_yet(name: str, what: str) -> click.Command:
     )
 
 
+for _command in (config_group, demo):
+    cli.add_command(_command)
+
 for _name, _what in (
     ("validate", "validate data against Pandera schemas"),
     ("repro", "reproduce training with DVC and check dvc.lock"),
@@ -147,33 +60,9 @@ for _name, _what in (
     cli.add_command(_not_built_yet(_name, _what))
 
 
-@cli.command("demo")
-@click.option(
-    "--dir",
-    "target",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Where to build the demo repo [default: a new temp dir].",
-)
-@common_options
-def demo(
-    target: Path | None, config_path: Path | None, results_dir: Path | None, output_format: str
-) -> int:
-    """Build the example repo, train it, and gate a worse and a better change."""
-    del config_path, results_dir  # the demo makes its own repo and config
-    from mlgate.demo import run_demo
-
-    outcome = run_demo(target, log=lambda line: echo(line, err=output_format != "text"))
-    if output_format == "json":
-        import json
-
-        echo(json.dumps(outcome, indent=2))
-    return 0
-
-
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and exit with the contract's code, never with a traceback."""
-    _State.debug = False
+    State.debug = False
     try:
         code = cli.main(args=argv, prog_name="mlgate", standalone_mode=False)
     except click.ClickException as exc:
@@ -195,6 +84,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 def _report_error(message: str) -> None:
-    if _State.debug:
+    if State.debug:
         traceback.print_exc()
     echo(click.style(message, fg="red"), err=True)

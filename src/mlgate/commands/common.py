@@ -1,0 +1,125 @@
+"""What every command shares: output, colour, common options, and writing results.
+
+This package is the CLI layer: click lives here and in `mlgate.cli`, nowhere in the core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mlgate.errors import EXIT_INPUT, EXIT_NO_VERDICT, MlgateError
+from mlgate.results import Clock, Result, resolve_results_dir, write_result
+
+FORMATS = ("text", "json", "markdown")
+F = TypeVar("F", bound=Callable[..., Any])
+Renderer = Callable[[Result, str], str]
+
+
+class State:
+    debug = False
+
+
+def _set_debug(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    State.debug = State.debug or value
+    return value
+
+
+def colour_enabled(stream: Any) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    click.echo(text, err=err, color=colour_enabled(stream))
+
+
+def warn(text: str) -> None:
+    echo(click.style(f"warning: {text}", fg="yellow"), err=True)
+
+
+debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="Show tracebacks for errors.",
+)
+
+
+def common_options(func: F) -> F:
+    """--config, --results-dir and --format, which every command takes."""
+    decorators = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="mlgate.yaml to use [default: ./mlgate.yaml].",
+        ),
+        click.option(
+            "--results-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=None,
+            help="Where result files go [env MLGATE_RESULTS_DIR; default: .mlgate].",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="What to print on stdout.",
+        ),
+        debug_option,
+    ]
+    for decorate in reversed(decorators):
+        func = decorate(func)
+    return func
+
+
+def run_check(
+    command: str,
+    *,
+    results_dir: Path | None,
+    output_format: str,
+    render: Renderer,
+    check: Callable[[], Result],
+) -> int:
+    """Run a checking command: write its result file (an error one too), print, return the code."""
+    clock = Clock()
+    directory = resolve_results_dir(results_dir)
+    try:
+        result = check()
+    except MlgateError as exc:
+        if exc.exit_code in (EXIT_INPUT, EXIT_NO_VERDICT):
+            write_result(
+                directory,
+                Result(
+                    command=command,
+                    status="error",
+                    summary=str(exc),
+                    started_at=clock.started_at,
+                    duration_s=clock.elapsed(),
+                    exit_code=exc.exit_code,
+                ),
+            )
+        raise
+    write_result(directory, result)
+    echo(
+        json.dumps(result.to_dict(), indent=2)
+        if output_format == "json"
+        else render(result, output_format)
+    )
+    return result.code
