@@ -13,8 +13,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlgate.errors import ExternalError, InputError, MissingExtra
+from mlgate.metrics import MetricValue, flatten
 
 OUTPUT_TAIL_LINES = 20
 
@@ -65,3 +67,92 @@ def _dvc_env(bin_dir: Path | None) -> dict[str, str]:
     if bin_dir is not None:
         env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     return env
+
+
+def workspace_metrics(root: Path) -> dict[str, MetricValue]:
+    """The metrics of every `metrics:` file of the pipeline, as they stand in the workspace."""
+    shown = _show_metrics(root, revs=None)
+    workspace: dict[str, Any] = next(iter(shown.values()), {})
+    files = workspace.get("data", {})
+    return _merge_metric_files(files, f"{root} (workspace)", missing_ok=False) or {}
+
+
+def metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
+    """The pipeline's metrics at git revision `rev`, read without checking it out.
+
+    None when the revision has no metrics file yet (the pipeline is new on this branch).
+    """
+    shown = _show_metrics(root, revs=[rev])
+    files = shown.get(rev, {}).get("data", {})
+    return _merge_metric_files(files, f"git:{rev}", missing_ok=True)
+
+
+def _show_metrics(root: Path, revs: list[str] | None) -> dict[str, Any]:
+    # Repo.metrics.show gives structured results (per revision, per file, errors as values)
+    # and reads other revisions from git objects without touching the work tree.
+    if importlib.util.find_spec("dvc") is None:
+        raise MissingExtra("dvc", "dvc")
+    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    from dvc.exceptions import DvcException, NotDvcRepoError
+    from dvc.repo import Repo
+    from dvc.scm import RevError
+
+    try:
+        with Repo(str(root)) as repo:
+            shown: dict[str, Any] = repo.metrics.show(revs=revs)
+    except NotDvcRepoError as exc:
+        raise InputError(f"{root}: not a DVC repository (run `dvc init`)") from exc
+    except RevError as exc:
+        raise ExternalError(f"{exc}{_shallow_hint(root)}") from exc
+    except DvcException as exc:
+        raise ExternalError(f"{root}: DVC could not read the metrics: {exc}") from exc
+    return shown
+
+
+def _merge_metric_files(
+    files: dict[str, Any], source: str, *, missing_ok: bool
+) -> dict[str, MetricValue] | None:
+    """Merge the metric files into one flat mapping; a name in two files is an error."""
+    merged: dict[str, MetricValue] = {}
+    owner: dict[str, str] = {}
+    missing = []
+    for path, entry in sorted(files.items()):
+        if "error" in entry:
+            if isinstance(entry["error"], FileNotFoundError):
+                missing.append(path)
+                continue
+            raise InputError(f"{source}: cannot read metrics file {path}: {entry['error']}")
+        for name, value in flatten(entry.get("data") or {}).items():
+            if name in merged:
+                raise InputError(
+                    f"{source}: metric {name!r} is in both {owner[name]} and {path}; "
+                    "give it a distinct name in one of them"
+                )
+            merged[name] = value
+            owner[name] = path
+    if missing and not merged:
+        if missing_ok:
+            return None
+        raise InputError(
+            f"{source}: metrics file(s) {', '.join(missing)} not found; "
+            "run the pipeline first (`dvc repro`)"
+        )
+    if not files and not missing_ok:
+        raise InputError(f"{source}: dvc.yaml declares no metrics files")
+    return merged or None
+
+
+def _shallow_hint(root: Path) -> str:
+    completed = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.stdout.strip() == "true":
+        return (
+            "; this is a shallow clone, so older revisions are missing: fetch the full history "
+            "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
+        )
+    return ""
