@@ -22,7 +22,7 @@ COMMANDS = (
     "demo",
     "config",
 )
-NOT_BUILT_YET = ("validate", "repro", "compare", "report", "gate", "promote", "rollback")
+NOT_BUILT_YET = ("validate", "repro", "report", "gate", "promote", "rollback")
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 
 

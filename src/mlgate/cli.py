@@ -16,6 +16,7 @@ import click
 from mlgate import __version__
 from mlgate.commands.check_config import config_group
 from mlgate.commands.common import State, common_options, debug_option, echo
+from mlgate.commands.compare import compare
 from mlgate.commands.demo import demo
 from mlgate.errors import EXIT_NO_VERDICT, MlgateError, NotAvailableYet
 
@@ -45,13 +46,12 @@ def _not_built_yet(name: str, what: str) -> click.Command:
     )
 
 
-for _command in (config_group, demo):
+for _command in (compare, config_group, demo):
     cli.add_command(_command)
 
 for _name, _what in (
     ("validate", "validate data against Pandera schemas"),
     ("repro", "reproduce training with DVC and check dvc.lock"),
-    ("compare", "compare the candidate's metrics with the production baseline"),
     ("report", "render the results as a report and post it on the pull request"),
     ("gate", "run every configured check and report"),
     ("promote", "move the production alias to the candidate"),

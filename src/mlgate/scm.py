@@ -32,3 +32,13 @@ def commit_all(root: Path, message: str) -> str:
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "--allow-empty", "-m", message)
     return git(root, "rev-parse", "HEAD").strip()
+
+
+def current_commit(root: Path) -> str | None:
+    """HEAD's SHA, or None outside a git checkout (or without git): it is only informative."""
+    if shutil.which("git") is None:
+        return None
+    completed = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+    )
+    return completed.stdout.strip() or None if completed.returncode == 0 else None

@@ -60,7 +60,22 @@ debug_option = click.option(
 
 def common_options(func: F) -> F:
     """--config, --results-dir and --format, which every command takes."""
-    decorators = [
+    return common_options_with(FORMATS)(func)
+
+
+def common_options_with(formats: tuple[str, ...]) -> Callable[[F], F]:
+    """The common options, for a command that prints more formats than the usual three."""
+
+    def decorate_all(func: F) -> F:
+        for decorate in reversed(_common_decorators(formats)):
+            func = decorate(func)
+        return func
+
+    return decorate_all
+
+
+def _common_decorators(formats: tuple[str, ...]) -> list[Callable[[F], F]]:
+    return [
         click.option(
             "--config",
             "config_path",
@@ -77,16 +92,13 @@ def common_options(func: F) -> F:
         click.option(
             "--format",
             "output_format",
-            type=click.Choice(FORMATS),
+            type=click.Choice(formats),
             default="text",
             show_default=True,
             help="What to print on stdout.",
         ),
         debug_option,
     ]
-    for decorate in reversed(decorators):
-        func = decorate(func)
-    return func
 
 
 def run_check(

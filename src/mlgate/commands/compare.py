@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mlgate.commands.common import FORMATS, common_options_with, run_check
+from mlgate.results import Result
+
+
+def _cli_path(spec: str | None) -> str | None:
+    """`file:` paths given on the command line are relative to where the user stands."""
+    if spec and spec.startswith("file:"):
+        path = Path(spec.removeprefix("file:"))
+        return f"file:{path if path.is_absolute() else Path.cwd() / path}"
+    return spec
+
+
+@click.command("compare")
+@click.option(
+    "--candidate",
+    metavar="SOURCE",
+    help="dvc | file:PATH | run:RUN_ID | models:/NAME/VERSION | models:/NAME@ALIAS "
+    "[default: metrics.candidate].",
+)
+@click.option(
+    "--baseline",
+    metavar="SOURCE",
+    help="registry | git:REF | file:PATH | none [default: metrics.baseline].",
+)
+@click.option(
+    "--no-log",
+    is_flag=True,
+    help="Do not record the decision on the candidate's MLflow run.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    envvar="MLGATE_MLFLOW_TIMEOUT",
+    default=30.0,
+    show_default=True,
+    help="Seconds MLflow may take before the verdict is 'no verdict' (exit 3).",
+)
+@common_options_with((*FORMATS, "junit"))
+def compare(
+    *,
+    candidate: str | None,
+    baseline: str | None,
+    no_log: bool,
+    timeout: float,
+    config_path: Path | None,
+    results_dir: Path | None,
+    output_format: str,
+) -> int:
+    """Compare the candidate's metrics with the production baseline; block when worse."""
+    from mlgate.compare import CompareRequest, run_compare
+    from mlgate.config import require_config
+    from mlgate.report import render_compare
+
+    def check() -> Result:
+        request = CompareRequest(
+            config=require_config(config_path),
+            candidate=_cli_path(candidate),
+            baseline=_cli_path(baseline),
+            log_decision=not no_log,
+            timeout_s=timeout,
+        )
+        return run_compare(request)
+
+    return run_check(
+        "compare",
+        results_dir=results_dir,
+        output_format=output_format,
+        render=lambda result, fmt: render_compare(result.to_dict(), fmt),
+        check=check,
+    )

@@ -1,0 +1,284 @@
+"""`mlgate compare`: load the candidate's and the baseline's metrics, decide, build the result.
+
+MLflow is imported only for the sources that need it (`run:`, `models:/`, `registry`), DVC only
+for `dvc` and `git:`; `--candidate file:a.json --baseline file:b.json` needs neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlgate.config import Config, parse_baseline_source, parse_candidate_source
+from mlgate.errors import InputError
+from mlgate.gate import Check, Decision, decide
+from mlgate.metrics import MetricValue, load_metrics_file
+from mlgate.results import Clock, Result
+
+DECISION_TAG_PREFIX = "mlgate."
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: where its metrics came from, and what they are."""
+
+    source: str
+    metrics: dict[str, MetricValue] | None
+    origin: str = ""
+    model: str | None = None
+    alias: str | None = None
+    version: str | None = None
+    run_id: str | None = None
+    url: str | None = None
+    dataset: Any = None  # registry.Dataset, kept opaque here so MLflow stays unimported
+    missing_reason: str = ""
+
+
+@dataclass
+class CompareRequest:
+    config: Config
+    candidate: str | None = None
+    baseline: str | None = None
+    log_decision: bool = True
+    timeout_s: float = 30.0
+    _registry: Any = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def registry(self) -> Any:
+        """The MLflow connection, made on first use only."""
+        if self._registry is None:
+            from mlgate.registry import Registry, resolve_tracking_uri
+
+            uri = resolve_tracking_uri(self.config.mlflow.tracking_uri, self.root)
+            self._registry = Registry(uri, timeout_s=self.timeout_s)
+        return self._registry
+
+
+def run_compare(request: CompareRequest) -> Result:
+    clock = Clock()
+    config = request.config
+    if not config.gates:
+        raise InputError(f"{config.path}: no `gates:`, so there is nothing to compare")
+    candidate_spec = parse_candidate_source(
+        request.candidate or config.metrics.candidate,
+        "--candidate" if request.candidate else f"{config.path}: metrics.candidate",
+    )
+    baseline_spec = parse_baseline_source(
+        request.baseline or config.metrics.baseline,
+        "--baseline" if request.baseline else f"{config.path}: metrics.baseline",
+    )
+    candidate = load_candidate(request, candidate_spec)
+    assert candidate.metrics is not None
+    baseline = load_baseline(request, baseline_spec, candidate)
+    decision = decide(
+        config.gates,
+        candidate.metrics,
+        baseline.metrics,
+        candidate_source=_label(candidate),
+        baseline_source=_label(baseline),
+        missing_baseline_fails=config.metrics.on_missing_baseline == "fail",
+        missing_baseline_reason=baseline.missing_reason,
+    )
+    notes = list(decision.notes)
+    if baseline_spec == "none":
+        notes.append("baseline: none, so only absolute thresholds were checked")
+    details = _details(candidate, baseline, decision, notes)
+    result = Result(
+        command="compare",
+        status="pass" if decision.passed else "fail",
+        summary=_summary(decision, baseline),
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details=details,
+    )
+    if request.log_decision and candidate.run_id and candidate_spec.startswith("run:"):
+        details["recorded_on_run"] = _record(request, candidate, baseline, result)
+    return result
+
+
+def load_candidate(request: CompareRequest, spec: str) -> Side:
+    if spec == "dvc":
+        from mlgate.repro import workspace_metrics
+
+        return Side(source=spec, metrics=workspace_metrics(request.root), origin="dvc metrics")
+    if spec.startswith("file:"):
+        path = _path(request.root, spec)
+        return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
+    if spec.startswith("run:"):
+        found = request.registry().run_metrics(spec.removeprefix("run:"))
+    else:
+        model, version, alias = _model_ref(spec)
+        if alias is not None:
+            found = request.registry().alias_version(model, alias)
+            if found is None:
+                raise InputError(f"--candidate {spec}: no version of {model!r} has alias {alias!r}")
+        else:
+            found = request.registry().version_metrics(model, version)
+    return Side(
+        source=spec,
+        metrics=found.metrics,
+        origin=found.origin,
+        model=found.model,
+        version=found.version,
+        run_id=found.run_id,
+        url=found.url,
+        dataset=found.dataset,
+    )
+
+
+def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
+    if spec == "none":
+        return Side(source=spec, metrics=None)
+    if spec.startswith("file:"):
+        path = _path(request.root, spec)
+        return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
+    if spec.startswith("git:"):
+        from mlgate.repro import metrics_at_revision
+
+        rev = spec.removeprefix("git:")
+        metrics = metrics_at_revision(request.root, rev)
+        reason = "" if metrics is not None else f"the pipeline has no metrics at {rev}"
+        return Side(
+            source=spec, metrics=metrics, origin=f"dvc metrics at {rev}", missing_reason=reason
+        )
+    return _registry_baseline(request, candidate)
+
+
+def _registry_baseline(request: CompareRequest, candidate: Side) -> Side:
+    mlflow = request.config.mlflow
+    if mlflow.model is None:
+        raise InputError(
+            f"{request.config.path}: `mlflow.model` must name the registered model for the "
+            "registry baseline"
+        )
+    found = request.registry().alias_version(mlflow.model, mlflow.alias, candidate.dataset)
+    source = f"models:/{mlflow.model}@{mlflow.alias}"
+    if found is None:
+        return Side(
+            source=source,
+            metrics=None,
+            model=mlflow.model,
+            alias=mlflow.alias,
+            missing_reason=f"no version of {mlflow.model!r} holds alias {mlflow.alias!r} yet",
+        )
+    return Side(
+        source=source,
+        metrics=found.metrics,
+        origin=found.origin,
+        model=found.model,
+        alias=mlflow.alias,
+        version=found.version,
+        run_id=found.run_id,
+        url=found.url,
+    )
+
+
+def _record(request: CompareRequest, candidate: Side, baseline: Side, result: Result) -> bool:
+    """Record the decision on the candidate's run; trouble here never changes the verdict."""
+    from mlgate import ci
+    from mlgate.errors import MlgateError
+    from mlgate.report import render_compare
+
+    context = ci.detect(request.root)
+    tags = {
+        "mlgate.decision": result.status,
+        "mlgate.summary": result.summary[:5000],
+        "mlgate.baseline": baseline.source,
+    }
+    optional = {
+        "mlgate.baseline_version": baseline.version,
+        "mlgate.commit": context.commit,
+        "mlgate.pr": str(context.pr_number) if context.pr_number else None,
+        "mlgate.workflow_run": context.run_url,
+    }
+    tags.update({key: value for key, value in optional.items() if value})
+    assert candidate.run_id is not None
+    try:
+        request.registry().record_decision(
+            candidate.run_id, tags, render_compare(result.to_dict(), "markdown")
+        )
+    except MlgateError as exc:
+        result.details.setdefault("notes", []).append(f"could not record the decision: {exc}")
+        return False
+    return True
+
+
+def _details(
+    candidate: Side, baseline: Side, decision: Decision, notes: list[str]
+) -> dict[str, Any]:
+    return {
+        "candidate": {
+            "source": candidate.source,
+            "origin": candidate.origin,
+            "model": candidate.model,
+            "version": candidate.version,
+            "run_id": candidate.run_id,
+            "metrics": candidate.metrics,
+        },
+        "baseline": {
+            "source": baseline.source,
+            "origin": baseline.origin,
+            "model": baseline.model,
+            "alias": baseline.alias,
+            "version": baseline.version,
+            "run_id": baseline.run_id,
+            "url": baseline.url,
+            "metrics": baseline.metrics,
+            "missing_reason": baseline.missing_reason or None,
+        },
+        "checks": [asdict(check) for check in decision.checks],
+        "ungated": [
+            {"metric": name, "candidate": value, "baseline": reference}
+            for name, value, reference in decision.ungated
+        ],
+        "notes": notes,
+    }
+
+
+def _summary(decision: Decision, baseline: Side) -> str:
+    against = _against(baseline)
+    failed = decision.failed_checks
+    if failed:
+        reasons = "; ".join(_reason(check) for check in failed[:3])
+        more = f" (+{len(failed) - 3} more)" if len(failed) > 3 else ""
+        return f"blocked against {against}: {reasons}{more}"
+    held = sum(1 for check in decision.checks if not check.skipped)
+    return f"passed: {held} check{'s' if held != 1 else ''} hold against {against}"
+
+
+def _reason(check: Check) -> str:
+    return f"{check.metric} {check.rule}: {check.message}"
+
+
+def _against(baseline: Side) -> str:
+    if baseline.metrics is None:
+        return "no baseline" if baseline.source != "none" else "absolute thresholds"
+    if baseline.version:
+        alias = f" ({baseline.alias})" if baseline.alias else ""
+        return f"{baseline.model} v{baseline.version}{alias}"
+    return baseline.source
+
+
+def _label(side: Side) -> str:
+    if side.version:
+        return f"{side.source} (v{side.version})"
+    return side.source
+
+
+def _path(root: Path, spec: str) -> Path:
+    path = Path(spec.removeprefix("file:"))
+    return path if path.is_absolute() else root / path
+
+
+def _model_ref(spec: str) -> tuple[str, str, str | None]:
+    """`models:/NAME/VERSION` or `models:/NAME@ALIAS` -> (name, version, alias)."""
+    ref = spec.removeprefix("models:/")
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        return name, "", alias
+    name, version = ref.split("/", 1)
+    return name, version, None

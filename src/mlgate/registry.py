@@ -1,0 +1,277 @@
+"""MLflow tracking server and Model Registry: the one module that imports mlflow.
+
+Every lookup is O(1) in the size of the registry: alias -> version -> its logged model or
+run. Nothing here lists or searches versions or runs.
+
+Which metrics stand for a model version (README "Where baseline metrics come from"):
+1. In MLflow 3 a version's `source` is a LoggedModel (`models:/m-...`) whose metrics carry the
+   dataset they were computed on. Those are used, matched to the candidate's evaluation
+   dataset when both record one (same digest, else same name); when they span several
+   datasets and none matches, the metrics logged without a dataset, else the most recently
+   logged dataset's; the origin names which.
+2. Otherwise (no LoggedModel, or one without metrics) the latest metrics of the version's run.
+3. A version with neither is an error: there is nothing to compare against.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mlgate.errors import ExternalError, InputError, MissingExtra
+from mlgate.metrics import MetricValue
+
+DEFAULT_TIMEOUT_S = 30.0
+TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
+T = TypeVar("T")
+
+# MLflow's own defaults retry a refused connection for about four minutes; these bound one
+# lookup to seconds. A user's own setting of any of them wins.
+_HTTP_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.5",
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str | None
+    digest: str | None
+
+    def label(self) -> str:
+        return f"{self.name or '?'}@{self.digest}" if self.digest else (self.name or "?")
+
+
+@dataclass(frozen=True)
+class ModelMetrics:
+    """The metrics standing for one registered model version (or one run)."""
+
+    metrics: dict[str, MetricValue]
+    origin: str
+    model: str | None = None
+    version: str | None = None
+    run_id: str | None = None
+    dataset: Dataset | None = None
+    url: str | None = None
+
+
+def resolve_tracking_uri(configured: str | None, root: Path) -> str:
+    """MLFLOW_TRACKING_URI wins; a relative sqlite path is relative to the config's folder."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or configured
+    if not uri:
+        raise InputError(
+            "no MLflow tracking URI: set `mlflow.tracking_uri` in mlgate.yaml or the "
+            "MLFLOW_TRACKING_URI environment variable"
+        )
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
+        return prefix + str((root / uri[len(prefix) :]).resolve())
+    return uri
+
+
+def timeout_from_env() -> float:
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise InputError(f"{TIMEOUT_ENV}={raw!r}: expected a number of seconds above 0")
+    return value
+
+
+class Registry:
+    """A connection to one tracking server; every call ends within `timeout_s` or fails."""
+
+    def __init__(self, tracking_uri: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.tracking_uri = tracking_uri
+        self.timeout_s = timeout_s
+        for key, value in _HTTP_DEFAULTS.items():
+            os.environ.setdefault(key, value)
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout_s / 3))))
+        # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to show.
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        try:
+            from mlflow import MlflowClient
+        except ImportError as exc:
+            raise MissingExtra("mlflow", "mlflow") from exc
+        self._client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def alias_version(
+        self, model: str, alias: str, match: Dataset | None = None
+    ) -> ModelMetrics | None:
+        """The metrics of the version `alias` points to; None when there is no such version."""
+        try:
+            version = self._call(
+                f"models:/{model}@{alias}", self._client.get_model_version_by_alias, model, alias
+            )
+        except _Missing:
+            return None
+        return self._version_metrics(version, match)
+
+    def version_metrics(
+        self, model: str, version: str, match: Dataset | None = None
+    ) -> ModelMetrics:
+        where = f"models:/{model}/{version}"
+        try:
+            found = self._call(where, self._client.get_model_version, model, version)
+        except _Missing as exc:
+            raise ExternalError(f"{where}: no such model version in {self.tracking_uri}") from exc
+        return self._version_metrics(found, match)
+
+    def run_metrics(self, run_id: str) -> ModelMetrics:
+        try:
+            run = self._call(f"run {run_id}", self._client.get_run, run_id)
+        except _Missing as exc:
+            raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+        inputs = run.inputs.dataset_inputs if run.inputs else []
+        datasets = {Dataset(item.dataset.name, item.dataset.digest) for item in inputs}
+        return ModelMetrics(
+            metrics={key: float(value) for key, value in run.data.metrics.items()},
+            origin=f"run {run_id}",
+            run_id=run_id,
+            dataset=datasets.pop() if len(datasets) == 1 else None,
+        )
+
+    def record_decision(self, run_id: str, tags: dict[str, str], markdown: str) -> None:
+        """Tags and the report on the candidate's run, so the MLflow UI shows the verdict."""
+
+        def record() -> None:
+            for key, value in tags.items():
+                self._client.set_tag(run_id, key, value)
+            self._client.log_text(run_id, markdown, "mlgate/compare.md")
+
+        try:
+            self._call(f"run {run_id}", record)
+        except _Missing as exc:
+            raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+
+    def _version_metrics(self, version: Any, match: Dataset | None) -> ModelMetrics:
+        where = f"models:/{version.name}/{version.version}"
+        model_id = version.model_id or _logged_model_id(version.source)
+        found: ModelMetrics | None = None
+        if model_id:
+            try:
+                logged = self._call(where, self._client.get_logged_model, model_id)
+            except _Missing:
+                logged = None
+            if logged is not None and logged.metrics:
+                found = _from_logged_metrics(logged.metrics, match, model_id)
+        if found is None and version.run_id:
+            found = self.run_metrics(version.run_id)
+        if found is None or not found.metrics:
+            raise ExternalError(
+                f"{where} has no metrics (neither its logged model nor its run): log the "
+                "evaluation metrics with the model, or choose another `metrics.baseline`"
+            )
+        return ModelMetrics(
+            metrics=found.metrics,
+            origin=found.origin,
+            model=version.name,
+            version=str(version.version),
+            run_id=version.run_id or found.run_id,
+            dataset=found.dataset,
+            url=self._version_url(version.name, str(version.version)),
+        )
+
+    def _version_url(self, model: str, version: str) -> str | None:
+        if self.tracking_uri.startswith(("http://", "https://")):
+            return f"{self.tracking_uri.rstrip('/')}/#/models/{model}/versions/{version}"
+        return None
+
+    def _call(self, where: str, func: Callable[..., T], *args: Any) -> T:
+        """Call MLflow in a daemon thread, so that a server that never answers cannot hang us."""
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["value"] = func(*args)
+            except BaseException as exc:  # re-raised in the calling thread below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=target, name="mlgate-mlflow", daemon=True)
+        worker.start()
+        worker.join(self.timeout_s)
+        if worker.is_alive():
+            raise ExternalError(
+                f"MLflow at {self.tracking_uri} did not answer within {self.timeout_s:g} s "
+                f"({where}); is the tracking server up? (set {TIMEOUT_ENV} to wait longer)"
+            )
+        if "error" in outcome:
+            raise self._translate(where, outcome["error"])
+        return outcome["value"]  # type: ignore[no-any-return]
+
+    def _translate(self, where: str, exc: BaseException) -> BaseException:
+        from mlflow.exceptions import MlflowException
+
+        if isinstance(exc, MlflowException):
+            # MLflow reports a missing alias as INVALID_PARAMETER_VALUE, a missing model or
+            # version as RESOURCE_DOES_NOT_EXIST: both mean "not there", not an outage.
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST" or (
+                exc.error_code == "INVALID_PARAMETER_VALUE" and "alias" in str(exc).lower()
+            ):
+                return _Missing(str(exc))
+            return self._external(where, exc)
+        if isinstance(exc, Exception):
+            return self._external(where, exc)
+        return exc
+
+    def _external(self, where: str, exc: Exception) -> ExternalError:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {message}")
+
+
+class _Missing(Exception):
+    """MLflow said the thing asked for does not exist."""
+
+
+def _logged_model_id(source: str | None) -> str | None:
+    prefix = "models:/m-"
+    if source and source.startswith(prefix) and "/" not in source[len("models:/") :]:
+        return source[len("models:/") :]
+    return None
+
+
+def _from_logged_metrics(logged: list[Any], match: Dataset | None, model_id: str) -> ModelMetrics:
+    groups: dict[Dataset, list[Any]] = {}
+    for metric in logged:
+        groups.setdefault(Dataset(metric.dataset_name, metric.dataset_digest), []).append(metric)
+    chosen, why = _choose_dataset(groups, match)
+    latest: dict[str, Any] = {}
+    for metric in sorted(groups[chosen], key=lambda m: (m.step, m.timestamp)):
+        latest[metric.key] = metric
+    origin = f"logged model {model_id}"
+    if chosen != Dataset(None, None):
+        origin += f" on dataset {chosen.label()}"
+    if why:
+        origin += f" ({why})"
+    return ModelMetrics(
+        metrics={key: float(metric.value) for key, metric in latest.items()},
+        origin=origin,
+        dataset=None if chosen == Dataset(None, None) else chosen,
+    )
+
+
+def _choose_dataset(groups: dict[Dataset, list[Any]], match: Dataset | None) -> tuple[Dataset, str]:
+    if match is not None:
+        for dataset in groups:
+            if match.digest and dataset.digest == match.digest:
+                return dataset, "same dataset digest as the candidate"
+        for dataset in groups:
+            if match.name and dataset.name == match.name:
+                return dataset, "same dataset name as the candidate"
+    if len(groups) == 1:
+        return next(iter(groups)), ""
+    undated = Dataset(None, None)
+    if undated in groups:
+        return undated, "several datasets, none the candidate's: metrics logged without one"
+    newest = max(groups, key=lambda d: max(m.timestamp for m in groups[d]))
+    return newest, "several datasets, none the candidate's: the most recently logged"

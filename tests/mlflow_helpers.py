@@ -1,0 +1,130 @@
+"""Real MLflow for tests: a sqlite store in a tmp dir, or a real `mlflow server` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+
+@dataclass(frozen=True)
+class Version:
+    version: str
+    run_id: str
+    model_id: str | None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def client(uri: str):  # type: ignore[no-untyped-def]
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def register_version(
+    uri: str,
+    model: str,
+    *,
+    run_metrics: dict[str, float] | None = None,
+    model_metrics: dict[str, float] | None = None,
+    dataset: tuple[str, str] | None = None,
+    alias: str | None = None,
+    logged_model: bool = True,
+) -> Version:
+    """A registered version as MLflow 3 makes it: a run, a LoggedModel, a version of it."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    # MLflow resolves a `models:/m-...` source through the global tracking URI, not the
+    # client's (a TODO in mlflow's sqlalchemy_store): point both at the same store.
+    mlflow.set_tracking_uri(uri)
+    mlflow_client = client(uri)
+    with contextlib.suppress(MlflowException):
+        mlflow_client.create_registered_model(model)
+    experiment = mlflow_client.get_experiment_by_name(model)
+    experiment_id = (
+        experiment.experiment_id if experiment else mlflow_client.create_experiment(model)
+    )
+    run_id = mlflow_client.create_run(experiment_id).info.run_id
+    for key, value in (run_metrics or {}).items():
+        mlflow_client.log_metric(run_id, key, value)
+    model_id = None
+    if logged_model:
+        logged = mlflow_client.create_logged_model(
+            experiment_id, source_run_id=run_id, name="model"
+        )
+        model_id = logged.model_id
+        name, digest = dataset or (None, None)
+        for key, value in (model_metrics or {}).items():
+            mlflow_client.log_metric(
+                run_id, key, value, model_id=model_id, dataset_name=name, dataset_digest=digest
+            )
+    source = f"models:/{model_id}" if model_id else f"runs:/{run_id}/model"
+    version = mlflow_client.create_model_version(
+        model, source=source, run_id=run_id, model_id=model_id
+    )
+    if alias:
+        mlflow_client.set_registered_model_alias(model, alias, version.version)
+    mlflow_client.set_terminated(run_id)
+    return Version(str(version.version), run_id, model_id)
+
+
+@contextlib.contextmanager
+def mlflow_server(workdir: Path) -> Iterator[str]:
+    """A real `mlflow server` process on a free 127.0.0.1 port, stopped afterwards."""
+    port = free_port()
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{workdir / 'server.db'}",
+            "--artifacts-destination",
+            str(workdir / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"mlflow server exited: {(workdir / 'server.log').read_text()}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("mlflow server did not start within 120 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
