@@ -21,8 +21,9 @@ COMMANDS = (
     "rollback",
     "demo",
     "config",
+    "history",
 )
-NOT_BUILT_YET = ("validate", "repro", "report", "gate", "promote", "rollback")
+NOT_BUILT_YET = ("validate", "repro", "report", "gate")
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 
 

@@ -18,6 +18,7 @@ from mlgate.commands.check_config import config_group
 from mlgate.commands.common import State, common_options, debug_option, echo
 from mlgate.commands.compare import compare
 from mlgate.commands.demo import demo
+from mlgate.commands.promote import history, promote, rollback
 from mlgate.errors import EXIT_NO_VERDICT, MlgateError, NotAvailableYet
 
 
@@ -46,7 +47,7 @@ def _not_built_yet(name: str, what: str) -> click.Command:
     )
 
 
-for _command in (compare, config_group, demo):
+for _command in (compare, config_group, demo, history, promote, rollback):
     cli.add_command(_command)
 
 for _name, _what in (
@@ -54,8 +55,6 @@ for _name, _what in (
     ("repro", "reproduce training with DVC and check dvc.lock"),
     ("report", "render the results as a report and post it on the pull request"),
     ("gate", "run every configured check and report"),
-    ("promote", "move the production alias to the candidate"),
-    ("rollback", "move the production alias back to the previous model"),
 ):
     cli.add_command(_not_built_yet(_name, _what))
 

@@ -51,7 +51,7 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, MetricValue]
         elif isinstance(value, list):
             flat.update(flatten({str(i): item for i, item in enumerate(value)}, f"{name}."))
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[name] = float(value)
+            flat[name] = value
         else:
             flat[name] = value if isinstance(value, str | bool) or value is None else str(value)
     return flat
@@ -59,8 +59,8 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, MetricValue]
 
 def numeric(value: MetricValue, metric: str, source: str) -> float:
     """The value as a finite float, or an input error naming the metric and the source."""
-    if isinstance(value, bool) or not isinstance(value, float):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{source}: metric {metric!r} is {value!r}, not a number")
     if not math.isfinite(value):
         raise InputError(f"{source}: metric {metric!r} is {value}, which cannot be compared")
-    return value
+    return float(value)

@@ -15,9 +15,11 @@ Which metrics stand for a model version (README "Where baseline metrics come fro
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,21 +99,22 @@ class Registry:
         for key, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout_s / 3))))
-        # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to show.
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
         try:
             from mlflow import MlflowClient
         except ImportError as exc:
             raise MissingExtra("mlflow", "mlflow") from exc
-        self._client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to
+        # show. Set after the import, which configures mlflow's logger.
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
     def alias_version(
         self, model: str, alias: str, match: Dataset | None = None
     ) -> ModelMetrics | None:
         """The metrics of the version `alias` points to; None when there is no such version."""
         try:
-            version = self._call(
-                f"models:/{model}@{alias}", self._client.get_model_version_by_alias, model, alias
+            version = self.call(
+                f"models:/{model}@{alias}", self.client.get_model_version_by_alias, model, alias
             )
         except _Missing:
             return None
@@ -122,14 +125,14 @@ class Registry:
     ) -> ModelMetrics:
         where = f"models:/{model}/{version}"
         try:
-            found = self._call(where, self._client.get_model_version, model, version)
+            found = self.call(where, self.client.get_model_version, model, version)
         except _Missing as exc:
             raise ExternalError(f"{where}: no such model version in {self.tracking_uri}") from exc
         return self._version_metrics(found, match)
 
     def run_metrics(self, run_id: str) -> ModelMetrics:
         try:
-            run = self._call(f"run {run_id}", self._client.get_run, run_id)
+            run = self.call(f"run {run_id}", self.client.get_run, run_id)
         except _Missing as exc:
             raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
         inputs = run.inputs.dataset_inputs if run.inputs else []
@@ -146,11 +149,11 @@ class Registry:
 
         def record() -> None:
             for key, value in tags.items():
-                self._client.set_tag(run_id, key, value)
-            self._client.log_text(run_id, markdown, "mlgate/compare.md")
+                self.client.set_tag(run_id, key, value)
+            self.client.log_text(run_id, markdown, "mlgate/compare.md")
 
         try:
-            self._call(f"run {run_id}", record)
+            self.call(f"run {run_id}", record)
         except _Missing as exc:
             raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
 
@@ -160,7 +163,7 @@ class Registry:
         found: ModelMetrics | None = None
         if model_id:
             try:
-                logged = self._call(where, self._client.get_logged_model, model_id)
+                logged = self.call(where, self.client.get_logged_model, model_id)
             except _Missing:
                 logged = None
             if logged is not None and logged.metrics:
@@ -187,7 +190,7 @@ class Registry:
             return f"{self.tracking_uri.rstrip('/')}/#/models/{model}/versions/{version}"
         return None
 
-    def _call(self, where: str, func: Callable[..., T], *args: Any) -> T:
+    def call(self, where: str, func: Callable[..., T], *args: Any) -> T:
         """Call MLflow in a daemon thread, so that a server that never answers cannot hang us."""
         outcome: dict[str, Any] = {}
 
@@ -275,3 +278,207 @@ def _choose_dataset(groups: dict[Dataset, list[Any]], match: Dataset | None) -> 
         return undated, "several datasets, none the candidate's: metrics logged without one"
     newest = max(groups, key=lambda d: max(m.timestamp for m in groups[d]))
     return newest, "several datasets, none the candidate's: the most recently logged"
+
+
+LOCK_PREFIX = "mlgate-lock--"
+LOCK_LEASE_S = 600.0
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    model: str
+    version: str
+    run_id: str | None
+    tags: dict[str, str]
+
+
+class Promotions:
+    """The writes promote and rollback make, on top of a `Registry` connection."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._client = registry.client
+
+    def holder(self, model: str, alias: str) -> RegisteredVersion | None:
+        """The version holding `alias` now, or None."""
+        try:
+            found = self.registry.call(
+                f"models:/{model}@{alias}", self._client.get_model_version_by_alias, model, alias
+            )
+        except _Missing:
+            return None
+        return _registered(found)
+
+    def version(self, model: str, version: str) -> RegisteredVersion:
+        where = f"models:/{model}/{version}"
+        try:
+            found = self.registry.call(where, self._client.get_model_version, model, version)
+        except _Missing as exc:
+            raise ExternalError(f"{where}: no such model version") from exc
+        return _registered(found)
+
+    def model_tags(self, model: str) -> dict[str, str]:
+        try:
+            found = self.registry.call(model, self._client.get_registered_model, model)
+        except _Missing:
+            return {}
+        return dict(found.tags)
+
+    def set_alias(self, model: str, alias: str, version: str) -> None:
+        self.registry.call(
+            f"models:/{model}@{alias}",
+            self._client.set_registered_model_alias,
+            model,
+            alias,
+            version,
+        )
+
+    def tag_version(self, model: str, version: str, tags: dict[str, str]) -> None:
+        def write() -> None:
+            for key, value in tags.items():
+                self._client.set_model_version_tag(model, version, key, value)
+
+        self.registry.call(f"models:/{model}/{version}", write)
+
+    def tag_model(self, model: str, tags: dict[str, str]) -> None:
+        def write() -> None:
+            for key, value in tags.items():
+                self._client.set_registered_model_tag(model, key, value)
+
+        self.registry.call(model, write)
+
+    def register_run_model(self, model: str, run_id: str, artifact_path: str) -> RegisteredVersion:
+        """A new version of `model` from the model an MLflow run logged."""
+        import mlflow
+
+        def register() -> Any:
+            # register_model resolves runs:/ and models:/ URIs through the global tracking URI.
+            mlflow.set_tracking_uri(self.registry.tracking_uri)
+            mlflow.set_registry_uri(self.registry.tracking_uri)
+            return mlflow.register_model(f"runs:/{run_id}/{artifact_path}", model)
+
+        return _registered(self.registry.call(f"run {run_id}", register))
+
+    def register_files(
+        self,
+        model: str,
+        files: list[Path],
+        *,
+        params: dict[str, str],
+        metrics: dict[str, float],
+        tags: dict[str, str],
+    ) -> RegisteredVersion:
+        """A new version of `model` from model files a pipeline produced (a DVC output).
+
+        Logged the MLflow 3 way: a run with the params and metrics, a LoggedModel holding the
+        files with the metrics attached, and a model version whose source is that LoggedModel.
+        """
+        from mlflow.entities import Metric, Param
+
+        def register() -> Any:
+            experiment = self._client.get_experiment_by_name(model)
+            experiment_id = (
+                experiment.experiment_id if experiment else self._client.create_experiment(model)
+            )
+            run_id = self._client.create_run(experiment_id, tags=tags).info.run_id
+            logged = self._client.create_logged_model(
+                experiment_id, name="model", source_run_id=run_id, tags=tags
+            )
+            now = int(time.time() * 1000)
+            self._client.log_batch(
+                run_id,
+                metrics=[
+                    Metric(key, value, now, 0, model_id=logged.model_id, run_id=run_id)
+                    for key, value in metrics.items()
+                ],
+                params=[Param(key, value[:6000]) for key, value in params.items()],
+            )
+            for path in files:
+                if path.is_dir():
+                    self._client.log_model_artifacts(logged.model_id, str(path))
+                else:
+                    self._client.log_model_artifact(logged.model_id, str(path))
+            self._client.finalize_logged_model(logged.model_id, "READY")
+            self._client.set_terminated(run_id)
+            import mlflow
+
+            mlflow.set_tracking_uri(self.registry.tracking_uri)
+            return self._client.create_model_version(
+                model,
+                source=f"models:/{logged.model_id}",
+                run_id=run_id,
+                model_id=logged.model_id,
+                tags=tags,
+            )
+
+        self._ensure_model(model)
+        return _registered(self.registry.call(f"models:/{model}", register))
+
+    def _ensure_model(self, model: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        def create() -> None:
+            try:
+                self._client.create_registered_model(model)
+            except MlflowException as exc:
+                if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+                    raise
+
+        self.registry.call(model, create)
+
+    def acquire_lock(self, model: str, holder: str, wait_s: float) -> str:
+        """Take the promotion lock of `model`, waiting up to `wait_s`; return its name.
+
+        MLflow has no compare-and-set on aliases. Creating a registered model is atomic (the
+        store's unique name), so a registered model named `mlgate-lock--<model>` is the mutex.
+        A lock older than LOCK_LEASE_S (a promotion that died) is broken.
+        """
+        from mlflow.exceptions import MlflowException
+
+        name = f"{LOCK_PREFIX}{model}"
+        deadline = time.monotonic() + wait_s
+
+        def try_create() -> bool:
+            try:
+                self._client.create_registered_model(
+                    name,
+                    tags={"mlgate.holder": holder},
+                    description=f"Held by an mlgate promotion of {model}; deleted when it ends.",
+                )
+            except MlflowException as exc:
+                if exc.error_code == "RESOURCE_ALREADY_EXISTS":
+                    return False
+                raise
+            return True
+
+        while not self.registry.call(name, try_create):
+            self._break_stale_lock(name)
+            if time.monotonic() > deadline:
+                raise ExternalError(
+                    f"another promotion of {model!r} holds the lock {name!r}; waited "
+                    f"{wait_s:g} s (it is broken after {LOCK_LEASE_S:g} s if its holder died)"
+                )
+            time.sleep(0.5)
+        return name
+
+    def release_lock(self, name: str) -> None:
+        with contextlib.suppress(_Missing):
+            self.registry.call(name, self._client.delete_registered_model, name)
+
+    def _break_stale_lock(self, name: str) -> None:
+        try:
+            lock = self.registry.call(name, self._client.get_registered_model, name)
+        except _Missing:
+            return
+        age_s = time.time() - lock.creation_timestamp / 1000
+        if age_s > LOCK_LEASE_S:
+            self.release_lock(name)
+
+
+def _registered(version: Any) -> RegisteredVersion:
+    return RegisteredVersion(
+        model=version.name,
+        version=str(version.version),
+        run_id=version.run_id,
+        tags=dict(version.tags or {}),
+    )

@@ -1,0 +1,401 @@
+"""`mlgate promote`, `rollback` and `history`: move the production alias, with a way back.
+
+Safety rules (README "Promotion"):
+- Promote only on a passing `compare` decision for this candidate, made against the version the
+  baseline alias holds *now*; if it moved since, refuse (exit 1): compare again.
+- Every move happens under a registry-wide lock (see `registry.Promotions.acquire_lock`), and
+  the alias is re-read under that lock right before it moves. MLflow offers no compare-and-set
+  on aliases, so the remaining race is with a writer that does not take the lock (a person in
+  the MLflow UI, another tool) between that re-read and the move: one round trip.
+- The audit trail lives in tags, because MLflow keeps no alias history (mlflow/mlflow#2169):
+  on the version (`mlgate.previous.<alias>`, commit, PR, run URL, decision) and one
+  `mlgate.history.<alias>.<ms>` tag per move on the registered model.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgate import ci
+from mlgate.config import Config
+from mlgate.errors import InputError, MlgateError
+from mlgate.metrics import flatten
+from mlgate.results import Clock, Result, read_result
+
+LOCK_WAIT_S = 60.0
+AUDIT_TRIES = 3
+
+
+@dataclass(frozen=True)
+class PromoteRequest:
+    config: Config
+    decision_path: Path
+    results_dir: Path
+    alias: str | None = None
+    from_alias: str | None = None
+    artifact_path: str = "model"
+    dry_run: bool = False
+    timeout_s: float = 30.0
+    lock_wait_s: float = LOCK_WAIT_S
+
+
+def _connect(config: Config, timeout_s: float) -> Any:
+    from mlgate.registry import Promotions, Registry, resolve_tracking_uri
+
+    uri = resolve_tracking_uri(config.mlflow.tracking_uri, config.root)
+    return Promotions(Registry(uri, timeout_s=timeout_s))
+
+
+def _model(config: Config) -> str:
+    if not config.mlflow.model:
+        raise InputError(f"{config.path}: `mlflow.model` must name the registered model")
+    return config.mlflow.model
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the decision says: which version to promote, judged against which baseline."""
+
+    candidate_source: str
+    candidate_version: str | None
+    baseline_alias: str
+    baseline_version: str | None
+    summary: str
+    metrics: dict[str, Any]
+
+
+def run_promote(request: PromoteRequest) -> Result:
+    clock = Clock()
+    config = request.config
+    model = _model(config)
+    alias = request.alias or config.mlflow.alias
+    promotions = _connect(config, request.timeout_s)
+    if request.from_alias:
+        plan_or_refusal = _plan_from_alias(promotions, model, request.from_alias, alias)
+    else:
+        plan_or_refusal = _plan_from_decision(request.decision_path, model)
+    if isinstance(plan_or_refusal, str):
+        return _result("promote", "fail", plan_or_refusal, clock, {"model": model, "alias": alias})
+    plan = plan_or_refusal
+    details: dict[str, Any] = {
+        "model": model,
+        "alias": alias,
+        "candidate": plan.candidate_source,
+        "baseline_alias": plan.baseline_alias,
+        "baseline_version": plan.baseline_version,
+        "dry_run": request.dry_run,
+        "notes": [],
+    }
+    if request.dry_run:
+        return _dry_run(promotions, plan, details, clock)
+    lock = promotions.acquire_lock(model, _holder(), request.lock_wait_s)
+    try:
+        refusal = _stale(promotions, model, plan)
+        if refusal:
+            return _result("promote", "fail", refusal, clock, details)
+        version = plan.candidate_version or _register(promotions, request, model, plan)
+        details["version"] = version
+        previous = promotions.holder(model, alias)
+        details["previous_version"] = previous.version if previous else None
+        if previous and previous.version == version:
+            summary = f"{model} v{version} already holds {alias!r}; nothing to do"
+            return _result("promote", "pass", summary, clock, details)
+        promotions.set_alias(model, alias, version)
+    finally:
+        promotions.release_lock(lock)
+    _audit(promotions, request, plan, details)
+    was = f" (was v{previous.version})" if previous else " (first holder)"
+    return _result(
+        "promote", "pass", f"{model} v{version} now holds {alias!r}{was}", clock, details
+    )
+
+
+def _plan_from_decision(path: Path, model: str) -> _Plan | str:
+    if not path.is_file():
+        raise InputError(f"{path}: no decision to promote on; run `mlgate compare` first")
+    decision = read_result(path)
+    if decision.get("command") != "compare":
+        raise InputError(f"{path}: not a `mlgate compare` result")
+    if decision.get("status") != "pass":
+        return f"the decision in {path} did not pass, so nothing is promoted: {decision['summary']}"
+    details = decision.get("details", {})
+    baseline = details.get("baseline", {})
+    prefix = f"models:/{model}@"
+    if not str(baseline.get("source", "")).startswith(prefix):
+        raise InputError(
+            f"{path}: the decision compared against {baseline.get('source')!r}; promotion needs "
+            f"a decision against the registry (`--baseline registry`, i.e. {prefix}<alias>)"
+        )
+    candidate = details.get("candidate", {})
+    candidate_version = None
+    if str(candidate.get("source", "")).startswith("models:/"):
+        if candidate.get("model") != model:
+            raise InputError(f"{path}: the candidate is a version of {candidate.get('model')!r}")
+        candidate_version = candidate.get("version")
+    return _Plan(
+        candidate_source=str(candidate.get("source")),
+        candidate_version=candidate_version,
+        baseline_alias=str(baseline["source"]).removeprefix(prefix),
+        baseline_version=baseline.get("version"),
+        summary=str(decision.get("summary", "")),
+        metrics=candidate.get("metrics") or {},
+    )
+
+
+def _plan_from_alias(promotions: Any, model: str, source_alias: str, alias: str) -> _Plan | str:
+    """Staged roll-out: promote what `source_alias` holds, judged when it was promoted there."""
+    staged = promotions.holder(model, source_alias)
+    if staged is None:
+        return f"no version of {model!r} holds {source_alias!r}; nothing to promote"
+    compared_with = staged.tags.get("mlgate.baseline_alias")
+    if staged.tags.get("mlgate.decision_status") != "pass" or compared_with != alias:
+        return (
+            f"{model} v{staged.version} ({source_alias}) carries no passing mlgate decision "
+            f"against {alias!r}; compare it (`mlgate compare --candidate "
+            f"models:/{model}@{source_alias}`) and promote on that decision"
+        )
+    recorded = staged.tags.get("mlgate.baseline_version")
+    return _Plan(
+        candidate_source=f"models:/{model}@{source_alias}",
+        candidate_version=staged.version,
+        baseline_alias=alias,
+        baseline_version=None if recorded in (None, "none") else recorded,
+        summary=staged.tags.get("mlgate.decision", ""),
+        metrics={},
+    )
+
+
+def _stale(promotions: Any, model: str, plan: _Plan) -> str:
+    """Why the decision no longer holds (the baseline alias moved), or ''."""
+    now = promotions.holder(model, plan.baseline_alias)
+    now_version = now.version if now else None
+    if now_version == plan.baseline_version:
+        return ""
+    judged = f"v{plan.baseline_version}" if plan.baseline_version else "no version"
+    holds = f"v{now_version}" if now_version else "no version"
+    return (
+        f"{plan.baseline_alias!r} moved since the comparison: it was judged against {judged}, "
+        f"and {holds} holds it now; compare again and promote on the new decision"
+    )
+
+
+def _register(promotions: Any, request: PromoteRequest, model: str, plan: _Plan) -> str:
+    source = plan.candidate_source
+    if source.startswith("run:"):
+        registered = promotions.register_run_model(
+            model, source.removeprefix("run:"), request.artifact_path
+        )
+        return str(registered.version)
+    config = request.config
+    if not config.mlflow.model_path:
+        raise InputError(
+            f"{config.path}: `mlflow.model_path` must name the model file (a DVC output) to "
+            f"register for the {source!r} candidate"
+        )
+    files = [config.root / config.mlflow.model_path]
+    missing = [str(path) for path in files if not path.exists()]
+    if missing:
+        raise InputError(f"model file(s) not found: {', '.join(missing)}; run the pipeline first")
+    metrics = {
+        key: float(value)
+        for key, value in plan.metrics.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    registered = promotions.register_files(
+        model,
+        files,
+        params=_params(request),
+        metrics=metrics,
+        tags={"mlgate.source": source, **_context_tags(config.root)},
+    )
+    return str(registered.version)
+
+
+def _params(request: PromoteRequest) -> dict[str, str]:
+    """The pipeline's params: from `mlgate repro`'s result when there is one, else params.yaml."""
+    repro_result = request.results_dir / "repro.json"
+    params: Any = None
+    if repro_result.is_file():
+        params = read_result(repro_result).get("details", {}).get("params")
+    if params is None and (request.config.root / "params.yaml").is_file():
+        import yaml
+
+        params = yaml.safe_load((request.config.root / "params.yaml").read_text(encoding="utf-8"))
+    if not isinstance(params, dict):
+        return {}
+    return {key: str(value) for key, value in flatten(params).items()}
+
+
+def _audit(
+    promotions: Any,
+    request: PromoteRequest,
+    plan: _Plan,
+    details: dict[str, Any],
+) -> None:
+    """The audit trail, written after the move; retried, and reported when it still fails."""
+    model, alias, version = details["model"], details["alias"], details["version"]
+    previous = details["previous_version"]
+    context_tags = _context_tags(request.config.root)
+    version_tags = {
+        f"mlgate.previous.{alias}": previous or "none",
+        "mlgate.decision": plan.summary[:5000],
+        "mlgate.decision_status": "pass",
+        "mlgate.baseline_alias": plan.baseline_alias,
+        "mlgate.baseline_version": plan.baseline_version or "none",
+        f"mlgate.promoted_at.{alias}": _now_iso(),
+        **context_tags,
+    }
+    event = {
+        "action": "promote",
+        "version": version,
+        "previous": previous,
+        "at": _now_iso(),
+        **{key.removeprefix("mlgate."): value for key, value in context_tags.items()},
+    }
+    _write_with_retries(
+        details,
+        ("version tags", lambda: promotions.tag_version(model, version, version_tags)),
+        ("history", lambda: _record_history(promotions, model, alias, event)),
+    )
+
+
+def run_rollback(
+    config: Config, alias: str | None, *, dry_run: bool, timeout_s: float, lock_wait_s: float
+) -> Result:
+    clock = Clock()
+    model = _model(config)
+    alias = alias or config.mlflow.alias
+    promotions = _connect(config, timeout_s)
+    details: dict[str, Any] = {"model": model, "alias": alias, "dry_run": dry_run, "notes": []}
+    lock = None if dry_run else promotions.acquire_lock(model, _holder(), lock_wait_s)
+    try:
+        current = promotions.holder(model, alias)
+        if current is None:
+            return _result(
+                "rollback", "fail", f"no version of {model!r} holds {alias!r}", clock, details
+            )
+        previous = current.tags.get(f"mlgate.previous.{alias}")
+        details["from_version"] = current.version
+        if previous in (None, "none"):
+            summary = (
+                f"{model} v{current.version} holds {alias!r} and no earlier holder is recorded; "
+                "nothing to roll back to"
+            )
+            return _result("rollback", "fail", summary, clock, details)
+        details["to_version"] = previous
+        if dry_run:
+            summary = f"would move {alias!r} of {model} from v{current.version} back to v{previous}"
+            return _result("rollback", "pass", summary, clock, details)
+        promotions.version(model, previous)  # still there? (deleted versions cannot hold it)
+        promotions.set_alias(model, alias, previous)
+    finally:
+        if lock:
+            promotions.release_lock(lock)
+    event = {
+        "action": "rollback",
+        "version": previous,
+        "previous": current.version,
+        "at": _now_iso(),
+        **{k.removeprefix("mlgate."): v for k, v in _context_tags(config.root).items()},
+    }
+    _write_with_retries(
+        details, ("history", lambda: _record_history(promotions, model, alias, event))
+    )
+    summary = f"{model} v{previous} holds {alias!r} again (rolled back from v{current.version})"
+    return _result("rollback", "pass", summary, clock, details)
+
+
+def history(config: Config, alias: str | None, timeout_s: float) -> list[dict[str, Any]]:
+    """Every recorded move of the alias, oldest first."""
+    model = _model(config)
+    alias = alias or config.mlflow.alias
+    prefix = f"mlgate.history.{alias}."
+    tags = _connect(config, timeout_s).model_tags(model)
+    events = []
+    for key, value in tags.items():
+        if key.startswith(prefix):
+            try:
+                event = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                events.append({"ms": int(key.removeprefix(prefix) or 0), **event})
+    return sorted(events, key=lambda event: event["ms"])
+
+
+def _record_history(promotions: Any, model: str, alias: str, event: dict[str, Any]) -> None:
+    key = f"mlgate.history.{alias}.{int(time.time() * 1000)}"
+    promotions.tag_model(model, {key: json.dumps(event, sort_keys=True)})
+
+
+def _write_with_retries(details: dict[str, Any], *writes: tuple[str, Any]) -> None:
+    for what, write in writes:
+        for attempt in range(1, AUDIT_TRIES + 1):
+            try:
+                write()
+                break
+            except MlgateError as exc:
+                if attempt == AUDIT_TRIES:
+                    details["notes"].append(
+                        f"the alias moved, but the audit {what} could not be written after "
+                        f"{AUDIT_TRIES} tries: {exc}"
+                    )
+                else:
+                    time.sleep(attempt)
+
+
+def _dry_run(promotions: Any, plan: _Plan, details: dict[str, Any], clock: Clock) -> Result:
+    model, alias = details["model"], details["alias"]
+    refusal = _stale(promotions, model, plan)
+    if refusal:
+        return _result("promote", "fail", refusal, clock, details)
+    previous = promotions.holder(model, alias)
+    what = (
+        f"v{plan.candidate_version}"
+        if plan.candidate_version
+        else f"a new version from {plan.candidate_source}"
+    )
+    was = f"v{previous.version}" if previous else "no version"
+    details["previous_version"] = previous.version if previous else None
+    summary = f"dry run: would move {alias!r} of {model} from {was} to {what}; nothing changed"
+    return _result("promote", "pass", summary, clock, details)
+
+
+def _context_tags(root: Path) -> dict[str, str]:
+    context = ci.detect(root)
+    tags = {
+        "mlgate.commit": context.commit,
+        "mlgate.pr": str(context.pr_number) if context.pr_number else None,
+        "mlgate.workflow_run": context.run_url,
+    }
+    return {key: value for key, value in tags.items() if value}
+
+
+def _holder() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _result(
+    command: str, status: str, summary: str, clock: Clock, details: dict[str, Any]
+) -> Result:
+    return Result(
+        command=command,
+        status="pass" if status == "pass" else "fail",
+        summary=summary,
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details=details,
+    )
