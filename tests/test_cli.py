@@ -22,8 +22,9 @@ COMMANDS = (
     "demo",
     "config",
     "history",
+    "schema",
 )
-NOT_BUILT_YET = ("validate", "repro", "report", "gate")
+NOT_BUILT_YET = ("repro", "report", "gate")
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 
 

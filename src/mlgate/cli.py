@@ -19,6 +19,8 @@ from mlgate.commands.common import State, common_options, debug_option, echo
 from mlgate.commands.compare import compare
 from mlgate.commands.demo import demo
 from mlgate.commands.promote import history, promote, rollback
+from mlgate.commands.schema import schema_group
+from mlgate.commands.validate import validate
 from mlgate.errors import EXIT_NO_VERDICT, MlgateError, NotAvailableYet
 
 
@@ -47,11 +49,19 @@ def _not_built_yet(name: str, what: str) -> click.Command:
     )
 
 
-for _command in (compare, config_group, demo, history, promote, rollback):
+for _command in (
+    compare,
+    config_group,
+    demo,
+    history,
+    promote,
+    rollback,
+    schema_group,
+    validate,
+):
     cli.add_command(_command)
 
 for _name, _what in (
-    ("validate", "validate data against Pandera schemas"),
     ("repro", "reproduce training with DVC and check dvc.lock"),
     ("report", "render the results as a report and post it on the pull request"),
     ("gate", "run every configured check and report"),

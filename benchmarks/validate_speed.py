@@ -1,0 +1,161 @@
+"""`mlgate validate` next to the hand-written floor: pandas reads the file, Pandera validates it.
+
+Targets (issue 3): on 1,000,000 rows x 20 columns, as CSV and as Parquet, wall time <= 1.15x
+and peak RSS <= 1.3x the hand-written version, measured in the same run; with 1% bad rows,
+reporting the failures costs <= 10% over the all-good run; a 5 GB CSV validates with peak
+RSS <= 2 GiB (`--big-gb 5`).
+
+Run: .venv/bin/python benchmarks/validate_speed.py [--rows 1000000] [--runs 3] [--big-gb 5]
+Each measurement is a fresh process; peak RSS is that process's ru_maxrss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SCHEMA = """\
+schema_type: dataframe
+columns:
+{columns}
+strict: true
+"""
+
+HAND_WRITTEN = """\
+import sys
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+schema = pa.DataFrameSchema.from_yaml(sys.argv[1])
+path = sys.argv[2]
+frame = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+try:
+    schema.validate(frame, lazy=True)
+except SchemaErrors as exc:
+    print(len(exc.failure_cases))
+"""
+
+MEASURE = """\
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"code": code, "wall": wall, "rss": rss}))
+"""
+
+
+def make_data(folder: Path, rows: int, bad_fraction: float) -> tuple[Path, Path, Path]:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    columns: dict[str, object] = {}
+    schema = []
+    for i in range(8):
+        columns[f"f{i}"] = rng.uniform(0, 100, rows).round(3)
+        checks = "    in_range: {min_value: 0, max_value: 100}\n"
+        if i < 4:
+            checks += "    greater_than_or_equal_to: 0\n"
+        schema.append(f"  f{i}:\n    dtype: float64\n    nullable: false\n{checks}")
+    for i in range(6):
+        columns[f"i{i}"] = rng.integers(0, 1000, rows)
+        schema.append(
+            f"  i{i}:\n    dtype: int64\n    in_range: {{min_value: 0, max_value: 999}}\n"
+        )
+    words = np.array([f"word{k}" for k in range(50)])
+    for i in range(4):
+        columns[f"s{i}"] = words[rng.integers(0, 50, rows)]
+        check = "    str_startswith: word\n" if i < 2 else ""
+        schema.append(f"  s{i}:\n    dtype: str\n    nullable: false\n{check}")
+    for i in range(2):
+        columns[f"c{i}"] = np.array(["red", "green", "blue"])[rng.integers(0, 3, rows)]
+        schema.append(f"  c{i}:\n    dtype: str\n    isin: [red, green, blue]\n")
+    frame = pd.DataFrame(columns)
+    if bad_fraction:
+        bad = rng.choice(rows, int(rows * bad_fraction), replace=False)
+        frame.loc[bad, "f0"] = -1.0
+        frame.loc[bad, "i0"] = 5000
+    schema_path = folder / "schema.yaml"
+    schema_path.write_text(SCHEMA.format(columns="".join(schema)))
+    stem = "bad" if bad_fraction else "good"
+    csv, parquet = folder / f"{stem}.csv", folder / f"{stem}.parquet"
+    frame.to_csv(csv, index=False)
+    frame.to_parquet(parquet)
+    return schema_path, csv, parquet
+
+
+def measure(command: list[str], runs: int) -> dict[str, float]:
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=True
+        ).stdout
+        samples.append(json.loads(out))
+    return {
+        "wall": statistics.median(s["wall"] for s in samples),
+        "rss": max(s["rss"] for s in samples),
+        "code": samples[-1]["code"],
+    }
+
+
+def mlgate(schema: Path, data: Path, results: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "mlgate", "validate", "--schema", str(schema), str(data),
+        "--results-dir", str(results), *extra,
+    ]  # fmt: skip
+
+
+def big_csv(folder: Path, source: Path, gigabytes: float) -> Path:
+    """Repeat the data rows of `source` until the file reaches the size asked for."""
+    target = folder / "big.csv"
+    lines = source.read_text().splitlines(keepends=True)
+    header, body = lines[0], "".join(lines[1:])
+    with target.open("w") as out:
+        out.write(header)
+        while out.tell() < gigabytes * 1e9:
+            out.write(body)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--big-gb", type=float, default=0, help="also validate a CSV this big")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        schema, good_csv, good_parquet = make_data(folder, args.rows, 0)
+        _, bad_csv, bad_parquet = make_data(folder, args.rows, 0.01)
+        results = folder / "results"
+        print(f"{args.rows:,} rows x 20 columns; median of {args.runs} runs; peak RSS is the max")
+        for kind, good, bad in (("CSV", good_csv, bad_csv), ("Parquet", good_parquet, bad_parquet)):
+            hand = measure([sys.executable, "-c", HAND_WRITTEN, str(schema), str(good)], args.runs)
+            ours = measure(mlgate(schema, good, results), args.runs)
+            ours_bad = measure(mlgate(schema, bad, results), args.runs)
+            assert (ours["code"], ours_bad["code"]) == (0, 1), (ours, ours_bad)
+            print(
+                f"{kind}: hand-written {hand['wall']:.2f} s, {hand['rss'] / 2**20:.0f} MiB | "
+                f"mlgate {ours['wall']:.2f} s ({ours['wall'] / hand['wall']:.2f}x), "
+                f"{ours['rss'] / 2**20:.0f} MiB ({ours['rss'] / hand['rss']:.2f}x) | "
+                f"1% bad rows {ours_bad['wall']:.2f} s "
+                f"(+{(ours_bad['wall'] / ours['wall'] - 1) * 100:.1f}% over all-good)"
+            )
+        if args.big_gb:
+            big = big_csv(folder, good_csv, args.big_gb)
+            size = big.stat().st_size
+            run = measure(mlgate(schema, big, results), 1)
+            print(
+                f"{size / 1e9:.1f} GB CSV: exit {run['code']}, {run['wall']:.0f} s, "
+                f"peak RSS {run['rss'] / 2**30:.2f} GiB"
+            )
+
+
+if __name__ == "__main__":
+    main()

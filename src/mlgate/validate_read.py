@@ -1,0 +1,206 @@
+"""Read data files a chunk at a time, with a global row index, or fail with the file and line.
+
+CSV and TSV go through pandas' C parser (the reader a hand-written check would use),
+Parquet through pyarrow's batch reader; JSON Lines through pandas' line reader. Every
+chunk's index continues where the last one stopped, so row numbers are the file's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from mlgate.errors import InputError
+from mlgate.validate_targets import Target
+
+Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
+
+
+def first_line_number(target: Target) -> int | None:
+    """The file line of row 0, for text formats (one line per row); None for Parquet."""
+    return {"csv": 2, "tsv": 2, "jsonl": 1}.get(target.data_format)
+
+
+def read_chunks(
+    target: Target,
+    chunk_rows: int,
+    *,
+    read_dtypes: dict[str, str] | None = None,
+    columns: list[str] | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Any]:
+    """Yield DataFrames of at most `chunk_rows` rows; InputError for unreadable files."""
+    if target.data_format == "parquet":
+        yield from _parquet(target, chunk_rows, columns, progress)
+    elif target.data_format == "jsonl":
+        yield from _jsonl(target, chunk_rows, columns, progress)
+    else:
+        yield from _delimited(target, chunk_rows, read_dtypes or {}, columns, progress)
+
+
+def _delimited(
+    target: Target,
+    chunk_rows: int,
+    read_dtypes: dict[str, str],
+    columns: list[str] | None,
+    progress: Progress | None,
+) -> Iterator[Any]:
+    import pandas as pd
+
+    gzipped = target.path.name.lower().endswith(".gz")
+    where = target.display
+    try:
+        raw = target.path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{where}: cannot open: {exc}") from exc
+    with raw:
+        total = os.fstat(raw.fileno()).st_size
+        if total == 0:
+            raise InputError(f"{where}: the file is empty (not even a header row)")
+        header = _header(raw, gzipped, where)
+        dtypes = {name: dtype for name, dtype in read_dtypes.items() if name in header}
+        rows = 0
+        try:
+            reader = pd.read_csv(
+                raw,
+                sep="\t" if target.data_format == "tsv" else ",",
+                chunksize=chunk_rows,
+                compression="gzip" if gzipped else None,
+                dtype=dtypes or None,
+                usecols=columns,
+                encoding="utf-8",
+            )
+            with reader:
+                for chunk in reader:
+                    rows += len(chunk)
+                    if progress is not None:
+                        progress(raw.tell(), total)
+                    yield chunk
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(f"{where}: no header row ({exc})") from exc
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{where}: not valid {target.data_format.upper()}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: not UTF-8 text ({exc.reason} near row {rows})") from exc
+        except (EOFError, zlib.error, OSError) as exc:
+            kind = "gzip stream" if gzipped else "file"
+            raise InputError(f"{where}: corrupt or truncated {kind}: {exc}") from exc
+        if not gzipped:
+            _check_complete_last_line(raw, total, len(header), rows, target)
+
+
+def _header(raw: Any, gzipped: bool, where: str) -> list[str]:
+    import gzip
+
+    try:
+        if gzipped:
+            with gzip.open(raw) as stream:
+                line = stream.readline(1 << 20)
+        else:
+            line = raw.readline(1 << 20)
+    except (EOFError, zlib.error, OSError) as exc:
+        raise InputError(f"{where}: corrupt gzip stream: {exc}") from exc
+    finally:
+        raw.seek(0)
+    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+    delimiter = "\t" if where.lower().endswith((".tsv", ".tsv.gz", ".tab")) else ","
+    return next(csv.reader([text], delimiter=delimiter), [])
+
+
+def _check_complete_last_line(raw: Any, total: int, fields: int, rows: int, target: Target) -> None:
+    """A file cut mid-row parses as a short last row; pandas fills it with NaN. Refuse it."""
+    raw.seek(max(0, total - 65536))
+    tail = raw.read()
+    if tail.endswith(b"\n") or b"\n" not in tail:
+        return
+    last = tail.rsplit(b"\n", 1)[1].decode("utf-8", errors="replace")
+    delimiter = "\t" if target.data_format == "tsv" else ","
+    got = len(next(csv.reader([last], delimiter=delimiter), []))
+    if got < fields:
+        raise InputError(
+            f"{target.display}: truncated: the last line (line {rows + 1}) has {got} of "
+            f"{fields} fields and no line end"
+        )
+
+
+def _parquet(
+    target: Target, chunk_rows: int, columns: list[str] | None, progress: Progress | None
+) -> Iterator[Any]:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    where = target.display
+    try:
+        parquet = pq.ParquetFile(target.path)
+        total = parquet.metadata.num_rows
+        if total == 0:
+            yield parquet.schema_arrow.empty_table().to_pandas()
+            return
+        start = 0
+        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
+            frame = batch.to_pandas()
+            frame.index = pd.RangeIndex(start, start + len(frame))
+            start += len(frame)
+            if progress is not None:
+                progress(start, total)
+            yield frame
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            f"{where}: not a readable Parquet file (corrupt or truncated?): {exc}"
+        ) from exc
+
+
+def _jsonl(
+    target: Target, chunk_rows: int, columns: list[str] | None, progress: Progress | None
+) -> Iterator[Any]:
+    import pandas as pd
+
+    where = target.display
+    if target.path.stat().st_size == 0:
+        raise InputError(f"{where}: the file is empty")
+    start = 0
+    try:
+        with pd.read_json(
+            target.path,
+            lines=True,
+            chunksize=chunk_rows,
+            compression="infer",
+        ) as reader:
+            for chunk in reader:
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                start += len(chunk)
+                if progress is not None:
+                    progress(start, start)
+                yield chunk[columns] if columns else chunk
+    except (ValueError, EOFError, zlib.error, OSError) as exc:
+        raise InputError(
+            f"{where}: not valid JSON Lines: {_bad_json_line(target.path) or exc}"
+        ) from exc
+
+
+def _bad_json_line(path: Path) -> str | None:
+    """The first line that is not a JSON object, found on the error path only."""
+    import gzip
+
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else Path.open
+    try:
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                line = raw.decode("utf-8")
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except ValueError as exc:
+                    return f"line {number}: {exc}"
+                if not isinstance(value, dict):
+                    return f"line {number}: not a JSON object"
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,184 @@
+"""Pure renderers for `mlgate validate` results: text, Markdown, GitHub annotations. No I/O.
+
+Each takes the result's `details` dict (as written to validate.json), so the PR report can
+embed the same Markdown from the file alone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlgate.report import md
+
+ANNOTATION_CAP = 10  # GitHub shows 10 error annotations per step; the last says what was left out
+
+_CHECK_NAMES = {
+    "column_in_dataframe": "missing column",
+    "column_in_schema": "unexpected column (the schema is strict)",
+    "not_nullable": "null values",
+    "field_uniqueness": "duplicate values",
+    "multiple_fields_uniqueness": "duplicate rows",
+}
+_STATUS_MARK = {"pass": "✅", "fail": "❌", "error": "⚠️"}
+
+
+def describe_check(check: str) -> str:
+    if check in _CHECK_NAMES:
+        return _CHECK_NAMES[check]
+    if check.startswith("dtype("):
+        return f"wrong dtype, expected {check[len('dtype(') : -1].strip(chr(39))}"
+    return check
+
+
+def render_validate(result: dict[str, Any], output_format: str) -> str:
+    """A validate result envelope as text, markdown or json."""
+    if output_format == "json":
+        return json.dumps(result, indent=2)
+    if output_format == "markdown":
+        return render_validate_markdown(result.get("details", {}), result.get("summary", ""))
+    return render_validate_text(result.get("details", {}), result.get("summary", ""))
+
+
+def _where(example: dict[str, Any]) -> str:
+    if "line" in example:
+        return f"line {example['line']}"
+    if "row" in example:
+        return f"row {example['row']}"
+    return ""
+
+
+def _value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _examples_text(failure: dict[str, Any]) -> str:
+    parts = []
+    for example in failure.get("examples", []):
+        where = _where(example)
+        parts.append(
+            f"{where}: {_value(example.get('value'))}" if where else _value(example.get("value"))
+        )
+    return "; ".join(parts)
+
+
+def _count(failure: dict[str, Any]) -> str:
+    rows = failure.get("rows")
+    if rows is None:
+        return ""
+    return f"{rows:,} row{'s' if rows != 1 else ''}"
+
+
+def _failure_line(failure: dict[str, Any]) -> str:
+    column = failure.get("column")
+    check = describe_check(str(failure.get("check")))
+    head = f"{column}: {check}" if column else check
+    count = _count(failure)
+    examples = _examples_text(failure)
+    return "".join([head, f" — {count}" if count else "", f" — {examples}" if examples else ""])
+
+
+def _file_head(entry: dict[str, Any]) -> str:
+    status = entry["status"]
+    if status == "error":
+        return f"{entry['path']}: ERROR — {entry.get('error')}"
+    sizes = f"{entry.get('rows', 0):,} rows, {entry.get('columns', 0)} columns"
+    if status == "fail":
+        bad = entry.get("failing_rows", 0)
+        return f"{entry['path']}: FAIL — {sizes}, {bad:,} failing rows (schema {entry['schema']})"
+    return f"{entry['path']}: ok — {sizes} (schema {entry['schema']})"
+
+
+def render_validate_text(details: dict[str, Any], summary: str = "") -> str:
+    lines = []
+    for entry in details.get("files", []):
+        lines.append(_file_head(entry))
+        lines.extend(f"  {_failure_line(f)}" for f in entry.get("failures", []))
+    if summary:
+        lines.append(summary)
+    return "\n".join(lines)
+
+
+def render_validate_markdown(details: dict[str, Any], summary: str = "") -> str:
+    files = details.get("files", [])
+    worst = "pass"
+    for entry in files:
+        if entry["status"] == "error" or (entry["status"] == "fail" and worst == "pass"):
+            worst = entry["status"]
+    lines = [f"### {_STATUS_MARK[worst]} Data validation", ""]
+    if summary:
+        lines += [md(summary), ""]
+    if not files:
+        return "\n".join(lines).rstrip()
+    lines += ["| file | schema | rows | result |", "|---|---|---:|---|"]
+    for entry in files:
+        if entry["status"] == "error":
+            outcome = f"⚠️ {md(entry.get('error'))}"
+        elif entry["status"] == "fail":
+            outcome = f"❌ {len(entry['failures'])} checks, {entry['failing_rows']:,} failing rows"
+        else:
+            outcome = "✅ valid"
+        rows = f"{entry['rows']:,}" if "rows" in entry else "—"
+        lines.append(f"| `{md(entry['path'])}` | `{md(entry['schema'])}` | {rows} | {outcome} |")
+    for entry in files:
+        if not entry.get("failures"):
+            continue
+        lines += [
+            "",
+            f"#### `{md(entry['path'])}`",
+            "",
+            "| column | check | failing rows | examples |",
+        ]
+        lines.append("|---|---|---:|---|")
+        for failure in entry["failures"]:
+            column = md(failure["column"]) if failure.get("column") else "—"
+            check = md(describe_check(str(failure["check"])))
+            rows = f"{failure['rows']:,}" if failure.get("rows") is not None else "—"
+            lines.append(f"| {column} | {check} | {rows} | {md(_examples_text(failure))} |")
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_annotations(details: dict[str, Any], cap: int = ANNOTATION_CAP) -> list[str]:
+    """GitHub workflow commands (`::error file=…,line=…,title=…::…`), at most `cap` of them."""
+    items: list[tuple[str, int | None, str, str]] = []
+    for entry in details.get("files", []):
+        if entry["status"] == "error":
+            items.append(
+                (entry["path"], None, "mlgate validate: unreadable data", str(entry.get("error")))
+            )
+        for failure in entry.get("failures", []):
+            first: dict[str, Any] = next(iter(failure.get("examples", [])), {})
+            line = first.get("line")
+            title = f"mlgate validate: {describe_check(str(failure['check']))}"
+            items.append((entry["path"], line, title, _failure_line(failure)))
+    shown = items if len(items) <= cap else items[: cap - 1]
+    commands = [_annotation(path, line, title, message) for path, line, title, message in shown]
+    if len(shown) < len(items):
+        left = len(items) - len(shown)
+        path = items[len(shown)][0]
+        commands.append(
+            _annotation(
+                path,
+                None,
+                "mlgate validate: more failures",
+                f"{left} more failing checks are not annotated; see the job log or validate.json",
+            )
+        )
+    return commands
+
+
+def _annotation(path: str, line: int | None, title: str, message: str) -> str:
+    props = [f"file={_escape_property(path)}"]
+    if line is not None:
+        props.append(f"line={line}")
+    props.append(f"title={_escape_property(title)}")
+    return f"::error {','.join(props)}::{_escape_data(message)}"

@@ -1,0 +1,318 @@
+"""Which files `mlgate validate` checks, against which schema, read as which format.
+
+No pandas here: pre-commit calls `mlgate validate` with every staged file, and when none of
+them matches a configured glob the hook must finish without importing the data stack.
+
+DVC: a `.dvc` pointer or `dvc.lock` among the paths stands for the outputs it records.
+They are read with PyYAML, not with DVC, so the hook's environment needs no DVC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlgate.config import Config, DataEntry
+from mlgate.errors import InputError
+
+# Extension (lower case) -> format; the longest match wins, so `.csv.gz` is gzip'd CSV.
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "tsv",
+    ".tsv.gz": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".ndjson": "jsonl",
+}
+FORMATS = ("csv", "tsv", "parquet", "jsonl")
+DVC_LOCK = "dvc.lock"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One data file to validate."""
+
+    path: Path  # absolute
+    display: str  # as shown to the user and in annotations: relative to the working directory
+    schema: str  # a schema file path (absolute) or `package.module:Name`
+    schema_root: Path  # where `package.module` imports from
+    data_format: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    targets: tuple[Target, ...]
+    skipped: tuple[str, ...]  # paths given that match no configured glob
+
+
+def data_format(path: Path, override: str | None) -> str:
+    if override is not None:
+        if override not in FORMATS:
+            raise InputError(f"unknown data format {override!r}; expected {', '.join(FORMATS)}")
+        return override
+    name = path.name.lower()
+    for suffix in sorted(FORMAT_BY_SUFFIX, key=len, reverse=True):
+        if name.endswith(suffix):
+            return FORMAT_BY_SUFFIX[suffix]
+    raise InputError(
+        f"{display_path(path)}: cannot tell the data format from the extension; "
+        f"name it .csv, .tsv, .parquet or .jsonl (optionally .gz), or set `format:` "
+        f"({', '.join(FORMATS)})"
+    )
+
+
+def has_data_suffix(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(suffix) for suffix in FORMAT_BY_SUFFIX)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A regex for a glob as `Path.glob` reads it: `*` stays in one folder, `**/` spans folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                body = pattern[i + 1 : end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def is_dvc_file(path: Path) -> bool:
+    return path.name == DVC_LOCK or path.suffix == ".dvc"
+
+
+def dvc_outputs(pointer: Path) -> list[Path]:
+    """The outputs a `.dvc` file or `dvc.lock` records, as absolute paths."""
+    try:
+        data: Any = yaml.safe_load(pointer.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"{display_path(pointer)}: cannot read this DVC file: {exc}") from exc
+    outs: list[Any] = []
+    if isinstance(data, dict) and pointer.name == DVC_LOCK:
+        for stage in (data.get("stages") or {}).values():
+            if isinstance(stage, dict):
+                outs.extend(stage.get("outs") or [])
+    elif isinstance(data, dict):
+        outs.extend(data.get("outs") or [])
+    base = pointer.resolve().parent
+    return [
+        base / out["path"]
+        for out in outs
+        if isinstance(out, dict) and isinstance(out.get("path"), str)
+    ]
+
+
+def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
+    """With no paths, every configured glob; with paths, those that match one (the rest skip)."""
+    root = config.root.resolve()
+    if not config.data:
+        raise InputError(f"{config.path}: no `data:` entries, so there is nothing to validate")
+    if not paths:
+        return Plan(tuple(_expand_entries(config, root)), ())
+    targets: dict[Path, Target] = {}
+    skipped = []
+    for given in paths:
+        if is_dvc_file(given) and given.is_file():
+            for out in dvc_outputs(given):
+                for target in _match_output(config, root, out):
+                    targets.setdefault(target.path, target)
+            continue
+        matched = _matching_entry(config, root, given.resolve())
+        if matched is None:
+            skipped.append(str(given))
+            continue
+        _require_present(given.resolve(), given)
+        targets.setdefault(given.resolve(), _target(given.resolve(), matched, config, root))
+    return Plan(tuple(targets.values()), tuple(skipped))
+
+
+def plan_ad_hoc(schema: str, paths: tuple[Path, ...], override: str | None) -> Plan:
+    """`--schema SCHEMA PATH...`: every path against one schema, no config needed."""
+    if not paths:
+        raise InputError("--schema needs at least one data PATH")
+    cwd = Path.cwd().resolve()
+    schema_ref = schema if is_import_path(schema) else str((cwd / schema).resolve())
+    targets: dict[Path, Target] = {}
+    for given in paths:
+        files = [given.resolve()]
+        if is_dvc_file(given) and given.is_file():
+            files = [out for out in dvc_outputs(given) if has_data_suffix(out) or out.is_dir()]
+            files = [f for out in files for f in (_files_under(out) if out.is_dir() else [out])]
+        for path in files:
+            _require_present(path, given)
+            targets.setdefault(
+                path,
+                Target(path, display_path(path), schema_ref, cwd, data_format(path, override)),
+            )
+    return Plan(tuple(targets.values()), ())
+
+
+_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def is_import_path(schema: str) -> bool:
+    """`package.module:Name`, as opposed to a schema file's path."""
+    return bool(_IMPORT_PATH.match(schema))
+
+
+def _expand_entries(config: Config, root: Path) -> list[Target]:
+    targets: dict[Path, Target] = {}
+    for entry in config.data:
+        for pattern in entry.paths:
+            found = sorted(p.resolve() for p in root.glob(pattern) if p.is_file())
+            if not found:
+                tracked = _dvc_tracked(root, pattern)
+                if tracked:
+                    raise _not_pulled(tracked, config, entry)
+                raise InputError(
+                    f"{config.path}:{entry.line}: data path {pattern!r} matches no file "
+                    "(a pipeline output not produced yet? run `dvc repro`)"
+                )
+            for path in found:
+                targets.setdefault(path, _target(path, entry, config, root))
+    return list(targets.values())
+
+
+def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:
+    schema = entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
+    return Target(path, display_path(path), schema, root, data_format(path, entry.format))
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _matching_entry(config: Config, root: Path, path: Path) -> DataEntry | None:
+    relative = _relative(path, root)
+    if relative is None:
+        return None
+    for entry in config.data:
+        if any(glob_regex(pattern).match(relative) for pattern in entry.paths):
+            return entry
+    return None
+
+
+def _match_output(config: Config, root: Path, out: Path) -> list[Target]:
+    """The configured data files an output stands for: itself, or files under a folder output."""
+    relative = _relative(out, root)
+    if relative is None:
+        return []
+    if out.is_dir():
+        files = _files_under(out)
+        return [
+            _target(f, entry, config, root)
+            for f in files
+            if (entry := _matching_entry(config, root, f)) is not None
+        ]
+    entry = _matching_entry(config, root, out)
+    if entry is None:
+        prefixes = [p for e in config.data for p in e.paths if _could_be_under(p, relative)]
+        if prefixes and not out.exists():
+            raise InputError(
+                f"{display_path(out)}: tracked by DVC but not in the workspace; "
+                "run `dvc pull` (or `dvc repro`) first"
+            )
+        return []
+    if not out.exists():
+        raise _not_pulled(relative, config, entry)
+    return [_target(out, entry, config, root)]
+
+
+def _could_be_under(pattern: str, folder: str) -> bool:
+    """Whether files inside the output folder `folder` could match `pattern`."""
+    literal = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    folder = folder.rstrip("/") + "/"
+    return literal.startswith(folder) or ("**" in pattern and folder.startswith(literal))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p.resolve() for p in folder.rglob("*") if p.is_file() and has_data_suffix(p))
+
+
+def _dvc_tracked(root: Path, pattern: str) -> str | None:
+    """The output of a `.dvc` pointer or `dvc.lock` that `pattern` would match, if any."""
+    regex = glob_regex(pattern)
+    pointers = [p for p in root.glob(pattern + ".dvc") if p.is_file()]
+    literal = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    folder = Path(literal).parent if not literal.endswith("/") else Path(literal)
+    for ancestor in [folder, *folder.parents]:
+        if ancestor.name:
+            pointer = root / ancestor.parent / f"{ancestor.name}.dvc"
+            if pointer.is_file():
+                pointers.append(pointer)
+    if (root / DVC_LOCK).is_file():
+        pointers.append(root / DVC_LOCK)
+    for pointer in pointers:
+        try:
+            outs = dvc_outputs(pointer)
+        except InputError:
+            continue
+        for out in outs:
+            relative = _relative(out, root)
+            if relative is not None and (
+                regex.match(relative) or _could_be_under(pattern, relative)
+            ):
+                return relative
+    return None
+
+
+def _require_present(path: Path, given: Path) -> None:
+    if path.is_file():
+        return
+    if path.exists():
+        raise InputError(f"{display_path(path)}: not a file")
+    pointer = path.with_name(path.name + ".dvc")
+    if pointer.is_file() or is_dvc_file(given):
+        raise InputError(
+            f"{display_path(path)}: tracked by DVC but not in the workspace; "
+            "run `dvc pull` (or `dvc repro`) first"
+        )
+    raise InputError(f"{display_path(path)}: no such file")
+
+
+def _not_pulled(relative: str, config: Config, entry: DataEntry) -> InputError:
+    return InputError(
+        f"{relative}: tracked by DVC but not in the workspace (data entry at "
+        f"{config.path}:{entry.line}); run `dvc pull` (or `dvc repro`) first"
+    )
