@@ -8,6 +8,9 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# npm tools for the GitHub tests: GitHub's OpenAPI description, the Prism mock, real payloads.
+./scripts/install-node-tools.sh
+export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests instead of skipping
 
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks

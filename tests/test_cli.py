@@ -24,7 +24,6 @@ COMMANDS = (
     "history",
     "schema",
 )
-NOT_BUILT_YET = ("repro", "report", "gate")
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 
 
@@ -40,15 +39,6 @@ def test_help_lists_every_command(mlgate: RunMlgate) -> None:
     listed = {line.split()[0] for line in result.out.split("Commands:")[1].splitlines() if line}
     assert listed == set(COMMANDS)
     assert "Exit codes" in result.out
-
-
-@pytest.mark.parametrize("command", NOT_BUILT_YET)
-def test_unbuilt_command_exits_2_and_says_so(command: str, mlgate: RunMlgate) -> None:
-    result = mlgate(command, "--format", "json")
-    assert result.code == 2
-    assert f"`mlgate {command}`" in result.err
-    assert "not built yet" in result.err
-    assert result.out == ""
 
 
 def test_usage_error_is_exit_2(mlgate: RunMlgate) -> None:

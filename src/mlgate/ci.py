@@ -49,3 +49,34 @@ def _event_payload(path: str | None) -> object:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from exc
+
+
+def append_step_summary(markdown: str) -> Path | None:
+    """Add the report to the job summary when running under GitHub Actions."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    path = Path(target)
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(markdown.rstrip() + "\n\n")
+    except OSError as exc:
+        raise InputError(f"GITHUB_STEP_SUMMARY={target}: cannot write the summary: {exc}") from exc
+    return path
+
+
+def set_outputs(outputs: dict[str, str]) -> None:
+    """Step outputs (`steps.<id>.outputs.<name>`) when running under GitHub Actions."""
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    lines = []
+    for name, value in outputs.items():
+        if "\n" in value:
+            raise InputError(f"step output {name!r} must be a single line")
+        lines.append(f"{name}={value}\n")
+    try:
+        with Path(target).open("a", encoding="utf-8") as handle:
+            handle.writelines(lines)
+    except OSError as exc:
+        raise InputError(f"GITHUB_OUTPUT={target}: cannot write step outputs: {exc}") from exc

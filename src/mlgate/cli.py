@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from mlgate import __version__
 from mlgate.commands.check_config import config_group
-from mlgate.commands.common import State, common_options, debug_option, echo
+from mlgate.commands.common import State, debug_option, echo
 from mlgate.commands.compare import compare
 from mlgate.commands.demo import demo
+from mlgate.commands.gate import gate
 from mlgate.commands.promote import history, promote, rollback
+from mlgate.commands.report import report
+from mlgate.commands.repro import repro
 from mlgate.commands.schema import schema_group
 from mlgate.commands.validate import validate
-from mlgate.errors import EXIT_NO_VERDICT, MlgateError, NotAvailableYet
+from mlgate.errors import EXIT_NO_VERDICT, MlgateError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,38 +38,20 @@ def cli() -> None:
     """
 
 
-def _not_built_yet(name: str, what: str) -> click.Command:
-    @common_options
-    def command(**_options: Any) -> int:
-        raise NotAvailableYet(
-            f"`mlgate {name}` ({what}) is not built yet in mlgate {__version__}; "
-            "see CHANGELOG.md for what this version can do"
-        )
-
-    command.__doc__ = f"{what[0].upper()}{what[1:]} (not built yet)."
-    return click.command(name, context_settings={"ignore_unknown_options": True})(
-        click.argument("args", nargs=-1, type=click.UNPROCESSED)(command)
-    )
-
-
 for _command in (
     compare,
     config_group,
     demo,
+    gate,
     history,
     promote,
+    report,
+    repro,
     rollback,
     schema_group,
     validate,
 ):
     cli.add_command(_command)
-
-for _name, _what in (
-    ("repro", "reproduce training with DVC and check dvc.lock"),
-    ("report", "render the results as a report and post it on the pull request"),
-    ("gate", "run every configured check and report"),
-):
-    cli.add_command(_not_built_yet(_name, _what))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

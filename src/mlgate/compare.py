@@ -87,6 +87,8 @@ def run_compare(request: CompareRequest) -> Result:
     if baseline_spec == "none":
         notes.append("baseline: none, so only absolute thresholds were checked")
     details = _details(candidate, baseline, decision, notes)
+    if baseline_spec == "registry" and baseline.version:
+        details["history"] = _alias_history(request, baseline)
     result = Result(
         command="compare",
         status="pass" if decision.passed else "fail",
@@ -175,6 +177,35 @@ def _registry_baseline(request: CompareRequest, candidate: Side) -> Side:
         run_id=found.run_id,
         url=found.url,
     )
+
+
+HISTORY_VERSIONS = 5
+
+
+def _alias_history(request: CompareRequest, baseline: Side) -> list[dict[str, Any]]:
+    """The metrics of the last versions that held the baseline alias, oldest first, for the
+    report's chart. From mlgate's history tags; without them, the current holder alone."""
+    from mlgate.errors import MlgateError
+    from mlgate.promote import history_events
+    from mlgate.registry import Promotions
+
+    assert baseline.model and baseline.alias and baseline.version
+    registry = request.registry()
+    events = history_events(Promotions(registry).model_tags(baseline.model), baseline.alias)
+    versions = list(dict.fromkeys(str(event["version"]) for event in reversed(events)))
+    if baseline.version not in versions:
+        versions.insert(0, baseline.version)
+    history = []
+    for version in reversed(versions[:HISTORY_VERSIONS]):
+        if version == baseline.version:
+            history.append({"version": version, "metrics": baseline.metrics})
+            continue
+        try:
+            found = registry.version_metrics(baseline.model, version)
+        except MlgateError:
+            continue  # a deleted or metric-less old version is left out of the chart
+        history.append({"version": version, "metrics": found.metrics})
+    return history
 
 
 def _record(request: CompareRequest, candidate: Side, baseline: Side, result: Result) -> bool:

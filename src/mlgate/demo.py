@@ -1,7 +1,14 @@
-"""`mlgate demo`: the example repo, built and trained for real in a folder of its own."""
+"""`mlgate demo`: the example repo, built, trained and gated for real in a folder of its own.
+
+1. the first model is trained and promoted to champion (a local sqlite MLflow store);
+2. a change that makes it worse is gated: blocked;
+3. a change that makes it better is gated: passes.
+Every number printed comes from these runs.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -10,11 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import repro, scm
+from mlgate.config import load_config
 from mlgate.errors import InputError
-from mlgate.metrics import load_metrics_file
+from mlgate.report import report_text
 
 EXAMPLE = "wine"
 Log = Callable[[str], None]
+
+# The example's params.yaml `train:` edits (measured on the example: README of examples/wine).
+WORSE = {"n_estimators": "1", "max_depth": "1"}
+BETTER = {"n_estimators": "500"}
 
 
 def example_dir() -> Path:
@@ -46,18 +58,88 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
     repro.init(repo)
     scm.commit_all(repo, "wine example")
 
-    log("Training: dvc repro (prepare -> train -> evaluate)")
-    # The example's stages run `python`: make that the Python mlgate (and scikit-learn) lives in.
-    repro.reproduce(repo, bin_dir=Path(sys.executable).parent)
-    metrics = load_metrics_file(repo / "metrics.json")
-    commit = scm.commit_all(repo, "train the first model")
-    for name, value in sorted(metrics.items()):
-        log(f"  {name} = {value}")
-    missing = ["compare", "promote", "gate", "report"]
-    log(
-        "Not built yet in this version, so the demo stops here: "
-        + ", ".join(f"`mlgate {name}`" for name in missing)
-        + ". Once they land, the demo registers this model as the champion and gates a "
-        "worse and a better change against it."
+    log("\n1. Train the first model and make it the champion")
+    first = _gate(repo, "first", log)
+    promoted = _promote(repo, first["results_dir"], log)
+    scm.commit_all(repo, "train the first model")
+
+    log("\n2. A change that makes the model worse: " + _describe(WORSE))
+    _edit_train_params(repo, WORSE)
+    worse = _gate(repo, "worse", log)
+    scm.git(repo, "checkout", "--quiet", "--", ".")
+    repro.dvc(repo, "checkout", "--quiet")
+
+    log("\n3. A change that makes it better: " + _describe(BETTER))
+    _edit_train_params(repo, BETTER)
+    better = _gate(repo, "better", log)
+
+    log("")
+    log(f"worse change:  exit {worse['exit_code']} ({worse['decision']})")
+    log(f"better change: exit {better['exit_code']} ({better['decision']})")
+    log(f"Reports: {worse['report']} and {better['report']}")
+    log(f"MLflow store: {repo / 'mlflow.db'} (champion: {promoted})")
+    return {
+        "repo": str(repo),
+        "champion": promoted,
+        "first": first,
+        "worse": worse,
+        "better": better,
+    }
+
+
+def _gate(repo: Path, name: str, log: Log) -> dict[str, Any]:
+    from mlgate.steps import GateRequest, run_gate
+
+    results_dir = repo / ".mlgate" / name
+    published = run_gate(
+        GateRequest(
+            config=load_config(repo / "mlgate.yaml"),
+            results_dir=results_dir,
+            # The example's stages run `python`: make that the Python mlgate lives in.
+            bin_dir=Path(sys.executable).parent,
+            log=lambda line: None,
+        )
     )
-    return {"repo": str(repo), "commit": commit, "metrics": metrics, "not_built_yet": missing}
+    for line in report_text(published.results, published.context).splitlines():
+        log(f"   {line}")
+    compare = published.results.get("compare", {}).get("details", {})
+    return {
+        "decision": published.decision,
+        "exit_code": published.exit_code,
+        "results_dir": str(results_dir),
+        "report": str(published.report_path),
+        "metrics": (compare.get("candidate") or {}).get("metrics"),
+        "checks": compare.get("checks", []),
+    }
+
+
+def _promote(repo: Path, results_dir: str, log: Log) -> str:
+    from mlgate.promote import PromoteRequest, run_promote
+
+    result = run_promote(
+        PromoteRequest(
+            config=load_config(repo / "mlgate.yaml"),
+            decision_path=Path(results_dir) / "compare.json",
+            results_dir=Path(results_dir),
+        )
+    )
+    log(f"   promote: {result.summary}")
+    if result.status != "pass":
+        raise InputError(f"the demo could not promote its first model: {result.summary}")
+    return f"v{result.details['version']}"
+
+
+def _edit_train_params(repo: Path, changes: dict[str, str]) -> None:
+    params = repo / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    for key, value in changes.items():
+        text, found = re.subn(
+            rf"^(  {key}:\s*)\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE
+        )
+        if not found:
+            raise InputError(f"{params}: the demo expected a `train.{key}` param")
+    params.write_text(text, encoding="utf-8")
+
+
+def _describe(changes: dict[str, str]) -> str:
+    return ", ".join(f"train.{key} = {value}" for key, value in changes.items())

@@ -54,10 +54,6 @@ class ConfigError(InputError):
         return f"{where}:{key} {self.reason}"
 
 
-class NotAvailableYet(InputError):
-    """A command whose capability has not been built yet; it says so instead of faking output."""
-
-
 class MissingExtra(InputError):
     """An optional dependency group is not installed; the message names the extra to install."""
 

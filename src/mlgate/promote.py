@@ -313,8 +313,12 @@ def history(config: Config, alias: str | None, timeout_s: float) -> list[dict[st
     """Every recorded move of the alias, oldest first."""
     model = _model(config)
     alias = alias or config.mlflow.alias
+    return history_events(_connect(config, timeout_s).model_tags(model), alias)
+
+
+def history_events(tags: dict[str, str], alias: str) -> list[dict[str, Any]]:
+    """The moves of `alias` recorded in a registered model's tags, oldest first."""
     prefix = f"mlgate.history.{alias}."
-    tags = _connect(config, timeout_s).model_tags(model)
     events = []
     for key, value in tags.items():
         if key.startswith(prefix):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -22,6 +24,13 @@ def md(text: object) -> str:
     """Escape for a Markdown table cell: no table breaks, no HTML, no @-mentions."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
     return escaped.replace("@", "&#64;").replace("\r", " ").replace("\n", " ")
+
+
+def code(text: object) -> str:
+    """A Markdown code span. Inside one nothing renders (no HTML, no mentions), so only a
+    backtick, a table's pipe and line breaks need care."""
+    inner = str(text).replace("`", "'").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return f"`{inner}`"
 
 
 def number(value: object) -> str:
@@ -138,7 +147,7 @@ def compare_markdown(result: dict[str, Any]) -> str:
     lines = [f"### {icon} Model comparison: {md(result['summary'])}", ""]
     lines.append(f"Baseline: {_baseline_link(baseline)}  ")
     candidate = details.get("candidate") or {}
-    lines.append(f"Candidate: `{md(candidate.get('source'))}`")
+    lines.append(f"Candidate: {code(candidate.get('source'))}")
     lines.append("")
     lines.append("| metric | baseline | candidate | Δ | rule | result |")
     lines.append("|---|---:|---:|---:|---|---|")
@@ -181,8 +190,8 @@ def compare_markdown(result: dict[str, Any]) -> str:
 def _baseline_link(baseline: dict[str, Any]) -> str:
     if baseline.get("metrics") is None:
         reason = baseline.get("missing_reason") or "none"
-        return f"`{md(baseline.get('source'))}` — {md(reason)}"
-    label = f"`{md(baseline.get('source'))}`"
+        return f"{code(baseline.get('source'))} — {md(reason)}"
+    label = code(baseline.get("source"))
     if baseline.get("version"):
         version = f"{md(baseline.get('model'))} v{md(baseline['version'])}"
         version = f"[{version}]({baseline['url']})" if baseline.get("url") else version
@@ -214,3 +223,234 @@ def compare_junit(result: dict[str, Any]) -> str:
         lines.append("    </testcase>")
     lines.extend(["  </testsuite>", "</testsuites>"])
     return "\n".join(lines)
+
+
+# --- the whole report: every result file of a run, in one document ------------------------
+
+STEPS = ("validate", "repro", "compare", "promote", "rollback")
+STEP_TITLES = {
+    "validate": "data validation",
+    "repro": "reproduction",
+    "compare": "model comparison",
+    "promote": "promotion",
+    "rollback": "rollback",
+}
+HEADLINES = {
+    "pass": "✅ passed",
+    "fail": "❌ blocked",
+    "error": "⚠️ no verdict",
+}
+# How much detail a report keeps, most first; a report too long for a PR comment sheds levels.
+DETAIL_LEVELS = ("full", "no examples", "no per-file sections", "summary only")
+SHED_NOTES = {
+    "no examples": "example values of failing checks",
+    "no per-file sections": "the per-file and per-stage detail",
+    "summary only": "every section but the verdict",
+}
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Where the report comes from, for its links; all optional (a laptop has none)."""
+
+    commit: str | None = None
+    run_url: str | None = None
+    repository: str | None = None
+    server_url: str = "https://github.com"
+    full_report_at: str = "the job summary and the `report.md` artifact"
+
+
+def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
+    """The decision and exit code of a set of results: 2 if any input error, else 3 if any
+    had no verdict, else 1 if any failed, else 0."""
+    codes = [_code(result) for step, result in results.items() if step in STEPS]
+    if not codes:
+        return "error", 2
+    for code, decision in ((2, "error"), (3, "error"), (1, "fail")):
+        if code in codes:
+            return decision, code
+    return "pass", 0
+
+
+def _code(result: dict[str, Any]) -> int:
+    status = result.get("status")
+    if status == "pass":
+        return 0
+    if status == "fail":
+        return 1
+    code = result.get("exit_code")
+    return code if code in (2, 3) else 3
+
+
+def report_markdown(
+    results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
+) -> str:
+    decision = overall(results)[0]
+    lines = [f"## mlgate: {HEADLINES[decision]}", ""]
+    for step in _ordered(results):
+        result = results[step]
+        icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
+        lines.append(f"- {icon} **{STEP_TITLES.get(step, step)}**: {md(result.get('summary', ''))}")
+    for extra in results.get("gate", {}).get("details", {}).get("skipped", []):
+        lines.append(f"- ⏭️ **{md(extra['step'])}** skipped: {md(extra['reason'])}")
+    if detail != "summary only":
+        for step in _ordered(results):
+            section = _section(step, results[step], detail)
+            if section:
+                lines.extend(["", section])
+    if detail != "full":
+        lines.extend(
+            [
+                "",
+                f"> ✂️ This comment leaves out {SHED_NOTES[detail]} to fit GitHub's size limit; "
+                f"the full report is in {context.full_report_at}.",
+            ]
+        )
+    footer = _footer(context)
+    if footer:
+        lines.extend(["", "---", footer])
+    return "\n".join(lines)
+
+
+def fit_markdown(
+    results: dict[str, dict[str, Any]],
+    context: ReportContext,
+    fits: Callable[[str], bool],
+) -> str:
+    """The most detailed report that `fits`: whole sections are shed, examples first, never a
+    table cut in half. The verdict and the one-line reasons always stay."""
+    text = ""
+    for detail in DETAIL_LEVELS:
+        text = report_markdown(results, context, detail)
+        if fits(text):
+            return text
+    return text
+
+
+def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
+    decision, code = overall(results)
+    lines = [f"mlgate: {HEADLINES[decision]} (exit {code})"]
+    for step in _ordered(results):
+        result = results[step]
+        status = str(result.get("status", "error")).upper()
+        lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {result.get('summary', '')}")
+    for extra in results.get("gate", {}).get("details", {}).get("skipped", []):
+        lines.append(f"  {extra['step']:17} SKIP   {extra['reason']}")
+    if context.run_url:
+        lines.append(f"  run: {context.run_url}")
+    return "\n".join(lines)
+
+
+def report_json(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
+    decision, code = overall(results)
+    return json.dumps(
+        {
+            "decision": decision,
+            "exit_code": code,
+            "commit": context.commit,
+            "run_url": context.run_url,
+            "results": results,
+        },
+        indent=2,
+    )
+
+
+def _ordered(results: dict[str, dict[str, Any]]) -> list[str]:
+    return [step for step in STEPS if step in results]
+
+
+def _section(step: str, result: dict[str, Any], detail: str) -> str:
+    details = result.get("details") or {}
+    if result.get("status") == "error" and not details:
+        return f"### ⚠️ {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
+    if step == "validate":
+        from mlgate.validate_report import render_validate_markdown
+
+        return render_validate_markdown(_shed_validate(details, detail), result.get("summary", ""))
+    if step == "repro":
+        from mlgate.repro_report import render_repro_markdown
+
+        if detail not in {"full", "no examples"}:
+            details = {k: v for k, v in details.items() if k not in ("stages", "metrics", "params")}
+        return render_repro_markdown(details, result.get("summary", ""))
+    if step == "compare":
+        chart = history_chart(details) if detail == "full" else ""
+        return compare_markdown(result) + (f"\n\n{chart}" if chart else "")
+    icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
+    return f"### {icon} {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
+
+
+def _shed_validate(details: dict[str, Any], detail: str) -> dict[str, Any]:
+    if detail == "full":
+        return details
+    files = []
+    for entry in details.get("files", []):
+        if detail == "no examples":
+            failures = [{**f, "examples": []} for f in entry.get("failures", [])]
+            files.append({**entry, "failures": failures})
+        else:
+            files.append({**entry, "failures": []})
+    return {**details, "files": files}
+
+
+def _footer(context: ReportContext) -> str:
+    parts = []
+    if context.run_url:
+        parts.append(f"[workflow run]({context.run_url})")
+    if context.commit:
+        short = context.commit[:7]
+        if context.repository:
+            url = f"{context.server_url}/{context.repository}/commit/{context.commit}"
+            parts.append(f"commit [`{short}`]({url})")
+        else:
+            parts.append(f"commit `{short}`")
+    return " · ".join(parts)
+
+
+def history_chart(details: dict[str, Any]) -> str:
+    """Per gated metric, the last holders of the production alias beside the candidate, as
+    Mermaid `xychart-beta` blocks (GitHub renders them; no image hosting)."""
+    history = details.get("history") or []
+    candidate = (details.get("candidate") or {}).get("metrics") or {}
+    gated = list(dict.fromkeys(check["metric"] for check in details.get("checks", [])))
+    blocks = []
+    for metric in gated:
+        points = [
+            (f"v{entry['version']}", entry["metrics"][metric])
+            for entry in history
+            if _is_number(entry.get("metrics", {}).get(metric))
+        ]
+        if not points or not _is_number(candidate.get(metric)):
+            continue
+        points.append(("candidate", candidate[metric]))
+        labels = ", ".join(f'"{label}"' for label, _ in points)
+        values = ", ".join(f"{value:.6g}" for _, value in points)
+        # Mermaid renders some HTML in labels: keep the metric's name to plain characters.
+        title = re.sub(r"[^\w .:/-]", "_", str(metric))
+        blocks.append(
+            "\n".join(
+                [
+                    "```mermaid",
+                    "xychart-beta",
+                    f'    title "{title}: production history and candidate"',
+                    f"    x-axis [{labels}]",
+                    f"    bar [{values}]",
+                    "```",
+                ]
+            )
+        )
+    if not blocks:
+        return ""
+    return "\n".join(
+        [
+            "<details><summary>History of the production alias</summary>",
+            "",
+            *blocks,
+            "",
+            "</details>",
+        ]
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

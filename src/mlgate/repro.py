@@ -1,16 +1,20 @@
-"""DVC: the one module that runs it.
+"""DVC: the one module (with its `repro_*` siblings) that runs it.
 
 Stages run through the `dvc` command line (in this Python, `python -m dvc`) rather than
 `dvc.repo.Repo.reproduce`: the CLI gives each stage's real output and exit code, and a
-crashing stage cannot take mlgate's process down with it.
+crashing stage cannot take mlgate's process down with it. Metrics, params and the stale-lock
+check use `dvc.repo.Repo` in-process instead: those are structured answers (per file, per
+key, errors as values) that the CLI would only give us as text to re-parse.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from mlgate.errors import ExternalError, InputError, MissingExtra
 from mlgate.metrics import MetricValue, flatten
 
 OUTPUT_TAIL_LINES = 20
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -32,23 +37,37 @@ def dvc(root: Path, *args: str, bin_dir: Path | None = None) -> DvcRun:
 
     `bin_dir` goes first on PATH, so that stage commands such as `python` resolve there.
     """
-    if importlib.util.find_spec("dvc") is None:
-        raise MissingExtra("dvc", "dvc")
-    completed = subprocess.run(
+    completed = _run_dvc(root, args, bin_dir)
+    if completed.returncode != 0:
+        raise ExternalError(
+            f"`dvc {' '.join(args)}` failed in {root} (exit {completed.returncode}):\n"
+            f"{tail(completed.stdout)}"
+        )
+    return DvcRun(args=args, output=completed.stdout)
+
+
+def _run_dvc(
+    root: Path, args: Sequence[str], bin_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    require_dvc()
+    return subprocess.run(
         [sys.executable, "-m", "dvc", *args],
         cwd=root,
-        env=_dvc_env(bin_dir),
+        env=dvc_env(bin_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         check=False,
     )
-    if completed.returncode != 0:
-        tail = "\n".join(completed.stdout.strip().splitlines()[-OUTPUT_TAIL_LINES:])
-        raise ExternalError(
-            f"`dvc {' '.join(args)}` failed in {root} (exit {completed.returncode}):\n{tail}"
-        )
-    return DvcRun(args=args, output=completed.stdout)
+
+
+def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def require_dvc() -> None:
+    if importlib.util.find_spec("dvc") is None:
+        raise MissingExtra("dvc", "dvc")
 
 
 def init(root: Path) -> None:
@@ -56,17 +75,92 @@ def init(root: Path) -> None:
 
 
 def reproduce(root: Path, bin_dir: Path | None = None) -> DvcRun:
-    if not (root / "dvc.yaml").is_file():
-        raise InputError(f"{root}: no dvc.yaml here, so there is no pipeline to reproduce")
+    require_pipeline(root)
     return dvc(root, "repro", bin_dir=bin_dir)
 
 
-def _dvc_env(bin_dir: Path | None) -> dict[str, str]:
+def require_pipeline(root: Path) -> None:
+    """`root` holds dvc.yaml inside a DVC repository, or an input error that says what to do."""
+    if not any((parent / ".dvc").is_dir() for parent in (root, *root.parents)):
+        raise InputError(f"{root}: not a DVC repository (run `dvc init`, or cd into one)")
+    if not (root / "dvc.yaml").is_file():
+        raise InputError(
+            f"{root}: no dvc.yaml here, so there is no pipeline to reproduce "
+            "(run mlgate from the folder that holds dvc.yaml)"
+        )
+
+
+def dvc_env(bin_dir: Path | None = None) -> dict[str, str]:
     # DVC's usage analytics would phone home on every call; CI and laptops may be offline.
     env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
     if bin_dir is not None:
         env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     return env
+
+
+def open_repo(root: Path) -> Any:
+    """`dvc.repo.Repo(root)` with DVC's errors made mlgate's; use it as a context manager."""
+    require_dvc()
+    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    from dvc.exceptions import DvcException, NotDvcRepoError
+    from dvc.repo import Repo
+
+    try:
+        return Repo(str(root))
+    except NotDvcRepoError as exc:
+        raise InputError(f"{root}: not a DVC repository (run `dvc init`)") from exc
+    except DvcException as exc:
+        raise InputError(f"{root}: DVC cannot load this repository: {exc}") from exc
+
+
+def pipeline_metrics(root: Path) -> dict[str, MetricValue]:
+    """Every `metrics:` file of the pipeline, merged and flattened; {} when there are none."""
+    with open_repo(root) as repo:
+        return metrics_and_params(root, repo)[0]
+
+
+def metrics_and_params(
+    root: Path, repo: Any
+) -> tuple[dict[str, MetricValue], dict[str, dict[str, Any]]]:
+    """The workspace's metrics and the params files DVC tracks, read from an open `Repo`.
+
+    Params are flattened with the metrics naming rule (`train.seed`) but keep their types.
+    """
+    from dvc.exceptions import DvcException
+
+    try:
+        metrics_shown: dict[str, Any] = repo.metrics.show()
+        params_shown: dict[str, Any] = repo.params.show()
+    except DvcException as exc:
+        raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
+    empty: dict[str, Any] = {}
+    metric_files: dict[str, Any] = next(iter(metrics_shown.values()), empty).get("data", {})
+    metrics = _merge_metric_files(metric_files, str(root), missing_ok=True) or {}
+    param_files: dict[str, Any] = next(iter(params_shown.values()), empty).get("data", {})
+    params: dict[str, dict[str, Any]] = {}
+    for path, entry in sorted(param_files.items()):
+        if "error" in entry:
+            raise InputError(f"{root}: cannot read params file {path}: {entry['error']}")
+        params[path] = flatten_values(entry.get("data") or {})
+    return metrics, params
+
+
+def flatten_values(data: Any, prefix: str = "") -> dict[str, Any]:
+    """The metrics naming rule (`a.b`, `list.0`) keeping values' own JSON types."""
+    items: Any
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return {prefix.rstrip("."): data}
+    flat: dict[str, Any] = {}
+    for key, value in items:
+        flat.update(flatten_values(value, f"{prefix}{key}."))
+    return flat
+
+
+# --- metrics, for `mlgate compare` -------------------------------------------------------------
 
 
 def workspace_metrics(root: Path) -> dict[str, MetricValue]:
@@ -90,8 +184,7 @@ def metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
 def _show_metrics(root: Path, revs: list[str] | None) -> dict[str, Any]:
     # Repo.metrics.show gives structured results (per revision, per file, errors as values)
     # and reads other revisions from git objects without touching the work tree.
-    if importlib.util.find_spec("dvc") is None:
-        raise MissingExtra("dvc", "dvc")
+    require_dvc()
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     from dvc.exceptions import DvcException, NotDvcRepoError
     from dvc.repo import Repo

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlgate.report import md
+from mlgate.report import code, md
 
 ANNOTATION_CAP = 10  # GitHub shows 10 error annotations per step; the last says what was left out
 
@@ -120,13 +120,13 @@ def render_validate_markdown(details: dict[str, Any], summary: str = "") -> str:
         else:
             outcome = "✅ valid"
         rows = f"{entry['rows']:,}" if "rows" in entry else "—"
-        lines.append(f"| `{md(entry['path'])}` | `{md(entry['schema'])}` | {rows} | {outcome} |")
+        lines.append(f"| {code(entry['path'])} | {code(entry['schema'])} | {rows} | {outcome} |")
     for entry in files:
         if not entry.get("failures"):
             continue
         lines += [
             "",
-            f"#### `{md(entry['path'])}`",
+            f"#### {code(entry['path'])}",
             "",
             "| column | check | failing rows | examples |",
         ]

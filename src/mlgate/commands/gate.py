@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mlgate.commands.common import common_options, echo
+from mlgate.commands.report import post_option_default, print_report, with_post_options
+from mlgate.results import resolve_results_dir
+
+SKIPPABLE = ("validate", "repro", "compare", "report")
+
+
+@click.command("gate")
+@click.option(
+    "--skip",
+    type=click.Choice(SKIPPABLE),
+    multiple=True,
+    help="Leave out a step (repeatable). `report` skips posting; report.md is still written.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    envvar="MLGATE_MLFLOW_TIMEOUT",
+    default=30.0,
+    show_default=True,
+    help="Seconds one MLflow call may take before compare has no verdict.",
+)
+@with_post_options
+@common_options
+def gate(
+    *,
+    skip: tuple[str, ...],
+    timeout: float,
+    post: bool | None,
+    marker_id: str,
+    require_comment: bool,
+    config_path: Path | None,
+    results_dir: Path | None,
+    output_format: str,
+) -> int:
+    """Run every configured check in order, then report — even after a failure.
+
+    validate (data that exists before training) -> repro (when there is a dvc.yaml) ->
+    validate (the pipeline's outputs) -> compare (when there are gates) -> report (posted
+    on the PR by default under GitHub Actions). Exit 2 if any step had an input error, else
+    3 if any had no verdict, else 1 if any failed, else 0. It posts first and fails after.
+    """
+    from mlgate.config import require_config
+    from mlgate.steps import GateRequest, run_gate
+
+    published = run_gate(
+        GateRequest(
+            config=require_config(config_path),
+            results_dir=resolve_results_dir(results_dir),
+            skip=frozenset(skip),
+            post=post_option_default() if post is None else post,
+            marker_id=marker_id,
+            require_comment=require_comment,
+            timeout_s=timeout,
+            log=lambda line: echo(line, err=True),
+        )
+    )
+    print_report(published, output_format)
+    return published.exit_code

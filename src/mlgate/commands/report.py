@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from mlgate.commands.common import common_options, echo, warn
+from mlgate.publish import Published, ReportRequest, publish
+from mlgate.report import report_json, report_markdown, report_text
+from mlgate.results import resolve_results_dir
+
+
+def post_option_default() -> bool:
+    """Under GitHub Actions the report is posted by default; elsewhere only when asked."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+report_post_options = [
+    click.option(
+        "--post/--no-post",
+        default=None,
+        help="Post the report as the PR's one mlgate comment [default: on under GitHub Actions].",
+    ),
+    click.option(
+        "--id",
+        "marker_id",
+        default="default",
+        show_default=True,
+        help="Which mlgate comment to update: two configs or workflows on one PR use two ids.",
+    ),
+    click.option(
+        "--require-comment",
+        is_flag=True,
+        help="Fail (exit 3) when the comment cannot be posted, instead of warning.",
+    ),
+]
+
+
+def with_post_options(func: click.decorators.FC) -> click.decorators.FC:
+    for decorate in reversed(report_post_options):
+        func = decorate(func)
+    return func
+
+
+@click.command("report")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the Markdown report here [default: <results-dir>/report.md].",
+)
+@with_post_options
+@common_options
+def report(
+    *,
+    output: Path | None,
+    post: bool | None,
+    marker_id: str,
+    require_comment: bool,
+    config_path: Path | None,
+    results_dir: Path | None,
+    output_format: str,
+) -> int:
+    """Render the run's results as one report; post it on the pull request.
+
+    The exit code is the results' verdict: 2 if any input error, else 3 if any step had no
+    verdict, else 1 if any failed, else 0. Posting trouble is a warning.
+    """
+    del config_path  # the report reads the result files only
+    published = publish(
+        ReportRequest(
+            results_dir=resolve_results_dir(results_dir),
+            root=Path.cwd(),
+            post=post_option_default() if post is None else post,
+            marker_id=marker_id,
+            require_comment=require_comment,
+            output=output,
+        )
+    )
+    print_report(published, output_format)
+    return published.exit_code
+
+
+def print_report(published: Published, output_format: str) -> None:
+    for message in published.warnings:
+        warn(message)
+    for note in published.notes:
+        echo(f"note: {note}", err=True)
+    if output_format == "json":
+        echo(report_json(published.results, published.context))
+    elif output_format == "markdown":
+        echo(report_markdown(published.results, published.context))
+    else:
+        text = report_text(published.results, published.context)
+        colour = {"pass": "green", "fail": "red"}.get(published.decision, "yellow")
+        first, _, rest = text.partition("\n")
+        echo(click.style(first, fg=colour, bold=True) + ("\n" + rest if rest else ""))

@@ -1,0 +1,431 @@
+"""`mlgate repro --check`: does dvc.lock match the workspace? Runs nothing, changes nothing.
+
+DVC's own answers are not enough for a gate: `dvc repro --dry` exits 0 when stages would run;
+`dvc status` calls an output that was never pulled "not in cache" without looking at the
+workspace, so `--allow-missing` skips it even when files were edited inside it; and its
+pre-commit hook never fails. So each stage is checked here entry by entry with DVC's own
+objects (`dvc.repo.Repo`, in-process: structured statuses and hashes, and DVC's hash cache
+keeps a second run fast), looking at the workspace first and the cache second, and data that
+is merely absent (not pulled, not checked out) is kept apart from data that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mlgate.errors import ExternalError, InputError
+from mlgate.repro import open_repo, require_pipeline
+from mlgate.results import Clock, Result
+
+LISTED_FILES = 10  # changed files named per directory; the rest are counted
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # cmd | deps | params | outs | lock
+    change: str  # modified | deleted | new | added | ...
+    path: str | None = None
+    key: str | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Absent:
+    """Data the lock records that is not in the workspace: not stale, just not fetched."""
+
+    path: str
+    kind: str  # out | dep
+    in_cache: bool
+    files: int | None = None  # for a partly present directory: how many of its files are absent
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"path": self.path, "kind": self.kind, "in_cache": self.in_cache}
+        if self.files is not None:
+            entry["files_absent"] = self.files
+        return entry
+
+
+@dataclass
+class StageCheck:
+    name: str
+    reasons: list[Reason] = field(default_factory=list)
+    absent: list[Absent] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        if self.reasons:
+            return "stale"
+        return "not_pulled" if self.absent else "up_to_date"
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "name": self.name,
+            "state": self.state,
+            "reasons": [reason.to_dict() for reason in self.reasons],
+            "absent": [absent.to_dict() for absent in self.absent],
+        }
+        if self.notes:
+            entry["notes"] = self.notes
+        return entry
+
+
+def check_lock(root: Path, targets: Sequence[str] = ()) -> Result:
+    clock = Clock()
+    require_pipeline(root)
+    checks = inspect_pipeline(root, targets)
+    return check_result(checks, clock, root=root, targets=targets)
+
+
+def check_result(
+    checks: list[StageCheck], clock: Clock, *, root: Path, targets: Sequence[str]
+) -> Result:
+    stale = [check for check in checks if check.state == "stale"]
+    absent = [absent for check in checks for absent in check.absent]
+    if stale:
+        summary = f"dvc.lock is stale: {len(stale)} of {len(checks)} stage(s) changed (" + (
+            "; ".join(f"{check.name}: {describe(check.reasons[0])}" for check in stale)
+            + "); run `dvc repro` and commit dvc.lock"
+        )
+    else:
+        summary = f"dvc.lock matches the workspace ({len(checks)} stage(s))"
+    if absent:
+        not_pulled = sum(1 for item in absent if not item.in_cache)
+        summary += (
+            f"; {len(absent)} path(s) not in the workspace ({not_pulled} not pulled, "
+            f"{len(absent) - not_pulled} in the local cache): not stale, "
+            "`dvc pull` or `dvc checkout` brings them"
+        )
+    return Result(
+        command="repro",
+        status="fail" if stale else "pass",
+        summary=summary,
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details={
+            "mode": "check",
+            "root": str(root),
+            "targets": list(targets),
+            "stale_stages": [check.name for check in stale],
+            "stages": [check.to_dict() for check in checks],
+        },
+    )
+
+
+def describe(reason: Reason) -> str:
+    """One reason as a phrase: `params params.yaml:train.seed modified (42 -> 7)`."""
+    where = reason.path or ""
+    if reason.key:
+        where = f"{where}:{reason.key}" if where else reason.key
+    text = f"{reason.kind} {where} {reason.change}" if where else f"{reason.kind} {reason.change}"
+    return f"{text} ({reason.detail})" if reason.detail else text
+
+
+def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> list[StageCheck]:
+    from dvc.exceptions import DvcException
+    from dvc.stage import PipelineStage
+
+    try:
+        with open_repo(root) as repo:
+            stages = _collect(repo, targets)
+            everything = list(repo.index.stages)
+            # Which stage (or .dvc file) produces each path, and the hash its lock records.
+            producers = {out.fs_path: (stage, out) for stage in everything for out in stage.outs}
+            checks = [
+                _check_stage(stage, producers, root)
+                for stage in stages
+                if isinstance(stage, PipelineStage)
+            ]
+            if not targets:
+                checks.extend(_orphan_lock_entries(root, stages))
+            return checks
+    except DvcException as exc:
+        raise InputError(f"{root}: DVC cannot read the pipeline: {exc}") from exc
+    except OSError as exc:
+        raise ExternalError(f"{root}: cannot read the workspace: {exc}") from exc
+
+
+def _collect(repo: Any, targets: Sequence[str]) -> list[Any]:
+    if not targets:
+        return list(repo.index.stages)
+    stages: list[Any] = []
+    for target in targets:
+        for stage in repo.stage.collect(target, with_deps=True):
+            if stage not in stages:
+                stages.append(stage)
+    return stages
+
+
+def _lock_entries(dvcfile: Path) -> dict[str, Any] | None:
+    import yaml
+
+    lock = dvcfile.with_name("dvc.lock")
+    if not lock.is_file():
+        return None
+    try:
+        data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{lock}: not valid YAML: {exc}") from exc
+    stages = data.get("stages") if isinstance(data, dict) else None
+    return stages if isinstance(stages, dict) else {}
+
+
+def _orphan_lock_entries(root: Path, stages: list[Any]) -> list[StageCheck]:
+    names = {stage.name for stage in stages if hasattr(stage, "cmd_changed")}
+    entries = _lock_entries(root / "dvc.yaml") or {}
+    return [
+        StageCheck(name, reasons=[Reason("lock", "not in dvc.yaml", detail="a removed stage")])
+        for name in entries
+        if name not in names
+    ]
+
+
+def _check_stage(stage: Any, producers: dict[str, Any], root: Path) -> StageCheck:
+    check = StageCheck(_stage_name(stage, root))
+    entries = _lock_entries(Path(stage.dvcfile.path))
+    if entries is None or stage.name not in entries:
+        check.reasons.append(
+            Reason("lock", "missing", detail="the stage is not in dvc.lock: it never ran")
+        )
+        return check
+    if stage.cmd_changed:
+        check.reasons.append(
+            Reason("cmd", "changed", detail=f"dvc.lock has {entries[stage.name].get('cmd')!r}")
+        )
+    if stage.frozen:
+        check.notes.append("frozen: its dependencies are not checked (DVC never reruns it)")
+    else:
+        for dep in stage.deps:
+            _check_dep(check, dep, producers, root)
+    for out in stage.outs:
+        _check_out(check, out, root)
+    if stage.always_changed:
+        check.notes.append("always_changed: `dvc repro` reruns it every time")
+    return check
+
+
+def _check_dep(check: StageCheck, dep: Any, producers: dict[str, Any], root: Path) -> None:
+    from dvc.dependency.param import ParamsDependency
+
+    if isinstance(dep, ParamsDependency):
+        _check_params(check, dep)
+        return
+    if not getattr(dep, "is_in_repo", True):
+        check.notes.append(f"{dep}: outside the repository, not checked")
+        return
+    path = _relpath(dep, root)
+    if not dep.hash_info:
+        check.reasons.append(Reason("deps", "new", path, detail="not in dvc.lock"))
+        return
+    if not dep.exists:
+        producer = producers.get(dep.fs_path)
+        if producer is None:
+            check.reasons.append(
+                Reason("deps", "deleted", path, detail="no stage or .dvc file produces it")
+            )
+        elif producer[1].hash_info != dep.hash_info:
+            check.reasons.append(
+                Reason(
+                    "deps",
+                    "modified",
+                    path,
+                    detail=f"{_stage_name(producer[0], root)} produced another version since this "
+                    "stage last ran",
+                )
+            )
+        else:
+            check.absent.append(Absent(path, "dep", in_cache=_in_cache(producer[1])))
+        return
+    _compare_present(check, dep, "deps", path)
+
+
+def _check_out(check: StageCheck, out: Any, root: Path) -> None:
+    path = _relpath(out, root)
+    if not out.hash_info:
+        check.reasons.append(Reason("outs", "new", path, detail="not in dvc.lock"))
+        return
+    if not out.exists:
+        if out.use_cache:
+            check.absent.append(Absent(path, "out", in_cache=_in_cache(out)))
+        else:
+            check.reasons.append(
+                Reason("outs", "deleted", path, detail="not cached, so only rerunning makes it")
+            )
+        return
+    _compare_present(check, out, "outs", path)
+
+
+def _compare_present(check: StageCheck, entry: Any, kind: str, path: str) -> None:
+    # The workspace first, the cache second: DVC's Output.status() answers "not in cache"
+    # before it looks at the files, which hides edits inside an output never pulled.
+    if entry.hash_info == entry.get_hash():
+        return
+    if entry.hash_info.isdir and entry.isdir():
+        files = _dir_changes(entry)
+        if files is not None:
+            changed, absent = files
+            if not changed:
+                check.absent.append(
+                    Absent(path, kind.rstrip("s"), in_cache=False, files=len(absent))
+                )
+                return
+            shown = ", ".join(changed[:LISTED_FILES])
+            more = f" and {len(changed) - LISTED_FILES} more" if len(changed) > LISTED_FILES else ""
+            check.reasons.append(Reason(kind, "modified", path, detail=f"{shown}{more}"))
+            return
+        check.reasons.append(
+            Reason(
+                kind,
+                "modified",
+                path,
+                detail="its file list is not in the local cache, so mlgate cannot say which "
+                "files differ (`dvc pull` it to compare file by file)",
+            )
+        )
+        return
+    check.reasons.append(Reason(kind, "modified", path))
+
+
+def _dir_changes(entry: Any) -> tuple[list[str], list[str]] | None:
+    """(files changed or added, files absent) inside a directory, against its lock listing."""
+    from dvc_data.hashfile.build import build
+    from dvc_data.hashfile.tree import Tree
+
+    expected = entry.get_obj()
+    if not isinstance(expected, Tree):
+        return None
+    _, _, actual = build(
+        entry.cache, entry.fs_path, entry.fs, entry.hash_name, ignore=entry.dvcignore, dry_run=True
+    )
+    if not isinstance(actual, Tree):
+        return None
+    listed: Any = expected  # dvc_data's Tree is untyped
+    built: Any = actual
+    before = {key: info for key, (_meta, info) in listed.as_dict().items()}
+    after = {key: info for key, (_meta, info) in built.as_dict().items()}
+    changed = sorted(
+        "/".join(key) + (" (added)" if key not in before else "")
+        for key, info in after.items()
+        if before.get(key) != info
+    )
+    absent = sorted("/".join(key) for key in before if key not in after)
+    return changed, absent
+
+
+def _check_params(check: StageCheck, dep: Any) -> None:
+    path = str(dep)
+    status = dep.workspace_status().get(path)
+    if not status:
+        return
+    if isinstance(status, str):  # the params file itself is deleted or new
+        check.reasons.append(Reason("params", status, path))
+        return
+    recorded = dep.hash_info.value if isinstance(dep.hash_info.value, dict) else {}
+    actual = dep.read_params()
+    for key, change in status.items():
+        detail = ""
+        if change == "modified":
+            detail = _value_change(recorded.get(key), actual.get(key))
+        check.reasons.append(Reason("params", change, path, key=key, detail=detail))
+
+
+def _value_change(before: Any, after: Any) -> str:
+    if isinstance(before, dict) and isinstance(after, dict):
+        from mlgate.repro import flatten_values
+
+        old, new = flatten_values(before), flatten_values(after)
+        return ", ".join(
+            f"{name}: {old.get(name)!r} -> {new.get(name)!r}"
+            for name in sorted(set(old) | set(new))
+            if old.get(name) != new.get(name)
+        )
+    return f"{before!r} -> {after!r}"
+
+
+def _stage_name(stage: Any, root: Path) -> str:
+    """`train` for root/dvc.yaml, `sub/dvc.yaml:train` below it; DVC's addressing is cwd-based."""
+    dvcfile = Path(stage.dvcfile.path).resolve()
+    if dvcfile == (root / "dvc.yaml").resolve():
+        return str(stage.name)
+    try:
+        where = dvcfile.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        where = str(dvcfile)
+    return f"{where}:{stage.name}" if hasattr(stage, "cmd_changed") else where
+
+
+def _in_cache(out: Any) -> bool:
+    return bool(out.use_cache) and not out.changed_cache()
+
+
+def _relpath(entry: Any, root: Path) -> str:
+    try:
+        return Path(entry.fs_path).relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(entry)
+
+
+# --- for the pre-commit hook: is any changed file one the pipeline cares about? ---------------
+
+
+def touches_pipeline(root: Path, paths: Iterable[str]) -> bool:
+    """True when a path is a DVC file, a params file or a stage dependency (or cannot tell).
+
+    Reads dvc.yaml and dvc.lock as plain YAML, without importing DVC: a hook with nothing to
+    check must cost no more than starting Python.
+    """
+    import yaml
+
+    given = [PurePosixPath(Path(path).as_posix()) for path in paths]
+    if any(
+        path.name in {"dvc.yaml", "dvc.lock", ".dvcignore"} or path.suffix == ".dvc"
+        for path in given
+    ):
+        return True
+    watched: set[str] = set()
+    for name in ("dvc.yaml", "dvc.lock"):
+        try:
+            data = yaml.safe_load((root / name).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            continue
+        except (OSError, yaml.YAMLError):
+            return True  # a broken file is for the check itself to report
+        if not _collect_watched(data, watched):
+            return True
+    if not watched:
+        return True
+    return any(
+        str(path) == item or str(path).startswith(item.rstrip("/") + "/")
+        for path in given
+        for item in watched
+    )
+
+
+def _collect_watched(data: Any, watched: set[str]) -> bool:
+    """Add the deps and params files of every stage; False when templating hides them."""
+    stages = data.get("stages") if isinstance(data, dict) else None
+    if not isinstance(stages, dict):
+        return True
+    watched.add("params.yaml")  # DVC's default params file
+    for stage in stages.values():
+        if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:
+            return False
+        for dep in stage.get("deps") or []:
+            text = dep["path"] if isinstance(dep, dict) else str(dep)
+            if "${" in text:
+                return False
+            watched.add(PurePosixPath(text).as_posix())
+        params = stage.get("params") or []
+        items = params.items() if isinstance(params, dict) else enumerate(params)
+        for key, item in items:
+            if isinstance(params, dict):
+                watched.add(str(key))  # dvc.lock: {file: {key: value}}
+            elif isinstance(item, dict):
+                watched.update(str(name) for name in item)  # dvc.yaml: [{file: [keys]}]
+    return True

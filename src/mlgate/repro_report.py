@@ -1,0 +1,196 @@
+"""Pure renderers of `repro.json` (`mlgate repro`, `--check`, `--verify`): text and Markdown.
+
+They take the result's `details` (and its summary line) and return text; the PR report embeds
+`render_repro_markdown`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def render_repro(envelope: dict[str, Any], fmt: str) -> str:
+    """The whole result envelope as `text` or `markdown`."""
+    details = envelope.get("details", {})
+    if fmt == "markdown":
+        return render_repro_markdown(details, summary=envelope.get("summary", ""))
+    return render_repro_text(details, summary=envelope.get("summary", ""))
+
+
+def render_repro_text(details: dict[str, Any], summary: str = "") -> str:
+    mode = details.get("mode")
+    lines: list[str] = []
+    if mode == "check" or "stale_stages" in details:  # --verify stops at a stale lock too
+        lines += _check_text(details)
+    elif mode == "verify":
+        lines += _verify_text(details)
+    else:
+        lines += _run_text(details)
+    if summary:
+        lines.append(summary)
+    return "\n".join(lines)
+
+
+def render_repro_markdown(details: dict[str, Any], summary: str = "") -> str:
+    mode = details.get("mode")
+    title = {"check": "dvc.lock check", "verify": "Reproducibility check"}.get(
+        str(mode), "Pipeline run"
+    )
+    lines = [f"### {title}", ""]
+    if summary:
+        lines += [_md(summary), ""]
+    if mode == "check" or "stale_stages" in details:
+        lines += _check_markdown(details)
+    elif mode == "verify":
+        lines += _verify_markdown(details)
+    else:
+        lines += _stages_markdown(details.get("stages", []))
+        lines += _metrics_markdown(details.get("metrics") or {})
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- mlgate repro ---------------------------------------------------------------------------
+
+
+def _run_text(details: dict[str, Any]) -> list[str]:
+    stages = details.get("stages", [])
+    lines = _stages_text(stages)
+    for stage in stages:
+        if stage.get("status") == "failed":
+            lines.append(f"last lines of {stage['name']}:")
+            lines += [f"  | {line}" for line in stage.get("output_tail", [])]
+    metrics = details.get("metrics") or {}
+    if metrics:
+        lines.append("metrics: " + ", ".join(f"{k}={_value(v)}" for k, v in metrics.items()))
+    return lines
+
+
+def _stages_text(stages: list[dict[str, Any]]) -> list[str]:
+    if not stages:
+        return []
+    width = max(len(stage["name"]) for stage in stages)
+    return [
+        f"{stage['name']:<{width}}  {stage['status']:<8} {stage.get('duration_s', 0.0):7.2f}s"
+        for stage in stages
+    ]
+
+
+def _stages_markdown(stages: list[dict[str, Any]]) -> list[str]:
+    if not stages:
+        return []
+    lines = ["| stage | status | duration |", "|---|---|---:|"]
+    lines += [
+        f"| `{stage['name']}` | {stage['status']} | {stage.get('duration_s', 0.0):.2f} s |"
+        for stage in stages
+    ]
+    for stage in stages:
+        if stage.get("status") == "failed" and stage.get("output_tail"):
+            lines += [
+                "",
+                f"<details><summary>last lines of <code>{stage['name']}</code></summary>",
+                "",
+                "```",
+                *stage["output_tail"],
+                "```",
+                "</details>",
+            ]
+    return [*lines, ""]
+
+
+def _metrics_markdown(metrics: dict[str, Any]) -> list[str]:
+    if not metrics:
+        return []
+    return [
+        "| metric | value |",
+        "|---|---:|",
+        *(f"| `{name}` | {_value(value)} |" for name, value in metrics.items()),
+        "",
+    ]
+
+
+# --- mlgate repro --check ---------------------------------------------------------------------
+
+
+def _reason(reason: dict[str, Any]) -> str:
+    where = reason.get("path", "")
+    if reason.get("key"):
+        where = f"{where}:{reason['key']}" if where else reason["key"]
+    text = f"{reason['kind']} {where} {reason['change']}".replace("  ", " ")
+    return f"{text} ({reason['detail']})" if reason.get("detail") else text
+
+
+def _absent(absent: dict[str, Any]) -> str:
+    where = "in the local cache (`dvc checkout`)" if absent["in_cache"] else "not pulled"
+    files = f", {absent['files_absent']} file(s) missing" if "files_absent" in absent else ""
+    return f"{absent['path']} ({absent['kind']}{files}): {where}"
+
+
+def _check_text(details: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for stage in details.get("stages", []):
+        label = {"stale": "STALE", "not_pulled": "absent", "up_to_date": "ok"}[stage["state"]]
+        lines.append(f"{label:<6} {stage['name']}")
+        lines += [f"         {_reason(reason)}" for reason in stage.get("reasons", [])]
+        lines += [f"         {_absent(absent)}" for absent in stage.get("absent", [])]
+        lines += [f"         note: {note}" for note in stage.get("notes", [])]
+    return lines
+
+
+def _check_markdown(details: dict[str, Any]) -> list[str]:
+    lines = ["| stage | state | why |", "|---|---|---|"]
+    for stage in details.get("stages", []):
+        why = [_reason(reason) for reason in stage.get("reasons", [])]
+        why += [_absent(absent) for absent in stage.get("absent", [])]
+        state = {"stale": "**stale**", "not_pulled": "not pulled", "up_to_date": "up to date"}
+        lines.append(
+            f"| `{stage['name']}` | {state[stage['state']]} | "
+            f"{'<br>'.join(_md(item) for item in why)} |"
+        )
+    return [*lines, ""]
+
+
+# --- mlgate repro --verify --------------------------------------------------------------------
+
+
+def _verify_text(details: dict[str, Any]) -> list[str]:
+    lines = _stages_text(details.get("stages", []))
+    for out in details.get("outputs", []):
+        mark = "same" if out["reproduced"] else "DIFFERS"
+        lines.append(f"{mark:<8} {out['path']} ({out['stage']})")
+        lines += [f"           {name}" for name in out.get("files", [])]
+    for moved in details.get("metrics_moved", []):
+        lines.append(f"metric {moved['name']}: {_moved(moved)}")
+    return lines
+
+
+def _verify_markdown(details: dict[str, Any]) -> list[str]:
+    lines = ["| output | stage | reproduced |", "|---|---|---|"]
+    lines += [
+        f"| `{out['path']}` | `{out['stage']}` | {'yes' if out['reproduced'] else '**no**'} |"
+        for out in details.get("outputs", [])
+    ]
+    moved = details.get("metrics_moved", [])
+    if moved:
+        lines += ["", "| metric | committed | rerun | delta |", "|---|---:|---:|---:|"]
+        lines += [
+            f"| `{m['name']}` | {_value(m['committed'])} | {_value(m['reproduced'])} | "
+            f"{_value(m.get('delta'))} |"
+            for m in moved
+        ]
+    return [*lines, ""]
+
+
+def _moved(moved: dict[str, Any]) -> str:
+    delta = moved.get("delta")
+    text = f"{_value(moved['committed'])} -> {_value(moved['reproduced'])}"
+    return f"{text} (delta {delta:+.6g})" if isinstance(delta, int | float) else text
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "n/a" if value is None else str(value)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -1,0 +1,323 @@
+"""`mlgate repro`: run the DVC pipeline through the `dvc` CLI and follow it stage by stage.
+
+The CLI (not `Repo.reproduce`) runs the stages: it gives each stage's real output and exit
+code, and a crashing stage cannot take mlgate's process down with it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlgate.errors import ExternalError, InputError
+from mlgate.repro import (
+    OUTPUT_TAIL_LINES,
+    Log,
+    _run_dvc,
+    dvc_env,
+    metrics_and_params,
+    open_repo,
+    require_dvc,
+    require_pipeline,
+    tail,
+)
+from mlgate.results import Clock, Result
+
+# What `dvc repro` prints around each stage (dvc/stage/run.py, dvc/stage/__init__.py,
+# dvc/stage/cache.py, dvc/repo/reproduce.py). Stage output comes between these lines.
+_RUNNING = re.compile(r"^Running stage '(?P<name>.+)':$")
+_SKIPPED = re.compile(r"^Stage '(?P<name>.+)' didn't change, skipping$")
+_CACHED = re.compile(r"^Stage '(?P<name>.+)' is cached - skipping run, checking out outputs$")
+_FAILED = re.compile(r"^ERROR: failed to reproduce (?:stages: )?'(?P<name>[^']+)'")
+_LOCK_UPDATE = re.compile(r"^Updating lock file '")
+
+
+@dataclass
+class StageRun:
+    name: str
+    status: str  # ran | skipped | failed | not_run
+    duration_s: float = 0.0
+    output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_TAIL_LINES))
+    cached: bool = False  # skipped because DVC's run cache held its outputs
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "name": self.name,
+            "status": self.status,
+            "duration_s": round(self.duration_s, 3),
+        }
+        if self.cached:
+            entry["restored_from_run_cache"] = True
+        entry["output_tail"] = list(self.output)
+        return entry
+
+
+class _ReproLog:
+    """Follows `dvc repro` line by line: which stage is running, its output, its duration."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.stages: dict[str, StageRun] = {}
+        self.current: StageRun | None = None
+        self.failed: str | None = None
+        self.all_lines: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+        self._mark: float | None = None
+
+    def feed(self, line: str) -> None:
+        line = line.rstrip("\n")
+        self.log(line)
+        self.all_lines.append(line)
+        now = time.perf_counter()
+        if self._mark is None:  # DVC's own start-up is no stage's time
+            self._mark = now
+        if match := _RUNNING.match(line):
+            self._close(now)
+            self._mark = now
+            self.current = self._stage(match["name"], "ran")
+        elif match := _SKIPPED.match(line) or _CACHED.match(line):
+            self._close(now)
+            stage = self._stage(match["name"], "skipped")
+            # The time DVC took to decide the stage was unchanged.
+            stage.duration_s = now - (self._mark or now)
+            stage.cached = line.endswith("checking out outputs")
+            self._mark = now
+        elif _LOCK_UPDATE.match(line):
+            self._close(now)
+        elif match := _FAILED.match(line):
+            name = self.current.name if self.current is not None else match["name"]
+            self._close(now)
+            self._stage(name, "failed").output.append(line)
+            self.failed = name
+        elif self.current is not None and line.strip():
+            self.current.output.append(line)
+
+    def finish(self) -> None:
+        self._close(time.perf_counter())
+
+    def _stage(self, name: str, status: str) -> StageRun:
+        stage = self.stages.setdefault(name, StageRun(name, status))
+        stage.status = status
+        return stage
+
+    def _close(self, now: float) -> None:
+        """The running stage (if any) ends now; the next stage's time starts counting."""
+        if self.current is not None and self._mark is not None:
+            self.current.duration_s = now - self._mark
+            self.current = None
+            self._mark = now
+
+
+def run_pipeline(
+    root: Path,
+    *,
+    targets: Sequence[str] = (),
+    pull: bool = False,
+    force: bool = False,
+    log: Log = lambda _line: None,
+    bin_dir: Path | None = None,
+) -> Result:
+    """`dvc repro` (after `dvc pull` with `pull`), followed stage by stage, as a Result.
+
+    A stage that fails gives an error Result (exit 3) naming it, with its last output lines.
+    """
+    clock = Clock()
+    require_pipeline(root)
+    require_dvc()
+    if pull:
+        pull_data(root, targets, log)
+    lock = root / "dvc.lock"
+    lock_before = lock.read_bytes() if lock.is_file() else None
+    if not force:
+        noop = _nothing_to_run(root, targets, log, clock, pull)
+        if noop is not None:
+            return noop
+    args = ["repro", *(["--force"] if force else []), *targets]
+    follower = _ReproLog(log)
+    env = dvc_env(bin_dir)
+    env["PYTHONUNBUFFERED"] = "1"  # stage output reaches the screen as it is printed
+    with subprocess.Popen(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as process:
+        reader = threading.Thread(target=_follow, args=(process, follower), daemon=True)
+        reader.start()
+        # Loading DVC costs about half a no-op `dvc repro`: do it while that runs. The Repo
+        # reads dvc.yaml, dvc.lock and the metrics lazily, after the run.
+        repo = open_repo(root)
+        importlib.import_module("dvc.repo.metrics.show")
+        importlib.import_module("dvc.repo.params.show")
+        reader.join()
+        code = process.wait()
+    follower.finish()
+
+    stages = _ordered_stages(root, follower.stages)
+    details: dict[str, Any] = {
+        "mode": "run",
+        "root": str(root),
+        "targets": list(targets),
+        "pulled": pull,
+        "forced": force,
+        "stages": [stage.to_dict() for stage in stages],
+    }
+    if code != 0:
+        repo.close()
+        return _failed_run(clock, details, follower, code, args)
+
+    lock_after = lock.read_bytes() if lock.is_file() else None
+    details["lock_changed"] = lock_after != lock_before
+    with repo:
+        details["metrics"], details["params"] = metrics_and_params(root, repo)
+    ran = [stage.name for stage in stages if stage.status == "ran"]
+    skipped = [stage.name for stage in stages if stage.status == "skipped"]
+    if ran:
+        summary = f"ran {len(ran)} stage(s) ({', '.join(ran)}), {len(skipped)} unchanged"
+    else:
+        summary = f"nothing to run: all {len(skipped)} stage(s) unchanged"
+    summary += "; dvc.lock changed" if details["lock_changed"] else "; dvc.lock unchanged"
+    return Result(
+        command="repro",
+        status="pass",
+        summary=summary,
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details=details,
+    )
+
+
+def _nothing_to_run(
+    root: Path, targets: Sequence[str], log: Log, clock: Clock, pull: bool
+) -> Result | None:
+    """The no-op run without a second DVC process: DVC's own predicate, `Stage.changed()`.
+
+    `dvc repro` skips exactly the stages for which it is False; when it is False for all,
+    starting `dvc repro` would only pay DVC's start-up again.
+    """
+    from mlgate.repro_check import _collect, _stage_name
+
+    with open_repo(root) as repo:
+        from dvc.exceptions import DvcException
+
+        try:
+            stages = _collect(repo, targets)
+            with repo.lock:  # Stage.changed() asserts the repo lock, as `dvc repro` holds it
+                if any(stage.changed() for stage in stages):
+                    return None
+        except DvcException:
+            return None  # let `dvc repro` report it, with its own message
+        names = [_stage_name(stage, root) for stage in stages if hasattr(stage, "cmd_changed")]
+        for name in names:
+            log(f"Stage '{name}' didn't change, skipping")
+        metrics, params = metrics_and_params(root, repo)
+    return Result(
+        command="repro",
+        status="pass",
+        summary=f"nothing to run: all {len(names)} stage(s) unchanged; dvc.lock unchanged",
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details={
+            "mode": "run",
+            "root": str(root),
+            "targets": list(targets),
+            "pulled": pull,
+            "forced": False,
+            "stages": [StageRun(name, "skipped").to_dict() for name in names],
+            "lock_changed": False,
+            "metrics": metrics,
+            "params": params,
+        },
+    )
+
+
+def _follow(process: subprocess.Popen[str], follower: _ReproLog) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        follower.feed(line)
+
+
+def _failed_run(
+    clock: Clock, details: dict[str, Any], follower: _ReproLog, code: int, args: Sequence[str]
+) -> Result:
+    name = follower.failed
+    if name is None:
+        # DVC stopped before any stage (a broken dvc.yaml, a lock held by another process).
+        raise ExternalError(
+            f"`dvc {' '.join(args)}` failed (exit {code}):\n" + "\n".join(follower.all_lines)
+        )
+    stage = follower.stages[name]
+    last = next((line for line in reversed(stage.output) if not line.startswith("ERROR:")), None)
+    details["failed_stage"] = name
+    details["lock_changed"] = None
+    summary = f"stage {name!r} failed" + (f": {last}" if last else "")
+    error = next((line for line in stage.output if line.startswith("ERROR:")), "")
+    if "does not exist" in error or "missing" in error:
+        summary += " (its input data is missing: try `mlgate repro --pull`)"
+    return Result(
+        command="repro",
+        status="error",
+        summary=summary,
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details=details,
+        exit_code=3,
+    )
+
+
+def _ordered_stages(root: Path, seen: dict[str, StageRun]) -> list[StageRun]:
+    """Stages in the order DVC handled them, then those it never reached (after a failure)."""
+    ordered = list(seen.values())
+    for name in pipeline_stage_names(root):
+        if name not in seen:
+            ordered.append(StageRun(name, "not_run"))
+    return ordered
+
+
+def pipeline_stage_names(root: Path) -> list[str]:
+    import yaml
+
+    try:
+        data = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    stages = data.get("stages") if isinstance(data, dict) else None
+    # foreach/matrix stages expand to name@key; those appear under their expanded names.
+    return [str(name) for name in stages] if isinstance(stages, dict) else []
+
+
+def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
+    """`dvc pull`: the pipeline's inputs and cached outputs from the DVC remote."""
+    log("$ dvc pull " + " ".join(targets))
+    completed = _run_dvc(root, ["pull", *targets])
+    output = completed.stdout
+    for line in output.strip().splitlines():
+        log(line)
+    if completed.returncode == 0:
+        return
+    lowered = output.lower()
+    if "no remote specified" in lowered or "no default remote" in lowered:
+        raise InputError(
+            f"{root}: `--pull` needs a DVC remote and none is set: add one with "
+            "`dvc remote add -d NAME URL` (and commit .dvc/config)"
+        )
+    if "missing cache files" in lowered or "do not exist neither locally nor on remote" in lowered:
+        raise ExternalError(
+            f"`dvc pull` in {root}: some data is on neither the local cache nor the remote; "
+            f"push it from where it was produced (`dvc push`):\n{tail(output)}"
+        )
+    raise ExternalError(
+        f"`dvc pull` failed in {root} (exit {completed.returncode}); check that the remote is "
+        f"reachable and its credentials are set:\n{tail(output)}"
+    )

@@ -1,0 +1,258 @@
+"""`mlgate repro --verify`: does the committed pipeline reproduce its dvc.lock bit for bit?
+
+Every stage reruns (forced) in a throwaway copy of HEAD (`git archive`, so neither the work
+tree, the index nor `.git` changes) whose DVC cache is a new temp dir: the user's cache is only
+read, as a local remote that supplies the pipeline's input data (`.dvc` files). Then each
+output's hash is compared with the one the committed dvc.lock records.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mlgate import scm
+from mlgate.errors import ExternalError, InputError
+from mlgate.metrics import MetricValue
+from mlgate.repro import (
+    Log,
+    _run_dvc,
+    dvc,
+    open_repo,
+    pipeline_metrics,
+    require_dvc,
+    require_pipeline,
+    tail,
+)
+from mlgate.repro_check import check_result, inspect_pipeline, touches_pipeline
+from mlgate.repro_run import run_pipeline
+from mlgate.results import Clock, Result
+
+SOURCE_REMOTE = "mlgate-source"
+
+
+def verify_pipeline(
+    root: Path, *, targets: Sequence[str] = (), pull: bool = False, log: Log = lambda _l: None
+) -> Result:
+    clock = Clock()
+    require_pipeline(root)
+    require_dvc()
+    root = root.resolve()
+    toplevel = Path(scm.git(root, "rev-parse", "--show-toplevel").strip()).resolve()
+    if not scm.current_commit(root):
+        raise InputError(f"{root}: no commit yet; --verify reruns the committed pipeline")
+    _refuse_dirty(root, toplevel)
+    commit = scm.git(root, "rev-parse", "HEAD").strip()
+    with open_repo(root) as repo:
+        source_cache = Path(repo.cache.local_cache_dir)
+
+    with tempfile.TemporaryDirectory(prefix="mlgate-verify-") as temp:
+        tree = Path(temp) / "tree"
+        work = tree / root.relative_to(toplevel)
+        log(f"Copying commit {commit[:12]} to {tree} (its own DVC cache)")
+        _export_head(toplevel, tree, Path(temp) / "head.tar")
+        scm.git(tree, "init", "--quiet")  # DVC wants a git repo; this one is throwaway
+        _isolate_cache(root, work, Path(temp) / "cache", source_cache)
+        _fetch_sources(work, pull, log)
+
+        # Comparing with a stale lock would blame nondeterminism for an edit nobody reran.
+        checks = inspect_pipeline(work, targets)
+        if any(check.state == "stale" for check in checks):
+            stale = check_result(checks, clock, root=root, targets=targets)
+            return Result(
+                command="repro",
+                status="fail",
+                summary=f"dvc.lock at {commit[:12]} does not match its own pipeline, so there is "
+                f"nothing to verify against: {stale.summary}",
+                started_at=clock.started_at,
+                duration_s=clock.elapsed(),
+                details={**stale.details, "mode": "verify", "commit": commit, "outputs": []},
+            )
+
+        committed_lock = _lock_outs(work)
+        committed_metrics = _metrics_or_empty(work)
+        log("Rerunning every stage: dvc repro --force")
+        run = run_pipeline(work, targets=targets, force=True, log=log)
+        details: dict[str, Any] = {
+            "mode": "verify",
+            "root": str(root),
+            "commit": commit,
+            "targets": list(targets),
+            "stages": run.details["stages"],
+        }
+        if run.status == "error":
+            details["failed_stage"] = run.details.get("failed_stage")
+            return Result(
+                command="repro",
+                status="error",
+                summary=run.summary,
+                started_at=clock.started_at,
+                duration_s=clock.elapsed(),
+                details=details,
+                exit_code=run.exit_code,
+            )
+        rerun_lock = _lock_outs(work)
+        outputs = _compare_outputs(committed_lock, rerun_lock, source_cache, Path(temp) / "cache")
+        moved = _moved_metrics(committed_metrics, run.details.get("metrics") or {})
+
+    details["outputs"] = outputs
+    details["metrics_moved"] = moved
+    differs = [out for out in outputs if not out["reproduced"]]
+    if differs:
+        summary = (
+            f"not reproducible: {len(differs)} of {len(outputs)} output(s) differ from dvc.lock "
+            f"at {commit[:12]} ({', '.join(out['path'] for out in differs)})"
+        )
+        if moved:
+            summary += "; metrics moved: " + ", ".join(
+                f"{m['name']} {m['delta']:+.6g}" if m.get("delta") is not None else m["name"]
+                for m in moved
+            )
+        summary += "; look for unseeded randomness, threads, or time in those stages"
+    else:
+        summary = f"reproducible: all {len(outputs)} output(s) match dvc.lock at {commit[:12]}"
+    return Result(
+        command="repro",
+        status="fail" if differs else "pass",
+        summary=summary,
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details=details,
+    )
+
+
+def _refuse_dirty(root: Path, toplevel: Path) -> None:
+    """Uncommitted edits to pipeline files would not be in the copy: say so rather than mislead."""
+    status = scm.git(root, "status", "--porcelain", "--untracked-files=no")
+    changed = []
+    for line in status.splitlines():
+        path = (toplevel / line[3:].split(" -> ")[-1]).resolve()
+        if path.is_relative_to(root):
+            changed.append(path.relative_to(root).as_posix())
+    if changed and touches_pipeline(root, changed):
+        raise InputError(
+            f"{root}: uncommitted changes to pipeline files ({', '.join(changed[:5])}); "
+            "--verify reruns the committed pipeline (HEAD): commit or stash them first"
+        )
+
+
+def _export_head(toplevel: Path, tree: Path, archive: Path) -> None:
+    scm.git(toplevel, "archive", "--format=tar", "-o", str(archive), "HEAD")
+    tree.mkdir()
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+
+
+def _isolate_cache(root: Path, work: Path, cache: Path, source_cache: Path) -> None:
+    dvc_dir = root / ".dvc"
+    local = dvc_dir / "config.local"
+    if local.is_file():  # remote credentials a user keeps out of git
+        shutil.copy2(local, work / ".dvc" / "config.local")
+    dvc(work, "config", "--local", "cache.dir", str(cache))
+    dvc(work, "remote", "add", "--local", "--force", SOURCE_REMOTE, str(source_cache))
+
+
+def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
+    """The pipeline's input data (`.dvc` files), from the user's cache, else (--pull) the remote."""
+    sources = sorted(str(path.relative_to(work)) for path in work.rglob("*.dvc") if path.is_file())
+    if not sources:
+        return
+    log(f"Fetching input data from the local cache: {', '.join(sources)}")
+    completed = _run_dvc(work, ["pull", "--remote", SOURCE_REMOTE, *sources])
+    if completed.returncode == 0:
+        return
+    if not pull:
+        raise ExternalError(
+            "the pipeline's input data is not all in the local DVC cache; add --pull to fetch "
+            f"it from the DVC remote:\n{tail(completed.stdout)}"
+        )
+    completed = _run_dvc(work, ["pull", *sources])
+    if completed.returncode != 0:
+        raise ExternalError(
+            f"`dvc pull` of the input data failed; check the remote and its credentials:\n"
+            f"{tail(completed.stdout)}"
+        )
+
+
+def _lock_outs(work: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(stage, path): lock entry} for every output in dvc.lock."""
+    import yaml
+
+    lock = work / "dvc.lock"
+    data = yaml.safe_load(lock.read_text(encoding="utf-8")) if lock.is_file() else None
+    outs: dict[tuple[str, str], dict[str, Any]] = {}
+    for stage, entry in ((data or {}).get("stages") or {}).items():
+        for out in entry.get("outs") or []:
+            outs[(stage, out["path"])] = out
+    return outs
+
+
+def _compare_outputs(
+    committed: dict[tuple[str, str], dict[str, Any]],
+    rerun: dict[tuple[str, str], dict[str, Any]],
+    source_cache: Path,
+    rerun_cache: Path,
+) -> list[dict[str, Any]]:
+    outputs = []
+    for (stage, path), entry in committed.items():
+        expected = entry.get("md5")
+        actual = rerun.get((stage, path), {}).get("md5")
+        record: dict[str, Any] = {
+            "stage": stage,
+            "path": path,
+            "expected": expected,
+            "actual": actual,
+            "reproduced": expected is not None and expected == actual,
+        }
+        if not record["reproduced"] and str(expected).endswith(".dir"):
+            record["files"] = _dir_differences(
+                _listing(source_cache, expected), _listing(rerun_cache, actual)
+            )
+        outputs.append(record)
+    return outputs
+
+
+def _listing(cache: Path, md5: str | None) -> dict[str, str] | None:
+    if not md5:
+        return None
+    path = cache / "files" / "md5" / md5[:2] / md5[2:]
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {item["relpath"]: item["md5"] for item in entries}
+
+
+def _dir_differences(before: dict[str, str] | None, after: dict[str, str] | None) -> list[str]:
+    if before is None or after is None:
+        return ["(the committed file list is not in the local cache)"]
+    return sorted(
+        name + (" (new)" if name not in before else " (gone)" if name not in after else "")
+        for name in set(before) | set(after)
+        if before.get(name) != after.get(name)
+    )
+
+
+def _metrics_or_empty(work: Path) -> dict[str, MetricValue]:
+    try:
+        return pipeline_metrics(work)
+    except InputError:
+        return {}
+
+
+def _moved_metrics(
+    before: dict[str, MetricValue], after: dict[str, MetricValue]
+) -> list[dict[str, Any]]:
+    moved = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        delta = new - old if isinstance(old, float) and isinstance(new, float) else None
+        moved.append({"name": name, "committed": old, "reproduced": new, "delta": delta})
+    return moved
