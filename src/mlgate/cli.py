@@ -8,7 +8,6 @@ Only click lives in the CLI layer (this module and `mlgate.commands`). Heavy lib
 from __future__ import annotations
 
 import sys
-import traceback
 from typing import NoReturn
 
 import click
@@ -79,5 +78,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 def _report_error(message: str) -> None:
     if State.debug:
+        import traceback
+
         traceback.print_exc()
     echo(click.style(message, fg="red"), err=True)

@@ -7,7 +7,6 @@ silently overwrite, are caught.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import asdict, dataclass, field, replace
@@ -253,7 +252,7 @@ class _Reader:
         for name, (key_node, _value) in entries.items():
             if name in allowed:
                 continue
-            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            close = _close_matches(name, allowed)
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
             raise self.error(f"unknown key {name!r}{hint}", key_node, _join(key, name))
 
@@ -296,7 +295,7 @@ class _Reader:
     def choice(self, node: yaml.Node, key: str, allowed: tuple[str, ...]) -> str:
         value = self.string(node, key)
         if value not in allowed:
-            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            close = _close_matches(value, allowed)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise self.error(f"{value!r} is not one of {', '.join(allowed)}{hint}", node, key)
         return value
@@ -448,6 +447,12 @@ def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str
                     "(a pipeline output not produced yet, or data not pulled with `dvc pull`?)"
                 )
     return warnings
+
+
+def _close_matches(word: str, allowed: tuple[str, ...]) -> list[str]:
+    import difflib  # only on an error: config check runs on every commit
+
+    return difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
 
 
 def _join(parent: str, name: str) -> str:

@@ -12,10 +12,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
-
-from mlgate.config import Config
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -45,24 +41,6 @@ def signed(value: object, suffix: str = "") -> str:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return "—"
     return f"{value:+.4g}{suffix}"
-
-
-def render_config(config: Config, output_format: str) -> str:
-    data = config.to_dict()
-    if output_format == "json":
-        return json.dumps(data, indent=2)
-    if output_format == "markdown":
-        return "\n".join(
-            [f"### mlgate config `{config.path}`", "", "```yaml", _as_yaml(data), "```"]
-        )
-    return "\n".join([f"{config.path}: OK", _as_yaml(data)])
-
-
-def _as_yaml(data: dict[str, Any]) -> str:
-    import yaml
-
-    shown = {k: v for k, v in data.items() if k not in ("path", "warnings")}
-    return yaml.safe_dump(shown, sort_keys=False, default_flow_style=False).rstrip()
 
 
 def render_compare(result: dict[str, Any], output_format: str) -> str:
@@ -201,6 +179,9 @@ def _baseline_link(baseline: dict[str, Any]) -> str:
 
 def compare_junit(result: dict[str, Any]) -> str:
     """JUnit XML, one testcase per check, for CI systems that render test reports."""
+    from xml.sax.saxutils import escape as xml_escape
+    from xml.sax.saxutils import quoteattr
+
     checks = result.get("details", {}).get("checks", [])
     failures = sum(1 for c in checks if not c["passed"])
     skipped = sum(1 for c in checks if c.get("skipped"))

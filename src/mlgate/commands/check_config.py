@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mlgate.commands.common import common_options, echo, warn
+
+if TYPE_CHECKING:
+    from mlgate.config import Config
 
 
 @click.group("config")
@@ -18,10 +23,29 @@ def config_check(config_path: Path | None, results_dir: Path | None, output_form
     """Load and validate mlgate.yaml; print it normalised, with defaults filled in."""
     del results_dir  # config check reads only; it writes no result file
     from mlgate.config import require_config
-    from mlgate.report import render_config
 
     config = require_config(config_path)
     for message in config.warnings:
         warn(message)
     echo(render_config(config, output_format))
     return 0
+
+
+def render_config(config: Config, output_format: str) -> str:
+    """The normalised config; rendered here, as `config check` runs on every commit and
+    importing the report renderers would slow it down."""
+    data = config.to_dict()
+    if output_format == "json":
+        return json.dumps(data, indent=2)
+    if output_format == "markdown":
+        return "\n".join(
+            [f"### mlgate config `{config.path}`", "", "```yaml", _as_yaml(data), "```"]
+        )
+    return "\n".join([f"{config.path}: OK", _as_yaml(data)])
+
+
+def _as_yaml(data: dict[str, Any]) -> str:
+    import yaml
+
+    shown = {k: v for k, v in data.items() if k not in ("path", "warnings")}
+    return yaml.safe_dump(shown, sort_keys=False, default_flow_style=False).rstrip()

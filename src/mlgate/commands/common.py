@@ -10,16 +10,18 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from mlgate.errors import EXIT_INPUT, EXIT_NO_VERDICT, MlgateError
-from mlgate.results import Clock, Result, resolve_results_dir, write_result
+
+if TYPE_CHECKING:
+    from mlgate.results import Result
 
 FORMATS = ("text", "json", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
-Renderer = Callable[[Result, str], str]
+Renderer = Callable[["Result", str], str]
 
 
 class State:
@@ -110,6 +112,8 @@ def run_check(
     check: Callable[[], Result],
 ) -> int:
     """Run a checking command: write its result file (an error one too), print, return the code."""
+    from mlgate.results import Clock, Result, resolve_results_dir, write_result
+
     clock = Clock()
     directory = resolve_results_dir(results_dir)
     try:

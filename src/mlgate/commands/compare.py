@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mlgate.commands.common import FORMATS, common_options_with, run_check
-from mlgate.results import Result
+
+if TYPE_CHECKING:
+    from mlgate.results import Result
 
 
 def _cli_path(spec: str | None) -> str | None:

@@ -6,7 +6,6 @@ import click
 
 from mlgate.commands.common import common_options, echo
 from mlgate.commands.report import post_option_default, print_report, with_post_options
-from mlgate.results import resolve_results_dir
 
 SKIPPABLE = ("validate", "repro", "compare", "report")
 
@@ -47,6 +46,7 @@ def gate(
     3 if any had no verdict, else 1 if any failed, else 0. It posts first and fails after.
     """
     from mlgate.config import require_config
+    from mlgate.results import resolve_results_dir
     from mlgate.steps import GateRequest, run_gate
 
     published = run_gate(

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mlgate.commands.common import common_options, echo, run_check
-from mlgate.results import Result, resolve_results_dir
+
+if TYPE_CHECKING:
+    from mlgate.results import Result
 
 _timeout = click.option(
     "--timeout",
@@ -76,6 +79,7 @@ def promote(
     """Make the candidate the production model: register it if needed, move the alias."""
     from mlgate.config import require_config
     from mlgate.promote import PromoteRequest, run_promote
+    from mlgate.results import resolve_results_dir
 
     directory = resolve_results_dir(results_dir)
 

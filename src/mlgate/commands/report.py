@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mlgate.commands.common import common_options, echo, warn
-from mlgate.publish import Published, ReportRequest, publish
-from mlgate.report import report_json, report_markdown, report_text
-from mlgate.results import resolve_results_dir
+
+if TYPE_CHECKING:
+    from mlgate.publish import Published
 
 
 def post_option_default() -> bool:
@@ -68,6 +69,9 @@ def report(
     verdict, else 1 if any failed, else 0. Posting trouble is a warning.
     """
     del config_path  # the report reads the result files only
+    from mlgate.publish import ReportRequest, publish
+    from mlgate.results import resolve_results_dir
+
     published = publish(
         ReportRequest(
             results_dir=resolve_results_dir(results_dir),
@@ -83,6 +87,8 @@ def report(
 
 
 def print_report(published: Published, output_format: str) -> None:
+    from mlgate.report import report_json, report_markdown, report_text
+
     for message in published.warnings:
         warn(message)
     for note in published.notes:

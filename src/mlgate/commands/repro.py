@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mlgate.commands.common import common_options, echo, run_check
 from mlgate.errors import InputError
-from mlgate.results import Result
+
+if TYPE_CHECKING:
+    from mlgate.results import Result
 
 
 @click.command("repro")

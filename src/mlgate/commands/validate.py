@@ -4,12 +4,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mlgate.commands.common import common_options, echo, run_check
-from mlgate.results import Result
+
+if TYPE_CHECKING:
+    from mlgate.results import Result
 
 DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
