@@ -50,6 +50,16 @@ def warn(text: str) -> None:
     echo(click.style(f"warning: {text}", fg="yellow"), err=True)
 
 
+mlflow_timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    envvar="MLGATE_MLFLOW_TIMEOUT",
+    default=30.0,
+    show_default=True,
+    help="Seconds one MLflow call may take before the verdict is 'no verdict' (exit 3) "
+    "[env MLGATE_MLFLOW_TIMEOUT].",
+)
+
 debug_option = click.option(
     "--debug",
     is_flag=True,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate.commands.common import FORMATS, common_options_with, run_check
+from mlgate.commands.common import FORMATS, common_options_with, mlflow_timeout_option, run_check
 
 if TYPE_CHECKING:
     from mlgate.results import Result
@@ -36,14 +36,7 @@ def _cli_path(spec: str | None) -> str | None:
     is_flag=True,
     help="Do not record the decision on the candidate's MLflow run.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    envvar="MLGATE_MLFLOW_TIMEOUT",
-    default=30.0,
-    show_default=True,
-    help="Seconds MLflow may take before the verdict is 'no verdict' (exit 3).",
-)
+@mlflow_timeout_option
 @common_options_with((*FORMATS, "junit"))
 def compare(
     *,

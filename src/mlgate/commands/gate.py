@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from mlgate.commands.common import common_options, echo
+from mlgate.commands.common import common_options, echo, mlflow_timeout_option
 from mlgate.commands.report import post_option_default, print_report, with_post_options
 
 SKIPPABLE = ("validate", "repro", "compare", "report")
@@ -17,14 +17,7 @@ SKIPPABLE = ("validate", "repro", "compare", "report")
     multiple=True,
     help="Leave out a step (repeatable). `report` skips posting; report.md is still written.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    envvar="MLGATE_MLFLOW_TIMEOUT",
-    default=30.0,
-    show_default=True,
-    help="Seconds one MLflow call may take before compare has no verdict.",
-)
+@mlflow_timeout_option
 @with_post_options
 @common_options
 def gate(

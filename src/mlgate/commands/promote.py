@@ -6,19 +6,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate.commands.common import common_options, echo, run_check
+from mlgate.commands.common import common_options, echo, mlflow_timeout_option, run_check
 
 if TYPE_CHECKING:
     from mlgate.results import Result
 
-_timeout = click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    envvar="MLGATE_MLFLOW_TIMEOUT",
-    default=30.0,
-    show_default=True,
-    help="Seconds one MLflow call may take before the verdict is 'no verdict' (exit 3).",
-)
 _lock_wait = click.option(
     "--lock-wait",
     type=click.FloatRange(min=0),
@@ -61,7 +53,7 @@ def _render(result: Result, output_format: str) -> str:
 )
 @_dry_run
 @_lock_wait
-@_timeout
+@mlflow_timeout_option
 @common_options
 def promote(
     *,
@@ -107,7 +99,7 @@ def promote(
 @click.option("--alias", help="The alias to move back [default: mlflow.alias].")
 @_dry_run
 @_lock_wait
-@_timeout
+@mlflow_timeout_option
 @common_options
 def rollback(
     *,
@@ -143,7 +135,7 @@ def rollback(
 
 @click.command("history")
 @click.option("--alias", help="The alias whose history to show [default: mlflow.alias].")
-@_timeout
+@mlflow_timeout_option
 @common_options
 def history(
     *,
