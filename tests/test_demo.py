@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunMlgate
+from tests.github_stub import Account, running_stub
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +22,7 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
     assert result.code == 0, result.err
     outcome = json.loads(result.out)
     assert outcome["repo"] == str(target)
-    assert outcome["champion"] == "v1"
+    assert (outcome["first_champion"], outcome["champion"]) == ("v1", "v2")
     assert (outcome["first"]["exit_code"], outcome["first"]["decision"]) == (0, "pass")
     assert (outcome["worse"]["exit_code"], outcome["worse"]["decision"]) == (1, "fail")
     assert (outcome["better"]["exit_code"], outcome["better"]["decision"]) == (0, "pass")
@@ -53,3 +54,45 @@ def test_demo_refuses_a_folder_with_files(tmp_path: Path, mlgate: RunMlgate) -> 
     assert result.code == 2
     assert "needs an empty or new folder" in result.err
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_the_example_repo_end_to_end_on_one_pull_request(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the example: gate three times on one PR (pass, fail, pass) -> exactly one comment
+    showing the last verdict; the champion's history; a rollback to the previous champion."""
+    for name in ("MLFLOW_TRACKING_URI", "MLGATE_RESULTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    repo = tmp_path / "demo"
+    assert mlgate("demo", "--dir", str(repo)).code == 0
+    with running_stub() as stub:
+        stub.tokens["ghp_demo_token_0123456789"] = Account("mlgate-bot", 9)
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 5, "head": {"sha": "d" * 40}}}))
+        for key, value in {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_TOKEN": "ghp_demo_token_0123456789",
+            "GITHUB_REPOSITORY": "acme/wine",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "MLGATE_GITHUB_API_URL": stub.url,
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        }.items():
+            monkeypatch.setenv(key, value)
+        params = (repo / "params.yaml").read_text()
+        worse = params.replace("n_estimators: 500", "n_estimators: 1").replace(
+            "max_depth: 8", "max_depth: 1"
+        )
+        codes = []
+        for text in (params, worse, params):
+            (repo / "params.yaml").write_text(text)
+            codes.append(mlgate("gate", cwd=repo).code)
+        assert codes == [0, 1, 0]
+        (comment,) = stub.comments_by("acme/wine", 5, "mlgate-bot")
+        assert comment["body"].splitlines()[1] == "## mlgate: ✅ passed"
+        assert "wine-classifier v2 \\(champion\\)" in comment["body"]
+    history = json.loads(mlgate("history", "--format", "json", cwd=repo).out)
+    assert [(e["action"], e["version"]) for e in history] == [("promote", "1"), ("promote", "2")]
+    rollback = mlgate("rollback", cwd=repo)
+    assert rollback.code == 0, rollback.err
+    assert "wine-classifier v1 holds 'champion' again" in rollback.out

@@ -2,7 +2,7 @@
 
 1. the first model is trained and promoted to champion (a local sqlite MLflow store);
 2. a change that makes it worse is gated: blocked;
-3. a change that makes it better is gated: passes.
+3. a change that makes it better is gated: passes, and becomes the champion.
 Every number printed comes from these runs.
 """
 
@@ -69,18 +69,21 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
     scm.git(repo, "checkout", "--quiet", "--", ".")
     repro.dvc(repo, "checkout", "--quiet")
 
-    log("\n3. A change that makes it better: " + _describe(BETTER))
+    log("\n3. A change that makes it better, promoted when it passes: " + _describe(BETTER))
     _edit_train_params(repo, BETTER)
     better = _gate(repo, "better", log)
+    champion = _promote(repo, better["results_dir"], log) if better["exit_code"] == 0 else promoted
 
     log("")
     log(f"worse change:  exit {worse['exit_code']} ({worse['decision']})")
     log(f"better change: exit {better['exit_code']} ({better['decision']})")
     log(f"Reports: {worse['report']} and {better['report']}")
-    log(f"MLflow store: {repo / 'mlflow.db'} (champion: {promoted})")
+    log(f"MLflow store: {repo / 'mlflow.db'} (champion: {champion}; `mlgate history` lists")
+    log(f"its holders, `mlgate rollback` in {repo} moves it back to {promoted})")
     return {
         "repo": str(repo),
-        "champion": promoted,
+        "champion": champion,
+        "first_champion": promoted,
         "first": first,
         "worse": worse,
         "better": better,
