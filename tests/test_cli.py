@@ -22,6 +22,7 @@ COMMANDS = (
     "demo",
     "config",
     "history",
+    "hooks",
     "schema",
 )
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")

@@ -18,6 +18,7 @@ from mlgate.commands.common import State, debug_option, echo
 from mlgate.commands.compare import compare
 from mlgate.commands.demo import demo
 from mlgate.commands.gate import gate
+from mlgate.commands.hooks import hooks_group
 from mlgate.commands.promote import history, promote, rollback
 from mlgate.commands.report import report
 from mlgate.commands.repro import repro
@@ -43,6 +44,7 @@ for _command in (
     demo,
     gate,
     history,
+    hooks_group,
     promote,
     report,
     repro,

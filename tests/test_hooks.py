@@ -1,0 +1,166 @@
+"""Plain git hooks (hooks/, `mlgate hooks install`) driven by real `git commit` and `git push`
+in tmp repos, with a tiny DVC pipeline whose metrics are whatever params.yaml says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlgate.hooks import BLOCK_ENV, MARKER, SCRIPTS, worst
+from tests.conftest import REPO_ROOT, RunMlgate
+from tests.dvc_helpers import DVC_ENV, commit, dvc, git, metrics_pipeline, set_params
+
+CONFIG = """\
+version: 1
+metrics: {candidate: dvc, baseline: file:baseline.json}
+gates:
+  accuracy: {direction: higher, max_regression: 0.01}
+"""
+TYPO = CONFIG.replace("max_regression", "max_regresion")
+
+
+def hook_env() -> dict[str, str]:
+    """What a developer's shell has: mlgate on PATH (this venv's)."""
+    env = {**DVC_ENV, "NO_COLOR": "1"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    for key in ("GITHUB_ACTIONS", "MLGATE_RESULTS_DIR", BLOCK_ENV):
+        env.pop(key, None)
+    return env
+
+
+def run_git(repo: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        env={**hook_env(), **extra},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def commit_with_hooks(repo: Path, message: str) -> None:
+    run_git(repo, "add", "--all")
+    committed = run_git(repo, "commit", "--quiet", "-m", message)
+    assert committed.returncode == 0, committed.stderr
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
+    (root / "mlgate.yaml").write_text(CONFIG)
+    (root / "baseline.json").write_text(json.dumps({"accuracy": 0.9, "log_loss": 0.3}))
+    (root / ".gitignore").write_text(".mlgate/\n")
+    dvc(root, "repro", "--quiet")
+    commit(root, "pipeline")
+    return root
+
+
+def test_the_repo_hooks_folder_is_what_install_writes() -> None:
+    for name, text in SCRIPTS.items():
+        path = REPO_ROOT / "hooks" / name
+        assert path.read_text(encoding="utf-8") == text
+        assert os.access(path, os.X_OK)
+
+
+def test_worst_follows_the_exit_code_contract() -> None:
+    assert worst([]) == 0
+    assert worst([0, 1, 0]) == 1
+    assert worst([1, 3]) == 3
+    assert worst([3, 2, 1]) == 2
+
+
+def test_install_then_git_commit_runs_the_checks(repo: Path, mlgate: RunMlgate) -> None:
+    installed = mlgate("hooks", "install", cwd=repo)
+    assert installed.code == 0, installed.err
+    for name in ("pre-commit", "pre-push"):
+        script = repo / ".git" / "hooks" / name
+        assert MARKER in script.read_text() and os.access(script, os.X_OK)
+
+    (repo / "mlgate.yaml").write_text(TYPO)
+    run_git(repo, "add", "mlgate.yaml")
+    refused = run_git(repo, "commit", "-m", "typo")
+    assert refused.returncode != 0
+    assert "did you mean 'max_regression'" in refused.stderr
+    assert "mlgate hook: config mlgate.yaml: exit 2" in refused.stderr
+    assert "validate" not in refused.stderr  # nothing else runs on a broken config
+
+    (repo / "mlgate.yaml").write_text(CONFIG.replace("0.01", "0.02"))
+    run_git(repo, "add", "mlgate.yaml")
+    accepted = run_git(repo, "commit", "-m", "looser gate")
+    assert accepted.returncode == 0, accepted.stderr
+
+
+def test_a_stale_dvc_lock_blocks_the_commit(repo: Path, mlgate: RunMlgate) -> None:
+    assert mlgate("hooks", "install", cwd=repo).code == 0
+    set_params(repo, accuracy=0.95, log_loss=0.3)  # params changed, `dvc repro` not run
+    run_git(repo, "add", "params.yaml")
+    stale = run_git(repo, "commit", "-m", "stale")
+    assert stale.returncode != 0
+    assert "mlgate hook: dvc.lock: exit 1" in stale.stderr
+    dvc(repo, "repro", "--quiet")
+    run_git(repo, "add", "--all")
+    fresh = run_git(repo, "commit", "-m", "reproduced")
+    assert fresh.returncode == 0, fresh.stderr
+
+
+def test_hooks_path_install_is_shared_through_core_hookspath(repo: Path, mlgate: RunMlgate) -> None:
+    result = mlgate("hooks", "install", "--hooks-path", "hooks", cwd=repo)
+    assert result.code == 0, result.err
+    assert git(repo, "config", "core.hooksPath").strip() == "hooks"
+    for name, text in SCRIPTS.items():
+        assert (repo / "hooks" / name).read_text() == text
+    (repo / "mlgate.yaml").write_text(TYPO)
+    run_git(repo, "add", "--all")
+    assert run_git(repo, "commit", "-m", "typo").returncode != 0
+
+
+def test_install_keeps_a_hook_that_is_not_mlgates(repo: Path, mlgate: RunMlgate) -> None:
+    theirs = repo / ".git" / "hooks" / "pre-commit"
+    theirs.write_text("#!/bin/sh\n# pre-commit framework\nexit 0\n")
+    refused = mlgate("hooks", "install", cwd=repo)
+    assert refused.code == 2
+    assert "not mlgate's" in refused.err and "--force" in refused.err
+    assert "framework" in theirs.read_text()
+    assert mlgate("hooks", "install", "--force", cwd=repo).code == 0
+    assert MARKER in theirs.read_text()
+
+
+def test_pre_push_is_advisory_unless_asked_to_block(tmp_path: Path, repo: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "config", "core.hooksPath", str(REPO_ROOT / "hooks"))  # the shipped scripts
+
+    set_params(repo, accuracy=0.8, log_loss=0.3)  # worse than the baseline's 0.9
+    dvc(repo, "repro", "--quiet")
+    commit_with_hooks(repo, "worse")
+    advisory = run_git(repo, "push", "origin", "main")
+    assert advisory.returncode == 0, advisory.stderr
+    assert "advisory, the push goes on" in advisory.stderr
+    assert "accuracy" in advisory.stdout + advisory.stderr
+
+    blocked = run_git(repo, "push", "origin", "HEAD:refs/heads/other", **{BLOCK_ENV: "1"})
+    assert blocked.returncode != 0
+    assert "mlgate hook: compare: exit 1" in blocked.stderr
+
+    set_params(repo, accuracy=0.95, log_loss=0.3)
+    dvc(repo, "repro", "--quiet")
+    commit_with_hooks(repo, "better")
+    passed = run_git(repo, "push", "origin", "main", **{BLOCK_ENV: "1"})
+    assert passed.returncode == 0, passed.stderr
+
+
+def test_a_hook_without_mlgate_on_path_says_how_to_get_it(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", str(REPO_ROOT / "hooks"))
+    (repo / "notes.txt").write_text("hello")
+    run_git(repo, "add", "notes.txt")
+    refused = run_git(repo, "commit", "-m", "notes", PATH="/usr/bin:/bin", MLGATE="no-such-mlgate")
+    assert refused.returncode != 0
+    assert "mlgate hook: 'no-such-mlgate' not found: pip install mlgate" in refused.stderr

@@ -1,0 +1,184 @@
+"""The reusable workflows run by `act` through a caller, as a user's repo calls them:
+pr-gate.yml on pull_request (the gate job, commenting directly), and continuous-training.yml
+on workflow_dispatch against a real MLflow sqlite registry: a winner is promoted, a loser
+changes nothing. mlgate comes from this venv through the workflows' `mlgate-venv` input.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.dvc_helpers import commit, dvc, git, init_repo, set_params
+from tests.fixtures.act_runner import REPO_ROOT, action_copy, run_act
+from tests.github_stub import ACTIONS_BOT, GitHubStub, running_stub
+from tests.mlflow_helpers import client
+
+TOKEN = "ghs_installation_token_for_act"
+VENV = str(Path(sys.executable).parent.parent)
+REPO = "octo-org/octo-repo"
+PR = 12
+
+EVALUATE = """\
+import json, yaml
+params = yaml.safe_load(open("params.yaml"))
+json.dump({"accuracy": params["accuracy"], "log_loss": params["log_loss"]},
+          open("metrics.json", "w"))
+open("model.pkl", "w").write(f"a model of accuracy {params['accuracy']}")
+"""
+DVC_YAML = f"""\
+stages:
+  evaluate:
+    cmd: {sys.executable} evaluate.py
+    deps: [evaluate.py]
+    params: [accuracy, log_loss]
+    outs: [model.pkl]
+    metrics:
+      - metrics.json:
+          cache: false
+"""
+
+
+def caller(body: str) -> str:
+    return f"name: caller\n{body}"
+
+
+PR_CALLER = caller(f"""\
+on: pull_request
+permissions: {{}}
+jobs:
+  gate:
+    permissions:
+      contents: read
+      pull-requests: write
+    uses: ./.github/workflows/pr-gate.yml
+    with:
+      requirements: ""
+      mlgate-venv: {VENV}
+""")
+
+CT_CALLER = caller(f"""\
+on: workflow_dispatch
+permissions: {{}}
+jobs:
+  retrain:
+    permissions:
+      contents: read
+    uses: ./.github/workflows/continuous-training.yml
+    with:
+      requirements: ""
+      mlgate-venv: {VENV}
+    secrets:
+      MLFLOW_TRACKING_URI: ${{{{ secrets.MLFLOW_TRACKING_URI }}}}
+""")
+
+
+def pipeline_repo(root: Path, config: str, caller_text: str, workflow: str) -> Path:
+    repo = init_repo(root / "repo")
+    (repo / "evaluate.py").write_text(EVALUATE)
+    (repo / "dvc.yaml").write_text(DVC_YAML)
+    set_params(repo, accuracy=0.9, log_loss=0.3)
+    (repo / "mlgate.yaml").write_text(config)
+    (repo / "baseline.json").write_text(json.dumps({"accuracy": 0.9, "log_loss": 0.3}))
+    flows = repo / ".github" / "workflows"
+    flows.mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / ".github" / "workflows" / workflow, flows / workflow)
+    (flows / "caller.yml").write_text(caller_text)
+    dvc(repo, "repro", "--quiet")
+    git(repo, "remote", "add", "origin", f"https://github.com/{REPO}.git")
+    commit(repo, "pipeline")
+    return repo
+
+
+@pytest.fixture
+def stub() -> Iterator[GitHubStub]:
+    with running_stub() as server:
+        server.tokens[TOKEN] = None
+        yield server
+
+
+@pytest.mark.slow
+def test_pr_gate_workflow_blocks_a_worse_model_and_comments(
+    tmp_path: Path, stub: GitHubStub
+) -> None:
+    config = (
+        "version: 1\nmetrics: {candidate: dvc, baseline: file:baseline.json}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    repo = pipeline_repo(tmp_path, config, PR_CALLER, "pr-gate.yml")
+    set_params(repo, accuracy=0.8, log_loss=0.3)
+    commit(repo, "worse")
+    event = {
+        "action": "synchronize",
+        "number": PR,
+        "pull_request": {"number": PR, "head": {"sha": "c" * 40}, "base": {"ref": "main"}},
+        "repository": {"full_name": REPO},
+    }
+    run = run_act(
+        repo,
+        event,
+        workflow=".github/workflows/caller.yml",
+        action_dir=action_copy(tmp_path / "mlgate-action"),
+        secrets={"GITHUB_TOKEN": TOKEN},
+        env={"MLGATE_GITHUB_API_URL": stub.url},
+    )
+    assert run.code != 0, run.output
+    (comment,) = stub.comments_by(REPO, PR, ACTIONS_BOT.login)
+    assert "## mlgate: ❌ blocked" in comment["body"]
+    print(f"act pr-gate.yml: {run.seconds:.1f} s")
+
+
+def champion(uri: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client(uri).get_model_version_by_alias("tiny", "champion").version)
+    except MlflowException:
+        return None
+
+
+@pytest.mark.slow
+def test_continuous_training_promotes_a_winner_and_leaves_a_loser(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'registry' / 'mlflow.db'}"
+    (tmp_path / "registry").mkdir()
+    config = (
+        "version: 1\n"
+        "mlflow: {model: tiny, alias: champion, model_path: model.pkl}\n"
+        "metrics: {candidate: dvc, baseline: registry, on_missing_baseline: pass}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    repo = pipeline_repo(tmp_path, config, CT_CALLER, "continuous-training.yml")
+    run = {
+        "event_name": "workflow_dispatch",
+        "workflow": ".github/workflows/caller.yml",
+        "action_dir": action_copy(tmp_path / "mlgate-action"),
+        "secrets": {"GITHUB_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": uri},
+        "env": {"MLGATE_STAND_IN_PYTHON": sys.executable},  # `python -m dvc` for the pull step
+    }
+
+    first = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert first.code == 0, first.output
+    assert "won and was promoted" in first.output
+    assert "no DVC remote configured: nothing to pull" in first.output  # dvc-pull's default
+    assert champion(uri) == "1"
+
+    set_params(repo, accuracy=0.8, log_loss=0.3)
+    commit(repo, "a worse model")
+    loser = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert loser.code == 0, loser.output  # losing is a normal outcome, not a broken job
+    assert "did not beat the champion; nothing changed" in loser.output
+    assert champion(uri) == "1"
+    assert len(client(uri).search_model_versions("name='tiny'")) == 1
+
+    set_params(repo, accuracy=0.95, log_loss=0.3)
+    commit(repo, "a better model")
+    winner = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert winner.code == 0, winner.output
+    assert champion(uri) == "2"
+    print(f"act continuous-training.yml: {first.seconds:.1f} / {loser.seconds:.1f} / "
+          f"{winner.seconds:.1f} s")  # fmt: skip
