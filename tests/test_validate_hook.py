@@ -11,7 +11,6 @@ shared by the session (and its xdist workers), where the environment is built on
 from __future__ import annotations
 
 import fcntl
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.dvc_helpers import DVC_ENV, commit, dvc, git, init_repo
+from tests.fixtures.hook_snapshot import snapshot
 from tests.test_validate import HEADER, SCHEMA, rows
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
@@ -31,29 +30,7 @@ CONFIG = "version: 1\ndata:\n  - path: data/*.csv\n    schema: schemas/s.yaml\n"
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """(a committed snapshot of this repo, the shared PRE_COMMIT_HOME)."""
     shared = tmp_path_factory.getbasetemp().parent / "mlgate-hook"
-    shared.mkdir(exist_ok=True)
-    snapshot, home = shared / "mlgate", shared / "pre-commit-home"
-    with (shared / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (snapshot / ".git").is_dir():
-            listed = subprocess.run(
-                ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                cwd=REPO_ROOT,
-                capture_output=True,
-                check=True,
-                text=True,
-            ).stdout.split("\0")
-            for name in filter(None, listed):
-                source = REPO_ROOT / name
-                if source.is_file():
-                    (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(source, snapshot / name)
-            git(snapshot, "init", "--quiet", "--initial-branch=main")
-            git(snapshot, "config", "user.name", "test")
-            git(snapshot, "config", "user.email", "test@example.invalid")
-            commit(snapshot, "snapshot")
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    yield snapshot, home
+    yield snapshot(shared), shared / "pre-commit-home"
 
 
 def _env(home: Path) -> dict[str, str]:
