@@ -108,8 +108,7 @@ def load_candidate(request: CompareRequest, spec: str) -> Side:
 
         return Side(source=spec, metrics=workspace_metrics(request.root), origin="dvc metrics")
     if spec.startswith("file:"):
-        path = _path(request.root, spec)
-        return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
+        return _file_side(request, spec)
     if spec.startswith("run:"):
         found = request.registry().run_metrics(spec.removeprefix("run:"))
     else:
@@ -120,24 +119,14 @@ def load_candidate(request: CompareRequest, spec: str) -> Side:
                 raise InputError(f"--candidate {spec}: no version of {model!r} has alias {alias!r}")
         else:
             found = request.registry().version_metrics(model, version)
-    return Side(
-        source=spec,
-        metrics=found.metrics,
-        origin=found.origin,
-        model=found.model,
-        version=found.version,
-        run_id=found.run_id,
-        url=found.url,
-        dataset=found.dataset,
-    )
+    return _registry_side(spec, found)
 
 
 def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
     if spec == "none":
         return Side(source=spec, metrics=None)
     if spec.startswith("file:"):
-        path = _path(request.root, spec)
-        return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
+        return _file_side(request, spec)
     if spec.startswith("git:"):
         from mlgate.repro import metrics_at_revision
 
@@ -167,16 +156,27 @@ def _registry_baseline(request: CompareRequest, candidate: Side) -> Side:
             alias=mlflow.alias,
             missing_reason=f"no version of {mlflow.model!r} holds alias {mlflow.alias!r} yet",
         )
+    return _registry_side(source, found, alias=mlflow.alias)
+
+
+def _registry_side(source: str, found: Any, alias: str | None = None) -> Side:
+    """A side whose metrics stand for a registered version or a run (registry.ModelMetrics)."""
     return Side(
         source=source,
         metrics=found.metrics,
         origin=found.origin,
         model=found.model,
-        alias=mlflow.alias,
+        alias=alias,
         version=found.version,
         run_id=found.run_id,
         url=found.url,
+        dataset=found.dataset,
     )
+
+
+def _file_side(request: CompareRequest, spec: str) -> Side:
+    path = _path(request.root, spec)
+    return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
 
 
 HISTORY_VERSIONS = 5

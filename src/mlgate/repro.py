@@ -141,23 +141,8 @@ def metrics_and_params(
     for path, entry in sorted(param_files.items()):
         if "error" in entry:
             raise InputError(f"{root}: cannot read params file {path}: {entry['error']}")
-        params[path] = flatten_values(entry.get("data") or {})
+        params[path] = flatten(entry.get("data") or {})
     return metrics, params
-
-
-def flatten_values(data: Any, prefix: str = "") -> dict[str, Any]:
-    """The metrics naming rule (`a.b`, `list.0`) keeping values' own JSON types."""
-    items: Any
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list):
-        items = enumerate(data)
-    else:
-        return {prefix.rstrip("."): data}
-    flat: dict[str, Any] = {}
-    for key, value in items:
-        flat.update(flatten_values(value, f"{prefix}{key}."))
-    return flat
 
 
 # --- metrics, for `mlgate compare` -------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlgate.errors import ExternalError, InputError
+from mlgate.metrics import flatten
 from mlgate.repro import open_repo, require_pipeline
 from mlgate.results import Clock, Result
 
@@ -337,9 +338,7 @@ def _check_params(check: StageCheck, dep: Any) -> None:
 
 def _value_change(before: Any, after: Any) -> str:
     if isinstance(before, dict) and isinstance(after, dict):
-        from mlgate.repro import flatten_values
-
-        old, new = flatten_values(before), flatten_values(after)
+        old, new = flatten(before), flatten(after)
         return ", ".join(
             f"{name}: {old.get(name)!r} -> {new.get(name)!r}"
             for name in sorted(set(old) | set(new))
