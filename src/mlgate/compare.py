@@ -6,7 +6,7 @@ for `dvc` and `git:`; `--candidate file:a.json --baseline file:b.json` needs nei
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,10 @@ class Side:
     url: str | None = None
     dataset: Any = None  # registry.Dataset, kept opaque here so MLflow stays unimported
     missing_reason: str = ""
+    # How the baseline resolved: found, bootstrap (none by design: a first model, a base
+    # revision whose pipeline declares no metrics) or none (`--baseline none`).
+    resolution: str = "found"
+    identity: dict[str, Any] | None = None
 
 
 @dataclass
@@ -71,12 +75,14 @@ def run_compare(request: CompareRequest) -> Result:
         request.baseline or config.metrics.baseline,
         "--baseline" if request.baseline else f"{config.path}: metrics.baseline",
     )
-    candidate = load_candidate(request, candidate_spec)
-    assert candidate.metrics is not None
+    loaded = load_candidate(request, candidate_spec)
+    metrics = loaded.metrics
+    assert metrics is not None
+    candidate = replace(loaded, identity=_identity(request, candidate_spec, metrics))
     baseline = load_baseline(request, baseline_spec, candidate)
     decision = decide(
         config.gates,
-        candidate.metrics,
+        metrics,
         baseline.metrics,
         candidate_source=_label(candidate),
         baseline_source=_label(baseline),
@@ -112,19 +118,39 @@ def load_candidate(request: CompareRequest, spec: str) -> Side:
     if spec.startswith("run:"):
         found = request.registry().run_metrics(spec.removeprefix("run:"))
     else:
+        from mlgate.registry import FirstModel
+
         model, version, alias = _model_ref(spec)
         if alias is not None:
             found = request.registry().alias_version(model, alias)
-            if found is None:
-                raise InputError(f"--candidate {spec}: no version of {model!r} has alias {alias!r}")
+            if isinstance(found, FirstModel):
+                raise InputError(f"candidate {spec}: {found.reason}")
         else:
             found = request.registry().version_metrics(model, version)
     return _registry_side(spec, found)
 
 
+def candidate_metrics_files(request: CompareRequest, spec: str) -> list[Path]:
+    """The metrics files a local candidate was read from (none for `dvc`: DVC reads them)."""
+    return [_path(request.root, spec)] if spec.startswith("file:") else []
+
+
+def _identity(
+    request: CompareRequest, spec: str, metrics: dict[str, MetricValue]
+) -> dict[str, Any] | None:
+    """What a local candidate is (model and metrics hashes), for promote to check; a registry
+    candidate is a version or run, which is its own identity."""
+    if spec != "dvc" and not spec.startswith("file:"):
+        return None
+    from mlgate.identity import candidate_identity
+
+    files = candidate_metrics_files(request, spec)
+    return candidate_identity(request.root, request.config.mlflow.model_path, metrics, files)
+
+
 def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
     if spec == "none":
-        return Side(source=spec, metrics=None)
+        return Side(source=spec, metrics=None, resolution="none")
     if spec.startswith("file:"):
         return _file_side(request, spec)
     if spec.startswith("git:"):
@@ -132,10 +158,15 @@ def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
 
         rev = spec.removeprefix("git:")
         metrics = metrics_at_revision(request.root, rev)
-        reason = "" if metrics is not None else f"the pipeline has no metrics at {rev}"
-        return Side(
-            source=spec, metrics=metrics, origin=f"dvc metrics at {rev}", missing_reason=reason
-        )
+        if metrics is None:  # unreadable revisions raise: None is "no metrics declared there"
+            return Side(
+                source=spec,
+                metrics=None,
+                origin=f"dvc metrics at {rev}",
+                missing_reason=f"the pipeline declares no metrics at {rev}",
+                resolution="bootstrap",
+            )
+        return Side(source=spec, metrics=metrics, origin=f"dvc metrics at {rev}")
     return _registry_baseline(request, candidate)
 
 
@@ -146,15 +177,18 @@ def _registry_baseline(request: CompareRequest, candidate: Side) -> Side:
             f"{request.config.path}: `mlflow.model` must name the registered model for the "
             "registry baseline"
         )
+    from mlgate.registry import FirstModel
+
     found = request.registry().alias_version(mlflow.model, mlflow.alias, candidate.dataset)
     source = f"models:/{mlflow.model}@{mlflow.alias}"
-    if found is None:
+    if isinstance(found, FirstModel):
         return Side(
             source=source,
             metrics=None,
             model=mlflow.model,
             alias=mlflow.alias,
-            missing_reason=f"no version of {mlflow.model!r} holds alias {mlflow.alias!r} yet",
+            missing_reason=found.reason,
+            resolution="bootstrap",
         )
     return _registry_side(source, found, alias=mlflow.alias)
 
@@ -249,6 +283,7 @@ def _details(
             "version": candidate.version,
             "run_id": candidate.run_id,
             "metrics": candidate.metrics,
+            "identity": candidate.identity,
         },
         "baseline": {
             "source": baseline.source,
@@ -260,6 +295,7 @@ def _details(
             "url": baseline.url,
             "metrics": baseline.metrics,
             "missing_reason": baseline.missing_reason or None,
+            "resolution": baseline.resolution,
         },
         "checks": [asdict(check) for check in decision.checks],
         "ungated": [
@@ -278,7 +314,10 @@ def _summary(decision: Decision, baseline: Side) -> str:
         more = f" (+{len(failed) - 3} more)" if len(failed) > 3 else ""
         return f"blocked against {against}: {reasons}{more}"
     held = sum(1 for check in decision.checks if not check.skipped)
-    return f"passed: {held} check{'s' if held != 1 else ''} hold against {against}"
+    checks = f"{held} check holds" if held == 1 else f"{held} checks hold"
+    if baseline.resolution == "bootstrap":
+        return f"passed (bootstrap: no baseline yet): {checks}; {baseline.missing_reason}"
+    return f"passed: {checks} against {against}"
 
 
 def _reason(check: Check) -> str:

@@ -130,26 +130,30 @@ def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     return None
 
 
-def require_config(explicit: Path | None) -> Config:
-    """Load the config a command cannot work without, or say how to provide one."""
+def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) -> Config:
+    """Load the config a command cannot work without, or say how to provide one.
+
+    `baseline_from_cli`: the command line names the baseline, so the config's own baseline
+    need not be usable (the command checks the one it uses).
+    """
     path = find_config(explicit)
     if path is None:
         raise InputError(
             f"no mlgate.yaml in {Path.cwd()}; pass --config PATH or create one "
             "(see the README's 'Configuration' section)"
         )
-    return load_config(path)
+    return load_config(path, baseline_from_cli=baseline_from_cli)
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, *, baseline_from_cli: bool = False) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the config: {exc}") from exc
-    return parse_config(text, path)
+    return parse_config(text, path, baseline_from_cli=baseline_from_cli)
 
 
-def parse_config(text: str, path: Path) -> Config:
+def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> Config:
     reader = _Reader(str(path))
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -179,7 +183,7 @@ def parse_config(text: str, path: Path) -> Config:
     mlflow = _read_mlflow(reader, top.get("mlflow"))
     metrics = _read_metrics(reader, top.get("metrics"))
     gates = _read_gates(reader, top.get("gates"))
-    if gates and metrics.baseline == "registry" and mlflow.model is None:
+    if gates and metrics.baseline == "registry" and mlflow.model is None and not baseline_from_cli:
         node = top["metrics"][0] if "metrics" in top else root
         raise reader.error(
             "the baseline is the MLflow registry (the default), so `mlflow.model` must name "
@@ -196,6 +200,28 @@ def parse_config(text: str, path: Path) -> Config:
         gates=gates,
         warnings=tuple(_unmatched_globs(data, path)),
     )
+
+
+# What MLflow accepts as an alias (mlflow/utils/validation.py: `_validate_model_alias_name` and
+# `_validate_model_alias_name_reserved`): word characters and dashes, at most 255, and neither
+# `latest` nor `v<N>`, which MLflow reserves for "the newest version" and "version N".
+_ALIAS = re.compile(r"^[\w-]+$")
+_RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+MAX_ALIAS_LENGTH = 255
+
+
+def alias_problem(alias: str, *, to_set: bool = True) -> str | None:
+    """Why MLflow would reject `alias` as a registered model alias, or None.
+
+    `to_set=False` for an alias only read: MLflow resolves `latest` and `v<N>` when reading.
+    """
+    if not _ALIAS.match(alias):
+        return "MLflow accepts only letters, digits, underscores (_) and dashes (-) in an alias"
+    if len(alias) > MAX_ALIAS_LENGTH:
+        return f"MLflow accepts at most {MAX_ALIAS_LENGTH} characters in an alias"
+    if to_set and _RESERVED_ALIAS.match(alias):
+        return "MLflow reserves `latest` and `v<N>` (they name a version, not an alias)"
+    return None
 
 
 def parse_candidate_source(value: str, where: str) -> str:
@@ -354,6 +380,14 @@ def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
     allowed = ("tracking_uri", "model", "alias", "model_path")
     reader.reject_unknown(fields, allowed, "mlflow")
     values = {name: reader.string(fields[name][1], f"mlflow.{name}") for name in fields}
+    if "alias" in values:
+        problem = alias_problem(values["alias"])
+        if problem:
+            raise reader.error(
+                f"{values['alias']!r} is not an alias MLflow accepts: {problem}",
+                fields["alias"][1],
+                "mlflow.alias",
+            )
     return MlflowConfig(**values)
 
 

@@ -3,10 +3,14 @@
 Safety rules (README "Promotion"):
 - Promote only on a passing `compare` decision for this candidate, made against the version the
   baseline alias holds *now*; if it moved since, refuse (exit 1): compare again.
+- Register only what was judged: the model file(s) and metrics in the workspace must be those
+  the decision recorded (`details.candidate.identity`, see `mlgate.identity`), else refuse.
 - Every move happens under a registry-wide lock (see `registry.Promotions.acquire_lock`), and
   the alias is re-read under that lock right before it moves. MLflow offers no compare-and-set
   on aliases, so the remaining race is with a writer that does not take the lock (a person in
   the MLflow UI, another tool) between that re-read and the move: one round trip.
+- Everything that can fail as the user's input (options, the CI event, the files) is read
+  before the alias moves; after it, only the audit trail is written, and its failures are notes.
 - The audit trail lives in tags, because MLflow keeps no alias history (mlflow/mlflow#2169):
   on the version (`mlgate.previous.<alias>`, commit, PR, run URL, decision) and one
   `mlgate.history.<alias>.<ms>` tag per move on the registered model.
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import ci
-from mlgate.config import Config
+from mlgate.config import Config, alias_problem
 from mlgate.errors import InputError, MlgateError
 from mlgate.metrics import flatten
 from mlgate.results import Clock, Result, read_result
@@ -56,6 +60,12 @@ def _model(config: Config) -> str:
     return config.mlflow.model
 
 
+def _check_alias(alias: str, where: str, *, to_set: bool = True) -> None:
+    problem = alias_problem(alias, to_set=to_set)
+    if problem:
+        raise InputError(f"{where}: {alias!r} is not an alias MLflow accepts: {problem}")
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What the decision says: which version to promote, judged against which baseline."""
@@ -66,6 +76,7 @@ class _Plan:
     baseline_version: str | None
     summary: str
     metrics: dict[str, Any]
+    identity: dict[str, Any] | None = None
 
 
 def run_promote(request: PromoteRequest) -> Result:
@@ -73,6 +84,10 @@ def run_promote(request: PromoteRequest) -> Result:
     config = request.config
     model = _model(config)
     alias = request.alias or config.mlflow.alias
+    _check_alias(alias, "--alias" if request.alias else f"{config.path}: mlflow.alias")
+    if request.from_alias:
+        _check_alias(request.from_alias, "--from-alias", to_set=False)
+    context_tags = _context_tags(config.root)
     promotions = _connect(config, request.timeout_s)
     if request.from_alias:
         plan_or_refusal = _plan_from_alias(promotions, model, request.from_alias, alias)
@@ -88,8 +103,16 @@ def run_promote(request: PromoteRequest) -> Result:
         "baseline_alias": plan.baseline_alias,
         "baseline_version": plan.baseline_version,
         "dry_run": request.dry_run,
+        "dirty": (plan.identity or {}).get("dirty"),
         "notes": [],
     }
+    upload = None
+    if plan.candidate_version is None and not plan.candidate_source.startswith("run:"):
+        files_or_refusal = _judged_files(request, plan)
+        if isinstance(files_or_refusal, str):
+            return _result("promote", "fail", files_or_refusal, clock, details)
+        tags = {**context_tags, **_identity_tags(plan)}
+        upload = _Upload(files_or_refusal, _params(request), tags)
     if request.dry_run:
         return _dry_run(promotions, plan, details, clock)
     lock = promotions.acquire_lock(model, _holder(), request.lock_wait_s)
@@ -97,17 +120,18 @@ def run_promote(request: PromoteRequest) -> Result:
         refusal = _stale(promotions, model, plan)
         if refusal:
             return _result("promote", "fail", refusal, clock, details)
-        version = plan.candidate_version or _register(promotions, request, model, plan)
+        version = plan.candidate_version or _register(promotions, request, model, plan, upload)
         details["version"] = version
         previous = promotions.holder(model, alias)
         details["previous_version"] = previous.version if previous else None
         if previous and previous.version == version:
             summary = f"{model} v{version} already holds {alias!r}; nothing to do"
             return _result("promote", "pass", summary, clock, details)
+        promotions.verify_lock(lock)
         promotions.set_alias(model, alias, version)
     finally:
-        promotions.release_lock(lock)
-    _audit(promotions, request, plan, details)
+        _release(promotions, lock, details)
+    _audit(promotions, plan, details, context_tags)
     was = f" (was v{previous.version})" if previous else " (first holder)"
     return _result(
         "promote", "pass", f"{model} v{version} now holds {alias!r}{was}", clock, details
@@ -143,6 +167,7 @@ def _plan_from_decision(path: Path, model: str) -> _Plan | str:
         baseline_version=baseline.get("version"),
         summary=str(decision.get("summary", "")),
         metrics=candidate.get("metrics") or {},
+        identity=candidate.get("identity"),
     )
 
 
@@ -183,23 +208,69 @@ def _stale(promotions: Any, model: str, plan: _Plan) -> str:
     )
 
 
-def _register(promotions: Any, request: PromoteRequest, model: str, plan: _Plan) -> str:
+def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
+    """The model files to register, when they and the metrics are those the decision judged;
+    else why not (a refusal: compare again)."""
+    from mlgate.compare import CompareRequest, candidate_metrics_files, load_candidate
+    from mlgate.identity import candidate_identity
+
+    config = request.config
+    source = plan.candidate_source
+    if not config.mlflow.model_path:
+        raise InputError(
+            f"{config.path}: `mlflow.model_path` must name the model file (a DVC output) to "
+            f"register for the {source!r} candidate"
+        )
+    path = config.root / config.mlflow.model_path
+    if not path.exists():
+        raise InputError(f"model file(s) not found: {path}; run the pipeline first")
+    judged = plan.identity
+    if not judged or not judged.get("model"):
+        return (
+            f"the decision in {request.decision_path} does not record the model it judged (no "
+            f"{config.mlflow.model_path} when it was made, or an older mlgate): compare again"
+        )
+    compare_request = CompareRequest(config=config, timeout_s=request.timeout_s)
+    metrics = load_candidate(compare_request, source).metrics or {}
+    files = candidate_metrics_files(compare_request, source)
+    now = candidate_identity(config.root, config.mlflow.model_path, metrics, files)
+    if now["model"] != judged["model"]:
+        return (
+            f"the model at {config.mlflow.model_path} is not the one the decision judged "
+            f"(sha256 {_short(now['model'])} now, {_short(judged['model'])} when compared); "
+            "compare again and promote on the new decision"
+        )
+    if now["metrics"] != judged.get("metrics"):
+        return (
+            f"the candidate's metrics ({source}) changed since the decision; compare again and "
+            "promote on the new decision"
+        )
+    return [path]
+
+
+def _short(model: dict[str, str] | None) -> str:
+    return (model or {}).get("sha256", "none")[:12]
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """What registering the workspace's model takes, all read before the lock is taken."""
+
+    files: list[Path]
+    params: dict[str, str]
+    tags: dict[str, str]
+
+
+def _register(
+    promotions: Any, request: PromoteRequest, model: str, plan: _Plan, upload: _Upload | None
+) -> str:
     source = plan.candidate_source
     if source.startswith("run:"):
         registered = promotions.register_run_model(
             model, source.removeprefix("run:"), request.artifact_path
         )
         return str(registered.version)
-    config = request.config
-    if not config.mlflow.model_path:
-        raise InputError(
-            f"{config.path}: `mlflow.model_path` must name the model file (a DVC output) to "
-            f"register for the {source!r} candidate"
-        )
-    files = [config.root / config.mlflow.model_path]
-    missing = [str(path) for path in files if not path.exists()]
-    if missing:
-        raise InputError(f"model file(s) not found: {', '.join(missing)}; run the pipeline first")
+    assert upload is not None
     metrics = {
         key: float(value)
         for key, value in plan.metrics.items()
@@ -207,12 +278,32 @@ def _register(promotions: Any, request: PromoteRequest, model: str, plan: _Plan)
     }
     registered = promotions.register_files(
         model,
-        files,
-        params=_params(request),
+        upload.files,
+        params=upload.params,
         metrics=metrics,
-        tags={"mlgate.source": source, **_context_tags(config.root)},
+        tags={"mlgate.source": source, **upload.tags},
     )
     return str(registered.version)
+
+
+def _identity_tags(plan: _Plan) -> dict[str, str]:
+    identity = plan.identity or {}
+    tags = {"mlgate.dirty": str(identity.get("dirty")).lower()} if identity else {}
+    model = identity.get("model")
+    if model:
+        tags["mlgate.model_sha256"] = model["sha256"]
+    return tags
+
+
+def _release(promotions: Any, lock: Any, details: dict[str, Any]) -> None:
+    """Release the lock; a failure is a note (the move, if any, stands), never the verdict."""
+    try:
+        promotions.release_lock(lock)
+    except MlgateError as exc:
+        details["notes"].append(
+            f"the promotion lock {lock.name!r} could not be released ({exc}); it is broken "
+            "after its lease if it stays"
+        )
 
 
 def _params(request: PromoteRequest) -> dict[str, str]:
@@ -221,25 +312,25 @@ def _params(request: PromoteRequest) -> dict[str, str]:
     params: Any = None
     if repro_result.is_file():
         params = read_result(repro_result).get("details", {}).get("params")
-    if params is None and (request.config.root / "params.yaml").is_file():
+    path = request.config.root / "params.yaml"
+    if params is None and path.is_file():
         import yaml
 
-        params = yaml.safe_load((request.config.root / "params.yaml").read_text(encoding="utf-8"))
+        try:
+            params = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise InputError(f"{path}: cannot read the params: {exc}") from exc
     if not isinstance(params, dict):
         return {}
     return {key: str(value) for key, value in flatten(params).items()}
 
 
 def _audit(
-    promotions: Any,
-    request: PromoteRequest,
-    plan: _Plan,
-    details: dict[str, Any],
+    promotions: Any, plan: _Plan, details: dict[str, Any], context_tags: dict[str, str]
 ) -> None:
     """The audit trail, written after the move; retried, and reported when it still fails."""
     model, alias, version = details["model"], details["alias"], details["version"]
     previous = details["previous_version"]
-    context_tags = _context_tags(request.config.root)
     version_tags = {
         f"mlgate.previous.{alias}": previous or "none",
         "mlgate.decision": plan.summary[:5000],
@@ -248,6 +339,7 @@ def _audit(
         "mlgate.baseline_version": plan.baseline_version or "none",
         f"mlgate.promoted_at.{alias}": _now_iso(),
         **context_tags,
+        **_identity_tags(plan),
     }
     event = {
         "action": "promote",
@@ -255,6 +347,7 @@ def _audit(
         "previous": previous,
         "at": _now_iso(),
         **{key.removeprefix("mlgate."): value for key, value in context_tags.items()},
+        **({"dirty": details["dirty"]} if details["dirty"] is not None else {}),
     }
     _write_with_retries(
         details,
@@ -268,7 +361,10 @@ def run_rollback(
 ) -> Result:
     clock = Clock()
     model = _model(config)
+    where = "--alias" if alias else f"{config.path}: mlflow.alias"
     alias = alias or config.mlflow.alias
+    _check_alias(alias, where)
+    context_tags = _context_tags(config.root)
     promotions = _connect(config, timeout_s)
     details: dict[str, Any] = {"model": model, "alias": alias, "dry_run": dry_run, "notes": []}
     lock = None if dry_run else promotions.acquire_lock(model, _holder(), lock_wait_s)
@@ -291,16 +387,17 @@ def run_rollback(
             summary = f"would move {alias!r} of {model} from v{current.version} back to v{previous}"
             return _result("rollback", "pass", summary, clock, details)
         promotions.version(model, previous)  # still there? (deleted versions cannot hold it)
+        promotions.verify_lock(lock)
         promotions.set_alias(model, alias, previous)
     finally:
         if lock:
-            promotions.release_lock(lock)
+            _release(promotions, lock, details)
     event = {
         "action": "rollback",
         "version": previous,
         "previous": current.version,
         "at": _now_iso(),
-        **{k.removeprefix("mlgate."): v for k, v in _context_tags(config.root).items()},
+        **{k.removeprefix("mlgate."): v for k, v in context_tags.items()},
     }
     _write_with_retries(
         details, ("history", lambda: _record_history(promotions, model, alias, event))

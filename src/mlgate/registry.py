@@ -1,7 +1,8 @@
 """MLflow tracking server and Model Registry: the one module that imports mlflow.
 
-Every lookup is O(1) in the size of the registry: alias -> version -> its logged model or
-run. Nothing here lists or searches versions or runs.
+A found baseline costs O(1) lookups in the size of the registry: alias -> version -> its
+logged model or run. Only when the alias resolves to nothing are the registered model names
+searched (bounded, MAX_NAMES_SEARCHED), to tell a first model (bootstrap) from a typo.
 
 Which metrics stand for a model version (README "Where baseline metrics come from"):
 1. In MLflow 3 a version's `source` is a LoggedModel (`models:/m-...`) whose metrics carry the
@@ -18,17 +19,24 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mlgate.errors import ExternalError, InputError, MissingExtra
+from mlgate.config import alias_problem
+from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
 from mlgate.metrics import MetricValue
 
 DEFAULT_TIMEOUT_S = 30.0
+# Names searched for a typo before a missing registered model counts as a first model.
+MAX_NAMES_SEARCHED = 10_000
+SEARCH_PAGE = 1000  # MLflow's largest page of registered models
+SIMILAR_NAME_RATIO = 0.75  # difflib ratio: wine/wind 0.75, fraud-model/churn-model 0.64
 TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
 T = TypeVar("T")
 
@@ -63,6 +71,13 @@ class ModelMetrics:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class FirstModel:
+    """No baseline by design (bootstrap): the model is new; `reason` says how we know."""
+
+    reason: str
+
+
 def resolve_tracking_uri(configured: str | None, root: Path) -> str:
     """MLFLOW_TRACKING_URI wins; a relative sqlite path is relative to the config's folder."""
     uri = os.environ.get("MLFLOW_TRACKING_URI") or configured
@@ -75,19 +90,6 @@ def resolve_tracking_uri(configured: str | None, root: Path) -> str:
     if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
         return prefix + str((root / uri[len(prefix) :]).resolve())
     return uri
-
-
-def timeout_from_env() -> float:
-    raw = os.environ.get(TIMEOUT_ENV)
-    if raw is None:
-        return DEFAULT_TIMEOUT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise InputError(f"{TIMEOUT_ENV}={raw!r}: expected a number of seconds above 0")
-    return value
 
 
 class Registry:
@@ -110,14 +112,23 @@ class Registry:
 
     def alias_version(
         self, model: str, alias: str, match: Dataset | None = None
-    ) -> ModelMetrics | None:
-        """The metrics of the version `alias` points to; None when there is no such version."""
+    ) -> ModelMetrics | FirstModel:
+        """The metrics of the version `alias` points to.
+
+        FirstModel only for a first model (bootstrap): `model` is not registered and no registered
+        model has a similar name, or it is registered and has no version yet. Every other way
+        of finding nothing is the user's input to fix (InputError): a name close to an existing
+        one, an alias that none of the model's versions holds, an alias MLflow rejects.
+        """
+        problem = alias_problem(alias, to_set=False)
+        if problem:
+            raise InputError(f"alias {alias!r}: {problem}")
         try:
             version = self.call(
                 f"models:/{model}@{alias}", self.client.get_model_version_by_alias, model, alias
             )
         except _Missing:
-            return None
+            return self._first_model(model, alias)
         return self._version_metrics(version, match)
 
     def version_metrics(
@@ -127,14 +138,85 @@ class Registry:
         try:
             found = self.call(where, self.client.get_model_version, model, version)
         except _Missing as exc:
-            raise ExternalError(f"{where}: no such model version in {self.tracking_uri}") from exc
+            raise InputError(f"{where}: no such model version in {self.tracking_uri}") from exc
         return self._version_metrics(found, match)
 
     def run_metrics(self, run_id: str) -> ModelMetrics:
+        """The metrics of the run a user named (`run:RUN_ID`): a missing run is their input."""
         try:
-            run = self.call(f"run {run_id}", self.client.get_run, run_id)
+            return self._run_metrics(run_id)
         except _Missing as exc:
-            raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+            raise InputError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+
+    def _first_model(self, model: str, alias: str) -> FirstModel:
+        """Why no version holding `alias` means a first model; else raise what is wrong."""
+        try:
+            registered = self.call(model, self.client.get_registered_model, model)
+        except _Missing:
+            similar = self._similar_model_names(model)
+            if similar:
+                names = ", ".join(repr(name) for name in similar)
+                raise InputError(
+                    f"registered model {model!r} not found in {self.tracking_uri}; did you mean "
+                    f"{names}? Fix `mlflow.model`. If {model!r} is a new model, create it "
+                    f"(empty) first so its name is on record, e.g. "
+                    f"`MlflowClient().create_registered_model({model!r})`, and compare again"
+                ) from None
+            return FirstModel(f"registered model {model!r} does not exist yet")
+        aliases = dict(registered.aliases or {})
+        if aliases:
+            held = ", ".join(f"{name} (v{version})" for name, version in sorted(aliases.items()))
+            close = _close_names(alias, list(aliases))
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                f"no version of {model!r} holds alias {alias!r}; its aliases: {held}{hint} "
+                "Fix `mlflow.alias`, or set the alias on the production version"
+            )
+        if self._has_versions(registered):
+            raise InputError(
+                f"{model!r} has versions but none holds alias {alias!r} (it has no aliases): set "
+                f"{alias!r} on the version in production (MLflow UI, or "
+                f"`MlflowClient().set_registered_model_alias({model!r}, {alias!r}, VERSION)`), "
+                "or fix `mlflow.alias`"
+            )
+        return FirstModel(f"registered model {model!r} has no version yet")
+
+    def _has_versions(self, registered: Any) -> bool:
+        if registered.latest_versions:
+            return True
+        name = registered.name
+        if "'" in name:
+            return False  # not expressible in a search filter; latest_versions said none
+        found = self.call(name, self.client.search_model_versions, f"name = '{name}'", 1)
+        return bool(list(found))
+
+    def _similar_model_names(self, model: str) -> list[str]:
+        """Registered model names close to `model` (a typo?), from a bounded search."""
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            page = self.call(
+                "search of registered models",
+                self.client.search_registered_models,
+                None,
+                SEARCH_PAGE,
+                None,
+                token,
+            )
+            names.extend(item.name for item in page if not item.name.startswith(LOCK_PREFIX))
+            token = page.token
+            if not token:
+                return _close_names(model, names)
+            if len(names) >= MAX_NAMES_SEARCHED:
+                raise InputError(
+                    f"registered model {model!r} not found in {self.tracking_uri}, which holds "
+                    f"more than {MAX_NAMES_SEARCHED} models: too many to rule out a typo. If "
+                    f"{model!r} is a new model, create it (empty) first, e.g. "
+                    f"`MlflowClient().create_registered_model({model!r})`; else fix `mlflow.model`"
+                )
+
+    def _run_metrics(self, run_id: str) -> ModelMetrics:
+        run = self.call(f"run {run_id}", self.client.get_run, run_id)
         inputs = run.inputs.dataset_inputs if run.inputs else []
         datasets = {Dataset(item.dataset.name, item.dataset.digest) for item in inputs}
         return ModelMetrics(
@@ -169,7 +251,8 @@ class Registry:
             if logged is not None and logged.metrics:
                 found = _from_logged_metrics(logged.metrics, match, model_id)
         if found is None and version.run_id:
-            found = self.run_metrics(version.run_id)
+            with contextlib.suppress(_Missing):  # a deleted run: "no metrics" below
+                found = self._run_metrics(version.run_id)
         if found is None or not found.metrics:
             raise ExternalError(
                 f"{where} has no metrics (neither its logged model nor its run): log the "
@@ -204,9 +287,10 @@ class Registry:
         worker.start()
         worker.join(self.timeout_s)
         if worker.is_alive():
-            raise ExternalError(
+            raise MlflowTimeout(
                 f"MLflow at {self.tracking_uri} did not answer within {self.timeout_s:g} s "
-                f"({where}); is the tracking server up? (set {TIMEOUT_ENV} to wait longer)"
+                f"({where}); is the tracking server up? (set {TIMEOUT_ENV} to wait longer)",
+                worker,
             )
         if "error" in outcome:
             raise self._translate(where, outcome["error"])
@@ -216,24 +300,52 @@ class Registry:
         from mlflow.exceptions import MlflowException
 
         if isinstance(exc, MlflowException):
-            # MLflow reports a missing alias as INVALID_PARAMETER_VALUE, a missing model or
-            # version as RESOURCE_DOES_NOT_EXIST: both mean "not there", not an outage.
+            # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model
+            # alias X not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST:
+            # both mean "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name
+            # or id MLflow rejects: the user's input.
             if exc.error_code == "RESOURCE_DOES_NOT_EXIST" or (
-                exc.error_code == "INVALID_PARAMETER_VALUE" and "alias" in str(exc).lower()
+                exc.error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
             ):
                 return _Missing(str(exc))
+            if exc.error_code == "INVALID_PARAMETER_VALUE":
+                return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
             return self._external(where, exc)
         if isinstance(exc, Exception):
             return self._external(where, exc)
         return exc
 
     def _external(self, where: str, exc: Exception) -> ExternalError:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {message}")
+        return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {_first_line(exc)}")
+
+
+class MlflowTimeout(ExternalError):
+    """MLflow did not answer in time; `worker` may still complete the call (a write too)."""
+
+    def __init__(self, message: str, worker: threading.Thread) -> None:
+        super().__init__(message)
+        self.worker = worker
 
 
 class _Missing(Exception):
     """MLflow said the thing asked for does not exist."""
+
+
+_ALIAS_NOT_FOUND = re.compile(r"alias .* not found", re.IGNORECASE | re.DOTALL)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _close_names(name: str, names: list[str]) -> list[str]:
+    """`names` that look like a typo of `name` (case aside), closest first."""
+    import difflib
+
+    by_lower = {item.lower(): item for item in names}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=SIMILAR_NAME_RATIO)
+    return [by_lower[item] for item in close]
 
 
 def _logged_model_id(source: str | None) -> str | None:
@@ -282,6 +394,7 @@ def _choose_dataset(groups: dict[Dataset, list[Any]], match: Dataset | None) -> 
 
 LOCK_PREFIX = "mlgate-lock--"
 LOCK_LEASE_S = 600.0
+HOLDER_TAG = "mlgate.holder"
 
 
 @dataclass(frozen=True)
@@ -298,6 +411,7 @@ class Promotions:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._client = registry.client
+        self._tombstones: list[str] = []
 
     def holder(self, model: str, alias: str) -> RegisteredVersion | None:
         """The version holding `alias` now, or None."""
@@ -325,12 +439,34 @@ class Promotions:
         return dict(found.tags)
 
     def set_alias(self, model: str, alias: str, version: str) -> None:
-        self.registry.call(
-            f"models:/{model}@{alias}",
-            self._client.set_registered_model_alias,
-            model,
-            alias,
-            version,
+        """Point `alias` at `version`. A write whose answer was lost (a timeout, a dropped
+        connection) may have landed: the alias is read again before anything is decided."""
+        where = f"models:/{model}@{alias}"
+        try:
+            self.registry.call(
+                where, self._client.set_registered_model_alias, model, alias, version
+            )
+            return
+        except MlflowTimeout as exc:
+            # The write may still be under way: give it one more timeout to land or fail.
+            exc.worker.join(self.registry.timeout_s)
+            if exc.worker.is_alive():
+                raise ExternalError(
+                    f"moving {alias!r} of {model} to v{version}: MLflow did not answer, and the "
+                    "write may still land; look at the registry before promoting again"
+                ) from exc
+            failure: MlgateError = exc
+        except InputError:
+            raise  # MLflow refused the write: nothing moved
+        except ExternalError as exc:
+            failure = exc
+        now = self.holder(model, alias)
+        if now is not None and now.version == version:
+            return  # it landed; only the answer was lost
+        holds = f"v{now.version}" if now else "no version"
+        raise ExternalError(
+            f"moving {alias!r} of {model} to v{version} failed ({failure}); read again, "
+            f"{holds} holds it: nothing was moved"
         )
 
     def tag_version(self, model: str, version: str, tags: dict[str, str]) -> None:
@@ -426,23 +562,60 @@ class Promotions:
 
         self.registry.call(model, create)
 
-    def acquire_lock(self, model: str, holder: str, wait_s: float) -> str:
-        """Take the promotion lock of `model`, waiting up to `wait_s`; return its name.
+    def acquire_lock(self, model: str, holder: str, wait_s: float) -> Lock:
+        """Take the promotion lock of `model`, waiting up to `wait_s`.
 
         MLflow has no compare-and-set on aliases. Creating a registered model is atomic (the
-        store's unique name), so a registered model named `mlgate-lock--<model>` is the mutex.
-        A lock older than LOCK_LEASE_S (a promotion that died) is broken.
+        store's unique name), so a registered model named `mlgate-lock--<model>` is the mutex;
+        its `mlgate.holder` tag is this holder's unique token. A lock older than LOCK_LEASE_S
+        (a promotion that died) is broken, see `_break`.
         """
+        lock = Lock(f"{LOCK_PREFIX}{model}", f"{holder}:{uuid.uuid4().hex}")
+        deadline = time.monotonic() + wait_s
+        while True:
+            if self._create_lock(lock, model):
+                return lock
+            seen = self._read_lock(lock.name)
+            if seen is not None and seen.tags.get(HOLDER_TAG) == lock.token:
+                return lock  # our create landed although its answer was lost
+            if seen is not None and time.time() - seen.creation_timestamp / 1000 > LOCK_LEASE_S:
+                self._break(lock.name, seen)
+                continue
+            if time.monotonic() > deadline:
+                self._forget_tombstones()
+                raise ExternalError(
+                    f"another promotion of {model!r} holds the lock {lock.name!r}; waited "
+                    f"{wait_s:g} s (it is broken after {LOCK_LEASE_S:g} s if its holder died)"
+                )
+            time.sleep(0.5)
+
+    def verify_lock(self, lock: Lock) -> None:
+        """Raise unless `lock` is still ours: checked right before the alias moves."""
+        seen = self._read_lock(lock.name)
+        if seen is None or seen.tags.get(HOLDER_TAG) != lock.token:
+            raise ExternalError(
+                f"the promotion lock {lock.name!r} was broken while this promotion held it (it "
+                f"took longer than {LOCK_LEASE_S:g} s); nothing was moved: promote again"
+            )
+
+    def release_lock(self, lock: Lock) -> None:
+        """Delete the lock if it is still ours (a broken one may be another's now)."""
+        try:
+            seen = self._read_lock(lock.name)
+            if seen is not None and seen.tags.get(HOLDER_TAG) == lock.token:
+                with contextlib.suppress(_Missing):
+                    self.registry.call(lock.name, self._client.delete_registered_model, lock.name)
+        finally:
+            self._forget_tombstones()
+
+    def _create_lock(self, lock: Lock, model: str) -> bool:
         from mlflow.exceptions import MlflowException
 
-        name = f"{LOCK_PREFIX}{model}"
-        deadline = time.monotonic() + wait_s
-
-        def try_create() -> bool:
+        def create() -> bool:
             try:
                 self._client.create_registered_model(
-                    name,
-                    tags={"mlgate.holder": holder},
+                    lock.name,
+                    tags={HOLDER_TAG: lock.token},
                     description=f"Held by an mlgate promotion of {model}; deleted when it ends.",
                 )
             except MlflowException as exc:
@@ -451,28 +624,64 @@ class Promotions:
                 raise
             return True
 
-        while not self.registry.call(name, try_create):
-            self._break_stale_lock(name)
-            if time.monotonic() > deadline:
-                raise ExternalError(
-                    f"another promotion of {model!r} holds the lock {name!r}; waited "
-                    f"{wait_s:g} s (it is broken after {LOCK_LEASE_S:g} s if its holder died)"
-                )
-            time.sleep(0.5)
-        return name
-
-    def release_lock(self, name: str) -> None:
-        with contextlib.suppress(_Missing):
-            self.registry.call(name, self._client.delete_registered_model, name)
-
-    def _break_stale_lock(self, name: str) -> None:
         try:
-            lock = self.registry.call(name, self._client.get_registered_model, name)
+            return self.registry.call(lock.name, create)
+        except MlflowTimeout:
+            return False  # landed or not: the read that follows tells
+
+    def _read_lock(self, name: str) -> Any:
+        try:
+            return self.registry.call(name, self._client.get_registered_model, name)
         except _Missing:
-            return
-        age_s = time.time() - lock.creation_timestamp / 1000
-        if age_s > LOCK_LEASE_S:
-            self.release_lock(name)
+            return None
+
+    def _break(self, name: str, seen: Any) -> None:
+        """Break the stale lock `seen`, and no other.
+
+        Deleting by name could delete a fresh lock another waiter made after breaking `seen`.
+        Instead the lock is renamed to a tombstone named after `seen`'s creation time: the
+        store's unique names let only one waiter do that while the tombstone exists, and a
+        waiter late with the same stale reading finds the tombstone taken. A rename that
+        caught a newer lock (the stale holder released it, another took it) is undone; if
+        undoing fails, that lock's holder finds it gone in `verify_lock` before it moves
+        anything.
+        """
+        from mlflow.exceptions import MlflowException
+
+        tombstone = f"{name}--broken-{seen.creation_timestamp}"
+
+        def rename(old: str, new: str) -> Any:
+            try:
+                return self._client.rename_registered_model(old, new)
+            except MlflowException as exc:
+                if exc.error_code == "RESOURCE_ALREADY_EXISTS":
+                    return None
+                raise
+
+        try:
+            renamed = self.registry.call(name, rename, name, tombstone)
+        except _Missing:
+            return  # released or broken meanwhile
+        if renamed is None:
+            return  # another waiter broke this lock
+        self._tombstones.append(tombstone)
+        if renamed.creation_timestamp != seen.creation_timestamp:
+            with contextlib.suppress(MlgateError, _Missing):
+                self.registry.call(name, rename, tombstone, name)
+                self._tombstones.remove(tombstone)
+
+    def _forget_tombstones(self) -> None:
+        """Delete the tombstones of locks this process broke, once late waiters are past."""
+        for tombstone in self._tombstones:
+            with contextlib.suppress(MlgateError, _Missing):
+                self.registry.call(tombstone, self._client.delete_registered_model, tombstone)
+        self._tombstones.clear()
+
+
+@dataclass(frozen=True)
+class Lock:
+    name: str
+    token: str
 
 
 def _registered(version: Any) -> RegisteredVersion:

@@ -42,3 +42,17 @@ def current_commit(root: Path) -> str | None:
         ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
     )
     return completed.stdout.strip() or None if completed.returncode == 0 else None
+
+
+def is_dirty(root: Path) -> bool | None:
+    """Whether tracked files differ from HEAD; None outside a git checkout (or without git)."""
+    if shutil.which("git") is None:
+        return None
+    completed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return bool(completed.stdout.strip()) if completed.returncode == 0 else None

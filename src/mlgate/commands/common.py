@@ -6,6 +6,7 @@ This package is the CLI layer: click lives here and in `mlgate.cli`, nowhere in 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -50,9 +51,19 @@ def warn(text: str) -> None:
     echo(click.style(f"warning: {text}", fg="yellow"), err=True)
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that also refuses nan and inf (a bound nothing compares with, or none)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 mlflow_timeout_option = click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     envvar="MLGATE_MLFLOW_TIMEOUT",
     default=30.0,
     show_default=True,

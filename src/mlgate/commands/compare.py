@@ -55,7 +55,7 @@ def compare(
 
     def check() -> Result:
         request = CompareRequest(
-            config=require_config(config_path),
+            config=require_config(config_path, baseline_from_cli=baseline is not None),
             candidate=_cli_path(candidate),
             baseline=_cli_path(baseline),
             log_decision=not no_log,

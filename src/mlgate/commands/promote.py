@@ -6,14 +6,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate.commands.common import common_options, echo, mlflow_timeout_option, run_check
+from mlgate.commands.common import (
+    FiniteFloatRange,
+    common_options,
+    echo,
+    mlflow_timeout_option,
+    run_check,
+)
 
 if TYPE_CHECKING:
     from mlgate.results import Result
 
 _lock_wait = click.option(
     "--lock-wait",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=60.0,
     show_default=True,
     help="Seconds to wait for another promotion of the model to finish.",
