@@ -4,9 +4,8 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -128,6 +127,26 @@ def test_cli_file_paths_are_relative_to_the_working_directory(
         cwd=elsewhere,
     )
     assert result.code == 0, result.err
+
+
+def test_command_line_sources_win_over_a_gates_only_config(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """No `mlflow:` section: the config's own baseline (the registry) cannot be used, but the
+    command line names both sides, so nothing needs it."""
+    (tmp_path / "mlgate.yaml").write_text(
+        "version: 1\ngates:\n  accuracy: {direction: higher, max_regression: 0.02}\n"
+    )
+    (tmp_path / "a.json").write_text(json.dumps({"accuracy": 0.90}))
+    (tmp_path / "b.json").write_text(json.dumps({"accuracy": 0.91}))
+    both = ("--candidate", "file:a.json", "--baseline", "file:b.json")
+    result = mlgate("compare", *both, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result_file(tmp_path)["details"]["baseline"]["resolution"] == "found"  # type: ignore[index]
+    for args in (("--candidate", "file:a.json"), (*both[:2], "--baseline", "registry")):
+        needs_model = mlgate("compare", *args, cwd=tmp_path)
+        assert needs_model.code == 2
+        assert "`mlflow.model` must name the registered model" in needs_model.err
 
 
 def test_file_compare_does_not_import_mlflow_or_dvc(tmp_path: Path) -> None:
@@ -268,20 +287,110 @@ def test_registry_baseline_falls_back_to_the_run(tmp_path: Path, mlgate: RunMlga
     assert baseline["metrics"] == {"accuracy": 0.95, "log_loss": 0.2}
 
 
-@pytest.mark.parametrize("registered", [False, True])
+@pytest.mark.parametrize("first", ["not registered", "registered, no version"])
 @pytest.mark.parametrize(("policy", "code"), [("pass", 0), ("fail", 1)])
-def test_no_baseline_yet_follows_the_policy(
-    tmp_path: Path, mlgate: RunMlgate, registered: bool, policy: str, code: int
+def test_a_first_model_is_bootstrap_and_follows_the_policy(
+    tmp_path: Path, mlgate: RunMlgate, first: str, policy: str, code: int
 ) -> None:
-    """No model, or a model without the alias (MLflow: INVALID_PARAMETER_VALUE), is no baseline."""
+    """Bootstrap: the model is not registered and no name is close, or it has no version."""
     repo = make_repo(tmp_path, GOOD, policy=policy)
-    if registered:
-        register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.5}, alias="other")
+    uri = sqlite_uri(repo)
+    register_version(uri, "iris", model_metrics={"accuracy": 0.99}, alias="champion")
+    if first == "registered, no version":
+        client(uri).create_registered_model("wine")
     result = mlgate("compare", cwd=repo)
     assert result.code == code, result.err
-    assert "no version of 'wine' holds alias 'champion' yet" in result.out
+    data = result_file(repo)
+    baseline = data["details"]["baseline"]  # type: ignore[index]
+    assert baseline["resolution"] == "bootstrap"
+    assert baseline["metrics"] is None
+    reason = (
+        "registered model 'wine' does not exist yet"
+        if first == "not registered"
+        else "registered model 'wine' has no version yet"
+    )
+    assert baseline["missing_reason"] == reason
     if policy == "pass":
+        assert data["summary"] == f"passed (bootstrap: no baseline yet): 1 check holds; {reason}"
         assert "NO BASELINE" in result.out
+
+
+def test_a_found_baseline_says_so(tmp_path: Path, mlgate: RunMlgate) -> None:
+    repo = make_repo(tmp_path, GOOD)
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.95}, alias="champion")
+    assert mlgate("compare", cwd=repo).code == 0
+    assert result_file(repo)["details"]["baseline"]["resolution"] == "found"  # type: ignore[index]
+    assert mlgate("compare", "--baseline", "none", cwd=repo).code == 0
+    assert result_file(repo)["details"]["baseline"]["resolution"] == "none"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("registered", "hint"),
+    [
+        ("wine-classifier", "did you mean 'wine-classifier'?"),
+        ("Wine", "did you mean 'Wine'?"),
+        ("wines", "did you mean 'wines'?"),
+    ],
+)
+def test_a_typo_in_the_model_name_is_an_input_error(
+    tmp_path: Path, mlgate: RunMlgate, registered: str, hint: str
+) -> None:
+    """A worse model against a typo'd name: once a pass ("no baseline yet"), now exit 2."""
+    repo = make_repo(tmp_path, WORSE)
+    config = (repo / "mlgate.yaml").read_text()
+    typo = "wine-clasifier" if registered == "wine-classifier" else "wine"
+    (repo / "mlgate.yaml").write_text(config.replace("model: wine", f"model: {typo}"))
+    register_version(
+        sqlite_uri(repo), registered, model_metrics={"accuracy": 0.99}, alias="champion"
+    )
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert f"registered model {typo!r} not found" in result.err
+    assert hint in result.err
+    assert "create_registered_model" in result.err  # how to say "it is new, really"
+    assert result_file(repo)["status"] == "error"
+
+
+def test_an_alias_no_version_holds_names_the_aliases_there_are(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = make_repo(tmp_path, WORSE)
+    (repo / "mlgate.yaml").write_text(
+        (repo / "mlgate.yaml").read_text().replace("model: wine", "model: wine\n  alias: champoin")
+    )
+    uri = sqlite_uri(repo)
+    register_version(uri, "wine", model_metrics={"accuracy": 0.99}, alias="champion")
+    register_version(uri, "wine", model_metrics={"accuracy": 0.98}, alias="challenger")
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "no version of 'wine' holds alias 'champoin'" in result.err
+    assert "its aliases: challenger (v2), champion (v1); did you mean 'champion'?" in result.err
+
+
+def test_versions_without_any_alias_are_not_a_first_model(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = make_repo(tmp_path, WORSE)
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.99})
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "'wine' has versions but none holds alias 'champion'" in result.err
+
+
+@pytest.mark.parametrize("alias", ["Champion Model", "latest", "V2", "champion!"])
+def test_an_alias_mlflow_rejects_is_a_config_error(
+    tmp_path: Path, mlgate: RunMlgate, alias: str
+) -> None:
+    repo = make_repo(tmp_path, WORSE)
+    (repo / "mlgate.yaml").write_text(
+        (repo / "mlgate.yaml").read_text().replace("model: wine", f"model: wine\n  alias: {alias}")
+    )
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.99}, alias="champion")
+    checked = mlgate("config", "check", cwd=repo)
+    assert checked.code == 2
+    where = "mlgate.yaml:5:10: mlflow.alias"
+    assert f"{where}: {alias!r} is not an alias MLflow accepts" in checked.err
+    assert mlgate("compare", cwd=repo).code == 2
 
 
 def test_thresholds_still_hold_without_a_baseline(tmp_path: Path, mlgate: RunMlgate) -> None:
@@ -333,8 +442,16 @@ def test_candidate_by_alias_and_version(tmp_path: Path, mlgate: RunMlgate) -> No
     by_version = mlgate("compare", "--candidate", "models:/wine/1", cwd=repo)
     assert by_version.code == 0
     unknown = mlgate("compare", "--candidate", "models:/wine/99", cwd=repo)
-    assert unknown.code == 3
+    assert unknown.code == 2
     assert "models:/wine/99: no such model version" in unknown.err
+    no_alias = mlgate("compare", "--candidate", "models:/wine@nosuch", cwd=repo)
+    assert no_alias.code == 2
+    assert "no version of 'wine' holds alias 'nosuch'" in no_alias.err
+    no_model = mlgate("compare", "--candidate", "models:/grapes@champion", cwd=repo)
+    assert no_model.code == 2
+    assert "candidate models:/grapes@champion: registered model 'grapes' does not exist" in (
+        no_model.err
+    )
 
 
 def test_run_candidate_gets_the_decision_recorded(tmp_path: Path, mlgate: RunMlgate) -> None:
@@ -361,11 +478,11 @@ def test_run_candidate_gets_the_decision_recorded(tmp_path: Path, mlgate: RunMlg
     assert "mlgate.decision" not in client(uri).get_run(quiet.run_id).data.tags
 
 
-def test_unknown_run_is_no_verdict(tmp_path: Path, mlgate: RunMlgate) -> None:
+def test_unknown_run_is_an_input_error(tmp_path: Path, mlgate: RunMlgate) -> None:
     repo = make_repo(tmp_path)
     register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.9}, alias="champion")
     result = mlgate("compare", "--candidate", "run:0123456789abcdef", cwd=repo)
-    assert result.code == 3
+    assert result.code == 2
     assert "run 0123456789abcdef: not found" in result.err
     assert result_file(repo)["status"] == "error"
 
@@ -414,34 +531,37 @@ def test_registry_baseline_over_http(tmp_path: Path, mlgate: RunMlgate, server: 
 
 @pytest.mark.slow
 def test_unreachable_server_is_no_verdict_within_bounds(tmp_path: Path) -> None:
+    """A refused connection is reported as MLflow's failure, not waited out.
+
+    What the code promises, not wall time (which load stretches): mlgate bounds MLflow's
+    retries (2, backoff 1 s) to end well inside the deadline of each call. With MLflow's own
+    defaults (about four minutes of retries) the call would be cut off instead, and the
+    message would be "did not answer within 120 s".
+    """
     port = free_port()  # nothing listens here: connections are refused
     repo = make_repo(tmp_path, GOOD, uri=f"http://127.0.0.1:{port}")
-    start = time.monotonic()
     completed = subprocess.run(
-        [sys.executable, "-m", "mlgate", "compare"],
+        [sys.executable, "-m", "mlgate", "compare", "--timeout", "120"],
         cwd=repo,
         capture_output=True,
         text=True,
         check=False,
     )
-    elapsed = time.monotonic() - start
     assert completed.returncode == 3, completed.stderr
-    assert f"MLflow at http://127.0.0.1:{port}" in completed.stderr
+    assert f"MLflow at http://127.0.0.1:{port} failed (models:/wine@champion)" in (completed.stderr)
+    assert "did not answer" not in completed.stderr
     assert "Traceback" not in completed.stderr
-    # The verdict within 30 s is the command's own time (the result's duration); starting
-    # Python and importing mlflow come on top, and are slow on a loaded machine.
-    assert result_file(repo)["duration_s"] < 30  # type: ignore[operator]
-    assert elapsed < 120
+    assert result_file(repo)["status"] == "error"
 
 
 @pytest.mark.slow
 def test_server_that_never_answers_is_cut_off(tmp_path: Path) -> None:
+    """The deadline the code sets (--timeout) is what cuts the call off, and says so."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)  # connections queue up; nobody ever answers
         port = silent.getsockname()[1]
         repo = make_repo(tmp_path, GOOD, uri=f"http://127.0.0.1:{port}")
-        start = time.monotonic()
         completed = subprocess.run(
             [sys.executable, "-m", "mlgate", "compare", "--timeout", "3"],
             cwd=repo,
@@ -449,8 +569,110 @@ def test_server_that_never_answers_is_cut_off(tmp_path: Path) -> None:
             text=True,
             check=False,
         )
-        elapsed = time.monotonic() - start
     assert completed.returncode == 3, completed.stderr
-    assert "did not answer within 3 s" in completed.stderr
-    assert result_file(repo)["duration_s"] < 25  # type: ignore[operator]
-    assert elapsed < 120
+    assert f"MLflow at http://127.0.0.1:{port} did not answer within 3 s" in completed.stderr
+    assert result_file(repo)["status"] == "error"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_a_timeout_that_is_not_a_finite_number_is_usage_error(
+    tmp_path: Path, mlgate: RunMlgate, value: str
+) -> None:
+    repo = make_repo(tmp_path, GOOD, baseline="none")
+    result = mlgate("compare", "--timeout", value, cwd=repo)
+    assert result.code == 2
+    assert "--timeout" in result.err
+
+
+# --- property: an unreadable baseline is never a pass --------------------------------------
+
+
+def _typo_model(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine-a", model_metrics={"accuracy": 0.99}, alias="champion")
+    _edit(repo, "model: wine", "model: wine-b")
+    return []
+
+
+def _alias_not_held(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.99}, alias="prod")
+    return []
+
+
+def _versions_without_alias(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.99})
+    return []
+
+
+def _alias_mlflow_rejects(repo: Path) -> list[str]:
+    _edit(repo, "model: wine", "model: wine\n  alias: Champion Model")
+    return []
+
+
+def _version_without_metrics(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine", logged_model=False, alias="champion")
+    return []
+
+
+def _not_a_database(repo: Path) -> list[str]:
+    (repo / "mlflow.db").write_bytes(b"this is not sqlite " * 100)
+    return []
+
+
+def _unsupported_uri(repo: Path) -> list[str]:
+    _edit(repo, "sqlite:///mlflow.db", "nosuchscheme://registry")
+    return []
+
+
+def _unreachable_server(repo: Path) -> list[str]:
+    _edit(repo, "sqlite:///mlflow.db", f"http://127.0.0.1:{free_port()}")
+    return ["--timeout", "10"]
+
+
+def _missing_version_candidate(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.5}, alias="champion")
+    return ["--candidate", "models:/wine/99"]
+
+
+def _missing_alias_candidate(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.5}, alias="champion")
+    return ["--candidate", "models:/wine@nosuch"]
+
+
+def _missing_run_candidate(repo: Path) -> list[str]:
+    register_version(sqlite_uri(repo), "wine", model_metrics={"accuracy": 0.5}, alias="champion")
+    return ["--candidate", "run:0123456789abcdef"]
+
+
+def _edit(repo: Path, old: str, new: str) -> None:
+    config = repo / "mlgate.yaml"
+    assert old in config.read_text()
+    config.write_text(config.read_text().replace(old, new))
+
+
+@pytest.mark.parametrize(
+    "break_registry",
+    [
+        _typo_model,
+        _alias_not_held,
+        _versions_without_alias,
+        _alias_mlflow_rejects,
+        _version_without_metrics,
+        _not_a_database,
+        _unsupported_uri,
+        _unreachable_server,
+        _missing_version_candidate,
+        _missing_alias_candidate,
+        _missing_run_candidate,
+    ],
+    ids=lambda func: func.__name__.strip("_"),
+)
+def test_an_unreadable_registry_baseline_is_never_a_pass(
+    tmp_path: Path, mlgate: RunMlgate, break_registry: Callable[[Path], list[str]]
+) -> None:
+    """Under `on_missing_baseline: pass`, with a candidate that passes every threshold."""
+    repo = make_repo(tmp_path, GOOD, policy="pass")
+    args = break_registry(repo)
+    result = mlgate("compare", *args, cwd=repo)
+    assert result.code in (2, 3), (result.code, result.out, result.err)
+    assert result_file(repo)["status"] == "error"
+    assert "Traceback" not in result.err

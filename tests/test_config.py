@@ -122,6 +122,18 @@ BAD_CASES = {
         "mlflow.model",
         "`mlflow.model` must name the registered model",
     ),
+    "alias with a space, which MLflow rejects": (
+        GOOD.replace("  model: wine-classifier\n", "  model: x\n  alias: Champion Model\n"),
+        7,
+        "mlflow.alias",
+        "'Champion Model' is not an alias MLflow accepts: MLflow accepts only letters, digits",
+    ),
+    "alias MLflow reserves for a version": (
+        GOOD.replace("model: wine-classifier\n", "model: wine-classifier\n  alias: v3\n"),
+        7,
+        "mlflow.alias",
+        "MLflow reserves `latest` and `v<N>`",
+    ),
     "impossible improvement window": (
         GOOD.replace("max_regression: 0.01", "min_improvement: 0.2\n    max_improvement: 0.1"),
         12,
@@ -204,3 +216,19 @@ def test_example_config_is_valid() -> None:
     config = load_config(EXAMPLE / "mlgate.yaml")
     directions = {gate.direction for gate in config.gates}
     assert directions == {"higher", "lower"}
+
+
+@pytest.mark.parametrize("alias", ["champion", "prod-2", "canary_eu", "vip", "latest-good", "é"])
+def test_aliases_mlflow_accepts_are_accepted(tmp_path: Path, alias: str) -> None:
+    text = GOOD.replace("model: wine-classifier\n", f"model: wine-classifier\n  alias: {alias}\n")
+    assert load_config(write(tmp_path, text)).mlflow.alias == alias
+
+
+def test_a_registry_baseline_without_a_model_is_still_a_config_check_error(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """Only the command line's own sources lift it (`compare --baseline ...`)."""
+    write(tmp_path, "version: 1\ngates:\n  accuracy: {direction: higher, threshold: 0.5}\n")
+    result = mlgate("config", "check", cwd=tmp_path)
+    assert result.code == 2
+    assert "`mlflow.model` must name the registered model" in result.err

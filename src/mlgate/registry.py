@@ -108,7 +108,9 @@ class Registry:
         # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to
         # show. Set after the import, which configures mlflow's logger.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        # Making the client opens the store (a sqlite file is read, a scheme checked): its
+        # failures are MLflow's like any other call's.
+        self.client = self.call("opening the store", MlflowClient, tracking_uri, tracking_uri)
 
     def alias_version(
         self, model: str, alias: str, match: Dataset | None = None
