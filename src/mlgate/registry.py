@@ -570,18 +570,18 @@ class Promotions:
         MLflow has no compare-and-set on aliases. Creating a registered model is atomic (the
         store's unique name), so a registered model named `mlgate-lock--<model>` is the mutex;
         its `mlgate.holder` tag is this holder's unique token. A lock older than LOCK_LEASE_S
-        (a promotion that died) is broken, see `_break`.
+        (a promotion that died) is broken, see `break_lock`.
         """
         lock = Lock(f"{LOCK_PREFIX}{model}", f"{holder}:{uuid.uuid4().hex}")
         deadline = time.monotonic() + wait_s
         while True:
             if self._create_lock(lock, model):
                 return lock
-            seen = self._read_lock(lock.name)
+            seen = self.read_lock(lock.name)
             if seen is not None and seen.tags.get(HOLDER_TAG) == lock.token:
                 return lock  # our create landed although its answer was lost
             if seen is not None and time.time() - seen.creation_timestamp / 1000 > LOCK_LEASE_S:
-                self._break(lock.name, seen)
+                self.break_lock(lock.name, seen)
                 continue
             if time.monotonic() > deadline:
                 self._forget_tombstones()
@@ -593,7 +593,7 @@ class Promotions:
 
     def verify_lock(self, lock: Lock) -> None:
         """Raise unless `lock` is still ours: checked right before the alias moves."""
-        seen = self._read_lock(lock.name)
+        seen = self.read_lock(lock.name)
         if seen is None or seen.tags.get(HOLDER_TAG) != lock.token:
             raise ExternalError(
                 f"the promotion lock {lock.name!r} was broken while this promotion held it (it "
@@ -603,7 +603,7 @@ class Promotions:
     def release_lock(self, lock: Lock) -> None:
         """Delete the lock if it is still ours (a broken one may be another's now)."""
         try:
-            seen = self._read_lock(lock.name)
+            seen = self.read_lock(lock.name)
             if seen is not None and seen.tags.get(HOLDER_TAG) == lock.token:
                 with contextlib.suppress(_Missing):
                     self.registry.call(lock.name, self._client.delete_registered_model, lock.name)
@@ -631,13 +631,14 @@ class Promotions:
         except MlflowTimeout:
             return False  # landed or not: the read that follows tells
 
-    def _read_lock(self, name: str) -> Any:
+    def read_lock(self, name: str) -> Any:
+        """The lock's registered model (its holder tag, its creation time), or None."""
         try:
             return self.registry.call(name, self._client.get_registered_model, name)
         except _Missing:
             return None
 
-    def _break(self, name: str, seen: Any) -> None:
+    def break_lock(self, name: str, seen: Any) -> None:
         """Break the stale lock `seen`, and no other.
 
         Deleting by name could delete a fresh lock another waiter made after breaking `seen`.
@@ -652,25 +653,26 @@ class Promotions:
 
         tombstone = f"{name}--broken-{seen.creation_timestamp}"
 
-        def rename(old: str, new: str) -> Any:
+        def rename(old: str, new: str) -> bool:
             try:
-                return self._client.rename_registered_model(old, new)
+                self._client.rename_registered_model(old, new)
             except MlflowException as exc:
                 if exc.error_code == "RESOURCE_ALREADY_EXISTS":
-                    return None
+                    return False
                 raise
+            return True
 
         try:
-            renamed = self.registry.call(name, rename, name, tombstone)
+            if not self.registry.call(name, rename, name, tombstone):
+                return  # another waiter broke this lock
         except _Missing:
             return  # released or broken meanwhile
-        if renamed is None:
-            return  # another waiter broke this lock
         self._tombstones.append(tombstone)
-        if renamed.creation_timestamp != seen.creation_timestamp:
+        broken = self.read_lock(tombstone)
+        if broken is not None and broken.creation_timestamp != seen.creation_timestamp:
             with contextlib.suppress(MlgateError, _Missing):
-                self.registry.call(name, rename, tombstone, name)
-                self._tombstones.remove(tombstone)
+                if self.registry.call(name, rename, tombstone, name):
+                    self._tombstones.remove(tombstone)
 
     def _forget_tombstones(self) -> None:
         """Delete the tombstones of locks this process broke, once late waiters are past."""

@@ -1,0 +1,267 @@
+"""The promotion lock and the alias write, against a real `mlflow server` on 127.0.0.1.
+
+Stale locks are made by ageing a real lock in the server's own sqlite store (MLflow offers
+no way to set a creation time), and a lost answer by a real HTTP proxy in front of the server
+that holds back (or refuses) the alias write.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.mlflow_helpers import client, mlflow_server, register_version
+
+pytestmark = pytest.mark.slow
+
+LOCK = "mlgate-lock--{model}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    workdir = tmp_path_factory.mktemp("lock-server")
+    with mlflow_server(workdir) as url:
+        yield url, workdir / "server.db"
+
+
+def stale_lock(url: str, db: Path, model: str) -> None:
+    """A lock left by a promotion that died an hour ago."""
+    name = LOCK.format(model=model)
+    client(url).create_registered_model(name, tags={"mlgate.holder": "dead-host:1:0"})
+    with sqlite3.connect(db) as store:
+        store.execute(
+            "UPDATE registered_models SET creation_time = creation_time - 3600000 WHERE name = ?",
+            (name,),
+        )
+
+
+# One holder: take the lock once everyone is ready, hold it a while, check it is still ours.
+HOLDER = """\
+import json, sys, time
+from pathlib import Path
+from mlgate.errors import MlgateError
+from mlgate.registry import Promotions, Registry
+
+url, model, go, hold_s = sys.argv[1], sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
+promotions = Promotions(Registry(url, timeout_s=30))
+while not go.exists():
+    time.sleep(0.01)
+lock = promotions.acquire_lock(model, "test", wait_s=120)
+start = time.time()
+time.sleep(hold_s)
+try:
+    promotions.verify_lock(lock)
+    kept = True
+except MlgateError:
+    kept = False
+end = time.time()
+promotions.release_lock(lock)
+print(json.dumps({"start": start, "end": end, "kept": kept}))
+"""
+
+
+def run_holders(tmp_path: Path, url: str, model: str, count: int) -> list[dict[str, float]]:
+    go = tmp_path / "go"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", HOLDER, url, model, str(go), "1.5"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    time.sleep(8)  # let every process import mlflow and wait at the start line
+    go.touch()
+    held = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        held.append(json.loads(out.strip().splitlines()[-1]))
+    return held
+
+
+def test_waiters_on_a_stale_lock_hold_it_one_at_a_time(tmp_path: Path, server: tuple) -> None:
+    url, db = server
+    model = f"stale-{tmp_path.name}"
+    stale_lock(url, db, model)
+    held = sorted(run_holders(tmp_path, url, model, count=3), key=lambda h: h["start"])
+    assert all(h["kept"] for h in held), held
+    for before, after in itertools.pairwise(held):
+        assert before["end"] <= after["start"], held  # never two holders at once
+    # The lock and the tombstone of the broken one are gone.
+    pattern = f"name LIKE '{LOCK.format(model=model)}%'"
+    assert [m.name for m in client(url).search_registered_models(pattern)] == []
+
+
+def test_a_late_waiter_with_a_stale_reading_breaks_nothing(tmp_path: Path, server: tuple) -> None:
+    """B read the lock when it was stale; A broke it and holds a fresh one; then B acts on
+    its old reading. Deleting by name would have deleted A's lock."""
+    from mlgate.registry import Promotions, Registry
+
+    url, db = server
+    model = f"late-{tmp_path.name}"
+    name = LOCK.format(model=model)
+    stale_lock(url, db, model)
+    late = Promotions(Registry(url, timeout_s=30))
+    stale_reading = late.read_lock(name)
+    first = Promotions(Registry(url, timeout_s=30))
+    lock = first.acquire_lock(model, "first", wait_s=30)  # breaks the stale lock, takes it
+    late.break_lock(name, stale_reading)
+    first.verify_lock(lock)  # still the first one's
+    assert client(url).get_registered_model(name).tags["mlgate.holder"] == lock.token
+    with pytest.raises(Exception, match="holds the lock"):
+        late.acquire_lock(model, "late", wait_s=1)
+    first.release_lock(lock)
+    assert not client(url).search_registered_models(f"name LIKE '{name}%'")
+
+
+def test_a_broken_lock_stops_its_holder_before_the_alias_moves(
+    tmp_path: Path, server: tuple
+) -> None:
+    from mlgate.errors import ExternalError
+    from mlgate.registry import Promotions, Registry
+
+    url, db = server
+    model = f"slow-{tmp_path.name}"
+    name = LOCK.format(model=model)
+    slow = Promotions(Registry(url, timeout_s=30))
+    lock = slow.acquire_lock(model, "slow", wait_s=5)
+    with sqlite3.connect(db) as store:  # it has held the lock past its lease
+        store.execute(
+            "UPDATE registered_models SET creation_time = creation_time - 3600000 WHERE name = ?",
+            (name,),
+        )
+    other = Promotions(Registry(url, timeout_s=30))
+    taken = other.acquire_lock(model, "other", wait_s=5)
+    with pytest.raises(ExternalError, match="was broken while this promotion held it"):
+        slow.verify_lock(lock)
+    slow.release_lock(lock)  # must not release the other's lock
+    other.verify_lock(taken)
+    other.release_lock(taken)
+
+
+# --- an alias write whose answer is lost ----------------------------------------------------
+
+
+class _Proxy(BaseHTTPRequestHandler):
+    """Forwards to the real server; the alias write is held back or refused (see `mode`)."""
+
+    upstream = ""
+    mode = "forward"  # forward | late (forward, answer after 4 s) | refuse (500, not forwarded)
+
+    def do_GET(self) -> None:
+        self._forward()
+
+    def do_POST(self) -> None:
+        self._forward()
+
+    def do_PATCH(self) -> None:
+        self._forward()
+
+    def do_DELETE(self) -> None:
+        self._forward()
+
+    def _forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        alias_write = self.command == "POST" and self.path.endswith("/registered-models/alias")
+        if alias_write and self.mode == "refuse":
+            self._reply(500, b'{"error_code": "INTERNAL_ERROR", "message": "proxy refused"}')
+            return
+        response = requests.request(
+            self.command,
+            self.upstream + self.path,
+            data=body,
+            headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
+            timeout=30,
+        )
+        if alias_write and self.mode == "late":
+            time.sleep(4)
+        self._reply(response.status_code, response.content)
+
+    def _reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy(server: tuple) -> Iterator[type[_Proxy]]:
+    handler = type("Proxy", (_Proxy,), {"upstream": server[0]})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    handler.url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+    try:
+        yield handler
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+MOVE = """\
+import sys
+from mlgate.errors import MlgateError
+from mlgate.registry import Promotions, Registry
+
+url, model = sys.argv[1], sys.argv[2]
+try:
+    Promotions(Registry(url, timeout_s=3)).set_alias(model, "champion", "2")
+except MlgateError as exc:
+    print(f"error: {exc}")
+else:
+    print("moved")
+"""
+
+
+def move_through(proxy: type[_Proxy], model: str, mode: str) -> str:
+    proxy.mode = mode
+    completed = subprocess.run(
+        [sys.executable, "-c", MOVE, proxy.url, model],  # type: ignore[attr-defined]
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env={**__import__("os").environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"},
+    )
+    return completed.stdout.strip()
+
+
+def test_an_alias_write_whose_answer_came_late_is_read_again(
+    tmp_path: Path, server: tuple, proxy: type[_Proxy]
+) -> None:
+    url, _ = server
+    model = f"late-answer-{tmp_path.name}"
+    register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
+    register_version(url, model, model_metrics={"accuracy": 0.95})
+    assert move_through(proxy, model, "late") == "moved"  # it landed: only the answer was lost
+    assert client(url).get_model_version_by_alias(model, "champion").version == "2"
+
+
+def test_an_alias_write_that_failed_says_nothing_moved(
+    tmp_path: Path, server: tuple, proxy: type[_Proxy]
+) -> None:
+    url, _ = server
+    model = f"refused-{tmp_path.name}"
+    register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
+    register_version(url, model, model_metrics={"accuracy": 0.95})
+    said = move_through(proxy, model, "refuse")
+    assert said.startswith("error: moving 'champion' of")
+    assert "v1 holds it: nothing was moved" in said
+    assert client(url).get_model_version_by_alias(model, "champion").version == "1"
