@@ -276,3 +276,57 @@ def test_promote_and_rollback_over_http(tmp_path: Path, server: str, mlgate: Run
     assert champion(server, model) == "2"
     assert mlgate("rollback", cwd=repo).code == 0
     assert champion(server, model) == "1"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("promote", "--lock-wait", "nan"),
+        ("promote", "--timeout", "inf"),
+        ("rollback", "--lock-wait", "inf"),
+        ("rollback", "--timeout", "nan"),
+        ("history", "--timeout", "nan"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_usage_errors(
+    tmp_path: Path, mlgate: RunMlgate, args: tuple[str, ...]
+) -> None:
+    repo = make_repo(tmp_path)
+    result = mlgate(*args, cwd=repo)
+    assert result.code == 2
+    assert args[1] in result.err
+
+
+def test_an_alias_mlflow_rejects_is_refused_before_anything_is_registered(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = make_repo(tmp_path)
+    assert mlgate("compare", cwd=repo).code == 0
+    for args in (("--alias", "Champion Model"), ("--alias", "latest")):
+        result = mlgate("promote", *args, cwd=repo)
+        assert result.code == 2
+        assert "is not an alias MLflow accepts" in result.err
+    assert mlgate("rollback", "--alias", "no way", cwd=repo).code == 2
+    assert client(store(repo)).search_registered_models("name='wine'") == []
+
+
+def test_an_unreadable_ci_event_stops_promote_before_the_alias_moves(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the CI context can fail as input: that must happen before, not after, the move."""
+    repo = make_repo(tmp_path)
+    assert compare_and_promote(mlgate, repo) == 0
+    train(repo, 0.95)
+    assert compare_and_promote(mlgate, repo) == 0
+    train(repo, 0.96)
+    assert mlgate("compare", cwd=repo).code == 0
+    event = tmp_path / "event.json"
+    event.write_text("{not json")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    result = mlgate("promote", cwd=repo)
+    assert result.code == 2
+    assert "GITHUB_EVENT_PATH" in result.err
+    assert champion(store(repo)) == "2"
+    assert len(client(store(repo)).search_model_versions("name='wine'")) == 2
+    assert mlgate("rollback", cwd=repo).code == 2
+    assert champion(store(repo)) == "2"  # not rolled back to v1 and then reported as an error
