@@ -676,3 +676,27 @@ def test_an_unreadable_registry_baseline_is_never_a_pass(
     assert result.code in (2, 3), (result.code, result.out, result.err)
     assert result_file(repo)["status"] == "error"
     assert "Traceback" not in result.err
+
+
+def test_a_git_baseline_says_how_it_resolved(tmp_path: Path, mlgate: RunMlgate) -> None:
+    from tests.dvc_helpers import commit, dvc, git, metrics_pipeline
+
+    repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics: {baseline: git:main}\n"
+        "gates:\n  accuracy: {direction: higher, threshold: 0.5, max_regression: 0.02}\n"
+    )
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "a model")
+    git(repo, "checkout", "--quiet", "--orphan", "empty")
+    git(repo, "rm", "-rq", "--cached", ".")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "no pipeline yet")
+    git(repo, "checkout", "--quiet", "-f", "main")
+    found = mlgate("compare", cwd=repo)
+    assert found.code == 0, found.err
+    assert result_file(repo)["details"]["baseline"]["resolution"] == "found"  # type: ignore[index]
+    bootstrap = mlgate("compare", "--baseline", "git:empty", cwd=repo)
+    assert bootstrap.code == 0, bootstrap.err
+    data = result_file(repo)
+    assert data["details"]["baseline"]["resolution"] == "bootstrap"  # type: ignore[index]
+    assert str(data["summary"]).startswith("passed (bootstrap: no baseline yet): 1 check holds")

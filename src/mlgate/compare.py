@@ -163,7 +163,7 @@ def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
                 source=spec,
                 metrics=None,
                 origin=f"dvc metrics at {rev}",
-                missing_reason=f"the pipeline declares no metrics at {rev}",
+                missing_reason=f"the pipeline has no metrics at {rev}",
                 resolution="bootstrap",
             )
         return Side(source=spec, metrics=metrics, origin=f"dvc metrics at {rev}")
