@@ -364,7 +364,7 @@ def test_an_alias_no_version_holds_names_the_aliases_there_are(
     result = mlgate("compare", cwd=repo)
     assert result.code == 2, result.out + result.err
     assert "no version of 'wine' holds alias 'champoin'" in result.err
-    assert "its aliases: challenger (v2), champion (v1); did you mean 'champion'?" in result.err
+    assert "its aliases: challenger (v2), champion (v1). Did you mean 'champion'?" in result.err
 
 
 def test_versions_without_any_alias_are_not_a_first_model(

@@ -169,9 +169,9 @@ class Registry:
         if aliases:
             held = ", ".join(f"{name} (v{version})" for name, version in sorted(aliases.items()))
             close = _close_names(alias, list(aliases))
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = f" Did you mean {close[0]!r}?" if close else ""
             raise InputError(
-                f"no version of {model!r} holds alias {alias!r}; its aliases: {held}{hint} "
+                f"no version of {model!r} holds alias {alias!r}; its aliases: {held}.{hint} "
                 "Fix `mlflow.alias`, or set the alias on the production version"
             )
         if self._has_versions(registered):
@@ -187,9 +187,11 @@ class Registry:
         if registered.latest_versions:
             return True
         name = registered.name
-        if "'" in name:
+        quote = "'" if "'" not in name else '"'
+        if quote in name:
             return False  # not expressible in a search filter; latest_versions said none
-        found = self.call(name, self.client.search_model_versions, f"name = '{name}'", 1)
+        query = f"name = {quote}{name}{quote}"
+        found = self.call(name, self.client.search_model_versions, query, 1)
         return bool(list(found))
 
     def _similar_model_names(self, model: str) -> list[str]:
@@ -460,6 +462,8 @@ class Promotions:
             failure: MlgateError = exc
         except InputError:
             raise  # MLflow refused the write: nothing moved
+        except _Missing as exc:
+            raise ExternalError(f"moving {alias!r}: {exc}; nothing was moved") from None
         except ExternalError as exc:
             failure = exc
         now = self.holder(model, alias)
