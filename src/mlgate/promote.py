@@ -106,13 +106,9 @@ def run_promote(request: PromoteRequest) -> Result:
         "dirty": (plan.identity or {}).get("dirty"),
         "notes": [],
     }
-    upload = None
-    if plan.candidate_version is None and not plan.candidate_source.startswith("run:"):
-        files_or_refusal = _judged_files(request, plan)
-        if isinstance(files_or_refusal, str):
-            return _result("promote", "fail", files_or_refusal, clock, details)
-        tags = {**context_tags, **_identity_tags(plan)}
-        upload = _Upload(files_or_refusal, _params(request), tags)
+    upload = _upload(request, plan, context_tags)
+    if isinstance(upload, str):
+        return _result("promote", "fail", upload, clock, details)
     if request.dry_run:
         return _dry_run(promotions, plan, details, clock)
     lock = promotions.acquire_lock(model, _holder(), request.lock_wait_s)
@@ -208,6 +204,28 @@ def _stale(promotions: Any, model: str, plan: _Plan) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Upload:
+    """What registering the workspace's model takes, all read before the lock is taken."""
+
+    files: list[Path]
+    params: dict[str, str]
+    tags: dict[str, str]
+
+
+def _upload(
+    request: PromoteRequest, plan: _Plan, context_tags: dict[str, str]
+) -> _Upload | str | None:
+    """What registering the workspace's model takes (None when the candidate is already in
+    MLflow), read before the lock; or why the workspace is not what was judged."""
+    if plan.candidate_version is not None or plan.candidate_source.startswith("run:"):
+        return None
+    files = _judged_files(request, plan)
+    if isinstance(files, str):
+        return files
+    return _Upload(files, _params(request), {**context_tags, **_identity_tags(plan)})
+
+
 def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
     """The model files to register, when they and the metrics are those the decision judged;
     else why not (a refusal: compare again)."""
@@ -250,15 +268,6 @@ def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
 
 def _short(model: dict[str, str] | None) -> str:
     return (model or {}).get("sha256", "none")[:12]
-
-
-@dataclass(frozen=True)
-class _Upload:
-    """What registering the workspace's model takes, all read before the lock is taken."""
-
-    files: list[Path]
-    params: dict[str, str]
-    tags: dict[str, str]
 
 
 def _register(
