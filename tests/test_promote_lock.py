@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -159,7 +160,8 @@ class _Proxy(BaseHTTPRequestHandler):
     """Forwards to the real server; the alias write is held back or refused (see `mode`)."""
 
     upstream = ""
-    mode = "forward"  # forward | late (forward, answer after 4 s) | refuse (500, not forwarded)
+    mode = "forward"  # forward | late (forward, answer `delay_s` later) | refuse (500, not sent on)
+    delay_s = 4.0
 
     def do_GET(self) -> None:
         self._forward()
@@ -187,7 +189,7 @@ class _Proxy(BaseHTTPRequestHandler):
             timeout=30,
         )
         if alias_write and self.mode == "late":
-            time.sleep(4)
+            time.sleep(self.delay_s)
         self._reply(response.status_code, response.content)
 
     def _reply(self, status: int, body: bytes) -> None:
@@ -230,28 +232,55 @@ else:
 """
 
 
-def move_through(proxy: type[_Proxy], model: str, mode: str) -> str:
+def move_through(
+    proxy: type[_Proxy], model: str, mode: str, *, http_timeout_s: int = 1, delay_s: float = 4
+) -> str:
+    """Move champion to v2 with a 3 s deadline per call, through the proxy."""
     proxy.mode = mode
+    proxy.delay_s = delay_s
     completed = subprocess.run(
         [sys.executable, "-c", MOVE, proxy.url, model],  # type: ignore[attr-defined]
         capture_output=True,
         text=True,
         check=True,
         timeout=300,
-        env={**__import__("os").environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"},
+        env={
+            **os.environ,
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": str(http_timeout_s),
+        },
     )
     return completed.stdout.strip()
 
 
+@pytest.mark.parametrize(
+    "http_timeout_s",
+    [1, 60],
+    ids=["the HTTP request timed out", "mlgate's deadline cut the call off"],
+)
 def test_an_alias_write_whose_answer_came_late_is_read_again(
-    tmp_path: Path, server: tuple, proxy: type[_Proxy]
+    tmp_path: Path, server: tuple, proxy: type[_Proxy], http_timeout_s: int
 ) -> None:
     url, _ = server
     model = f"late-answer-{tmp_path.name}"
     register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
     register_version(url, model, model_metrics={"accuracy": 0.95})
-    assert move_through(proxy, model, "late") == "moved"  # it landed: only the answer was lost
+    said = move_through(proxy, model, "late", http_timeout_s=http_timeout_s)
+    assert said == "moved"  # it landed: only the answer was lost
     assert client(url).get_model_version_by_alias(model, "champion").version == "2"
+
+
+def test_an_alias_write_still_unanswered_is_not_called_done(
+    tmp_path: Path, server: tuple, proxy: type[_Proxy]
+) -> None:
+    """No answer within the deadline and one more: the write may yet land, and it is said so."""
+    url, _ = server
+    model = f"no-answer-{tmp_path.name}"
+    register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
+    register_version(url, model, model_metrics={"accuracy": 0.95})
+    said = move_through(proxy, model, "late", http_timeout_s=60, delay_s=15)
+    assert said.startswith("error: moving 'champion' of")
+    assert "the write may still land" in said
 
 
 def test_an_alias_write_that_failed_says_nothing_moved(
