@@ -124,6 +124,26 @@ def interval(
     return engine.interval(estimate, confidence, np.random.default_rng(seed))
 
 
+def independent_interval(
+    statistic: str, candidate: Records, baseline: Records, confidence: float, *, seed: int = SEED
+) -> Interval:
+    """For two evaluation sets that share too few examples to pair: each side's own interval,
+    combined as for independent samples (half-widths add in quadrature)."""
+    mine = interval(statistic, candidate, None, confidence, seed=seed)
+    theirs = interval(statistic, baseline, None, confidence, seed=seed + 1)
+    estimate = mine.estimate - theirs.estimate
+    half_width = math.hypot((mine.high - mine.low) / 2, (theirs.high - theirs.low) / 2)
+    return Interval(
+        estimate=estimate,
+        low=estimate - half_width,
+        high=estimate + half_width,
+        confidence=confidence,
+        method=f"independent samples ({mine.method}, each side)",
+        rows=min(mine.rows, theirs.rows),
+        resamples=mine.resamples,
+    )
+
+
 def _digest(records: Records) -> bytes:
     digest = hashlib.sha256()
     for part in (records.y_pred, records.proba):
