@@ -7,7 +7,6 @@ changes nothing. mlgate comes from this venv through the workflows' `mlgate-venv
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.dvc_helpers import commit, dvc, git, init_repo, set_params
-from tests.fixtures.act_runner import REPO_ROOT, action_copy, run_act
+from tests.fixtures.act_runner import (
+    WORKFLOW_REPOSITORY,
+    WORKFLOW_SHA,
+    action_copy,
+    reusable_workflow,
+    run_act,
+)
 from tests.github_stub import ACTIONS_BOT, GitHubStub, running_stub
 from tests.mlflow_helpers import client
 
@@ -78,7 +83,9 @@ jobs:
 """)
 
 
-def pipeline_repo(root: Path, config: str, caller_text: str, workflow: str) -> Path:
+def pipeline_repo(
+    root: Path, config: str, caller_text: str, workflow: str, *, job_context: bool = True
+) -> Path:
     repo = init_repo(root / "repo")
     (repo / "evaluate.py").write_text(EVALUATE)
     (repo / "dvc.yaml").write_text(DVC_YAML)
@@ -86,13 +93,20 @@ def pipeline_repo(root: Path, config: str, caller_text: str, workflow: str) -> P
     (repo / "mlgate.yaml").write_text(config)
     (repo / "baseline.json").write_text(json.dumps({"accuracy": 0.9, "log_loss": 0.3}))
     flows = repo / ".github" / "workflows"
-    flows.mkdir(parents=True)
-    shutil.copy2(REPO_ROOT / ".github" / "workflows" / workflow, flows / workflow)
+    reusable_workflow(workflow, flows / workflow, job_context=job_context)
     (flows / "caller.yml").write_text(caller_text)
     dvc(repo, "repro", "--quiet")
     git(repo, "remote", "add", "origin", f"https://github.com/{REPO}.git")
     commit(repo, "pipeline")
     return repo
+
+
+PR_EVENT = {
+    "action": "synchronize",
+    "number": PR,
+    "pull_request": {"number": PR, "head": {"sha": "c" * 40}, "base": {"ref": "main"}},
+    "repository": {"full_name": REPO},
+}
 
 
 @pytest.fixture
@@ -113,24 +127,51 @@ def test_pr_gate_workflow_blocks_a_worse_model_and_comments(
     repo = pipeline_repo(tmp_path, config, PR_CALLER, "pr-gate.yml")
     set_params(repo, accuracy=0.8, log_loss=0.3)
     commit(repo, "worse")
-    event = {
-        "action": "synchronize",
-        "number": PR,
-        "pull_request": {"number": PR, "head": {"sha": "c" * 40}, "base": {"ref": "main"}},
-        "repository": {"full_name": REPO},
-    }
     run = run_act(
         repo,
-        event,
+        PR_EVENT,
         workflow=".github/workflows/caller.yml",
         action_dir=action_copy(tmp_path / "mlgate-action"),
         secrets={"GITHUB_TOKEN": TOKEN},
         env={"MLGATE_GITHUB_API_URL": stub.url},
     )
     assert run.code != 0, run.output
+    assert_action_from_the_workflows_commit(run.output)
     (comment,) = stub.comments_by(REPO, PR, ACTIONS_BOT.login)
     assert "## mlgate: ❌ blocked" in comment["body"]
     print(f"act pr-gate.yml: {run.seconds:.1f} s")
+
+
+SIDE_CHECKOUT = f"stand-in checkout: {WORKFLOW_REPOSITORY}@{WORKFLOW_SHA} -> .mlgate-action"
+
+
+def assert_action_from_the_workflows_commit(output: str) -> None:
+    """The mlgate action came from the workflow's own commit, as a local action."""
+    assert SIDE_CHECKOUT in output, output
+    assert "mlgate/mlgate@v1" not in output
+
+
+@pytest.mark.slow
+def test_pr_gate_without_the_workflows_commit_runs_no_action(
+    tmp_path: Path, stub: GitHubStub
+) -> None:
+    """A runner that does not name the workflow's commit (GHES; act itself) stops the job
+    before any mlgate action runs: no falling back to whatever `v1` points to."""
+    config = "version: 1\nmetrics: {candidate: dvc, baseline: file:baseline.json}\n"
+    repo = pipeline_repo(tmp_path, config, PR_CALLER, "pr-gate.yml", job_context=False)
+    run = run_act(
+        repo,
+        PR_EVENT,
+        workflow=".github/workflows/caller.yml",
+        action_dir=action_copy(tmp_path / "mlgate-action"),
+        secrets={"GITHUB_TOKEN": TOKEN},
+        env={"MLGATE_GITHUB_API_URL": stub.url},
+    )
+    assert run.code != 0, run.output
+    assert "cannot be pinned to it" in run.output
+    assert "stand-in checkout" not in run.output
+    assert "mlgate gate" not in run.output
+    assert stub.calls() == []
 
 
 def champion(uri: str) -> str | None:
@@ -163,6 +204,7 @@ def test_continuous_training_promotes_a_winner_and_leaves_a_loser(tmp_path: Path
 
     first = run_act(repo, {}, **run)  # type: ignore[arg-type]
     assert first.code == 0, first.output
+    assert_action_from_the_workflows_commit(first.output)
     assert "won and was promoted" in first.output
     assert "no DVC remote configured: nothing to pull" in first.output  # dvc-pull's default
     assert champion(uri) == "1"
