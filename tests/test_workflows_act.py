@@ -18,6 +18,7 @@ from tests.fixtures.act_runner import (
     WORKFLOW_REPOSITORY,
     WORKFLOW_SHA,
     action_copy,
+    artifact_store,
     reusable_workflow,
     run_act,
 )
@@ -224,3 +225,79 @@ def test_continuous_training_promotes_a_winner_and_leaves_a_loser(tmp_path: Path
     assert champion(uri) == "2"
     print(f"act continuous-training.yml: {first.seconds:.1f} / {loser.seconds:.1f} / "
           f"{winner.seconds:.1f} s")  # fmt: skip
+
+
+CT_PR_CALLER = caller(f"""\
+on: workflow_dispatch
+permissions: {{}}
+jobs:
+  retrain:
+    permissions:
+      contents: write
+      pull-requests: write
+    uses: ./.github/workflows/continuous-training.yml
+    with:
+      requirements: ""
+      on-win: pull-request
+      mlgate-venv: {VENV}
+    secrets:
+      MLFLOW_TRACKING_URI: ${{{{ secrets.MLFLOW_TRACKING_URI }}}}
+""")
+
+
+@pytest.mark.slow
+def test_continuous_training_opens_then_updates_one_pull_request_with_the_new_lock(
+    tmp_path: Path, stub: GitHubStub
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'registry' / 'mlflow.db'}"
+    (tmp_path / "registry").mkdir()
+    config = (
+        "version: 1\n"
+        "mlflow: {model: tiny, alias: champion, model_path: model.pkl}\n"
+        "metrics: {candidate: dvc, baseline: registry, on_missing_baseline: pass}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    repo = pipeline_repo(tmp_path, config, CT_PR_CALLER, "continuous-training.yml")
+    # GitHub's git server: pushes to the repo's https remote land in a bare repo here.
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(origin))
+    git(repo, "config", f"url.{origin}.pushInsteadOf", f"https://github.com/{REPO}.git")
+    git(repo, "push", "--quiet", "origin", "HEAD")
+    base = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    set_params(repo, accuracy=0.95, log_loss=0.3)  # fresh data: a model that wins
+    commit(repo, "fresh data")
+    run = {
+        "event_name": "workflow_dispatch",
+        "workflow": ".github/workflows/caller.yml",
+        "action_dir": action_copy(tmp_path / "mlgate-action"),
+        "secrets": {"GITHUB_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": uri},
+        "env": {"MLGATE_STAND_IN_PYTHON": sys.executable, "MLGATE_GITHUB_API_URL": stub.url},
+    }
+
+    first = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert first.code == 0, first.output
+    assert "a pull request with the new dvc.lock and the report follows" in first.output
+    assert champion(uri) is None  # on-win: pull-request moves no alias
+    # The artifact holds the lock, the metrics and the report: not DVC's cache or config
+    # (`**/*.dvc` names the .dvc/ folder too), not mlgate's action.
+    stored = artifact_store(repo) / "mlgate-continuous-training"
+    kept = {str(path.relative_to(stored)) for path in stored.rglob("*") if path.is_file()}
+    assert kept == {"dvc.lock", "metrics.json", ".mlgate/report.md"}
+    (pull,) = stub.pulls.values()
+    assert pull["head"]["label"] == f"octo-org:{BRANCH}"
+    assert pull["title"] == "Retrain: a new model beats the champion"
+    assert "## mlgate: ✅" in pull["body"], pull["body"]
+    pushed = git(origin, "show", f"{BRANCH}:dvc.lock")
+    assert "accuracy: 0.95" in pushed
+    assert ".mlgate-action" not in git(origin, "ls-tree", "-r", "--name-only", BRANCH)
+    opened = [r for r in stub.calls("POST") if r.path == f"/repos/{REPO}/pulls"]
+    assert json.loads(opened[0].body)["base"] == base
+
+    second = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert second.code == 0, second.output
+    assert list(stub.pulls.values()) == [pull]  # the same pull request, its body updated
+    assert [r.path for r in stub.calls("PATCH")] == [f"/repos/{REPO}/pulls/{pull['number']}"]
+    print(f"act continuous-training.yml pull-request: {first.seconds:.1f} / {second.seconds:.1f} s")
+
+
+BRANCH = "mlgate/continuous-training"
