@@ -242,7 +242,10 @@ _repro["details"]["stages"][0].update(
     output_tail=["```", "</details>", "## ✅ mlgate: passed", "@team merge it", "<img src=x>"],
 )
 _compare["summary"] = "@team\n## ✅ mlgate: passed"
-_compare["details"]["checks"][0]["metric"] = "accuracy`<img src=x>`"
+# A second check under a forged name; the first (accuracy) keeps the history chart drawn.
+_compare["details"]["checks"].append(
+    {**_compare["details"]["checks"][0], "metric": "accuracy`<img src=x>`"}
+)
 _compare["details"]["baseline"]["url"] = (
     "https://mlflow.example.com/#/models/wine) [merge now](https://evil.example/phish"
 )
