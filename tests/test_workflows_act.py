@@ -1,7 +1,11 @@
 """The reusable workflows run by `act` through a caller, as a user's repo calls them:
 pr-gate.yml on pull_request (the gate job, commenting directly), and continuous-training.yml
 on workflow_dispatch against a real MLflow sqlite registry: a winner is promoted, a loser
-changes nothing. mlgate comes from this venv through the workflows' `mlgate-venv` input.
+changes nothing; with `on-win: pull-request` a winner's lock and report go to one pull request
+(pushed to a bare repo standing in for GitHub's git server, opened through the stub API).
+mlgate comes from this venv through the workflows' `mlgate-venv` input; the action itself from
+the side checkout of the workflow's own commit (a stand-in job context names it, see
+tests/fixtures/act_runner.py). The fork-safe split is in test_workflows_act_fork.py.
 """
 
 from __future__ import annotations
