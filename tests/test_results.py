@@ -125,7 +125,8 @@ def test_a_result_records_its_run_commit_and_dirty_tree(
 ) -> None:
     repo = git_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
-    monkeypatch.delenv("MLGATE_RUN_ID", raising=False)
+    for name in ("MLGATE_RUN_ID", "GITHUB_RUN_ID"):  # this suite runs under Actions too
+        monkeypatch.delenv(name, raising=False)
     results = Path(".mlgate")
     head = git(repo, "rev-parse", "HEAD").strip()
     clean = current_run(repo, results)
@@ -162,3 +163,17 @@ def test_an_exception_becomes_a_result_of_its_run() -> None:
     assert "sys.exit(0)" in exited["summary"]
     bad_input = error_result("validate", InputError("schema.yaml: bad"), clock, run).to_dict()
     assert (bad_input["status"], bad_input["exit_code"]) == ("error", 2)
+
+
+def test_under_github_actions_one_job_is_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLGATE_RUN_ID", raising=False)
+    for name, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_RUN_ATTEMPT": "2",
+        "GITHUB_JOB": "gate",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert current_run(Path("/"), Path("/.mlgate")).run_id == "github-4242-2-gate"
+    monkeypatch.setenv("MLGATE_RUN_ID", "mine")
+    assert current_run(Path("/"), Path("/.mlgate")).run_id == "mine"

@@ -80,7 +80,10 @@ def load_results(
         )
     current = _this_run(found, commit, run_id)
     results = {step: result for step, result in found.items() if step in current}
-    stale = tuple(result for step, result in found.items() if step not in current)
+    # Named by the file they came from: a foreign file's own `command` is not to be trusted.
+    stale = tuple(
+        {**result, "command": step} for step, result in found.items() if step not in current
+    )
     if not results:
         listed = ", ".join(f"{old.get('command')} ({_when(old)})" for old in stale)
         raise InputError(

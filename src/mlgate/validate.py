@@ -173,7 +173,8 @@ def _refuse_crashed_checks(target: Target, errors: Any) -> None:
         if error.reason_code != crashed:
             continue
         frame_wide = hasattr(error.schema, "columns")
-        if any(frame_wide or other.schema is error.schema for other in failed):
+        where_it_ran = failed if frame_wide else [e for e in failed if e.schema is error.schema]
+        if where_it_ran:
             continue
         name = getattr(error.check, "name", None) or error.check
         where = "the dataframe" if frame_wide else f"column {getattr(error.schema, 'name', None)!r}"

@@ -53,8 +53,6 @@ class FiniteFloat(click.FloatRange):
     """A float within a range that is never NaN or infinite: click's FloatRange lets `nan`
     through every bound (all comparisons with NaN are false) and `inf` through a lower one."""
 
-    name = "finite float"
-
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
