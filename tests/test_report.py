@@ -440,6 +440,8 @@ def test_a_pass_with_a_skipped_step_says_so_everywhere(
     out = outputs(runner_env["output"])
     assert (out["decision"], out["skipped"]) == ("pass-with-skips", "validate,repro")
     gate = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert gate["details"]["decision"] == "pass-with-skips"
+    assert gate["summary"] == "pass-with-skips: compare pass; did not run: validate, repro"
     assert {"step": "repro", "reason": "--skip repro", "cause": "option"} in gate["details"][
         "skipped"
     ]
@@ -460,6 +462,9 @@ def test_a_full_pass_is_plain_and_names_steps_not_configured(
     report = (root / ".mlgate" / "report.md").read_text()
     assert "⏭️ **validate** skipped: no `data:` in mlgate.yaml" in report.replace("\\", "")
     assert "⏭️ **repro** skipped: no dvc.yaml" in report
+    # Skipping what is not configured checks nothing less: still a plain pass.
+    again = mlgate("gate", "--no-post", "--skip", "validate", "--skip", "repro", cwd=root)
+    assert again.out.startswith("mlgate: ✅ passed (exit 0)")
 
 
 def test_a_gate_that_checks_nothing_is_not_a_pass(tmp_path: Path, mlgate: RunMlgate) -> None:

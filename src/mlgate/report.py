@@ -258,13 +258,22 @@ def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
 # The steps that check something; `--skip report` (not posting) leaves no check out.
 CHECK_STEPS = ("validate", "repro", "compare")
 PASS_WITH_SKIPS = "pass-with-skips"
+SKIPPED_BY_OPTION = "option"  # gate.json skipped[].cause of a step left out with --skip
 
 
 def decision_of(results: dict[str, dict[str, Any]]) -> str:
     """pass | pass-with-skips | fail | error: the `decision` output, which names a pass that
     left a check out with --skip."""
-    decision = overall(results)[0]
-    return PASS_WITH_SKIPS if decision == "pass" and skipped_by_option(results) else decision
+    return with_skips(overall(results)[0], gate_skips(results))
+
+
+def with_skips(decision: str, skipped: list[dict[str, Any]]) -> str:
+    """pass-with-skips for a pass that left a check out with --skip; else the decision."""
+    by_option = any(
+        entry.get("cause") == SKIPPED_BY_OPTION and entry.get("step") in CHECK_STEPS
+        for entry in skipped
+    )
+    return PASS_WITH_SKIPS if decision == "pass" and by_option else decision
 
 
 def headline(results: dict[str, dict[str, Any]]) -> str:
@@ -299,7 +308,8 @@ def skipped_checks(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def skipped_by_option(results: dict[str, dict[str, Any]]) -> list[str]:
-    steps = {entry.get("step") for entry in gate_skips(results) if entry.get("cause") == "option"}
+    skips = gate_skips(results)
+    steps = {entry.get("step") for entry in skips if entry.get("cause") == SKIPPED_BY_OPTION}
     return [step for step in CHECK_STEPS if step in steps]
 
 

@@ -23,7 +23,7 @@ import yaml
 
 from mlgate.config import Config
 from mlgate.publish import Published, ReportRequest, publish
-from mlgate.report import STEPS, overall
+from mlgate.report import CHECK_STEPS, SKIPPED_BY_OPTION, STEPS, overall, with_skips
 from mlgate.results import (
     Clock,
     Result,
@@ -35,8 +35,8 @@ from mlgate.results import (
 )
 
 GATE_STEPS = ("validate", "repro", "compare", "report")
-# Why a step did not run (gate.json `details.skipped[].cause`).
-SKIPPED_BY_OPTION = "option"  # --skip STEP: the only cause that can leave a pass incomplete
+# Why a step did not run (gate.json `details.skipped[].cause`); SKIPPED_BY_OPTION ("option",
+# --skip STEP) is the only cause that can leave a pass incomplete.
 SKIPPED_AFTER_EARLIER_STEP = "earlier_step"
 NOT_CONFIGURED = "not_configured"
 Log = Callable[[str], None]
@@ -94,18 +94,26 @@ def run_gate(request: GateRequest) -> Published:
     )
 
 
+def _has_pipeline(request: GateRequest) -> bool:
+    return (request.config.root / "dvc.yaml").is_file()
+
+
 def _will_reproduce(request: GateRequest) -> bool:
-    return "repro" not in request.skip and (request.config.root / "dvc.yaml").is_file()
+    return "repro" not in request.skip and _has_pipeline(request)
+
+
+# A step that is not configured is reported as such even under --skip: skipping it checks
+# nothing less, so it must not turn a pass into pass-with-skips.
 
 
 def _validate_inputs(run: _Run) -> None:
     """The data before training: what exists now and no stage produces (all of it without a
     pipeline to run)."""
     request = run.request
-    if "validate" in request.skip:
-        run.skip("validate", "--skip validate", SKIPPED_BY_OPTION)
-    elif not request.config.data:
+    if not request.config.data:
         run.skip("validate", "no `data:` in mlgate.yaml", NOT_CONFIGURED)
+    elif "validate" in request.skip:
+        run.skip("validate", "--skip validate", SKIPPED_BY_OPTION)
     else:
         whole = not _will_reproduce(request)
         _step(run, "validate", lambda: _validate(request, inputs_only=not whole))
@@ -113,11 +121,11 @@ def _validate_inputs(run: _Run) -> None:
 
 def _reproduce(run: _Run) -> None:
     request = run.request
+    if not _has_pipeline(request):
+        run.skip("repro", "no dvc.yaml", NOT_CONFIGURED)
+        return
     if "repro" in request.skip:
         run.skip("repro", "--skip repro", SKIPPED_BY_OPTION)
-        return
-    if not _will_reproduce(request):
-        run.skip("repro", "no dvc.yaml", NOT_CONFIGURED)
         return
     if run.blocked():
         run.skip(
@@ -141,10 +149,10 @@ def _reproduce(run: _Run) -> None:
 
 def _compare(run: _Run) -> None:
     request = run.request
-    if "compare" in request.skip:
-        run.skip("compare", "--skip compare", SKIPPED_BY_OPTION)
-    elif not request.config.gates:
+    if not request.config.gates:
         run.skip("compare", "no gates in mlgate.yaml", NOT_CONFIGURED)
+    elif "compare" in request.skip:
+        run.skip("compare", "--skip compare", SKIPPED_BY_OPTION)
     elif run.blocked():
         run.skip("compare", "an earlier step did not pass", SKIPPED_AFTER_EARLIER_STEP)
     else:
@@ -246,15 +254,22 @@ def _clear_old_results(results_dir: Path) -> None:
 def _write_gate_result(run: _Run, clock: Clock) -> None:
     decision, code = overall(run.results)
     ran = ", ".join(f"{step} {result['status']}" for step, result in run.results.items())
+    left_out = [skip["step"] for skip in run.skipped if skip["step"] in CHECK_STEPS]
+    decision_output = with_skips(decision, run.skipped)
     write_result(
         run.request.results_dir,
         Result(
             command="gate",
             status="pass" if decision == "pass" else "fail" if decision == "fail" else "error",
-            summary=f"{decision}: {ran or 'no step ran'}",
+            summary=f"{decision_output}: {ran or 'no step ran'}"
+            + (f"; did not run: {', '.join(left_out)}" if left_out else ""),
             started_at=clock.started_at,
             duration_s=clock.elapsed(),
-            details={"steps": list(run.results), "skipped": run.skipped},
+            details={
+                "decision": decision_output,
+                "steps": list(run.results),
+                "skipped": run.skipped,
+            },
             exit_code=code if decision == "error" else None,
             run=run.stamp,
         ),
