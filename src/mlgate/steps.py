@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from mlgate.config import Config
+from mlgate.errors import MlgateError
 from mlgate.publish import Published, ReportRequest, publish
 from mlgate.report import CHECK_STEPS, SKIPPED_BY_OPTION, STEPS, overall, with_skips
 from mlgate.results import (
@@ -174,6 +175,8 @@ def _step(run: _Run, name: str, check: Callable[[], Result | None]) -> None:
     except (Exception, SystemExit) as exc:
         if request.debug:
             request.log(traceback.format_exc().rstrip())
+        elif not isinstance(exc, MlgateError):
+            request.log("  (a bug in mlgate, or in code it ran: --debug shows the traceback)")
         result = error_result(name, exc, clock, run.stamp)
         write_result(request.results_dir, result)
     request.log(f"  {result.status}: {result.summary}")
