@@ -384,6 +384,7 @@ def test_gate_reports_a_step_that_exited_and_posts_the_comment(
     [
         ("raises", "internal error: RuntimeError: a bug in compare"),
         ("malformed", "internal error: TypeError"),  # a result that cannot be written
+        ("unrenderable", "internal error: KeyError"),  # a result the report cannot show
         ("exits", "called sys.exit(0)"),
     ],
 )
@@ -409,6 +410,8 @@ def test_gate_survives_an_mlgate_bug_in_a_step(
         if bug == "exits":
             sys.exit(0)
         clock = Clock()
+        if bug == "unrenderable":
+            return Result("compare", "pass", "ok", clock.started_at, 0.0, {"checks": [{}]})
         return Result("compare", "pass", "ok", clock.started_at, 0.0, {"model": object()})
 
     monkeypatch.setattr(compare, "run_compare", broken)

@@ -24,7 +24,15 @@ import yaml
 from mlgate.config import Config
 from mlgate.errors import MlgateError
 from mlgate.publish import Published, ReportRequest, publish
-from mlgate.report import CHECK_STEPS, SKIPPED_BY_OPTION, STEPS, overall, with_skips
+from mlgate.report import (
+    CHECK_STEPS,
+    SKIPPED_BY_OPTION,
+    STEPS,
+    ReportContext,
+    overall,
+    report_markdown,
+    with_skips,
+)
 from mlgate.results import (
     Clock,
     Result,
@@ -171,6 +179,9 @@ def _step(run: _Run, name: str, check: Callable[[], Result | None]) -> None:
         if result is None:
             return
         result = stamped(result, run.stamp)
+        # A result the report cannot show is a bug, not a verdict; found here, the report of
+        # the other steps still renders.
+        report_markdown({name: result.to_dict()}, ReportContext())
         write_result(request.results_dir, result)
     except (Exception, SystemExit) as exc:
         if request.debug:
