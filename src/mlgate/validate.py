@@ -126,9 +126,16 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         try:
             schema.per_chunk.validate(chunk, lazy=True, inplace=True)
         except SchemaErrors as exc:
+            _refuse_crashed_checks(target, exc)
             cases = exc.failure_cases
             bad_rows.append(cases["index"].dropna().to_numpy(dtype="int64"))
             _collect(cases, chunk, failures, request.max_examples, line_offset)
+        # Pandera lets what a check raises outside its net through; sys.exit(0) is no pass.
+        except (Exception, SystemExit) as exc:
+            raise InputError(
+                f"{target.display}: validating against {_schema_label(target)} did not finish: "
+                f"{_raised(exc)}"
+            ) from exc
         last = chunk
     for unique, store in zip(schema.unique, hashes, strict=True):
         only = last if chunks == 1 else None
@@ -152,6 +159,39 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         failures=[f.to_dict() for f in failures.values()],
     )
     return entry
+
+
+def _refuse_crashed_checks(target: Target, errors: Any) -> None:
+    """A check that raised checked nothing. Where the data already failed (a wrong dtype
+    makes a text check raise) the failure stands; anywhere else the check itself is broken,
+    which is the schema's fault, not the data's: an input error, not a blocked change."""
+    from pandera.errors import SchemaErrorReason
+
+    crashed = SchemaErrorReason.CHECK_ERROR
+    failed = [e for e in errors.schema_errors if e.reason_code != crashed]
+    for error in errors.schema_errors:
+        if error.reason_code != crashed:
+            continue
+        frame_wide = hasattr(error.schema, "columns")
+        where_it_ran = failed if frame_wide else [e for e in failed if e.schema is error.schema]
+        if where_it_ran:
+            continue
+        name = getattr(error.check, "name", None) or error.check
+        where = "the dataframe" if frame_wide else f"column {getattr(error.schema, 'name', None)!r}"
+        raise InputError(
+            f"{target.display}: the check {name!r} on {where} raised {error.failure_cases} "
+            f"instead of checking; fix the check in {_schema_label(target)}"
+        )
+
+
+def _schema_label(target: Target) -> str:
+    return target.schema if is_import_path(target.schema) else display_path(Path(target.schema))
+
+
+def _raised(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"a check called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _as_declared(chunk: Any, dtypes: dict[str, Any]) -> Any:
@@ -180,12 +220,9 @@ def _progress(target: Target, request: ValidateRequest) -> Progress | None:
 
 
 def _file_entry(target: Target, *, status: str) -> dict[str, Any]:
-    schema = target.schema
-    if not is_import_path(schema):
-        schema = display_path(Path(schema))
     return {
         "path": target.display,
-        "schema": schema,
+        "schema": _schema_label(target),
         "format": target.data_format,
         "status": status,
     }

@@ -169,8 +169,9 @@ def _import_schema(ref: str, root: Path) -> Any:
         obj: Any = module
         for part in attribute.split("."):
             obj = getattr(obj, part)
-    except Exception as exc:  # the user's module may raise anything on import
-        raise InputError(f"{ref}: cannot import the schema from {root}: {exc}") from exc
+    # The user's module may raise anything on import, or exit: sys.exit(0) is not a pass.
+    except (Exception, SystemExit) as exc:
+        raise InputError(f"{ref}: cannot import the schema from {root}: {_raised(exc)}") from exc
     finally:
         if added:
             sys.path.remove(str(root))
@@ -178,9 +179,15 @@ def _import_schema(ref: str, root: Path) -> Any:
     if isinstance(obj, type) and callable(to_schema):  # a DataFrameModel class
         try:
             return to_schema()
-        except Exception as exc:
-            raise InputError(f"{ref}: not a usable DataFrameModel: {exc}") from exc
+        except (Exception, SystemExit) as exc:
+            raise InputError(f"{ref}: not a usable DataFrameModel: {_raised(exc)}") from exc
     return obj
+
+
+def _raised(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def chunk_plan(schema: Any) -> ChunkPlan:
