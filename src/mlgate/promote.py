@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import ci
+from mlgate import ci, yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError, MlgateError
 from mlgate.metrics import flatten
@@ -222,9 +222,7 @@ def _params(request: PromoteRequest) -> dict[str, str]:
     if repro_result.is_file():
         params = read_result(repro_result).get("details", {}).get("params")
     if params is None and (request.config.root / "params.yaml").is_file():
-        import yaml
-
-        params = yaml.safe_load((request.config.root / "params.yaml").read_text(encoding="utf-8"))
+        params = yamlio.load_file(request.config.root / "params.yaml")
     if not isinstance(params, dict):
         return {}
     return {key: str(value) for key, value in flatten(params).items()}

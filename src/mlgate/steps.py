@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlgate import yamlio
 from mlgate.config import Config
-from mlgate.errors import MlgateError
+from mlgate.errors import InputError, MlgateError
 from mlgate.publish import Published, ReportRequest, publish
 from mlgate.report import STEPS, overall
 from mlgate.results import Clock, Result, write_result
@@ -148,9 +147,11 @@ def _pipeline_inputs(config: Config) -> list[Path]:
 
 def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
     try:
-        data = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = yamlio.load_file(dvc_yaml) or {}
+    except InputError:
         return None  # repro reports what is wrong with dvc.yaml
+    if not isinstance(data, dict):
+        return None
     outputs: set[str] = set()
     for stage in (data.get("stages") or {}).values():
         if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from mlgate import yamlio
 from mlgate.errors import InputError, MissingExtra
 from mlgate.validate_targets import display_path, is_import_path
 
@@ -93,9 +94,10 @@ def load_schema(ref: str, root: Path) -> Any:
             )
         try:
             text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            raise InputError(f"{where}: cannot read the schema: {exc}") from exc
+            data = json.loads(text) if suffix == ".json" else yamlio.load(text, where)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            reason = yamlio.excerpt_text(str(exc) or type(exc).__name__)
+            raise InputError(f"{where}: cannot read the schema: {reason}") from exc
         check_serialized(data, where, pa.Check)
         try:
             schema = pa.DataFrameSchema.from_yaml(yaml.safe_dump(data))

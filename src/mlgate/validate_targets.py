@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlgate import yamlio
 from mlgate.config import Config, DataEntry
 from mlgate.errors import InputError
 
@@ -121,10 +120,7 @@ def is_dvc_file(path: Path) -> bool:
 
 def dvc_outputs(pointer: Path) -> list[Path]:
     """The outputs a `.dvc` file or `dvc.lock` records, as absolute paths."""
-    try:
-        data: Any = yaml.safe_load(pointer.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{display_path(pointer)}: cannot read this DVC file: {exc}") from exc
+    data: Any = yamlio.load_file(pointer, display_path(pointer))
     outs: list[Any] = []
     if isinstance(data, dict) and pointer.name == DVC_LOCK:
         for stage in (data.get("stages") or {}).values():
