@@ -84,7 +84,7 @@ def _require_float_range(value: MetricValue, name: str, source: str) -> None:
             float(value)
         except OverflowError as exc:
             raise InputError(
-                f"{source}: metric {yamlio.excerpt_text(name)} is an integer too large "
+                f"{source}: metric {yamlio.excerpt(name)} is an integer too large "
                 "to compare (beyond a float's range)"
             ) from exc
 
