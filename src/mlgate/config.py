@@ -8,6 +8,7 @@ silently overwrite, are caught.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -342,10 +343,10 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
             data_format = reader.choice(fields["format"][1], f"{key}.format", DATA_FORMATS)
         paths = reader.strings(path_node, f"{key}.path")
         for pattern in paths:
-            if Path(pattern).is_absolute():
+            if Path(pattern).is_absolute() or _leaves_folder(pattern):
                 raise reader.error(
-                    f"{yamlio.excerpt(pattern)} is absolute; data paths are relative to the "
-                    "config file",
+                    f"{yamlio.excerpt(pattern)} is outside the folder that holds the config; "
+                    "data paths are relative to it and stay inside it",
                     path_node,
                     f"{key}.path",
                 )
@@ -358,6 +359,11 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
             )
         )
     return tuple(entries)
+
+
+def _leaves_folder(pattern: str) -> bool:
+    """`../x.csv`, `data/../../x.csv`: a path that climbs out of the config's folder."""
+    return os.path.normpath(pattern).replace("\\", "/").split("/")[0] == ".."
 
 
 def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:

@@ -153,6 +153,9 @@ def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
             continue
         matched = _matching_entry(config, root, given.resolve())
         if matched is None:
+            linked = _matching_entry(config, config.root.absolute(), given.absolute())
+            if linked is not None:  # a link inside the folder to a file outside it
+                require_inside(given, root, f"{config.path}:{linked.line}")
             skipped.append(str(given))
             continue
         _require_present(given.resolve(), given)
@@ -193,7 +196,10 @@ def _expand_entries(config: Config, root: Path) -> list[Target]:
     targets: dict[Path, Target] = {}
     for entry in config.data:
         for pattern in entry.paths:
-            found = sorted(p.resolve() for p in root.glob(pattern) if p.is_file())
+            where = f"{config.path}:{entry.line}"
+            found = sorted(
+                require_inside(path, root, where) for path in root.glob(pattern) if path.is_file()
+            )
             if not found:
                 tracked = _dvc_tracked(root, pattern)
                 if tracked:
@@ -205,6 +211,27 @@ def _expand_entries(config: Config, root: Path) -> list[Target]:
             for path in found:
                 targets.setdefault(path, _target(path, entry, config, root))
     return list(targets.values())
+
+
+def require_data_inside(config: Config) -> None:
+    """Every file the data globs match resolves inside the config's folder (a link that leads
+    out of it would have mlgate read, and report values of, a file outside the repository)."""
+    root = config.root.resolve()
+    for entry in config.data:
+        for pattern in entry.paths:
+            for path in root.glob(pattern):
+                require_inside(path, root, f"{config.path}:{entry.line}")
+
+
+def require_inside(path: Path, root: Path, where: str) -> Path:
+    """`path` resolved, or InputError when that is outside `root` (the resolved config folder)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise InputError(
+            f"{where}: data path {display_path(path)} resolves to {resolved}, outside {root}; "
+            "data must stay inside the folder that holds the config"
+        )
+    return resolved
 
 
 def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:

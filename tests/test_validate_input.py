@@ -1,0 +1,95 @@
+"""Data paths that leave the repository, and data files a messy repo really has: each is exit 2
+naming the file and the place, or is read correctly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunMlgate
+from tests.test_validate import HEADER, project, result_file, rows
+
+
+@pytest.mark.parametrize("pattern", ["../outside.csv", "data/../../outside.csv", "/tmp/x.csv"])
+def test_data_paths_outside_the_config_folder(
+    pattern: str, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    (tmp_path / "repo").mkdir()
+    root = project(tmp_path / "repo", {"data/a.csv": HEADER + rows(3)}, pattern)
+    (tmp_path / "outside.csv").write_text(HEADER + rows(3))
+    for command in (("config", "check"), ("validate",)):
+        result = mlgate(*command, cwd=root)
+        assert result.code == 2, result.out + result.err
+        assert "mlgate.yaml:3:" in result.err
+        assert "data[0].path" in result.err
+        assert "outside the folder that holds the config" in result.err
+
+
+def test_a_link_to_a_file_outside_the_repository(tmp_path: Path, mlgate: RunMlgate) -> None:
+    (tmp_path / "repo").mkdir()
+    root = project(tmp_path / "repo", {"data/a.csv": HEADER + rows(3)})
+    secret = tmp_path / "secret.csv"
+    secret.write_text(HEADER + "1,99,password\n")
+    (root / "data" / "b.csv").symlink_to(secret)
+    for command in (("config", "check"), ("validate",), ("validate", "data/b.csv")):
+        result = mlgate(*command, cwd=root)
+        assert result.code == 2, result.out + result.err
+        assert "mlgate.yaml:3: data path" in result.err
+        assert f"resolves to {secret}" in result.err
+        assert "password" not in result.out + result.err
+
+
+def test_a_link_inside_the_repository_is_fine(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = project(tmp_path, {"data/a.csv": HEADER + rows(3), "raw/b.csv": HEADER + rows(2)})
+    (root / "data" / "b.csv").symlink_to(root / "raw" / "b.csv")
+    assert mlgate("validate", cwd=root).code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (HEADER + "1,1.5,a,extra\n" + rows(2, 2), "data/a.csv: line 2: 4 fields, but the header"),
+        (HEADER + rows(2) + "5,1.5,a,extra\n" + rows(2, 6), "Expected 3 fields in line 4, saw 4"),
+    ],
+)
+def test_a_row_with_an_extra_field(
+    content: str, message: str, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = project(tmp_path, {"data/a.csv": content})
+    result = mlgate("validate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    assert message in result.out
+    assert result_file(root)["exit_code"] == 2
+
+
+def test_cr_only_line_ends_are_read(tmp_path: Path, mlgate: RunMlgate) -> None:
+    content = (HEADER + rows(4) + "9,-1,a\n").replace("\n", "\r")
+    root = project(tmp_path, {"data/a.csv": content.encode()})
+    result = mlgate("validate", cwd=root)
+    assert result.code == 1, result.out + result.err
+    [entry] = result_file(root)["details"]["files"]
+    assert entry["rows"] == 5
+    [failure] = entry["failures"]
+    assert failure["examples"][0]["line"] == 6
+    cut = project(tmp_path, {"data/a.csv": (HEADER + rows(4)).replace("\n", "\r") + "9,"})
+    truncated = mlgate("validate", cwd=cut)
+    assert truncated.code == 2
+    assert "truncated: the last line (line 6) has 2 of 3 fields" in truncated.out
+
+
+@pytest.mark.parametrize(
+    ("lines", "bad_line"),
+    [
+        (['{"id": 1, "x": 1.5, "label": "a"}', "[2, 2.5, 1]"], 2),
+        (["[1, 1.5, 1]", "[2, 2.5, 1]"], 1),
+        (['{"id": 1, "x": 1.5, "label": "a"}', "7"], 2),
+    ],
+)
+def test_jsonl_lines_that_are_not_objects(
+    lines: list[str], bad_line: int, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = project(tmp_path, {"data/a.jsonl": "\n".join(lines) + "\n"}, "data/*.jsonl")
+    result = mlgate("validate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    assert f"data/a.jsonl: not valid JSON Lines: line {bad_line}: not a JSON object" in result.out
