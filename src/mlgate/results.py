@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -89,9 +89,11 @@ def write_result(results_dir: Path, result: Result) -> Path:
 
 def write_atomic(target: Path, text: str) -> None:
     """Write `text` to `target` so that readers see the old file or the new one, never half."""
+    temp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        # Not mkstemp (always 0600): mode 0666 less the umask, like any file the user writes.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise InputError(f"{target}: cannot write the result: {exc}") from exc
     try:
@@ -99,9 +101,9 @@ def write_atomic(target: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(temp_name).replace(target)
+        temp.replace(target)
     except BaseException as exc:
-        Path(temp_name).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(f"{target}: cannot write the result: {exc}") from exc
         raise
