@@ -320,13 +320,25 @@ def history_events(tags: dict[str, str], alias: str) -> list[dict[str, Any]]:
     events = []
     for key, value in tags.items():
         if key.startswith(prefix):
-            try:
-                event = json.loads(value)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                events.append({"ms": int(key.removeprefix(prefix) or 0), **event})
+            events.append(_history_event(key, key.removeprefix(prefix), value))
     return sorted(events, key=lambda event: event["ms"])
+
+
+def _history_event(key: str, stamp: str, value: str) -> dict[str, Any]:
+    """One `mlgate.history.<alias>.<ms>` tag, or InputError: a tag written by hand (or by
+    someone else) would otherwise crash compare's chart and history."""
+    try:
+        event = json.loads(value)
+        ms = int(stamp)
+    except (ValueError, RecursionError):
+        event, ms = None, 0
+    if not isinstance(event, dict) or not str(event.get("version", "")).isdigit():
+        raise InputError(
+            f"registered model tag {yamlio.excerpt(key)}: not an mlgate history entry "
+            "(JSON with a version number, under mlgate.history.<alias>.<milliseconds>); "
+            "delete the tag in the MLflow registry"
+        )
+    return {**event, "ms": ms}
 
 
 def _record_history(promotions: Any, model: str, alias: str, event: dict[str, Any]) -> None:

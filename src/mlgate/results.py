@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mlgate import __version__
 from mlgate.errors import EXIT_FAIL, EXIT_INPUT, EXIT_NO_VERDICT, EXIT_PASS, InputError
+from mlgate.result_schema import check_result
 
 SCHEMA_VERSION = 1
 DEFAULT_RESULTS_DIR = ".mlgate"
@@ -112,8 +113,9 @@ def write_atomic(target: Path, text: str) -> None:
 def read_result(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not a readable mlgate result file: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
         raise InputError(f"{path}: not an mlgate result file of schema {SCHEMA_VERSION}")
+    check_result(data, str(path))
     return data
