@@ -93,3 +93,31 @@ def test_jsonl_lines_that_are_not_objects(
     result = mlgate("validate", cwd=root)
     assert result.code == 2, result.out + result.err
     assert f"data/a.jsonl: not valid JSON Lines: line {bad_line}: not a JSON object" in result.out
+
+
+def test_an_alias_bomb_in_a_schema_or_a_dvc_file(tmp_path: Path, mlgate: RunMlgate) -> None:
+    from tests.test_hostile_input import alias_bomb
+
+    root = project(tmp_path, {"data/a.csv": HEADER + rows(3)})
+    (root / "schemas" / "s.yaml").write_text(alias_bomb(8, as_key=False))
+    bombed = mlgate("validate", cwd=root)
+    assert bombed.code == 2
+    assert "schemas/s.yaml:" in bombed.err and "alias" in bombed.err
+    (root / "schemas" / "s.yaml").write_text("columns: !!python/object/apply:os.system [ls]\n")
+    tagged = mlgate("validate", cwd=root)
+    assert tagged.code == 2
+    assert "schemas/s.yaml:1:10: the tag" in tagged.err
+    (root / "dvc.lock").write_text("schema: '2.0'\n" + alias_bomb(8, as_key=False))
+    locked = mlgate("validate", "dvc.lock", cwd=root)
+    assert locked.code == 2
+    assert "dvc.lock:" in locked.err and "alias" in locked.err
+
+
+def test_a_schema_bound_written_1e_2_is_a_number(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = project(tmp_path, {"data/a.csv": HEADER + "1,0.005,a\n2,0.5,b\n"})
+    schema = (root / "schemas" / "s.yaml").read_text()
+    (root / "schemas" / "s.yaml").write_text(schema.replace("min_value: 0,", "min_value: 1e-2,"))
+    result = mlgate("validate", cwd=root)
+    assert result.code == 1, result.out + result.err
+    [failure] = result_file(root)["details"]["files"][0]["failures"]
+    assert failure["examples"][0]["value"] == 0.005

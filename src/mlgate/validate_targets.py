@@ -205,8 +205,8 @@ def _expand_entries(config: Config, root: Path) -> list[Target]:
                 if tracked:
                     raise _not_pulled(tracked, config, entry)
                 raise InputError(
-                    f"{config.path}:{entry.line}: data path {pattern!r} matches no file "
-                    "(a pipeline output not produced yet? run `dvc repro`)"
+                    f"{config.path}:{entry.line}: data path {yamlio.excerpt(pattern)} matches "
+                    "no file (a pipeline output not produced yet? run `dvc repro`)"
                 )
             for path in found:
                 targets.setdefault(path, _target(path, entry, config, root))
