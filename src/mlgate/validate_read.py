@@ -223,7 +223,7 @@ def _bad_json_line(path: Path) -> str | None:
                     continue
                 try:
                     value = json.loads(line)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     return f"line {number}: {exc}"
                 if not isinstance(value, dict):
                     return f"line {number}: not a JSON object"
