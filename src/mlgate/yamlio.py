@@ -37,25 +37,34 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _PLAIN_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP})
 
-# ruamel.yaml's YAML 1.2 patterns (what DVC reads with); no timestamps: a date stays a string.
+# ruamel.yaml's YAML 1.2 patterns (what DVC reads with), each tried only for values starting
+# with one of its first characters (so `_` or `_1` stay strings); no timestamps: a date stays
+# a string.
 _IMPLICIT = (
-    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    (_BOOL, "tTfF", r"^(?:true|True|TRUE|false|False|FALSE)$"),
     (
         _FLOAT,
+        "-+0123456789.",
         r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
         |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
         |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
     ),
-    (_INT, r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$"),
-    (_MERGE, r"^(?:<<)$"),
-    (_NULL, r"^(?:~|null|Null|NULL|)$"),
+    (
+        _INT,
+        "-+0123456789",
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
+    ),
+    (_MERGE, "<", r"^(?:<<)$"),
+    (_NULL, "~nN", r"^(?:~|null|Null|NULL)$"),
 )
 
-
-# Looked up by `Resolver.resolve`; first match wins. Empty key: patterns for every first letter.
-_RESOLVERS = {None: [(tag, re.compile(pattern, re.X)) for tag, pattern in _IMPLICIT]}
+# What `Resolver.resolve` looks up: by the value's first character ("" for an empty value).
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {"": [(_NULL, re.compile("^$"))]}
+for _tag, _firsts, _pattern in _IMPLICIT:
+    for _first in _firsts:
+        _RESOLVERS.setdefault(_first, []).append((_tag, re.compile(_pattern, re.X)))
 
 
 class _Constructor(yaml.constructor.SafeConstructor):
