@@ -531,3 +531,11 @@ def test_a_comment_deleted_meanwhile_is_looked_for_again(
     outcome = post_sticky_comment("report v2", client=fast_client())
     assert outcome.action == "updated"
     assert len(on_pr.calls("PATCH")) == 2
+
+
+def test_an_event_payload_nested_100000_deep_is_an_input_error(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text("[" * 100_000 + "]" * 100_000)
+    environ = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    with pytest.raises(InputError, match="cannot read the event payload"):
+        github_env(environ)

@@ -158,7 +158,7 @@ def pull_request_from_event(event_name: str | None, payload: object) -> PullRequ
 def _read_event(path: str) -> object:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from exc
 
 
