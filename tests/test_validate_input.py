@@ -3,6 +3,7 @@ naming the file and the place, or is read correctly."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,37 @@ def test_a_schema_bound_written_1e_2_is_a_number(tmp_path: Path, mlgate: RunMlga
     assert result.code == 1, result.out + result.err
     [failure] = result_file(root)["details"]["files"][0]["failures"]
     assert failure["examples"][0]["value"] == 0.005
+
+
+BROKEN_CHECK = """\
+import pandera.pandas as pa
+
+
+def positive(series):
+    raise TypeError("boom from the user's own check")
+
+
+Broken = pa.DataFrameSchema({"id": pa.Column(int, pa.Check(positive))})
+"""
+
+
+def test_a_custom_check_that_raises_is_a_broken_schema(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = f"broken_{tmp_path.name[-8:].replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(BROKEN_CHECK)
+    (tmp_path / "a.csv").write_text("id\n1\n2\n")
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    result = mlgate("validate", "--schema", f"{module}:Broken", "a.csv", cwd=tmp_path)
+    assert result.code == 2, result.out + result.err
+    assert "a.csv: column 'id': the custom check 'positive'" in result.out
+    assert 'TypeError("boom from the user\'s own check")' in result.out
+    sys.modules.pop(module, None)
+
+
+def test_a_built_in_check_on_the_wrong_type_stays_a_data_failure(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = project(tmp_path, {"data/a.csv": HEADER + "1,x,a\n"})
+    result = mlgate("validate", cwd=root)
+    assert result.code == 1, result.out + result.err

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate import yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError
 from mlgate.results import Clock, Result
@@ -126,6 +127,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         try:
             schema.per_chunk.validate(chunk, lazy=True, inplace=True)
         except SchemaErrors as exc:
+            _refuse_broken_custom_checks(exc, target)
             cases = exc.failure_cases
             bad_rows.append(cases["index"].dropna().to_numpy(dtype="int64"))
             _collect(cases, chunk, failures, request.max_examples, line_offset)
@@ -152,6 +154,30 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         failures=[f.to_dict() for f in failures.values()],
     )
     return entry
+
+
+def _refuse_broken_custom_checks(exc: Any, target: Target) -> None:
+    """A check of the user's own that raised is a broken schema (exit 2), not bad data (exit 1).
+
+    Pandera records the exception as a failure case (CHECK_ERROR). A built-in check that
+    raised met a value of the wrong type, which is the data's fault and stays a failure.
+    """
+    from pandera.errors import SchemaErrorReason
+
+    for error in exc.schema_errors:
+        check = getattr(error, "check", None)
+        name = str(getattr(check, "name", None) or "")
+        if error.reason_code != SchemaErrorReason.CHECK_ERROR or check is None:
+            continue
+        if check.is_builtin_check(name):
+            continue
+        column = getattr(error.schema, "name", None)
+        where = f"column {yamlio.excerpt(column)}: " if isinstance(column, str) else ""
+        raise InputError(
+            f"{target.display}: {where}the custom check {yamlio.excerpt(name)} of schema "
+            f"{target.schema} raised {yamlio.excerpt_text(str(error.failure_cases))}; "
+            "fix the check (it must return a boolean for the data, not raise)"
+        )
 
 
 def _as_declared(chunk: Any, dtypes: dict[str, Any]) -> Any:
