@@ -236,3 +236,28 @@ def test_explicit_keys_win_over_merged_ones_and_the_first_merge_wins() -> None:
 def test_errors_are_input_errors_with_the_file() -> None:
     with pytest.raises(InputError, match=r"^m\.yaml:1:102: nested deeper than 100 levels"):
         yamlio.load("[" * 200 + "]" * 200, "m.yaml")
+
+
+def test_alias_bomb_in_a_dvc_metrics_file(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """`--candidate dvc` reads metrics with DVC's own YAML reader, which keeps an aliased
+    subtree shared; mlgate's flattening is what would write every repetition (9**6 here)
+    into compare.json."""
+    from tests.dvc_helpers import init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text(
+        "stages:\n  evaluate:\n    cmd: 'true'\n    metrics:\n      - metrics.yaml:\n"
+        "          cache: false\n"
+    )
+    (repo / "mlgate.yaml").write_text(METRICS_CONFIG.replace("file:metrics.yaml", "dvc"))
+    # DVC keeps mappings of numbers (lists it drops): nine keys a level, six levels.
+    levels = ["a: &a {" + ", ".join(f"k{i}: 1" for i in range(9)) + "}"]
+    for before, level in itertools.pairwise("abcdef"):
+        aliases = ", ".join(f"k{i}: *{before}" for i in range(9))
+        levels.append(f"{level}: &{level} {{{aliases}}}")
+    (repo / "metrics.yaml").write_text("\n".join(levels) + "\nloss: 0.0001\n")
+    start = time.perf_counter()
+    result = mlgate("compare", cwd=repo)
+    assert_bounded_input_error(result.code, result.err, time.perf_counter() - start, "")
+    assert "more than 100,000 values" in result.err
+    assert (repo / ".mlgate" / "compare.json").stat().st_size < 10_000

@@ -17,6 +17,7 @@ from mlgate import yamlio
 from mlgate.errors import InputError
 
 MetricValue = float | str | bool | None
+MAX_VALUES = 100_000
 
 
 def load_metrics_file(path: Path) -> dict[str, MetricValue]:
@@ -35,6 +36,8 @@ def parse_metrics(text: str, source: str, *, yaml_format: bool) -> dict[str, Met
         flat = flatten(data)
     except RecursionError as exc:
         raise InputError(f"{source}: nested too deeply to be a metrics file") from exc
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from exc
     for name, value in flat.items():
         _require_float_range(value, name, source)
     return flat
@@ -90,18 +93,32 @@ def _require_float_range(value: MetricValue, name: str, source: str) -> None:
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, MetricValue]:
+    """The values under `data`, named by the naming rule; at most MAX_VALUES of them.
+
+    Parsed YAML shares an aliased subtree instead of copying it (DVC's reader too), so a
+    400-byte file can stand for millions of values: more than the cap is an input error.
+    """
     flat: dict[str, MetricValue] = {}
+    _flatten_into(flat, data, prefix)
+    return flat
+
+
+def _flatten_into(flat: dict[str, MetricValue], data: Mapping[str, Any], prefix: str) -> None:
     for key, value in data.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{name}."))
+            _flatten_into(flat, value, f"{name}.")
         elif isinstance(value, list):
-            flat.update(flatten({str(i): item for i, item in enumerate(value)}, f"{name}."))
+            _flatten_into(flat, {str(i): item for i, item in enumerate(value)}, f"{name}.")
+        elif len(flat) >= MAX_VALUES:
+            raise InputError(
+                f"more than {MAX_VALUES:,} values (at {yamlio.excerpt(name)}); "
+                "that is not a metrics or params file (aliases repeating a subtree?)"
+            )
         elif isinstance(value, int | float) and not isinstance(value, bool):
             flat[name] = value
         else:
             flat[name] = value if isinstance(value, str | bool) or value is None else str(value)
-    return flat
 
 
 def numeric(value: MetricValue, metric: str, source: str) -> float:
