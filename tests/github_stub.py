@@ -52,7 +52,7 @@ ACTIONS_BOT = Account("github-actions[bot]", 41898282, "Bot")
 class Fault:
     """One injected misbehaviour, applied to the next matching request(s)."""
 
-    kind: str  # "status" | "drop" | "drop_after" | "delay"
+    kind: str  # "status" | "drop" | "drop_after" | "delay" | "drip"
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
@@ -85,6 +85,28 @@ class Fault:
             "before you try again.",
             **match,
         )
+
+    @classmethod
+    def secondary_rate_limit_without_retry_after(cls, **match: Any) -> Fault:
+        """GitHub's documented case with no header at all: wait at least a minute."""
+        return cls(
+            "status",
+            status=403,
+            message="You have exceeded a secondary rate limit and have been temporarily "
+            "blocked from content creation. Please retry your request again later.",
+            **match,
+        )
+
+    @classmethod
+    def forbidden_echoing_the_token(cls, **match: Any) -> Fault:
+        """A 403 whose message repeats the Authorization header (a proxy, a misconfigured
+        GitHub Enterprise): `{token}` is replaced by the request's token."""
+        return cls("status", status=403, message="Forbidden: bad token {token}", **match)
+
+    @classmethod
+    def drip(cls, seconds: float, **match: Any) -> Fault:
+        """Answer normally, but send the response one byte every `seconds`."""
+        return cls("drip", seconds=seconds, **match)
 
     @classmethod
     def primary_rate_limit(cls, reset_in: int = 1, **match: Any) -> Fault:
@@ -141,6 +163,7 @@ class GitHubStub:
         self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
         self._next_id = 1000
         self._lock = threading.RLock()
+        self.stopped = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -158,6 +181,7 @@ class GitHubStub:
         return self
 
     def stop(self) -> None:
+        self.stopped.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -290,7 +314,9 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault.seconds)
             try:
                 if fault is not None and fault.kind == "status":
-                    raise _error(fault.status, fault.message, fault.headers)
+                    token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    message = fault.message.replace("{token}", token)
+                    raise _error(fault.status, message, fault.headers)
                 status, payload, headers = self._route(method, parts.path, parts.query, body)
             except _Reply as reply:
                 status, payload, headers = reply.status, reply.payload, reply.headers
@@ -305,7 +331,22 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if fault is not None and fault.kind == "drip":
+                self._drip(data, fault.seconds)
+                return
             self.wfile.write(data)
+
+        def _drip(self, data: bytes, seconds: float) -> None:
+            """Each byte alone, `seconds` apart: every read finishes well within a per-read
+            timeout, while the whole answer takes len(data) * seconds."""
+            try:
+                for byte in data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if stub.stopped.wait(seconds):
+                        break
+            except OSError:
+                pass  # the client gave up and closed the connection: what the test wants
 
         def _account(self) -> Account | None:
             auth = self.headers.get("Authorization", "")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -26,6 +25,7 @@ from mlgate.errors import (
     InputError,
     MlgateError,
 )
+from mlgate.result_schema import check_result
 
 SCHEMA_VERSION = 1
 DEFAULT_RESULTS_DIR = ".mlgate"
@@ -173,9 +173,11 @@ def write_result(results_dir: Path, result: Result) -> Path:
 
 def write_atomic(target: Path, text: str) -> None:
     """Write `text` to `target` so that readers see the old file or the new one, never half."""
+    temp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        # Not mkstemp (always 0600): mode 0666 less the umask, like any file the user writes.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise InputError(f"{target}: cannot write the result: {exc}") from exc
     try:
@@ -183,9 +185,9 @@ def write_atomic(target: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(temp_name).replace(target)
+        temp.replace(target)
     except BaseException as exc:
-        Path(temp_name).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(f"{target}: cannot write the result: {exc}") from exc
         raise
@@ -194,8 +196,9 @@ def write_atomic(target: Path, text: str) -> None:
 def read_result(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not a readable mlgate result file: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
         raise InputError(f"{path}: not an mlgate result file of schema {SCHEMA_VERSION}")
+    check_result(data, str(path))
     return data

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlgate import yamlio
 from mlgate.config import Config
-from mlgate.errors import MlgateError
+from mlgate.errors import InputError, MlgateError
 from mlgate.publish import Published, ReportRequest, publish
 from mlgate.report import (
     CHECK_STEPS,
@@ -241,8 +240,8 @@ def _pipeline_inputs(config: Config) -> list[Path]:
 
 def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
     try:
-        data = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = yamlio.load_file(dvc_yaml) or {}
+    except InputError:
         return None  # repro reports what is wrong with dvc.yaml
     stages = data.get("stages") if isinstance(data, dict) else None
     if not isinstance(stages, dict):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate import yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError
 from mlgate.results import Clock, Result
@@ -170,17 +171,22 @@ def _refuse_crashed_checks(target: Target, errors: Any) -> None:
     crashed = SchemaErrorReason.CHECK_ERROR
     failed = [e for e in errors.schema_errors if e.reason_code != crashed]
     for error in errors.schema_errors:
-        if error.reason_code != crashed:
+        check = getattr(error, "check", None)
+        if error.reason_code != crashed or check is None:
             continue
+        if check.is_builtin_check(str(getattr(check, "name", None) or "")):
+            continue  # a built-in check raises on a value of the wrong type: the data's fault
         frame_wide = hasattr(error.schema, "columns")
         where_it_ran = failed if frame_wide else [e for e in failed if e.schema is error.schema]
         if where_it_ran:
             continue
-        name = getattr(error.check, "name", None) or error.check
-        where = "the dataframe" if frame_wide else f"column {getattr(error.schema, 'name', None)!r}"
+        name = yamlio.excerpt(str(getattr(check, "name", None) or check))
+        column = yamlio.excerpt(str(getattr(error.schema, "name", None)))
+        where = "the dataframe" if frame_wide else f"column {column}"
+        raised = yamlio.excerpt_text(str(error.failure_cases))
         raise InputError(
-            f"{target.display}: the check {name!r} on {where} raised {error.failure_cases} "
-            f"instead of checking; fix the check in {_schema_label(target)}"
+            f"{target.display}: the check {name} on {where} raised {raised} instead of "
+            f"checking; fix the check in {_schema_label(target)} (it must return booleans)"
         )
 
 
