@@ -28,7 +28,7 @@ def candidate_identity(
     metrics: dict[str, MetricValue],
     metrics_files: list[Path],
 ) -> dict[str, Any]:
-    from mlgate.scm import current_commit, is_dirty
+    from mlgate.scm import current_commit, tracked_changes
 
     return {
         "model": model_identity(root, model_path),
@@ -37,7 +37,7 @@ def candidate_identity(
             "files": {_shown(root, path): sha256_of(path) for path in metrics_files},
         },
         "commit": current_commit(root),
-        "dirty": is_dirty(root),
+        "dirty": tracked_changes(root),
     }
 
 

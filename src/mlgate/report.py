@@ -239,6 +239,8 @@ class ReportContext:
     repository: str | None = None
     server_url: str = "https://github.com"
     full_report_at: str = "the job summary and the `report.md` artifact"
+    # Result files of other runs found beside this run's: listed as left out, never judged.
+    stale: tuple[dict[str, Any], ...] = ()
 
 
 def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
@@ -251,6 +253,91 @@ def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
         if code in codes:
             return decision, code
     return "pass", 0
+
+
+# The steps that check something; `--skip report` (not posting) leaves no check out.
+CHECK_STEPS = ("validate", "repro", "compare")
+PASS_WITH_SKIPS = "pass-with-skips"
+SKIPPED_BY_OPTION = "option"  # gate.json skipped[].cause of a step left out with --skip
+
+
+def decision_of(results: dict[str, dict[str, Any]]) -> str:
+    """pass | pass-with-skips | fail | error: the `decision` output, which names a pass that
+    left a check out with --skip."""
+    return with_skips(overall(results)[0], gate_skips(results))
+
+
+def with_skips(decision: str, skipped: list[dict[str, Any]]) -> str:
+    """pass-with-skips for a pass that left a check out with --skip; else the decision."""
+    by_option = any(
+        entry.get("cause") == SKIPPED_BY_OPTION and entry.get("step") in CHECK_STEPS
+        for entry in skipped
+    )
+    return PASS_WITH_SKIPS if decision == "pass" and by_option else decision
+
+
+def headline(results: dict[str, dict[str, Any]]) -> str:
+    """The verdict in a few words; a pass that is less than a full check says why."""
+    decision = overall(results)[0]
+    if not any(step in results for step in STEPS):
+        return "⚠️ no verdict — no check ran"
+    if decision != "pass":
+        return HEADLINES[decision]
+    caveats = [
+        f"{STEP_TITLES[step]} skipped by --skip {step}" for step in skipped_by_option(results)
+    ]
+    if is_bootstrap(results):
+        caveats.insert(0, "no production baseline yet, so only absolute thresholds were checked")
+        return "☑️ passed on bootstrap — " + "; ".join(caveats)
+    if caveats:
+        return "☑️ passed — " + "; ".join(caveats)
+    return HEADLINES["pass"]
+
+
+def gate_skips(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps gate.json says did not run ({step, reason, cause}); the file may be foreign."""
+    details = (results.get("gate") or {}).get("details")
+    entries = details.get("skipped") if isinstance(details, dict) else None
+    return [entry for entry in entries or [] if isinstance(entry, dict)]
+
+
+def skipped_checks(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The checking steps that did not run, for any reason, in order (the `skipped` output)."""
+    steps = {entry.get("step") for entry in gate_skips(results)}
+    return [step for step in CHECK_STEPS if step in steps]
+
+
+def skipped_by_option(results: dict[str, dict[str, Any]]) -> list[str]:
+    skips = gate_skips(results)
+    steps = {entry.get("step") for entry in skips if entry.get("cause") == SKIPPED_BY_OPTION}
+    return [step for step in CHECK_STEPS if step in steps]
+
+
+def is_bootstrap(results: dict[str, dict[str, Any]]) -> bool:
+    """Whether the comparison found no baseline by design (a first model) and passed on the
+    absolute thresholds alone (`details.baseline.resolution`)."""
+    compare = results.get("compare") or {}
+    details = compare.get("details")
+    baseline = details.get("baseline") if isinstance(details, dict) else None
+    return isinstance(baseline, dict) and baseline.get("resolution") == "bootstrap"
+
+
+def _stale_markdown(old: dict[str, Any]) -> str:
+    commit = old.get("commit")
+    at = f", commit {code(str(commit)[:7])}" if commit else ""
+    return (
+        f"- 🕓 **{md(old.get('command'))}** left out, from another run: "
+        f"{md(old.get('status'))}, started {md(old.get('started_at') or 'at an unknown time')}{at}"
+    )
+
+
+def _stale_text(old: dict[str, Any]) -> str:
+    commit = old.get("commit")
+    at = f", commit {str(commit)[:7]}" if commit else ""
+    return (
+        f"  {old.get('command')!s:17} STALE  left out, from another run: {old.get('status')}, "
+        f"started {old.get('started_at') or 'at an unknown time'}{at}"
+    )
 
 
 def _code(result: dict[str, Any]) -> int:
@@ -266,14 +353,14 @@ def _code(result: dict[str, Any]) -> int:
 def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
-    decision = overall(results)[0]
-    lines = [f"## mlgate: {HEADLINES[decision]}", ""]
+    lines = [f"## mlgate: {headline(results)}", ""]
     for step in _ordered(results):
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
         lines.append(f"- {icon} **{STEP_TITLES.get(step, step)}**: {md(result.get('summary', ''))}")
-    for extra in results.get("gate", {}).get("details", {}).get("skipped", []):
-        lines.append(f"- ⏭️ **{md(extra['step'])}** skipped: {md(extra['reason'])}")
+    for extra in gate_skips(results):
+        lines.append(f"- ⏭️ **{md(extra.get('step'))}** skipped: {md(extra.get('reason'))}")
+    lines.extend(_stale_markdown(old) for old in context.stale)
     if detail != "summary only":
         for step in _ordered(results):
             section = _section(step, results[step], detail)
@@ -309,28 +396,30 @@ def fit_markdown(
 
 
 def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
-    decision, code = overall(results)
-    lines = [f"mlgate: {HEADLINES[decision]} (exit {code})"]
+    code = overall(results)[1]
+    lines = [f"mlgate: {headline(results)} (exit {code})"]
     for step in _ordered(results):
         result = results[step]
         status = str(result.get("status", "error")).upper()
         lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {result.get('summary', '')}")
-    for extra in results.get("gate", {}).get("details", {}).get("skipped", []):
-        lines.append(f"  {extra['step']:17} SKIP   {extra['reason']}")
+    for extra in gate_skips(results):
+        lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")
+    lines.extend(_stale_text(old) for old in context.stale)
     if context.run_url:
         lines.append(f"  run: {context.run_url}")
     return "\n".join(lines)
 
 
 def report_json(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
-    decision, code = overall(results)
     return json.dumps(
         {
-            "decision": decision,
-            "exit_code": code,
+            "decision": decision_of(results),
+            "exit_code": overall(results)[1],
+            "skipped": skipped_checks(results),
             "commit": context.commit,
             "run_url": context.run_url,
             "results": results,
+            "left_out": list(context.stale),
         },
         indent=2,
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mlgate.commands.common import (
-    FiniteFloatRange,
+    FiniteFloat,
     common_options,
     echo,
     mlflow_timeout_option,
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _lock_wait = click.option(
     "--lock-wait",
-    type=FiniteFloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=60.0,
     show_default=True,
     help="Seconds to wait for another promotion of the model to finish.",
