@@ -50,8 +50,17 @@ json.dump({"accuracy": params["accuracy"], "log_loss": params["log_loss"]},
 """
 
 
-def metrics_pipeline(repo: Path, accuracy: float, log_loss: float) -> Path:
-    """A one-stage pipeline whose metrics are whatever params.yaml says (quick to reproduce)."""
+METRICS_OUT = {
+    True: "      - metrics.json\n",
+    False: "      - metrics.json:\n          cache: false\n",
+}
+
+
+def metrics_pipeline(repo: Path, accuracy: float, log_loss: float, *, cached: bool = False) -> Path:
+    """A one-stage pipeline whose metrics are whatever params.yaml says (quick to reproduce).
+
+    `cached`: metrics.json is kept in the DVC cache (DVC's default for `metrics:`), not in git.
+    """
     init_repo(repo)
     (repo / "evaluate.py").write_text(EVALUATE)
     set_params(repo, accuracy, log_loss)
@@ -61,9 +70,7 @@ def metrics_pipeline(repo: Path, accuracy: float, log_loss: float) -> Path:
         f"    cmd: {sys.executable} evaluate.py\n"
         "    deps: [evaluate.py]\n"
         "    params: [accuracy, log_loss]\n"
-        "    metrics:\n"
-        "      - metrics.json:\n"
-        "          cache: false\n"
+        "    metrics:\n" + METRICS_OUT[cached]
     )
     return repo
 

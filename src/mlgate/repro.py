@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlgate.errors import ExternalError, InputError, MissingExtra
@@ -150,41 +150,134 @@ def metrics_and_params(
 
 def workspace_metrics(root: Path) -> dict[str, MetricValue]:
     """The metrics of every `metrics:` file of the pipeline, as they stand in the workspace."""
-    shown = _show_metrics(root, revs=None)
-    workspace: dict[str, Any] = next(iter(shown.values()), {})
-    files = workspace.get("data", {})
-    return _merge_metric_files(files, f"{root} (workspace)", missing_ok=False) or {}
+    source = f"{root} (workspace)"
+    with open_repo(root) as repo:
+        files = _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
+    return _merge_metric_files(files, source, missing_ok=False) or {}
 
 
 def metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
-    """The pipeline's metrics at git revision `rev`, read without checking it out.
+    """The pipeline's metrics at git revision `rev`, read from git objects (nothing checked out).
 
-    None when the revision has no metrics file yet (the pipeline is new on this branch).
+    Three outcomes, never two: the metrics (found); None only when the pipeline at `rev`
+    declares no metrics at all (bootstrap: it is new on this branch); else an error. A `rev`
+    that does not resolve and a revision DVC cannot load are input errors (exit 2); a metrics
+    file kept in the DVC cache that neither the local cache nor the DVC remote can supply is
+    no verdict (exit 3). DVC reads cached files through the cache, then the remote, as
+    `dvc metrics diff` does, so only those files are fetched.
     """
-    shown = _show_metrics(root, revs=[rev])
-    files = shown.get(rev, {}).get("data", {})
-    return _merge_metric_files(files, f"git:{rev}", missing_ok=True)
+    source = f"git:{rev}"
+    with open_repo(root) as repo:
+        _require_revision(repo, root, rev)
+        from dvc.exceptions import NotDvcRepoError
+
+        try:
+            with repo.switch(rev):
+                files = _shown_metric_files(
+                    repo, f"baseline {source} is unreadable: DVC cannot load the pipeline there"
+                )
+                if not files:
+                    return None
+                _require_readable_at_revision(repo, files, rev)
+        except NotDvcRepoError:
+            return None  # the DVC project (in a subdirectory) does not exist at `rev` yet
+    return _merge_metric_files(files, source, missing_ok=False)
 
 
-def _show_metrics(root: Path, revs: list[str] | None) -> dict[str, Any]:
-    # Repo.metrics.show gives structured results (per revision, per file, errors as values)
-    # and reads other revisions from git objects without touching the work tree.
-    require_dvc()
-    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
-    from dvc.exceptions import DvcException, NotDvcRepoError
-    from dvc.repo import Repo
-    from dvc.scm import RevError
+def _require_revision(repo: Any, root: Path, rev: str) -> None:
+    from dvc.exceptions import DvcException
+    from dvc.scm import resolve_rev
 
     try:
-        with Repo(str(root)) as repo:
-            shown: dict[str, Any] = repo.metrics.show(revs=revs)
-    except NotDvcRepoError as exc:
-        raise InputError(f"{root}: not a DVC repository (run `dvc init`)") from exc
-    except RevError as exc:
-        raise ExternalError(f"{exc}{_shallow_hint(root)}") from exc
-    except DvcException as exc:
-        raise ExternalError(f"{root}: DVC could not read the metrics: {exc}") from exc
-    return shown
+        resolve_rev(repo.scm, rev)
+    except DvcException as exc:  # RevError, or no git at all
+        raise InputError(
+            f"baseline git:{rev} is unreadable: {exc} in {root}{_shallow_hint(root)}"
+        ) from exc
+
+
+def _shown_metric_files(repo: Any, cannot_load: str) -> dict[str, Any]:
+    """`{path: {"data": ...} | {"error": exc}}` for the pipeline's metrics files, as DVC reads them.
+
+    Repo.metrics.show gives structured results (per file, errors as values); a pipeline DVC
+    cannot load at all (a broken dvc.yaml, a dvc.lock in a layout it rejects) is an input error
+    that carries DVC's own message.
+    """
+    import logging
+
+    # DVC logs "failed to load metrics" as a warning and returns the error; we raise it instead.
+    show_logger = logging.getLogger("dvc.repo.metrics.show")
+    level = show_logger.level
+    show_logger.setLevel(logging.ERROR)
+    try:
+        shown: dict[str, Any] = repo.metrics.show()
+    finally:
+        show_logger.setLevel(level)
+    result: dict[str, Any] = next(iter(shown.values()), {})
+    if "error" in result:
+        raise InputError(f"{cannot_load}: {dvc_message(result['error'])}")
+    files: dict[str, Any] = result.get("data", {})
+    return files
+
+
+def dvc_message(exc: BaseException) -> str:
+    """DVC's message with the cause it wraps (a YAML or schema error says where), on one line."""
+    message = str(exc)
+    cause = exc.__cause__
+    if cause is not None and str(cause) and str(cause) not in message:
+        message += f" ({' '.join(str(cause).split())})"
+    if "dvc.lock" in message and "validation failed" in message:
+        message += (
+            "; a dvc.lock without `schema: '2.0'` was written by DVC 1.x, whose layout this DVC "
+            "no longer reads"
+        )
+    return message
+
+
+def _require_readable_at_revision(repo: Any, files: dict[str, Any], rev: str) -> None:
+    """Every declared metrics file read at `rev`, or an error that says why and what to run."""
+    for path, entry in sorted(files.items()):
+        error = entry.get("error")
+        if error is None:
+            continue
+        out = _output_holding(repo, path)
+        where = f"baseline git:{rev} is unreadable: metrics file {path}"
+        if out is not None and out.use_cache:
+            if not out.hash_info:
+                raise InputError(
+                    f"{where} is declared at {rev} but its dvc.lock records no hash for it "
+                    f"(the stage never ran there): run the pipeline and commit dvc.lock on {rev}"
+                )
+            raise ExternalError(
+                f"{where} is kept in the DVC cache (a `metrics:` output is cached unless it "
+                f"says `cache: false`), and neither the local cache nor {_remote_name(repo, out)} "
+                f"could supply it ({error}). Fetch it, then run mlgate again: "
+                f"`dvc fetch --all-branches --type metrics` (or `dvc fetch {path}` on a checkout "
+                f"of {rev}); if the remote lacks it, `dvc push` where {rev} was built"
+            )
+        if isinstance(error, FileNotFoundError):
+            raise InputError(
+                f"{where} is declared at {rev} but git does not hold it there (not cached by "
+                f"DVC, so it must be committed): commit it on {rev}, or pick another baseline"
+            )
+        raise InputError(f"{where}: {error}")
+
+
+def _output_holding(repo: Any, path: str) -> Any:
+    """The pipeline output (or `.dvc`-tracked path) that is or contains `path`, else None."""
+    wanted = PurePosixPath(Path(path).as_posix())
+    for out in repo.index.outs:
+        relative = PurePosixPath(repo.fs.relpath(out.fs_path, repo.root_dir))
+        if wanted == relative or relative in wanted.parents:
+            return out
+    return None
+
+
+def _remote_name(repo: Any, out: Any) -> str:
+    name = out.remote or repo.config["core"].get("remote")
+    if not name:
+        return "a DVC remote (none is configured: `dvc remote add -d NAME URL`)"
+    return f"the DVC remote {name!r}"
 
 
 def _merge_metric_files(
