@@ -220,6 +220,44 @@ def test_a_dvc_repo_without_dvc_yaml_is_an_input_error(
     assert "no dvc.yaml" in result.err
 
 
+# Runs mlgate in a Python where `import dvc` fails, as it does without the `dvc` extra.
+WITHOUT_DVC = (
+    "import sys; sys.modules['dvc'] = None; from mlgate.cli import main; main(sys.argv[1:])"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("repro",),
+        ("repro", "--check"),
+        ("repro", "--check", "params.yaml"),
+        ("repro", "--verify"),
+        ("repro", "--pull"),
+        ("compare", "--baseline", "none"),
+        ("compare", "--candidate", "file:metrics.json"),
+    ],
+)
+def test_every_dvc_path_without_dvc_installed_names_the_extra(
+    repo: Path, results: Path, args: tuple[str, ...]
+) -> None:
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics: {candidate: dvc, baseline: 'git:HEAD'}\n"
+        "gates:\n  score: {direction: higher}\n"
+    )
+    completed = subprocess.run(
+        [PY, "-c", WITHOUT_DVC, *args, "--results-dir", str(results)],
+        cwd=repo,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert "pip install 'mlgate[dvc]'" in completed.stderr
+    assert "internal error" not in completed.stderr
+
+
 # --- mlgate repro --check -----------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import flatten
-from mlgate.repro import open_repo, require_pipeline
+from mlgate.repro import open_repo, require_dvc, require_pipeline
 from mlgate.results import Clock, Result
 
 LISTED_FILES = 10  # changed files named per directory; the rest are counted
@@ -129,6 +129,7 @@ def describe(reason: Reason) -> str:
 
 
 def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> list[StageCheck]:
+    require_dvc()  # before the first `from dvc...`: without the extra, exit 2 naming it
     from dvc.exceptions import DvcException
     from dvc.stage import PipelineStage
 
