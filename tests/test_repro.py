@@ -183,6 +183,58 @@ def test_repro_runs_changed_stages_and_writes_the_result(
     assert "nothing to run" in envelope["summary"]
 
 
+def test_a_run_cache_restore_is_reported_as_restored(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    params = repo / "params.yaml"
+    params.write_text(params.read_text().replace("seed: 7", "seed: 8"))
+    assert mlgate("repro", "--results-dir", str(results), cwd=repo).code == 0
+    params.write_text(params.read_text().replace("seed: 8", "seed: 7"))  # a run DVC has cached
+    result = mlgate("repro", "--results-dir", str(results), cwd=repo)
+    assert result.code == 0, result.err
+    stages = {s["name"]: s["status"] for s in details(results)["stages"]}  # type: ignore[attr-defined]
+    assert stages == {"prepare": "skipped", "train": "restored"}
+    assert "restored 1 from DVC's run cache (train)" in read_result(results)["summary"]  # type: ignore[operator]
+    assert re.search(r"^train\s+restored", result.out, re.MULTILINE)
+
+
+def test_an_edited_output_is_never_overwritten_without_asking(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    (repo / "model.txt").write_text("my hand-tuned weight\n")
+    (repo / "features" / "a.txt").write_text("42\n")
+    result = mlgate("repro", "--results-dir", str(results), cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "model.txt (train)" in result.err
+    assert "features (prepare: a.txt)" in result.err
+    assert "dvc commit" in result.err and "--force" in result.err
+    assert (repo / "model.txt").read_text() == "my hand-tuned weight\n"
+    assert (repo / "features" / "a.txt").read_text() == "42\n"
+    assert read_result(results)["exit_code"] == 2
+
+    forced = mlgate("repro", "--force", "--results-dir", str(results), cwd=repo)
+    assert forced.code == 0, forced.out + forced.err
+    found = details(results)
+    assert found["overwritten_outputs"] == [
+        {"stage": "prepare", "path": "features", "detail": "a.txt"},
+        {"stage": "train", "path": "model.txt"},
+    ]
+    assert "overwrote edited output(s) (--force): features" in read_result(results)["summary"]  # type: ignore[operator]
+    assert (repo / "model.txt").read_text() != "my hand-tuned weight\n"
+
+
+def test_pull_does_not_overwrite_an_edited_output_either(
+    repo: Path, tmp_path: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    dvc("remote", "add", "-d", "storage", str(tmp_path / "remote"), cwd=repo)
+    dvc("push", "--quiet", cwd=repo)
+    (repo / "model.txt").write_text("mine\n")
+    result = mlgate("repro", "--pull", "--results-dir", str(results), cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "model.txt (train)" in result.err
+    assert (repo / "model.txt").read_text() == "mine\n"
+
+
 def test_a_crashing_stage_is_no_verdict_naming_it(
     repo: Path, results: Path, mlgate: RunMlgate
 ) -> None:
