@@ -10,10 +10,12 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -531,6 +533,55 @@ def test_pull_from_an_unreachable_remote_is_no_verdict(
     result = mlgate("repro", "--pull", "--results-dir", str(results), cwd=repo)
     assert result.code == 3, result.err
     assert "dvc push" in result.err
+
+
+@pytest.fixture
+def hung_server() -> Iterator[str]:
+    """An HTTP remote on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/dvc-store"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_pull_from_a_hung_remote_ends_in_no_verdict_naming_it(
+    repo: Path, results: Path, mlgate: RunMlgate, hung_server: str
+) -> None:
+    dvc("remote", "add", "-d", "hung", hung_server, cwd=repo)
+    remove_data(repo)
+    result = mlgate(
+        "repro", "--pull", "--results-dir", str(results), cwd=repo, env={"MLGATE_DVC_TIMEOUT": "3"}
+    )
+    assert result.code == 3, result.out + result.err
+    assert "`dvc pull` in" in result.err
+    assert "did not finish within 3 s" in result.err
+    assert "waiting on the DVC remote 'hung'" in result.err
+    assert read_result(results)["exit_code"] == 3
+
+
+@pytest.mark.parametrize("value", ["soon", "nan", "inf", "0", "-5"])
+def test_a_dvc_timeout_that_is_no_number_of_seconds_is_an_input_error(
+    repo: Path, mlgate: RunMlgate, value: str
+) -> None:
+    result = mlgate("repro", "--pull", cwd=repo, env={"MLGATE_DVC_TIMEOUT": value})
+    assert result.code == 2, result.out + result.err
+    assert "MLGATE_DVC_TIMEOUT" in result.err
 
 
 # --- mlgate repro --verify ----------------------------------------------------------------------

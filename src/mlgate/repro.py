@@ -9,8 +9,8 @@ key, errors as values) that the CLI would only give us as text to re-parse.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
+import math
 import os
 import subprocess
 import sys
@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlgate.errors import ExternalError, InputError, MissingExtra
+from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
 from mlgate.metrics import MetricValue, flatten
 
 OUTPUT_TAIL_LINES = 20
 Log = Callable[[str], None]
+
+# Every `dvc`/`git` command mlgate runs has a deadline, so a hung remote or lock ends in
+# "no verdict" naming it, not at the CI job's timeout. Stage commands (`dvc repro`) have none:
+# training takes what it takes, and the CI job bounds it.
+QUICK_TIMEOUT_S = 120.0  # local commands: config, remote, init, checkout, git rev-parse
+TRANSFER_TIMEOUT_ENV = "MLGATE_DVC_TIMEOUT"
+DEFAULT_TRANSFER_TIMEOUT_S = 1800.0  # `dvc pull`: data can be large
 
 
 @dataclass(frozen=True)
@@ -32,12 +39,9 @@ class DvcRun:
     output: str
 
 
-def dvc(root: Path, *args: str, bin_dir: Path | None = None) -> DvcRun:
-    """Run `dvc args` in `root`; a non-zero exit is no verdict (exit 3) with DVC's last lines.
-
-    `bin_dir` goes first on PATH, so that stage commands such as `python` resolve there.
-    """
-    completed = _run_dvc(root, args, bin_dir)
+def dvc(root: Path, *args: str, timeout_s: float = QUICK_TIMEOUT_S) -> DvcRun:
+    """Run `dvc args` in `root`; a non-zero exit is no verdict (exit 3) with DVC's last lines."""
+    completed = run_dvc(root, args, timeout_s=timeout_s)
     if completed.returncode != 0:
         raise ExternalError(
             f"`dvc {' '.join(args)}` failed in {root} (exit {completed.returncode}):\n"
@@ -46,19 +50,62 @@ def dvc(root: Path, *args: str, bin_dir: Path | None = None) -> DvcRun:
     return DvcRun(args=args, output=completed.stdout)
 
 
-def _run_dvc(
-    root: Path, args: Sequence[str], bin_dir: Path | None = None
+def run_dvc(
+    root: Path,
+    args: Sequence[str],
+    *,
+    timeout_s: float = QUICK_TIMEOUT_S,
+    waiting_on: str = "",
 ) -> subprocess.CompletedProcess[str]:
+    """`python -m dvc args`, killed after `timeout_s`: then no verdict naming `waiting_on`."""
     require_dvc()
-    return subprocess.run(
-        [sys.executable, "-m", "dvc", *args],
-        cwd=root,
-        env=dvc_env(bin_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "dvc", *args],
+            cwd=root,
+            env=dvc_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.output or ""  # what it printed so far: bytes on POSIX, even with text=True
+        if isinstance(partial, bytes):
+            partial = partial.decode(errors="replace")
+        raise ExternalError(
+            f"`dvc {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and was "
+            f"stopped{'; it was waiting on ' + waiting_on if waiting_on else ''}"
+            + (f":\n{tail(partial)}" if partial.strip() else "")
+        ) from exc
+
+
+def transfer_timeout_s() -> float:
+    """Seconds a `dvc pull` may take: `MLGATE_DVC_TIMEOUT`, else 30 minutes."""
+    raw = os.environ.get(TRANSFER_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_TRANSFER_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(
+            f"{TRANSFER_TIMEOUT_ENV}={raw!r}: give the seconds mlgate waits for `dvc pull`, "
+            "a positive number"
+        )
+    return value
+
+
+def remote_description(root: Path) -> str:
+    """`the DVC remote 'storage'` (the default one), for messages; never its URL (credentials)."""
+    try:
+        with open_repo(root) as repo:
+            name = repo.config["core"].get("remote")
+    except MlgateError:
+        name = None
+    return f"the DVC remote {name!r}" if name else "the DVC remote"
 
 
 def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
@@ -72,11 +119,6 @@ def require_dvc() -> None:
 
 def init(root: Path) -> None:
     dvc(root, "init", "--quiet")
-
-
-def reproduce(root: Path, bin_dir: Path | None = None) -> DvcRun:
-    require_pipeline(root)
-    return dvc(root, "repro", bin_dir=bin_dir)
 
 
 def require_pipeline(root: Path) -> None:
@@ -314,13 +356,17 @@ def _merge_metric_files(
 
 
 def _shallow_hint(root: Path) -> str:
-    completed = subprocess.run(
-        ["git", "rev-parse", "--is-shallow-repository"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--is-shallow-repository"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=QUICK_TIMEOUT_S,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""  # only a hint
     if completed.stdout.strip() == "true":
         return (
             "; this is a shallow clone, so older revisions are missing: fetch the full history "

@@ -21,14 +21,17 @@ from typing import Any
 from mlgate.errors import ExternalError, InputError
 from mlgate.repro import (
     OUTPUT_TAIL_LINES,
+    TRANSFER_TIMEOUT_ENV,
     Log,
-    _run_dvc,
     dvc_env,
     metrics_and_params,
     open_repo,
+    remote_description,
     require_dvc,
     require_pipeline,
+    run_dvc,
     tail,
+    transfer_timeout_s,
 )
 from mlgate.repro_check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.results import Clock, Result
@@ -344,7 +347,12 @@ def pipeline_stage_names(root: Path) -> list[str]:
 def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
     """`dvc pull`: the pipeline's inputs and cached outputs from the DVC remote."""
     log("$ dvc pull " + " ".join(targets))
-    completed = _run_dvc(root, ["pull", *targets])
+    completed = run_dvc(
+        root,
+        ["pull", *targets],
+        timeout_s=transfer_timeout_s(),
+        waiting_on=f"{remote_description(root)} (raise {TRANSFER_TIMEOUT_ENV} for large data)",
+    )
     output = completed.stdout
     for line in output.strip().splitlines():
         log(line)
