@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlgate.repro_check import touches_pipeline
 from mlgate.repro_report import render_repro, render_repro_markdown
@@ -444,6 +445,18 @@ def test_check_catches_a_stage_that_never_ran(repo: Path, results: Path, mlgate:
     found = details(results)
     assert found["stale_stages"] == ["report"]
     assert stale_reasons(found, "report")[0]["change"] == "missing"
+
+
+def test_check_of_a_lock_dvc_cannot_read_says_why(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    lock = repo / "dvc.lock"
+    # DVC 1.x's layout: the stages at the top level, no `schema: '2.0'`.
+    lock.write_text(yaml.safe_dump(yaml.safe_load(lock.read_text())["stages"]))
+    result = mlgate("repro", "--check", "--results-dir", str(results), cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "dvc.lock' validation failed" in result.err
+    assert "DVC 1.x" in result.err
 
 
 def test_check_rejects_options_that_would_change_things(repo: Path, mlgate: RunMlgate) -> None:

@@ -170,15 +170,17 @@ def metrics_and_params(
     """
     from dvc.exceptions import DvcException
 
+    cannot_load = f"{root}: DVC cannot load the pipeline"
     try:
-        metrics_shown: dict[str, Any] = repo.metrics.show()
+        metric_files = _shown_metric_files(repo, cannot_load)
         params_shown: dict[str, Any] = repo.params.show()
     except DvcException as exc:
         raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
-    empty: dict[str, Any] = {}
-    metric_files: dict[str, Any] = next(iter(metrics_shown.values()), empty).get("data", {})
     metrics = _merge_metric_files(metric_files, str(root), missing_ok=True) or {}
-    param_files: dict[str, Any] = next(iter(params_shown.values()), empty).get("data", {})
+    params_result: dict[str, Any] = next(iter(params_shown.values()), {})
+    if "error" in params_result:
+        raise InputError(f"{cannot_load}: {dvc_message(params_result['error'])}")
+    param_files: dict[str, Any] = params_result.get("data", {})
     params: dict[str, dict[str, Any]] = {}
     for path, entry in sorted(param_files.items()):
         if "error" in entry:

@@ -18,7 +18,7 @@ from typing import Any
 
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import flatten
-from mlgate.repro import open_repo, require_dvc, require_pipeline
+from mlgate.repro import dvc_message, open_repo, require_dvc, require_pipeline
 from mlgate.results import Clock, Result
 
 LISTED_FILES = 10  # changed files named per directory; the rest are counted
@@ -148,7 +148,7 @@ def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> list[StageCheck
                 checks.extend(_orphan_lock_entries(root, stages))
             return checks
     except DvcException as exc:
-        raise InputError(f"{root}: DVC cannot read the pipeline: {exc}") from exc
+        raise InputError(f"{root}: DVC cannot read the pipeline: {dvc_message(exc)}") from exc
     except OSError as exc:
         raise ExternalError(f"{root}: cannot read the workspace: {exc}") from exc
 
