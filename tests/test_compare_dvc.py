@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, metrics_pipeline, set_params
+from tests.dvc_helpers import commit, dvc, git, hung_http_remote, metrics_pipeline, set_params
 
 pytestmark = pytest.mark.slow
 
@@ -226,3 +226,32 @@ def test_cached_base_metrics_without_any_remote_say_how_to_add_one(
     result = mlgate("compare", cwd=clone)
     assert result.code == 3, result.out + result.err
     assert "dvc remote add -d" in result.err
+
+
+def test_cached_base_metrics_from_a_hung_remote_are_no_verdict_in_bounded_time(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    with hung_http_remote() as url:
+        repo = metrics_pipeline(tmp_path / "origin", accuracy=0.9, log_loss=0.3, cached=True)
+        (repo / "mlgate.yaml").write_text(CONFIG)
+        dvc(repo, "repro", "--quiet")
+        dvc(repo, "remote", "add", "-d", "hung", url)
+        commit(repo, "baseline model, its metrics only in this cache")
+        clone = tmp_path / "clone"
+        git(tmp_path, "clone", "--quiet", str(repo), str(clone))
+        (clone / "candidate.json").write_text('{"accuracy": 0.5, "log_loss": 0.9}')
+        result = mlgate(
+            "compare",
+            "--candidate",
+            "file:candidate.json",
+            cwd=clone,
+            env={"MLGATE_DVC_TIMEOUT": "3"},
+        )
+        workspace = mlgate("compare", cwd=clone, env={"MLGATE_DVC_TIMEOUT": "3"})
+    assert result.code == 3, result.out + result.err
+    assert "baseline git:main is unreadable" in result.err
+    assert "did not finish within 3 s" in result.err
+    assert "the DVC remote 'hung'" in result.err
+    # The workspace's own cached metrics file (not pulled) is read the same way.
+    assert workspace.code == 3, workspace.out + workspace.err
+    assert "reading the workspace's metrics did not finish within 3 s" in workspace.err

@@ -10,11 +10,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import yaml
 from mlgate.repro_check import touches_pipeline
 from mlgate.repro_report import render_repro, render_repro_markdown
 from tests.conftest import REPO_ROOT, RunMlgate
+from tests.dvc_helpers import hung_http_remote
 
 PY = sys.executable
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1"}
@@ -550,27 +549,8 @@ def test_pull_from_an_unreachable_remote_is_no_verdict(
 
 @pytest.fixture
 def hung_server() -> Iterator[str]:
-    """An HTTP remote on 127.0.0.1 that accepts connections and never answers."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/dvc-store"
-    stop.set()
-    thread.join()
-    for connection in held:
-        connection.close()
-    listener.close()
+    with hung_http_remote() as url:
+        yield url
 
 
 def test_pull_from_a_hung_remote_ends_in_no_verdict_naming_it(

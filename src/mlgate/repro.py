@@ -14,16 +14,18 @@ import math
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
 from mlgate.metrics import MetricValue, flatten
 
 OUTPUT_TAIL_LINES = 20
 Log = Callable[[str], None]
+_T = TypeVar("_T")
 
 # Every `dvc`/`git` command mlgate runs has a deadline, so a hung remote or lock ends in
 # "no verdict" naming it, not at the CI job's timeout. Stage commands (`dvc repro`) have none:
@@ -83,16 +85,26 @@ def run_dvc(
 
 def transfer_timeout_s() -> float:
     """Seconds a `dvc pull` may take: `MLGATE_DVC_TIMEOUT`, else 30 minutes."""
+    return _timeout_from_env(DEFAULT_TRANSFER_TIMEOUT_S)
+
+
+def revision_timeout_s() -> float:
+    """Seconds reading a revision's metrics may take (a few small files, perhaps from the DVC
+    remote): `MLGATE_DVC_TIMEOUT`, else 2 minutes."""
+    return _timeout_from_env(QUICK_TIMEOUT_S)
+
+
+def _timeout_from_env(default_s: float) -> float:
     raw = os.environ.get(TRANSFER_TIMEOUT_ENV)
     if raw is None or not raw.strip():
-        return DEFAULT_TRANSFER_TIMEOUT_S
+        return default_s
     try:
         value = float(raw)
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
         raise InputError(
-            f"{TRANSFER_TIMEOUT_ENV}={raw!r}: give the seconds mlgate waits for `dvc pull`, "
+            f"{TRANSFER_TIMEOUT_ENV}={raw!r}: give the seconds mlgate waits on a DVC remote, "
             "a positive number"
         )
     return value
@@ -193,10 +205,18 @@ def metrics_and_params(
 
 
 def workspace_metrics(root: Path) -> dict[str, MetricValue]:
-    """The metrics of every `metrics:` file of the pipeline, as they stand in the workspace."""
+    """The metrics of every `metrics:` file of the pipeline, as they stand in the workspace.
+
+    A cached metrics file missing from the workspace is read through DVC's cache and remote,
+    within `revision_timeout_s()`.
+    """
     source = f"{root} (workspace)"
-    with open_repo(root) as repo:
-        files = _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
+
+    def read() -> dict[str, Any]:
+        with open_repo(root) as repo:
+            return _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
+
+    files = _within_deadline(read, root, "the workspace's metrics")
     return _merge_metric_files(files, source, missing_ok=False) or {}
 
 
@@ -208,8 +228,18 @@ def metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
     that does not resolve and a revision DVC cannot load are input errors (exit 2); a metrics
     file kept in the DVC cache that neither the local cache nor the DVC remote can supply is
     no verdict (exit 3). DVC reads cached files through the cache, then the remote, as
-    `dvc metrics diff` does, so only those files are fetched.
+    `dvc metrics diff` does, so only those files are fetched; a remote that does not answer
+    within `revision_timeout_s()` is no verdict too.
     """
+    return _within_deadline(
+        lambda: _metrics_at_revision(root, rev),
+        root,
+        f"the metrics at git:{rev}",
+        unreadable=f"baseline git:{rev} is unreadable: ",
+    )
+
+
+def _metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
     source = f"git:{rev}"
     with open_repo(root) as repo:
         _require_revision(repo, root, rev)
@@ -226,6 +256,38 @@ def metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
         except NotDvcRepoError:
             return None  # the DVC project (in a subdirectory) does not exist at `rev` yet
     return _merge_metric_files(files, source, missing_ok=False)
+
+
+def _within_deadline(work: Callable[[], _T], root: Path, what: str, *, unreadable: str = "") -> _T:
+    """`work()` (reading `what`) in a thread, or no verdict after `revision_timeout_s()`.
+
+    DVC reads remotes in-process (fsspec) with its own, much longer, retries (minutes for a
+    silent HTTP remote) and no deadline we can set. The thread is a daemon: a read that never
+    returns cannot keep mlgate alive.
+    """
+    require_dvc()
+    timeout_s = revision_timeout_s()
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="mlgate-dvc-read", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if failure:
+        raise failure[0]
+    if not outcome:
+        raise ExternalError(
+            f"{unreadable}reading {what} did not finish within {timeout_s:g} s; DVC was "
+            f"waiting on {remote_description(root)} for a cached metrics file "
+            f"(set {TRANSFER_TIMEOUT_ENV} to wait longer)"
+        )
+    return outcome[0]
 
 
 def _require_revision(repo: Any, root: Path, rev: str) -> None:
