@@ -57,9 +57,9 @@ def run_dvc(
     args: Sequence[str],
     *,
     timeout_s: float = QUICK_TIMEOUT_S,
-    waiting_on: str = "",
+    waiting_on: Callable[[], str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m dvc args`, killed after `timeout_s`: then no verdict naming `waiting_on`."""
+    """`python -m dvc args`, killed after `timeout_s`: then no verdict naming `waiting_on()`."""
     require_dvc()
     try:
         return subprocess.run(
@@ -78,7 +78,7 @@ def run_dvc(
             partial = partial.decode(errors="replace")
         raise ExternalError(
             f"`dvc {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and was "
-            f"stopped{'; it was waiting on ' + waiting_on if waiting_on else ''}"
+            f"stopped{'; it was waiting on ' + waiting_on() if waiting_on else ''}"
             + (f":\n{tail(partial)}" if partial.strip() else "")
         ) from exc
 
@@ -118,6 +118,11 @@ def remote_description(root: Path) -> str:
     except MlgateError:
         name = None
     return f"the DVC remote {name!r}" if name else "the DVC remote"
+
+
+def pulling_from(root: Path) -> str:
+    """What a `dvc pull` that timed out was waiting on."""
+    return f"{remote_description(root)} (raise {TRANSFER_TIMEOUT_ENV} for large data)"
 
 
 def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
@@ -283,9 +288,9 @@ def _within_deadline(work: Callable[[], _T], root: Path, what: str, *, unreadabl
         raise failure[0]
     if not outcome:
         raise ExternalError(
-            f"{unreadable}reading {what} did not finish within {timeout_s:g} s; DVC was "
-            f"waiting on {remote_description(root)} for a cached metrics file "
-            f"(set {TRANSFER_TIMEOUT_ENV} to wait longer)"
+            f"{unreadable}reading {what} did not finish within {timeout_s:g} s; DVC reads a "
+            f"cached metrics file the local cache lacks from {remote_description(root)}, "
+            f"which did not answer in time (set {TRANSFER_TIMEOUT_ENV} to wait longer)"
         )
     return outcome[0]
 

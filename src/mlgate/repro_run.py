@@ -21,12 +21,11 @@ from typing import Any
 from mlgate.errors import ExternalError, InputError
 from mlgate.repro import (
     OUTPUT_TAIL_LINES,
-    TRANSFER_TIMEOUT_ENV,
     Log,
     dvc_env,
     metrics_and_params,
     open_repo,
-    remote_description,
+    pulling_from,
     require_dvc,
     require_pipeline,
     run_dvc,
@@ -351,7 +350,7 @@ def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
         root,
         ["pull", *targets],
         timeout_s=transfer_timeout_s(),
-        waiting_on=f"{remote_description(root)} (raise {TRANSFER_TIMEOUT_ENV} for large data)",
+        waiting_on=lambda: pulling_from(root),
     )
     output = completed.stdout
     for line in output.strip().splitlines():

@@ -20,12 +20,11 @@ from mlgate import scm
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
 from mlgate.repro import (
-    TRANSFER_TIMEOUT_ENV,
     Log,
     dvc,
     open_repo,
     pipeline_metrics,
-    remote_description,
+    pulling_from,
     require_dvc,
     require_pipeline,
     run_dvc,
@@ -170,7 +169,7 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
         work,
         ["pull", "--remote", SOURCE_REMOTE, *sources],
         timeout_s=transfer_timeout_s(),
-        waiting_on="a copy from the local DVC cache",
+        waiting_on=lambda: "a copy from the local DVC cache",
     )
     if completed.returncode == 0:
         return
@@ -183,7 +182,7 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
         work,
         ["pull", *sources],
         timeout_s=transfer_timeout_s(),
-        waiting_on=f"{remote_description(work)} (raise {TRANSFER_TIMEOUT_ENV} for large data)",
+        waiting_on=lambda: pulling_from(work),
     )
     if completed.returncode != 0:
         raise ExternalError(
