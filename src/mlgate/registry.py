@@ -661,16 +661,17 @@ class Promotions:
             try:
                 self._client.rename_registered_model(old, new)
             except MlflowException as exc:
-                if exc.error_code == "RESOURCE_ALREADY_EXISTS":
+                if exc.error_code in ("RESOURCE_ALREADY_EXISTS", "RESOURCE_DOES_NOT_EXIST"):
+                    return False
+                # Two renames at once: the store may report the loser's as a failed update
+                # ("expected to update 1 row(s); 0 were matched"). Lost, if `old` changed.
+                if _creation_time(self._client, old) != seen.creation_timestamp:
                     return False
                 raise
             return True
 
-        try:
-            if not self.registry.call(name, rename, name, tombstone):
-                return  # another waiter broke this lock
-        except _Missing:
-            return  # released or broken meanwhile
+        if not self.registry.call(name, rename, name, tombstone):
+            return  # another waiter broke this lock, or it was released meanwhile
         self._tombstones.append(tombstone)
         broken = self.read_lock(tombstone)
         if broken is not None and broken.creation_timestamp != seen.creation_timestamp:
@@ -684,6 +685,15 @@ class Promotions:
             with contextlib.suppress(MlgateError, _Missing):
                 self.registry.call(tombstone, self._client.delete_registered_model, tombstone)
         self._tombstones.clear()
+
+
+def _creation_time(client: Any, name: str) -> int | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return int(client.get_registered_model(name).creation_timestamp)
+    except MlflowException:
+        return None
 
 
 @dataclass(frozen=True)
