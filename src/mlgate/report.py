@@ -8,30 +8,25 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+from mlgate.outbound import bounded, code, link, md, mermaid_label
 
+__all__ = ["code", "md"]  # the escapers, for the renderers that import them from here
 
-def md(text: object) -> str:
-    """Escape for a Markdown table cell: no table breaks, no HTML, no @-mentions."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return escaped.replace("@", "&#64;").replace("\r", " ").replace("\n", " ")
-
-
-def code(text: object) -> str:
-    """A Markdown code span. Inside one nothing renders (no HTML, no mentions), so only a
-    backtick, a table's pipe and line breaks need care."""
-    inner = str(text).replace("`", "'").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return f"`{inner}`"
+# How many rows of untrusted lists a report shows; the rest is counted, not listed.
+MAX_CHECKS = 100
+MAX_NOTES = 20
+MAX_SKIPPED = 10
+MAX_CHARTS = 10
+MAX_HISTORY = 20
 
 
 def number(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "—" if value is None else str(value)
+        return "—" if value is None else md(value, limit=40)
     if math.isinf(value) or math.isnan(value):
         return str(value)
     return f"{value:.6g}"
@@ -129,7 +124,8 @@ def compare_markdown(result: dict[str, Any]) -> str:
     lines.append("")
     lines.append("| metric | baseline | candidate | Δ | rule | result |")
     lines.append("|---|---:|---:|---:|---|---|")
-    for check in details.get("checks", []):
+    checks, more_checks = bounded(details.get("checks", []), MAX_CHECKS)
+    for check in checks:
         delta = signed(check.get("delta"))
         if check.get("delta_pct") is not None:
             delta += f" ({signed(check['delta_pct'], '%')})"
@@ -141,25 +137,26 @@ def compare_markdown(result: dict[str, Any]) -> str:
             f"| {number(check.get('candidate'))} | {delta} | {md(_rule_text(check))} "
             f"| {result_cell} |"
         )
+    if more_checks:
+        lines.append(f"| … {more_checks:,} more checks in compare.json | | | | | |")
     messages = [
         f"- **{md(check['metric'])}** {md(check['rule'])}: {md(check['message'])}"
-        for check in details.get("checks", [])
+        for check in checks
         if not check["passed"] or check.get("skipped")
     ]
     if messages:
         lines.extend(["", *messages])
-    ungated = details.get("ungated", [])
+    ungated, more_ungated = bounded(details.get("ungated", []), MAX_CHECKS)
     if ungated:
         lines.extend(
             [
                 "",
                 "Not gated (shown only): "
-                + ", ".join(
-                    f"{md(item['metric'])} {number(item['candidate'])}" for item in ungated
-                ),
+                + ", ".join(f"{md(item['metric'])} {number(item['candidate'])}" for item in ungated)
+                + (f" and {more_ungated:,} more" if more_ungated else ""),
             ]
         )
-    notes = details.get("notes", [])
+    notes, _ = bounded(details.get("notes", []), MAX_NOTES)
     if notes:
         lines.extend(["", *(f"> {md(note)}" for note in notes)])
     return "\n".join(lines)
@@ -172,8 +169,7 @@ def _baseline_link(baseline: dict[str, Any]) -> str:
     label = code(baseline.get("source"))
     if baseline.get("version"):
         version = f"{md(baseline.get('model'))} v{md(baseline['version'])}"
-        version = f"[{version}]({baseline['url']})" if baseline.get("url") else version
-        label += f" → {version}"
+        label += f" → {link(version, baseline.get('url'))}"
     return label
 
 
@@ -247,9 +243,9 @@ def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
     codes = [_code(result) for step, result in results.items() if step in STEPS]
     if not codes:
         return "error", 2
-    for code, decision in ((2, "error"), (3, "error"), (1, "fail")):
-        if code in codes:
-            return decision, code
+    for worst, decision in ((2, "error"), (3, "error"), (1, "fail")):
+        if worst in codes:
+            return decision, worst
     return "pass", 0
 
 
@@ -272,8 +268,13 @@ def report_markdown(
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
         lines.append(f"- {icon} **{STEP_TITLES.get(step, step)}**: {md(result.get('summary', ''))}")
-    for extra in results.get("gate", {}).get("details", {}).get("skipped", []):
+    skipped, more_skipped = bounded(
+        results.get("gate", {}).get("details", {}).get("skipped", []), MAX_SKIPPED
+    )
+    for extra in skipped:
         lines.append(f"- ⏭️ **{md(extra['step'])}** skipped: {md(extra['reason'])}")
+    if more_skipped:
+        lines.append(f"- ⏭️ … and {more_skipped:,} more skipped steps (gate.json)")
     if detail != "summary only":
         for step in _ordered(results):
             section = _section(step, results[step], detail)
@@ -377,27 +378,28 @@ def _shed_validate(details: dict[str, Any], detail: str) -> dict[str, Any]:
 def _footer(context: ReportContext) -> str:
     parts = []
     if context.run_url:
-        parts.append(f"[workflow run]({context.run_url})")
+        parts.append(link("workflow run", context.run_url))
     if context.commit:
-        short = context.commit[:7]
+        short = code(context.commit[:7])
         if context.repository:
             url = f"{context.server_url}/{context.repository}/commit/{context.commit}"
-            parts.append(f"commit [`{short}`]({url})")
+            parts.append(f"commit {link(short, url)}")
         else:
-            parts.append(f"commit `{short}`")
+            parts.append(f"commit {short}")
     return " · ".join(parts)
 
 
 def history_chart(details: dict[str, Any]) -> str:
     """Per gated metric, the last holders of the production alias beside the candidate, as
     Mermaid `xychart-beta` blocks (GitHub renders them; no image hosting)."""
-    history = details.get("history") or []
+    history = (details.get("history") or [])[:MAX_HISTORY]
     candidate = (details.get("candidate") or {}).get("metrics") or {}
     gated = list(dict.fromkeys(check["metric"] for check in details.get("checks", [])))
+    gated = gated[:MAX_CHARTS]
     blocks = []
     for metric in gated:
         points = [
-            (f"v{entry['version']}", entry["metrics"][metric])
+            (mermaid_label(f"v{entry['version']}"), entry["metrics"][metric])
             for entry in history
             if _is_number(entry.get("metrics", {}).get(metric))
         ]
@@ -407,7 +409,7 @@ def history_chart(details: dict[str, Any]) -> str:
         labels = ", ".join(f'"{label}"' for label, _ in points)
         values = ", ".join(f"{value:.6g}" for _, value in points)
         # Mermaid renders some HTML in labels: keep the metric's name to plain characters.
-        title = re.sub(r"[^\w .:/-]", "_", str(metric))
+        title = mermaid_label(metric)
         blocks.append(
             "\n".join(
                 [
