@@ -103,13 +103,15 @@ def redact_data(value: Any) -> Any:
 
 # A line the runner would read as a workflow command is shown after this mark instead.
 COMMAND_MARK = "» "
+# Blanks and colour codes before `::` (the runner may strip both before it looks).
+_LOOKS_LIKE_COMMAND = re.compile(r"(\s|\x1b\[[0-9;]*[A-Za-z])*::")
 
 
 def guard_workflow_commands(text: str) -> str:
     """`text` with no line the Actions runner would obey: a line that starts with `::` (after
     blanks) is shown after a mark, and the older `##[` form is broken wherever it is."""
     lines = text.splitlines(keepends=True)
-    guarded = [COMMAND_MARK + line if line.lstrip().startswith("::") else line for line in lines]
+    guarded = [COMMAND_MARK + line if _LOOKS_LIKE_COMMAND.match(line) else line for line in lines]
     return "".join(guarded).replace("##[", "##\u200b[")
 
 

@@ -7,16 +7,28 @@ a fail into a pass or a pass into a fail (unless `require_comment`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlgate import ci
 from mlgate.errors import ExternalError, InputError
-from mlgate.report import STEPS, ReportContext, fit_markdown, overall, report_markdown
+from mlgate.outbound import redact
+from mlgate.report import (
+    HEADLINES,
+    STEPS,
+    ReportContext,
+    fit_markdown,
+    overall,
+    report_markdown,
+)
+from mlgate.result_schema import check_result
 from mlgate.results import read_result, write_atomic
 
 REPORT_FILE = "report.md"
+# GitHub refuses a job summary over 1 MiB; keep clear of it.
+MAX_SUMMARY_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -42,12 +54,17 @@ class Published:
 
 
 def load_results(results_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every step's result file in the results dir, plus gate.json (skipped steps)."""
+    """Every step's result file in the results dir, plus gate.json (skipped steps), each
+    checked against its shape: the fork-safe poster renders files a pull request wrote."""
     results = {}
     for step in (*STEPS, "gate"):
         path = results_dir / f"{step}.json"
         if path.is_file():
-            results[step] = read_result(path)
+            try:
+                results[step] = read_result(path)
+            except RecursionError as exc:
+                raise InputError(f"{path}: nested too deeply to be an mlgate result") from exc
+            check_result(path, step, results[step])
     if not any(step in results for step in STEPS):
         raise InputError(
             f"{results_dir}: no mlgate results to report; run `mlgate gate` (or validate, "
@@ -60,11 +77,11 @@ def publish(request: ReportRequest) -> Published:
     results = load_results(request.results_dir)
     context = _context(request.root)
     decision, code = overall(results)
-    markdown = report_markdown(results, context)
+    markdown = redact(report_markdown(results, context))
     report_path = request.output or request.results_dir / REPORT_FILE
     write_atomic(report_path, markdown + "\n")
     published = Published(results, context, decision, code, report_path)
-    if ci.append_step_summary(markdown):
+    if ci.append_step_summary(fitted(results, context, _fits_summary)):
         published.notes.append("report added to the job summary")
     if request.post:
         _post(request, published)
@@ -76,6 +93,20 @@ def publish(request: ReportRequest) -> Published:
         }
     )
     return published
+
+
+def fitted(
+    results: dict[str, dict[str, Any]], context: ReportContext, fits: Callable[[str], bool]
+) -> str:
+    """The most detailed redacted report that `fits`; at worst the verdict alone."""
+    text = redact(fit_markdown(results, context, lambda body: fits(redact(body))))
+    if fits(text):
+        return text
+    return f"## mlgate: {HEADLINES[overall(results)[0]]}\n\nThe report is too large to show here."
+
+
+def _fits_summary(markdown: str) -> bool:
+    return len(markdown.encode("utf-8")) <= MAX_SUMMARY_BYTES
 
 
 def _context(root: Path) -> ReportContext:
@@ -97,7 +128,7 @@ def _post(request: ReportRequest, published: Published) -> None:
         full = github.comment_body(body, request.marker_id)
         return github.comment_length(full) <= github.MAX_COMMENT_CHARS
 
-    body = fit_markdown(published.results, published.context, fits)
+    body = fitted(published.results, published.context, fits)
     try:
         outcome = github.post_sticky_comment(body, marker_id=request.marker_id)
     except github.CommentForbidden as exc:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mlgate import __version__
 from mlgate.errors import EXIT_FAIL, EXIT_INPUT, EXIT_NO_VERDICT, EXIT_PASS, InputError
+from mlgate.outbound import redact_data
 
 SCHEMA_VERSION = 1
 DEFAULT_RESULTS_DIR = ".mlgate"
@@ -83,7 +84,8 @@ def resolve_results_dir(option: Path | None) -> Path:
 
 def write_result(results_dir: Path, result: Result) -> Path:
     target = results_dir / f"{result.command}.json"
-    write_atomic(target, json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n")
+    envelope = redact_data(result.to_dict())  # a result file is shared: no secrets in it
+    write_atomic(target, json.dumps(envelope, indent=2, sort_keys=False) + "\n")
     return target
 
 
