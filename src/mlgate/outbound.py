@@ -132,7 +132,7 @@ _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 # GitHub links these after rendering: @mentions, #123 references, bare URLs and www. hosts.
 _MENTION = re.compile(r"@(?=[A-Za-z0-9_\-])")
 _REFERENCE = re.compile(r"#(?=\d)")
-_AUTOLINK = re.compile(r"(?i)(://|\bwww\.)")
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
 
 def shorten(text: object, limit: int = MAX_TEXT) -> str:
