@@ -474,3 +474,69 @@ def test_fuzzed_result_files_render_inert(results: dict[str, dict[str, Any]]) ->
         except InputError as refused:
             assert str(refused).startswith(f"{step}.json: field ")
     assert_inert(report_markdown(results, ReportContext()), links=("https://mlflow.example/",))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def genuine_results() -> dict[str, dict[str, Any]]:
+    check_mode = {
+        "name": "train",
+        "state": "stale",
+        "reasons": [{"kind": "deps", "change": "modified", "path": "data.csv", "detail": "x"}],
+        "absent": [{"path": "model.pkl", "kind": "out", "in_cache": False, "files_absent": 1}],
+    }
+    return {
+        "compare": compare_result("fail"),
+        "validate": many_failing_files(2),
+        "repro": envelope(
+            "repro", "fail", "train failed", mode="run", stages=[_failing_stage("boom")],
+            metrics={"acc": 0.9},
+        ),
+        "gate": envelope("gate", "fail", "x", skipped=[{"step": "compare", "reason": "bad data"}]),
+        "check": envelope("repro", "fail", "stale", mode="check", stages=[check_mode]),
+        "verify": envelope(
+            "repro", "fail", "differs", mode="verify",
+            outputs=[{"stage": "train", "path": "model.pkl", "reproduced": False}],
+            metrics_moved=[{"name": "acc", "committed": 0.9, "reproduced": 0.8, "delta": -0.1}],
+        ),
+    }  # fmt: skip
+
+
+def _places(value: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every field of `value`; of a list, its first item's (the others have the same shape)."""
+    found = [where] if where else []
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value[:1])
+        for key, item in items:
+            found += _places(item, (*where, key))
+    return found
+
+
+HOSTILE = [None, True, -1, 10**400, 1e308, float("nan"), "", "<img>", [], {}, [1], {"a": 1}]
+
+
+def test_any_value_in_any_field_is_refused_or_rendered_inert() -> None:
+    """A forged file with a hostile value in any place: the poster refuses it (exit 2) or
+    renders it inert, never crashing (an internal error would be exit 3 and no report)."""
+    for name, genuine in genuine_results().items():
+        step = {"check": "repro", "verify": "repro"}.get(name, name)
+        for place in _places(genuine):
+            for value in HOSTILE:
+                forged = genuine_results()[name]
+                target = forged
+                for key in place[:-1]:
+                    target = target[key]
+                target[place[-1]] = value
+                try:
+                    check_result(Path(f"{step}.json"), step, forged)
+                except InputError:
+                    continue
+                try:
+                    assert_inert(report_markdown({step: forged}, ReportContext()))
+                except Exception as exc:
+                    raise AssertionError(f"{name} {place} = {value!r}") from exc

@@ -90,7 +90,8 @@ def _stages_markdown(stages: list[dict[str, Any]]) -> list[str]:
     lines = ["| stage | status | duration |", "|---|---|---:|"]
     shown, more = bounded(stages, MAX_ROWS)
     lines += [
-        f"| {code(stage['name'])} | {md(stage['status'])} | {stage.get('duration_s', 0.0):.2f} s |"
+        f"| {code(stage['name'])} | {md(stage.get('status', ''))} | "
+        f"{stage.get('duration_s', 0.0):.2f} s |"
         for stage in shown
     ]
     if more:
@@ -156,7 +157,7 @@ def _check_markdown(details: dict[str, Any]) -> list[str]:
         why += [_absent(absent) for absent in stage.get("absent", [])[:MAX_ROWS]]
         state = {"stale": "**stale**", "not_pulled": "not pulled", "up_to_date": "up to date"}
         lines.append(
-            f"| {code(stage['name'])} | {state[stage['state']]} | "
+            f"| {code(stage['name'])} | {state.get(stage.get('state', ''), '—')} | "
             f"{'<br>'.join(md(item) for item in why[:20])} |"
         )
     if more:

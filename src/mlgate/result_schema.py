@@ -19,6 +19,7 @@ from mlgate.errors import InputError
 from mlgate.outbound import one_line, shorten
 
 Check = Callable[[Any], bool]
+MAX_INT = 2**53  # the largest integer a float holds exactly
 
 
 def _is_str(value: Any) -> bool:
@@ -30,7 +31,10 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """An int or a float; an int too large for a float (a 400-digit number) is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, float) or abs(value) <= MAX_INT
 
 
 def _is_bool(value: Any) -> bool:
@@ -44,7 +48,7 @@ def _is_digits(value: Any) -> bool:
 
 
 def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | bool | int | float)
+    return value is None or isinstance(value, str | bool) or _is_number(value)
 
 
 def _is_url(value: Any) -> bool:

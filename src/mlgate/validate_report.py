@@ -135,7 +135,8 @@ def _files_table(ranked: list[dict[str, Any]]) -> list[str]:
         if entry["status"] == "error":
             outcome = f"⚠️ {md(entry.get('error'))}"
         elif entry["status"] == "fail":
-            outcome = f"❌ {len(entry['failures'])} checks, {entry['failing_rows']:,} failing rows"
+            checks = len(entry.get("failures", []))
+            outcome = f"❌ {checks} checks, {entry.get('failing_rows', 0):,} failing rows"
         else:
             outcome = "✅ valid"
         rows = f"{entry['rows']:,}" if "rows" in entry else "—"
