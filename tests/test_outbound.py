@@ -207,7 +207,7 @@ def test_links_only_to_http_urls() -> None:
     assert link("v3", "https://h/#/models/a b/versions/1) [x](https://evil)") == (
         "[v3](https://h/#/models/a%20b/versions/1%29%20%5Bx%5D%28https://evil%29)"
     )
-    assert link("v3", "https://u:p@h/x") == "[v3](https://***@h/x)"
+    assert link("v3", "https://u:p@h/x") == "[v3](https://h/x)"
 
 
 # --- the renderers, fed the payloads --------------------------------------------------------------

@@ -199,7 +199,8 @@ _URL_SAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]")
 
 def link(label: str, url: object) -> str:
     """`label` (already Markdown) linked to `url` when it is an http(s) URL, else plain."""
-    target = redact(str(url)) if isinstance(url, str) else ""
+    # No credentials in a link, not even masked ones: the browser would send them.
+    target = redact(url).replace(f"://{MASK}@", "://") if isinstance(url, str) else ""
     try:
         parts = urlsplit(target)
     except ValueError:
