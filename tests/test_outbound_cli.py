@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunMlgate
+from tests.github_stub import GitHubStub
 from tests.mlflow_helpers import client, free_port, mlflow_server, register_version
-from tests.test_outbound import assert_inert, many_failing_files
-from tests.test_report import compare_result, envelope
+from tests.test_outbound import PAYLOADS, assert_inert, many_failing_files
+from tests.test_report import BOT, PR, REPO, TOKEN, compare_result, envelope, runner_env, stub
+
+__all__ = ["runner_env", "stub"]  # the GitHub stand-in and the runner's variables, shared
 
 PASSWORD = "S3cret-pass-4711"
 CONFIG = """\
@@ -76,6 +79,28 @@ def test_forged_text_cannot_issue_workflow_commands(tmp_path: Path, mlgate: RunM
         for line in re.split(r"\r\n|\r|\n", result.out + result.err):
             assert not re.match(r"(\s|\x1b\[[0-9;]*m)*::", line), (output_format, line)
     assert "::add-mask::abc" in result.out  # shown as text, not obeyed
+
+
+def test_the_posted_comment_is_inert_redacted_and_bounded(
+    tmp_path: Path, mlgate: RunMlgate, stub: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    payload = "\n".join(PAYLOADS)
+    leak = f"MLflow at https://alice:{PASSWORD}@mlflow.example failed; token {TOKEN}"
+    repro = envelope("repro", "fail", payload, mode="run", stages=[
+        {"name": payload, "status": "failed", "duration_s": 1.0,
+         "output_tail": [*payload.splitlines(), leak]}])  # fmt: skip
+    validate = many_failing_files(2500)
+    validate["summary"] = payload
+    write_results(tmp_path / ".mlgate", repro=repro, validate=validate)
+    result = mlgate("report", cwd=tmp_path)
+    assert result.code == 1, result.err
+    (body,) = (comment["body"] for comment in stub.comments_by(REPO, PR, BOT.login))
+    assert len(body) <= 65_536
+    assert_inert(body, links=("https://github.com/acme/wine/",))
+    for text in (body, runner_env["summary"].read_text(), result.out + result.err):
+        assert_no_secret(text, "posted")
+        assert TOKEN not in text
+    assert "https://***@mlflow.example" in runner_env["summary"].read_text()
 
 
 def test_the_job_summary_stays_under_1_mib(tmp_path: Path, mlgate: RunMlgate) -> None:
