@@ -1,7 +1,8 @@
 """Pure renderers: data in, text out (text, json, markdown, junit). No I/O.
 
-Text that comes from the change itself (metric names, values, messages) is escaped before
-it goes into Markdown: it must not break a table, open HTML, or mention anyone.
+Text that comes from the change itself (metric names, values, messages) passes the escapers
+of `mlgate.outbound` before it goes into Markdown, and every list is bounded: the report's size
+does not grow with the number of files, checks or stages beyond a fixed cap.
 """
 
 from __future__ import annotations
