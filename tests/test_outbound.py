@@ -147,7 +147,8 @@ def test_redact_strips_userinfo_and_masks_secrets(monkeypatch: pytest.MonkeyPatc
         "raw p@ss-w0rd and p%40ss-w0rd; sqlite://u:v@/x; "
         "GITHUB_TOKEN=plain-token-value-123 option-token-456 tracking-pw-9 "
         "ghp_0123456789abcdefABCDEF github_pat_11ABCDEFG0123456789_abcdef "
-        "Authorization: Bearer abc.def.ghi-123 header authorization=token zyx98765"
+        "Authorization: Bearer abc.def.ghi-123 header authorization=token zyx98765 "
+        "sent Bearer eyJhbGciOiJIUzI1NiJ9.e30"
     )
     for secret in (
         "alice",
@@ -160,6 +161,7 @@ def test_redact_strips_userinfo_and_masks_secrets(monkeypatch: pytest.MonkeyPatc
         "github_pat_11",
         "abc.def",
         "zyx98765",
+        "eyJhbGciOiJIUzI1NiJ9",
     ):
         assert secret not in text, (secret, text)
     assert "https://***@mlflow.example/api" in text
@@ -167,7 +169,10 @@ def test_redact_strips_userinfo_and_masks_secrets(monkeypatch: pytest.MonkeyPatc
 
 
 def test_redact_leaves_ordinary_text_alone() -> None:
-    text = "accuracy 0.93 > 0.9 at https://mlflow.example/#/models/wine/versions/3 by @me"
+    text = (
+        "accuracy 0.93 > 0.9 at https://mlflow.example/#/models/wine/versions/3 by @me; "
+        "Basic statistics, bearer bonds, the token expired"
+    )
     assert redact(text) == text
 
 

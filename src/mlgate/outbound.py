@@ -38,7 +38,8 @@ _URL_AUTHORITY = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<autho
 _TOKEN_SHAPES = (
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}"),
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{16,}"),
-    re.compile(r"(?i)\b(?P<kind>bearer|basic)(?P<gap>\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
+    # A credential has a digit somewhere; "basic statistics" is prose.
+    re.compile(r"\b(?P<kind>Bearer|Basic)(?P<gap>\s+)(?=[^\s\d]*\d)[A-Za-z0-9._~+/\-]{8,}=*"),
     re.compile(r"(?i)(?P<kind>authorization)(?P<gap>\s*[:=]\s*)[^\s,;]+(\s+[^\s,;]+)?"),
 )
 
