@@ -3,6 +3,8 @@
 It serves what mlgate's client uses — `GET /user`, GraphQL `viewer`, the comments of an issue
 (list with GitHub's pagination and Link headers, create) and `PATCH` of one comment — with
 GitHub's status codes and messages, faults injected on demand, and a record of every request.
+For the reusable workflows it also serves pull requests: get one, list by `head`, create, and
+`PATCH` the body (the fork-safe poster's head check; continuous training's pull request).
 
 Tokens map to identities: a user token answers `GET /user`; an installation token (like a
 workflow's GITHUB_TOKEN) gets GitHub's 403 there and is `github-actions[bot]` to GraphQL.
@@ -50,7 +52,7 @@ ACTIONS_BOT = Account("github-actions[bot]", 41898282, "Bot")
 class Fault:
     """One injected misbehaviour, applied to the next matching request(s)."""
 
-    kind: str  # "status" | "drop" | "drop_after" | "delay"
+    kind: str  # "status" | "drop" | "drop_after" | "delay" | "drip"
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
@@ -83,6 +85,28 @@ class Fault:
             "before you try again.",
             **match,
         )
+
+    @classmethod
+    def secondary_rate_limit_without_retry_after(cls, **match: Any) -> Fault:
+        """GitHub's documented case with no header at all: wait at least a minute."""
+        return cls(
+            "status",
+            status=403,
+            message="You have exceeded a secondary rate limit and have been temporarily "
+            "blocked from content creation. Please retry your request again later.",
+            **match,
+        )
+
+    @classmethod
+    def forbidden_echoing_the_token(cls, **match: Any) -> Fault:
+        """A 403 whose message repeats the Authorization header (a proxy, a misconfigured
+        GitHub Enterprise): `{token}` is replaced by the request's token."""
+        return cls("status", status=403, message="Forbidden: bad token {token}", **match)
+
+    @classmethod
+    def drip(cls, seconds: float, **match: Any) -> Fault:
+        """Answer normally, but send the response one byte every `seconds`."""
+        return cls("drip", seconds=seconds, **match)
 
     @classmethod
     def primary_rate_limit(cls, reset_in: int = 1, **match: Any) -> Fault:
@@ -136,8 +160,10 @@ class GitHubStub:
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
         self._next_id = 1000
         self._lock = threading.RLock()
+        self.stopped = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -155,6 +181,7 @@ class GitHubStub:
         return self
 
     def stop(self) -> None:
+        self.stopped.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -182,6 +209,29 @@ class GitHubStub:
             }
             self.comments.setdefault((repo, number), []).append(comment)
             return comment
+
+    def add_pull(
+        self, repo: str, number: int, head_sha: str, *, head_ref: str = "feature",
+        head_repo: str | None = None, title: str = "A change", body: str = "",
+    ) -> dict[str, Any]:  # fmt: skip
+        """A pull request of `repo`; `head_repo` is the fork it comes from (default: `repo`)."""
+        owner = (head_repo or repo).split("/", 1)[0]
+        base_owner = repo.split("/", 1)[0]
+        pull = {
+            "url": f"https://api.github.com/repos/{repo}/pulls/{number}",
+            "html_url": f"https://github.com/{repo}/pull/{number}",
+            "number": number,
+            "state": "open",
+            "title": title,
+            "body": body,
+            "head": {"label": f"{owner}:{head_ref}", "ref": head_ref, "sha": head_sha,
+                     "repo": {"full_name": head_repo or repo}},
+            "base": {"label": f"{base_owner}:main", "ref": "main", "sha": "b" * 40,
+                     "repo": {"full_name": repo}},
+        }  # fmt: skip
+        with self._lock:
+            self.pulls[(repo, number)] = pull
+            return pull
 
     def comments_by(self, repo: str, number: int, login: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -264,7 +314,9 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault.seconds)
             try:
                 if fault is not None and fault.kind == "status":
-                    raise _error(fault.status, fault.message, fault.headers)
+                    token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    message = fault.message.replace("{token}", token)
+                    raise _error(fault.status, message, fault.headers)
                 status, payload, headers = self._route(method, parts.path, parts.query, body)
             except _Reply as reply:
                 status, payload, headers = reply.status, reply.payload, reply.headers
@@ -279,7 +331,22 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if fault is not None and fault.kind == "drip":
+                self._drip(data, fault.seconds)
+                return
             self.wfile.write(data)
+
+        def _drip(self, data: bytes, seconds: float) -> None:
+            """Each byte alone, `seconds` apart: every read finishes well within a per-read
+            timeout, while the whole answer takes len(data) * seconds."""
+            try:
+                for byte in data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if stub.stopped.wait(seconds):
+                        break
+            except OSError:
+                pass  # the client gave up and closed the connection: what the test wants
 
         def _account(self) -> Account | None:
             auth = self.headers.get("Authorization", "")
@@ -295,6 +362,8 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
             self, method: str, path: str, query: str, body: bytes
         ) -> tuple[int, object, dict[str, str]]:
             seg = path.strip("/").split("/")
+            if len(seg) in (4, 5) and seg[0] == "repos" and seg[3] == "pulls":
+                return self._pulls(method, f"{seg[1]}/{seg[2]}", seg[4:], query, body)
             if method == "GET" and path == "/user":
                 account = self._account()
                 if account is None:
@@ -323,6 +392,60 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
             ):
                 return self._update(seg[5], body)
             raise _error(404, "Not Found")
+
+        def _pulls(
+            self, method: str, repo: str, rest: list[str], query: str, body: bytes
+        ) -> tuple[int, object, dict[str, str]]:
+            """GET /pulls/{n}, GET /pulls?head=owner:ref, POST /pulls, PATCH /pulls/{n}."""
+            self._account()
+            if rest and not rest[0].isdigit():
+                raise _error(404, "Not Found")
+            if method == "GET" and rest:
+                with stub._lock:
+                    found = stub.pulls.get((repo, int(rest[0])))
+                if found is None:
+                    raise _error(404, "Not Found")
+                return 200, found, {}
+            if method == "GET":
+                params = parse_qs(query)
+                head = params.get("head", [None])[0]
+                state = params.get("state", ["open"])[0]
+                with stub._lock:
+                    listed = [pull for (r, _), pull in sorted(stub.pulls.items()) if r == repo
+                              and (head is None or pull["head"]["label"] == head)
+                              and state in ("all", pull["state"])]  # fmt: skip
+                return 200, listed, {}
+            if stub.read_only:
+                raise _error(403, NOT_ACCESSIBLE)
+            payload = self._json_object(body)
+            if method == "PATCH" and rest:
+                with stub._lock:
+                    pull = stub.pulls.get((repo, int(rest[0])))
+                    if pull is None:
+                        raise _error(404, "Not Found")
+                    pull.update({k: payload[k] for k in ("title", "body") if k in payload})
+                    return 200, dict(pull), {}
+            if method == "POST" and not rest:
+                if not all(isinstance(payload.get(k), str) for k in ("title", "head", "base")):
+                    raise _error(422, "Validation Failed")
+                with stub._lock:
+                    taken = [n for (r, n) in [*stub.pulls, *stub.comments] if r == repo]
+                    number = max(taken, default=0) + 1
+                title, body_text = payload["title"], str(payload.get("body", ""))
+                pull = stub.add_pull(
+                    repo, number, "0" * 40, head_ref=payload["head"], title=title, body=body_text
+                )
+                return 201, pull, {}
+            raise _error(404, "Not Found")
+
+        def _json_object(self, body: bytes) -> dict[str, Any]:
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                raise _error(400, "Problems parsing JSON") from None
+            if not isinstance(payload, dict):
+                raise _error(400, "Problems parsing JSON")
+            return payload
 
         def _repo_by_id(self, repo_id: str) -> str:
             if repo_id != str(REPO_ID):

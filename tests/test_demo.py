@@ -42,10 +42,28 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
         (target / ".mlgate" / "worse" / "report.md").read_text().startswith("## mlgate: ❌ blocked")
     )
     assert "1. Train the first model" in result.err
+    # A terminal sees what the first minute is doing, and where to go next.
+    assert "git init, dvc init" in result.err
+    assert "running repro ..." in result.err
+    assert "Adopt it in your repo" in result.err
     log = subprocess.run(
         ["git", "log", "--format=%s"], cwd=target, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert log == ["train the first model", "wine example"]
+
+
+def test_demo_markdown_prints_both_reports_and_takes_no_config_option(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("MLFLOW_TRACKING_URI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+    assert mlgate("demo", "--config", "mlgate.yaml").code == 2  # it would be ignored: refused
+    result = mlgate("demo", "--dir", str(tmp_path / "demo"), "--format", "markdown")
+    assert result.code == 0, result.err
+    assert result.out.startswith("## mlgate: ❌ blocked")
+    assert result.out.count("## mlgate: ") == 2
+    assert "## mlgate: ✅" in result.out
+    assert "2. A change that makes the model worse" in result.err
 
 
 def test_demo_refuses_a_folder_with_files(tmp_path: Path, mlgate: RunMlgate) -> None:

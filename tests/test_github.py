@@ -71,6 +71,8 @@ class ClientFactory(Protocol):
         max_total_s: float = ...,
         timeout_s: float = ...,
         backoff_s: float = ...,
+        max_rate_limit_wait_s: float = ...,
+        secondary_limit_wait_s: float = ...,
     ) -> GitHubClient: ...
 
 
@@ -86,6 +88,8 @@ def fast_client(stub: GitHubStub) -> Iterator[ClientFactory]:
         max_total_s: float = 15.0,
         timeout_s: float = 5.0,
         backoff_s: float = 0.05,
+        max_rate_limit_wait_s: float = 2.0,
+        secondary_limit_wait_s: float = 0.5,
     ) -> GitHubClient:
         client = GitHubClient(
             token,
@@ -94,6 +98,8 @@ def fast_client(stub: GitHubStub) -> Iterator[ClientFactory]:
             max_tries=max_tries,
             max_total_s=max_total_s,
             backoff_s=backoff_s,
+            max_rate_limit_wait_s=max_rate_limit_wait_s,
+            secondary_limit_wait_s=secondary_limit_wait_s,
         )
         made.append(client)
         return client
@@ -283,6 +289,63 @@ def test_a_wait_longer_than_the_budget_fails_at_once(
     assert error.value.status == 429
 
 
+def test_a_server_dripping_bytes_is_given_up_on_within_the_budget(
+    on_pr: GitHubStub, fast_client: ClientFactory
+) -> None:
+    # One byte every 0.2 s: no single read waits long, the answer would take about a minute.
+    on_pr.inject(Fault.drip(0.2, path_part="/user", count=1000))
+    client = fast_client(timeout_s=0.5, max_total_s=2.0, max_tries=1000)
+    started = time.monotonic()
+    with pytest.raises(GitHubError, match=r"^GET /user: ") as error:
+        post_sticky_comment("report", client=client)
+    assert time.monotonic() - started < 3.0
+    assert error.value.exit_code == EXIT_NO_VERDICT
+    assert "_Overdue: no complete answer within" in str(error.value)
+
+
+def test_one_dripping_answer_is_retried(on_pr: GitHubStub, fast_client: ClientFactory) -> None:
+    on_pr.inject(Fault.drip(0.2, path_part="/user"))
+    started = time.monotonic()
+    outcome = post_sticky_comment("report", client=fast_client(timeout_s=0.5))
+    assert outcome.action == "created"
+    assert time.monotonic() - started < 2.0
+    assert [call.path for call in on_pr.calls("GET")][:2] == ["/user", "/user"]
+
+
+def test_a_secondary_limit_without_retry_after_is_retried_past_the_budget(
+    on_pr: GitHubStub, fast_client: ClientFactory
+) -> None:
+    # The documented minimum wait (here 0.5 s) is longer than the whole budget (0.3 s):
+    # the wait a rate limit asks for comes on top of the budget, up to its own cap.
+    on_pr.inject(Fault.secondary_rate_limit_without_retry_after(method="POST"))
+    client = fast_client(max_total_s=0.3, secondary_limit_wait_s=0.5, max_rate_limit_wait_s=1.0)
+    started = time.monotonic()
+    outcome = post_sticky_comment("report", client=client)
+    assert outcome.action == "created"
+    assert 0.5 <= time.monotonic() - started < 1.5
+    assert len(on_pr.calls("POST")) == 2
+
+
+def test_the_default_limits_let_a_secondary_limit_be_retried(on_pr: GitHubStub) -> None:
+    waits: list[float] = []
+    on_pr.inject(Fault.secondary_rate_limit_without_retry_after(method="POST"))
+    client = GitHubClient(USER_TOKEN, api_url=on_pr.url, sleep=waits.append)
+    with client:
+        assert post_sticky_comment("report", client=client).action == "created"
+    assert waits == [60.0]  # GitHub: "wait for at least one minute", within the defaults
+
+
+def test_a_403_that_echoes_the_token_is_scrubbed(
+    on_pr: GitHubStub, fast_client: ClientFactory
+) -> None:
+    for method in ("POST", "GET"):
+        on_pr.inject(Fault.forbidden_echoing_the_token(method=method, path_part="/comments"))
+        with pytest.raises(GitHubError) as error:
+            post_sticky_comment("report", client=fast_client())
+        assert USER_TOKEN not in str(error.value), method
+        assert "bad token ***" in str(error.value), method
+
+
 # --- read-only tokens, no pull request, limits ------------------------------------------
 
 
@@ -468,3 +531,11 @@ def test_a_comment_deleted_meanwhile_is_looked_for_again(
     outcome = post_sticky_comment("report v2", client=fast_client())
     assert outcome.action == "updated"
     assert len(on_pr.calls("PATCH")) == 2
+
+
+def test_an_event_payload_nested_100000_deep_is_an_input_error(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text("[" * 100_000 + "]" * 100_000)
+    environ = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    with pytest.raises(InputError, match="cannot read the event payload"):
+        github_env(environ)

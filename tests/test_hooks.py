@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,42 @@ def test_a_stale_dvc_lock_blocks_the_commit(repo: Path, mlgate: RunMlgate) -> No
     run_git(repo, "add", "--all")
     fresh = run_git(repo, "commit", "-m", "reproduced")
     assert fresh.returncode == 0, fresh.stderr
+
+
+def test_a_staged_file_named_like_an_option_does_not_switch_the_hook_off(
+    repo: Path, mlgate: RunMlgate
+) -> None:
+    assert mlgate("hooks", "install", cwd=repo).code == 0
+    set_params(repo, accuracy=0.95, log_loss=0.3)  # params changed, `dvc repro` not run
+    (repo / "--help").write_text("a file, not an option\n")
+    run_git(repo, "add", "--", "--help", "params.yaml")
+    stale = run_git(repo, "commit", "-m", "stale, with a file named --help")
+    assert stale.returncode != 0, stale.stderr
+    assert "mlgate hook: dvc.lock: exit 1" in stale.stderr
+    assert "Usage:" not in stale.stdout + stale.stderr
+
+
+def test_pre_commit_entries_end_their_options_before_the_file_names(repo: Path) -> None:
+    """Each hook that pre-commit hands file names runs, with a file named `--help`, as
+    pre-commit runs it: `entry`, then the names."""
+    import yaml
+
+    (repo / "--help").write_text("a file, not an option\n")
+    manifest = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    with_files = [hook for hook in manifest if hook.get("pass_filenames", True)]
+    ids = {hook["id"] for hook in with_files}
+    assert ids == {"mlgate-validate", "mlgate-dvc-lock", "mlgate-config"}
+    for hook in with_files:
+        assert hook["entry"].endswith(" --"), hook["id"]
+        ran = subprocess.run(
+            [*shlex.split(hook["entry"]), "--help", "mlgate.yaml"],
+            cwd=repo,
+            env=hook_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert "Usage:" not in ran.stdout + ran.stderr, hook["id"]
 
 
 def test_hooks_path_install_is_shared_through_core_hookspath(repo: Path, mlgate: RunMlgate) -> None:

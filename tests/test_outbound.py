@@ -305,7 +305,6 @@ def test_a_forged_history_version_cannot_leave_the_chart() -> None:
     [
         (("status",), "pass\n## ✅", "status"),
         (("details", "history", 0, "version"), "1\n```", "details.history[0].version"),
-        (("details", "baseline", "url"), "javascript:alert(1)", "details.baseline.url"),
         (("details", "checks", 0, "candidate"), "<img src=x>", "details.checks[0].candidate"),
         (("details", "checks", 0, "passed"), "yes", "details.checks[0].passed"),
         (("details", "checks"), {"a": 1}, "details.checks"),
@@ -320,15 +319,13 @@ def test_forged_compare_fields_are_refused(
         target = target[key]
     target[where[-1]] = value
     with pytest.raises(InputError) as refused:
-        check_result(tmp_path / "compare.json", "compare", forged)
-    assert f"compare.json: field {field} is not" in str(refused.value)
+        check_result(forged, str(tmp_path / "compare.json"))
+    assert f"compare.json: {field}: " in str(refused.value)
 
 
 def test_genuine_results_pass_the_check(tmp_path: Path) -> None:
-    check_result(tmp_path / "compare.json", "compare", compare_result("fail"))
+    check_result(compare_result("fail"), str(tmp_path / "compare.json"))
     check_result(
-        tmp_path / "repro.json",
-        "repro",
         envelope(
             "repro",
             "fail",
@@ -337,6 +334,7 @@ def test_genuine_results_pass_the_check(tmp_path: Path) -> None:
             stages=[_failing_stage("boom")],
             metrics={"acc": 0.9, "label": "x"},
         ),
+        str(tmp_path / "repro.json"),
     )
 
 
@@ -475,9 +473,9 @@ def test_fuzzed_result_files_render_inert(results: dict[str, dict[str, Any]]) ->
     """The poster refuses a file or renders it inert; the renderers alone render it inert too."""
     for step, result in results.items():
         try:
-            check_result(Path(f"{step}.json"), step, result)
+            check_result(result, f"{step}.json")
         except InputError as refused:
-            assert str(refused).startswith(f"{step}.json: field ")
+            assert str(refused).startswith(f"{step}.json: ")
     assert_inert(report_markdown(results, ReportContext()), links=("https://mlflow.example/",))
 
 
@@ -538,7 +536,7 @@ def test_any_value_in_any_field_is_refused_or_rendered_inert() -> None:
                     target = target[key]
                 target[place[-1]] = value
                 try:
-                    check_result(Path(f"{step}.json"), step, forged)
+                    check_result(forged, f"{step}.json")
                 except InputError:
                     continue
                 try:

@@ -12,7 +12,7 @@ import pytest
 from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, overall, report_markdown
 from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, metrics_pipeline, set_params
+from tests.dvc_helpers import commit, dvc, git, metrics_pipeline, set_params
 from tests.github_stub import Account, Fault, GitHubStub, running_stub
 
 REPO = "acme/wine"
@@ -333,3 +333,280 @@ def test_gate_skips_training_on_bad_data_and_still_reports(
     assert [s["step"] for s in gate["details"]["skipped"]] == ["repro", "compare"]
     report = (repo / ".mlgate" / "report.md").read_text()
     assert "⏭️ **repro** skipped: the data failed validation" in report
+
+
+FILE_GATES = """\
+version: 1
+metrics: {candidate: file:candidate.json, baseline: file:baseline.json}
+gates:
+  accuracy: {direction: higher, max_regression: 0.01}
+"""
+
+
+def file_gated(root: Path, candidate: float, baseline: float = 0.9) -> Path:
+    """A repo gated on metrics files: compare runs without DVC or MLflow."""
+    root.mkdir(exist_ok=True)
+    (root / "mlgate.yaml").write_text(FILE_GATES)
+    (root / "candidate.json").write_text(json.dumps({"accuracy": candidate}))
+    (root / "baseline.json").write_text(json.dumps({"accuracy": baseline}))
+    return root
+
+
+def test_gate_reports_a_step_that_exited_and_posts_the_comment(
+    tmp_path: Path, stub: GitHubStub, runner_env: dict[str, Path], mlgate: RunMlgate
+) -> None:
+    """A schema module calling sys.exit(0) made `mlgate gate` exit 0, with no report at all."""
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    (root / "leaving").mkdir()
+    (root / "leaving" / "__init__.py").write_text("")
+    (root / "leaving" / "schemas.py").write_text("import sys\nsys.exit(0)\n")
+    (root / "data.csv").write_text("x\n1\n")
+    with (root / "mlgate.yaml").open("a") as config:
+        config.write("data:\n  - path: data.csv\n    schema: leaving.schemas:Schema\n")
+    result = mlgate("gate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    gate = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert gate["status"] == "error"
+    assert gate["details"]["skipped"] == [
+        {"step": "repro", "reason": "no dvc.yaml", "cause": "not_configured"},
+        {"step": "compare", "reason": "an earlier step did not pass", "cause": "earlier_step"},
+    ]
+    assert "sys.exit(0)" in (root / ".mlgate" / "report.md").read_text().replace("\\", "")
+    (comment,) = stub.comments_by(REPO, PR, BOT.login)
+    assert "## mlgate: ⚠️ no verdict" in comment["body"]
+    assert outputs(runner_env["output"])["decision"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("bug", "said"),
+    [
+        ("raises", "internal error: RuntimeError: a bug in compare"),
+        ("malformed", "internal error: TypeError"),  # a result that cannot be written
+        ("unrenderable", "internal error: KeyError"),  # a result the report cannot show
+        ("exits", "called sys.exit(0)"),
+    ],
+)
+def test_gate_survives_an_mlgate_bug_in_a_step(
+    bug: str,
+    said: str,
+    tmp_path: Path,
+    stub: GitHubStub,
+    runner_env: dict[str, Path],
+    mlgate: RunMlgate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Simulates a bug in mlgate's own compare (not an outside system): still a verdict of
+    no verdict, gate.json, the report, the comment and the outputs."""
+    import sys
+
+    from mlgate import compare
+    from mlgate.results import Clock, Result
+
+    def broken(_request: object) -> Result:
+        if bug == "raises":
+            raise RuntimeError("a bug in compare")
+        if bug == "exits":
+            sys.exit(0)
+        clock = Clock()
+        if bug == "unrenderable":
+            return Result("compare", "pass", "ok", clock.started_at, 0.0, {"checks": [{}]})
+        return Result("compare", "pass", "ok", clock.started_at, 0.0, {"model": object()})
+
+    monkeypatch.setattr(compare, "run_compare", broken)
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    result = mlgate("gate", cwd=root)
+    assert result.code == 3, result.out + result.err
+    envelope = json.loads((root / ".mlgate" / "compare.json").read_text())
+    assert (envelope["status"], envelope["exit_code"]) == ("error", 3)
+    assert said in envelope["summary"]
+    gate = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert (gate["status"], gate["details"]["steps"]) == ("error", ["compare"])
+    assert said in (root / ".mlgate" / "report.md").read_text().replace("\\", "")
+    (comment,) = stub.comments_by(REPO, PR, BOT.login)
+    assert "## mlgate: ⚠️ no verdict" in comment["body"]
+    assert outputs(runner_env["output"])["decision"] == "error"
+
+
+def test_a_pass_with_a_skipped_step_says_so_everywhere(
+    tmp_path: Path, runner_env: dict[str, Path], mlgate: RunMlgate
+) -> None:
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    (root / "dvc.yaml").write_text("stages: {}\n")
+    result = mlgate("gate", "--skip", "repro", "--no-post", cwd=root)
+    assert result.code == 0, result.out + result.err
+    headline = "☑️ passed — reproduction skipped by --skip repro"
+    assert result.out.startswith(f"mlgate: {headline} (exit 0)")
+    assert (root / ".mlgate" / "report.md").read_text().startswith(f"## mlgate: {headline}")
+    assert f"## mlgate: {headline}" in runner_env["summary"].read_text()
+    out = outputs(runner_env["output"])
+    assert (out["decision"], out["skipped"]) == ("pass-with-skips", "validate,repro")
+    gate = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert gate["details"]["decision"] == "pass-with-skips"
+    assert gate["summary"] == "pass-with-skips: compare pass; did not run: validate, repro"
+    assert {"step": "repro", "reason": "--skip repro", "cause": "option"} in gate["details"][
+        "skipped"
+    ]
+    as_json = json.loads(mlgate("report", "--no-post", "--format", "json", cwd=root).out)
+    assert as_json["decision"] == "pass-with-skips"
+    assert as_json["skipped"] == ["validate", "repro"]
+
+
+def test_a_full_pass_is_plain_and_names_steps_not_configured(
+    tmp_path: Path, runner_env: dict[str, Path], mlgate: RunMlgate
+) -> None:
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    result = mlgate("gate", "--no-post", cwd=root)
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("mlgate: ✅ passed (exit 0)")
+    out = outputs(runner_env["output"])
+    assert (out["decision"], out["skipped"]) == ("pass", "validate,repro")
+    report = (root / ".mlgate" / "report.md").read_text()
+    assert "⏭️ **validate** skipped: no `data:` in mlgate.yaml" in report.replace("\\", "")
+    assert "⏭️ **repro** skipped: no dvc.yaml" in report
+    # Skipping what is not configured checks nothing less: still a plain pass.
+    again = mlgate("gate", "--no-post", "--skip", "validate", "--skip", "repro", cwd=root)
+    assert again.out.startswith("mlgate: ✅ passed (exit 0)")
+
+
+def test_a_gate_that_checks_nothing_is_not_a_pass(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    result = mlgate("gate", "--skip", "compare", "--no-post", cwd=root)
+    assert result.code == 2, result.out + result.err
+    assert result.out.startswith("mlgate: ⚠️ no verdict — no check ran (exit 2)")
+
+
+def test_a_bootstrap_pass_is_named_in_the_headline() -> None:
+    bootstrap = compare_result("pass")
+    details = bootstrap["details"]
+    assert isinstance(details, dict)
+    details["baseline"] = {**details["baseline"], "metrics": None, "resolution": "bootstrap"}
+    text = report_markdown({"compare": bootstrap}, ReportContext())
+    assert text.startswith("## mlgate: ☑️ passed on bootstrap — no production baseline yet")
+    found = compare_result("pass")
+    found_details = found["details"]
+    assert isinstance(found_details, dict)
+    found_details["baseline"] = {**found_details["baseline"], "resolution": "found"}
+    assert report_markdown({"compare": found}, ReportContext()).startswith("## mlgate: ✅ passed")
+
+
+@pytest.mark.slow
+def test_a_failed_reproduction_lists_the_outputs_validation_as_skipped(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
+    (repo / "evaluate.py").write_text("raise SystemExit('training crashed')\n")
+    (repo / "data.csv").write_text("x\n1\n")
+    (repo / "schema.yaml").write_text("schema_type: dataframe\ncolumns:\n  x:\n    dtype: int64\n")
+    (repo / "mlgate.yaml").write_text(
+        GATE_CONFIG + "data:\n  - path: data.csv\n    schema: schema.yaml\n"
+    )
+    commit(repo, "a pipeline that crashes")
+    result = mlgate("gate", "--no-post", cwd=repo)
+    assert result.code == 3, result.out + result.err
+    gate = json.loads((repo / ".mlgate" / "gate.json").read_text())
+    assert [(s["step"], s["cause"]) for s in gate["details"]["skipped"]] == [
+        ("validate", "earlier_step"),
+        ("compare", "earlier_step"),
+    ]
+    report = (repo / ".mlgate" / "report.md").read_text()
+    assert "the pipeline's outputs were not validated" in report.replace("\\", "")
+
+
+@pytest.fixture
+def no_run_at_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside CI, each command is a run of its own (this suite also runs under Actions)."""
+    for name in ("MLGATE_RUN_ID", "GITHUB_ACTIONS", "GITHUB_RUN_ID", "MLGATE_RESULTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def git_checkout(root: Path) -> Path:
+    root.mkdir(exist_ok=True)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "config", "user.name", "test")
+    git(root, "config", "user.email", "test@example.invalid")
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_run_at_hand")
+def test_a_refused_rollback_of_an_earlier_commit_is_not_the_headline(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = file_gated(git_checkout(tmp_path / "repo"), candidate=0.8)
+    with (root / "mlgate.yaml").open("a") as config:
+        config.write(
+            'mlflow: {tracking_uri: "sqlite:///mlflow.db", model: wine, alias: champion}\n'
+        )
+    (root / ".gitignore").write_text("mlflow.db\nmlruns/\n")
+    first = commit(root, "a model")
+    refused = mlgate("rollback", cwd=root)
+    assert refused.code != 0, refused.out + refused.err
+    assert json.loads((root / ".mlgate" / "rollback.json").read_text())["commit"] == first
+    (root / "candidate.json").write_text(json.dumps({"accuracy": 0.95}))
+    commit(root, "a better model")
+    assert mlgate("compare", cwd=root).code == 0
+    result = mlgate("report", "--no-post", cwd=root)
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("mlgate: ✅ passed (exit 0)")
+    assert "rollback          STALE  left out, from another run: " in result.out
+    assert f"commit {first[:7]}" in result.out
+    report = (root / ".mlgate" / "report.md").read_text()
+    assert report.startswith("## mlgate: ✅ passed")
+    assert "🕓 **rollback** left out, from another run" in report
+
+
+def test_results_of_another_ci_job_are_left_out(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One commit, two CI jobs sharing a results dir (a self-hosted runner, a restored cache):
+    the report of the second job is about the second job."""
+    root = file_gated(git_checkout(tmp_path / "repo"), candidate=0.8)
+    commit(root, "a worse model")
+    monkeypatch.delenv("MLGATE_RUN_ID", raising=False)
+    ci = {"GITHUB_ACTIONS": "true", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "gate"}
+    assert mlgate("compare", cwd=root, env={**ci, "GITHUB_RUN_ID": "100"}).code == 1
+    (root / "data.csv").write_text("x\n1\n")
+    (root / "schema.yaml").write_text("schema_type: dataframe\ncolumns:\n  x:\n    dtype: int64\n")
+    second = {**ci, "GITHUB_RUN_ID": "101"}
+    assert mlgate("validate", "--schema", "schema.yaml", "data.csv", cwd=root, env=second).code == 0
+    result = mlgate("report", "--no-post", cwd=root, env=second)
+    assert result.code == 0, result.out + result.err
+    assert "compare" in result.err  # note: left out
+    as_json = json.loads(mlgate("report", "--no-post", "--format", "json", cwd=root).out)
+    assert list(as_json["results"]) == ["validate"]
+    assert [old["run_id"] for old in as_json["left_out"]] == ["github-100-1-gate"]
+    # The same job again (a second step): its commands are one run.
+    assert mlgate("compare", cwd=root, env=second).code == 1
+    assert mlgate("report", "--no-post", cwd=root, env=second).code == 1
+
+
+@pytest.mark.usefixtures("no_run_at_hand")
+def test_results_of_other_commits_only_are_not_a_report(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = file_gated(git_checkout(tmp_path / "repo"), candidate=0.95)
+    commit(root, "first")
+    assert mlgate("compare", cwd=root).code == 0
+    (root / "README").write_text("more\n")
+    commit(root, "second")
+    result = mlgate("report", "--no-post", cwd=root)
+    assert result.code == 2
+    assert "no results of the commit at hand" in result.err
+    assert "compare (pass, started" in result.err
+
+
+@pytest.mark.usefixtures("no_run_at_hand")
+def test_a_newer_gate_is_the_run_and_older_results_are_left_out(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """Outside git: a compare after the gate is newer than the gate, so it is the run."""
+    root = file_gated(tmp_path / "repo", candidate=0.8)
+    assert mlgate("gate", "--no-post", cwd=root).code == 1
+    (root / "candidate.json").write_text(json.dumps({"accuracy": 0.95}))
+    envelope = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert envelope["run_id"] and envelope["commit"] is None
+    assert mlgate("report", "--no-post", cwd=root).code == 1  # the gate's run
+    (root / "data.csv").write_text("x\n1\n")
+    (root / "schema.yaml").write_text("schema_type: dataframe\ncolumns:\n  x:\n    dtype: int64\n")
+    assert mlgate("validate", "--schema", "schema.yaml", "data.csv", cwd=root).code == 0
+    result = mlgate("report", "--no-post", cwd=root)
+    assert result.code == 0, result.out + result.err
+    assert "left out, from another run: compare, gate" in result.err

@@ -347,7 +347,7 @@ def test_python_schemas_by_import_path(
             ),
             "both a `checks:` list and check keys",
         ),
-        ("columns: [", "cannot read the schema"),
+        ("columns: [", "schemas/s.yaml:2:1: invalid YAML"),
     ],
 )
 def test_schemas_that_would_lose_checks_are_exit_2(

@@ -94,8 +94,38 @@ def test_pr_gate_is_reusable_with_history_concurrency_and_the_fork_split() -> No
     assert checkout["with"]["fetch-depth"] == 0
     assert checkout["with"]["persist-credentials"] is False
     assert "workflow_run" in post["if"]
-    assert not any("checkout" in step.get("uses", "") for step in post["steps"])
-    assert post["permissions"] == {"actions": "read", "pull-requests": "write"}
+    # The post job never checks out the fork's code: its one checkout is mlgate's action.
+    checkouts = [step for step in post["steps"] if "checkout" in step.get("uses", "")]
+    assert [step["with"]["path"] for step in checkouts] == [".mlgate-action"]
+    assert post["permissions"] == {
+        "actions": "read",
+        "contents": "read",
+        "pull-requests": "write",
+    }
+
+
+SELF_CHECKOUT = {
+    "repository": "${{ steps.self.outputs.repository }}",
+    "ref": "${{ steps.self.outputs.sha }}",
+    "path": ".mlgate-action",
+    "persist-credentials": False,
+}
+
+
+@pytest.mark.parametrize("name", ["pr-gate.yml", "continuous-training.yml"])
+def test_reusable_workflows_run_the_action_of_their_own_commit(name: str) -> None:
+    """A caller pinning the workflow by SHA pins the action: no `mlgate/mlgate@<tag>` inside;
+    each job checks out job.workflow_repository @ job.workflow_sha before using it locally."""
+    for job in load(FLOWS / name)["jobs"].values():
+        steps = job["steps"]
+        uses = [step.get("uses", "") for step in steps]
+        assert not [ref for ref in uses if ref.startswith("mlgate/")]
+        if "./.mlgate-action" not in uses:
+            continue
+        self_step = next(i for i, step in enumerate(steps) if step.get("id") == "self")
+        assert steps[self_step]["env"] == {"JOB_CONTEXT": "${{ toJSON(job) }}"}
+        assert steps[self_step + 1]["with"] == SELF_CHECKOUT
+        assert uses.index("./.mlgate-action") > self_step + 1
 
 
 def test_continuous_training_promotes_only_a_winner() -> None:

@@ -1,13 +1,16 @@
 """The reusable workflows run by `act` through a caller, as a user's repo calls them:
 pr-gate.yml on pull_request (the gate job, commenting directly), and continuous-training.yml
 on workflow_dispatch against a real MLflow sqlite registry: a winner is promoted, a loser
-changes nothing. mlgate comes from this venv through the workflows' `mlgate-venv` input.
+changes nothing; with `on-win: pull-request` a winner's lock and report go to one pull request
+(pushed to a bare repo standing in for GitHub's git server, opened through the stub API).
+mlgate comes from this venv through the workflows' `mlgate-venv` input; the action itself from
+the side checkout of the workflow's own commit (a stand-in job context names it, see
+tests/fixtures/act_runner.py). The fork-safe split is in test_workflows_act_fork.py.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.dvc_helpers import commit, dvc, git, init_repo, set_params
-from tests.fixtures.act_runner import REPO_ROOT, action_copy, run_act
+from tests.fixtures.act_runner import (
+    WORKFLOW_REPOSITORY,
+    WORKFLOW_SHA,
+    action_copy,
+    artifact_store,
+    reusable_workflow,
+    run_act,
+)
 from tests.github_stub import ACTIONS_BOT, GitHubStub, running_stub
 from tests.mlflow_helpers import client
 
@@ -78,7 +88,9 @@ jobs:
 """)
 
 
-def pipeline_repo(root: Path, config: str, caller_text: str, workflow: str) -> Path:
+def pipeline_repo(
+    root: Path, config: str, caller_text: str, workflow: str, *, job_context: bool = True
+) -> Path:
     repo = init_repo(root / "repo")
     (repo / "evaluate.py").write_text(EVALUATE)
     (repo / "dvc.yaml").write_text(DVC_YAML)
@@ -86,13 +98,20 @@ def pipeline_repo(root: Path, config: str, caller_text: str, workflow: str) -> P
     (repo / "mlgate.yaml").write_text(config)
     (repo / "baseline.json").write_text(json.dumps({"accuracy": 0.9, "log_loss": 0.3}))
     flows = repo / ".github" / "workflows"
-    flows.mkdir(parents=True)
-    shutil.copy2(REPO_ROOT / ".github" / "workflows" / workflow, flows / workflow)
+    reusable_workflow(workflow, flows / workflow, job_context=job_context)
     (flows / "caller.yml").write_text(caller_text)
     dvc(repo, "repro", "--quiet")
     git(repo, "remote", "add", "origin", f"https://github.com/{REPO}.git")
     commit(repo, "pipeline")
     return repo
+
+
+PR_EVENT = {
+    "action": "synchronize",
+    "number": PR,
+    "pull_request": {"number": PR, "head": {"sha": "c" * 40}, "base": {"ref": "main"}},
+    "repository": {"full_name": REPO},
+}
 
 
 @pytest.fixture
@@ -113,24 +132,51 @@ def test_pr_gate_workflow_blocks_a_worse_model_and_comments(
     repo = pipeline_repo(tmp_path, config, PR_CALLER, "pr-gate.yml")
     set_params(repo, accuracy=0.8, log_loss=0.3)
     commit(repo, "worse")
-    event = {
-        "action": "synchronize",
-        "number": PR,
-        "pull_request": {"number": PR, "head": {"sha": "c" * 40}, "base": {"ref": "main"}},
-        "repository": {"full_name": REPO},
-    }
     run = run_act(
         repo,
-        event,
+        PR_EVENT,
         workflow=".github/workflows/caller.yml",
         action_dir=action_copy(tmp_path / "mlgate-action"),
         secrets={"GITHUB_TOKEN": TOKEN},
         env={"MLGATE_GITHUB_API_URL": stub.url},
     )
     assert run.code != 0, run.output
+    assert_action_from_the_workflows_commit(run.output)
     (comment,) = stub.comments_by(REPO, PR, ACTIONS_BOT.login)
     assert "## mlgate: ❌ blocked" in comment["body"]
     print(f"act pr-gate.yml: {run.seconds:.1f} s")
+
+
+SIDE_CHECKOUT = f"stand-in checkout: {WORKFLOW_REPOSITORY}@{WORKFLOW_SHA} -> .mlgate-action"
+
+
+def assert_action_from_the_workflows_commit(output: str) -> None:
+    """The mlgate action came from the workflow's own commit, as a local action."""
+    assert SIDE_CHECKOUT in output, output
+    assert "mlgate/mlgate@v1" not in output
+
+
+@pytest.mark.slow
+def test_pr_gate_without_the_workflows_commit_runs_no_action(
+    tmp_path: Path, stub: GitHubStub
+) -> None:
+    """A runner that does not name the workflow's commit (GHES; act itself) stops the job
+    before any mlgate action runs: no falling back to whatever `v1` points to."""
+    config = "version: 1\nmetrics: {candidate: dvc, baseline: file:baseline.json}\n"
+    repo = pipeline_repo(tmp_path, config, PR_CALLER, "pr-gate.yml", job_context=False)
+    run = run_act(
+        repo,
+        PR_EVENT,
+        workflow=".github/workflows/caller.yml",
+        action_dir=action_copy(tmp_path / "mlgate-action"),
+        secrets={"GITHUB_TOKEN": TOKEN},
+        env={"MLGATE_GITHUB_API_URL": stub.url},
+    )
+    assert run.code != 0, run.output
+    assert "cannot be pinned to it" in run.output
+    assert "stand-in checkout" not in run.output
+    assert "mlgate gate" not in run.output
+    assert stub.calls() == []
 
 
 def champion(uri: str) -> str | None:
@@ -163,6 +209,7 @@ def test_continuous_training_promotes_a_winner_and_leaves_a_loser(tmp_path: Path
 
     first = run_act(repo, {}, **run)  # type: ignore[arg-type]
     assert first.code == 0, first.output
+    assert_action_from_the_workflows_commit(first.output)
     assert "won and was promoted" in first.output
     assert "no DVC remote configured: nothing to pull" in first.output  # dvc-pull's default
     assert champion(uri) == "1"
@@ -182,3 +229,79 @@ def test_continuous_training_promotes_a_winner_and_leaves_a_loser(tmp_path: Path
     assert champion(uri) == "2"
     print(f"act continuous-training.yml: {first.seconds:.1f} / {loser.seconds:.1f} / "
           f"{winner.seconds:.1f} s")  # fmt: skip
+
+
+CT_PR_CALLER = caller(f"""\
+on: workflow_dispatch
+permissions: {{}}
+jobs:
+  retrain:
+    permissions:
+      contents: write
+      pull-requests: write
+    uses: ./.github/workflows/continuous-training.yml
+    with:
+      requirements: ""
+      on-win: pull-request
+      mlgate-venv: {VENV}
+    secrets:
+      MLFLOW_TRACKING_URI: ${{{{ secrets.MLFLOW_TRACKING_URI }}}}
+""")
+
+
+@pytest.mark.slow
+def test_continuous_training_opens_then_updates_one_pull_request_with_the_new_lock(
+    tmp_path: Path, stub: GitHubStub
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'registry' / 'mlflow.db'}"
+    (tmp_path / "registry").mkdir()
+    config = (
+        "version: 1\n"
+        "mlflow: {model: tiny, alias: champion, model_path: model.pkl}\n"
+        "metrics: {candidate: dvc, baseline: registry, on_missing_baseline: pass}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    repo = pipeline_repo(tmp_path, config, CT_PR_CALLER, "continuous-training.yml")
+    # GitHub's git server: pushes to the repo's https remote land in a bare repo here.
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(origin))
+    git(repo, "config", f"url.{origin}.pushInsteadOf", f"https://github.com/{REPO}.git")
+    git(repo, "push", "--quiet", "origin", "HEAD")
+    base = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    set_params(repo, accuracy=0.95, log_loss=0.3)  # fresh data: a model that wins
+    commit(repo, "fresh data")
+    run = {
+        "event_name": "workflow_dispatch",
+        "workflow": ".github/workflows/caller.yml",
+        "action_dir": action_copy(tmp_path / "mlgate-action"),
+        "secrets": {"GITHUB_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": uri},
+        "env": {"MLGATE_STAND_IN_PYTHON": sys.executable, "MLGATE_GITHUB_API_URL": stub.url},
+    }
+
+    first = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert first.code == 0, first.output
+    assert "a pull request with the new dvc.lock and the report follows" in first.output
+    assert champion(uri) is None  # on-win: pull-request moves no alias
+    # The artifact holds the lock, the metrics and the report: not DVC's cache or config
+    # (`**/*.dvc` names the .dvc/ folder too), not mlgate's action.
+    stored = artifact_store(repo) / "mlgate-continuous-training"
+    kept = {str(path.relative_to(stored)) for path in stored.rglob("*") if path.is_file()}
+    assert kept == {"dvc.lock", "metrics.json", ".mlgate/report.md"}
+    (pull,) = stub.pulls.values()
+    assert pull["head"]["label"] == f"octo-org:{BRANCH}"
+    assert pull["title"] == "Retrain: a new model beats the champion"
+    assert "## mlgate: ✅" in pull["body"], pull["body"]
+    pushed = git(origin, "show", f"{BRANCH}:dvc.lock")
+    assert "accuracy: 0.95" in pushed
+    assert ".mlgate-action" not in git(origin, "ls-tree", "-r", "--name-only", BRANCH)
+    opened = [r for r in stub.calls("POST") if r.path == f"/repos/{REPO}/pulls"]
+    assert json.loads(opened[0].body)["base"] == base
+
+    second = run_act(repo, {}, **run)  # type: ignore[arg-type]
+    assert second.code == 0, second.output
+    assert list(stub.pulls.values()) == [pull]  # the same pull request, its body updated
+    assert [r.path for r in stub.calls("PATCH")] == [f"/repos/{REPO}/pulls/{pull['number']}"]
+    print(f"act continuous-training.yml pull-request: {first.seconds:.1f} / {second.seconds:.1f} s")
+
+
+BRANCH = "mlgate/continuous-training"

@@ -26,6 +26,7 @@ from mlgate.commands.repro import repro
 from mlgate.commands.schema import schema_group
 from mlgate.commands.validate import validate
 from mlgate.errors import EXIT_NO_VERDICT, MlgateError
+from mlgate.results import unexpected
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,10 +73,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except MlgateError as exc:
         _report_error(f"mlgate: error: {exc}")
         sys.exit(exc.exit_code)
-    except Exception as exc:  # an mlgate bug: still no verdict, still no bare traceback
+    except (Exception, SystemExit) as exc:
+        # An mlgate bug, or a SystemExit from code it ran (a schema module, a check): click
+        # raises none in this mode, so its code is not a verdict. No verdict, no bare traceback.
         _report_error(
-            f"mlgate: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in mlgate; rerun with --debug and report it with the traceback."
+            f"mlgate: {unexpected(exc)}\n"
+            "This is a bug in mlgate, or in code it ran; rerun with --debug for the traceback."
         )
         sys.exit(EXIT_NO_VERDICT)
     sys.exit(code if isinstance(code, int) else 0)

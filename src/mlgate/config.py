@@ -8,6 +8,7 @@ silently overwrite, are caught.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from mlgate import yamlio
 from mlgate.errors import ConfigError, InputError
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
@@ -151,18 +153,7 @@ def load_config(path: Path) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     reader = _Reader(str(path))
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            f"invalid YAML: {exc.problem or exc.context}",
-            path=str(path),
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", path=str(path)) from exc
+    root = yamlio.compose(text, str(path))
     if root is None:
         raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
     top = reader.mapping(root, "")
@@ -222,31 +213,46 @@ class _Reader:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._constructor = yaml.constructor.SafeConstructor()
 
     def error(self, message: str, node: yaml.Node, key: str) -> ConfigError:
         mark = node.start_mark
         return ConfigError(
-            message, path=self.path, line=mark.line + 1, column=mark.column + 1, key=key or None
+            message,
+            path=self.path,
+            line=mark.line + 1,
+            column=mark.column + 1,
+            key=yamlio.excerpt_text(key) or None,
         )
 
     def mapping(self, node: yaml.Node, key: str) -> dict[str, Entry]:
         if not isinstance(node, yaml.MappingNode):
-            raise self.error(f"expected a mapping, got {_kind(node)}", node, key)
+            raise self.error(f"expected a mapping, got {yamlio.kind(node)}", node, key)
+        try:
+            explicit, merged = yamlio.mapping_pairs(node)
+        except ConfigError as exc:
+            raise ConfigError(
+                exc.reason, path=self.path, line=exc.line, column=exc.column, key=key or None
+            ) from exc
         entries: dict[str, Entry] = {}
-        for key_node, value_node in node.value:
-            name = self._constructor.construct_object(key_node, deep=True)
-            if not isinstance(name, str):
-                raise self.error(f"keys must be strings, got {name!r}", key_node, key)
+        for key_node, value_node in explicit:
+            name = self._key(key_node, key)
             if name in entries:
                 first = entries[name][0].start_mark.line + 1
                 raise self.error(
-                    f"duplicate key {name!r} (first set on line {first})",
+                    f"duplicate key {yamlio.excerpt(name)} (first set on line {first})",
                     key_node,
                     _join(key, name),
                 )
             entries[name] = (key_node, value_node)
+        for key_node, value_node in merged:  # `<<: *anchor`: explicit keys win
+            entries.setdefault(self._key(key_node, key), (key_node, value_node))
         return entries
+
+    def _key(self, node: yaml.Node, key: str) -> str:
+        name = self.scalar(node)
+        if not isinstance(name, str):
+            raise self.error(f"keys must be strings, got {_describe(name)}", node, key)
+        return name
 
     def reject_unknown(self, entries: dict[str, Entry], allowed: tuple[str, ...], key: str) -> None:
         for name, (key_node, _value) in entries.items():
@@ -254,7 +260,9 @@ class _Reader:
                 continue
             close = _close_matches(name, allowed)
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
-            raise self.error(f"unknown key {name!r}{hint}", key_node, _join(key, name))
+            raise self.error(
+                f"unknown key {yamlio.excerpt(name)}{hint}", key_node, _join(key, name)
+            )
 
     def require(self, entries: dict[str, Entry], name: str, key: str, parent: yaml.Node) -> Entry:
         if name not in entries:
@@ -264,7 +272,10 @@ class _Reader:
     def scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             return node  # callers report the wrong kind with the node's position
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return yamlio.scalar(node)
+        except ConfigError as exc:  # `!!int x`: the tag and the text disagree
+            raise self.error(exc.reason, node, "") from exc
 
     def string(self, node: yaml.Node, key: str) -> str:
         value = self.scalar(node)
@@ -297,12 +308,14 @@ class _Reader:
         if value not in allowed:
             close = _close_matches(value, allowed)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise self.error(f"{value!r} is not one of {', '.join(allowed)}{hint}", node, key)
+            raise self.error(
+                f"{yamlio.excerpt(value)} is not one of {', '.join(allowed)}{hint}", node, key
+            )
         return value
 
     def sequence(self, node: yaml.Node, key: str) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode):
-            raise self.error(f"expected a list, got {_kind(node)}", node, key)
+            raise self.error(f"expected a list, got {yamlio.kind(node)}", node, key)
         return list(node.value)
 
     def strings(self, node: yaml.Node, key: str) -> tuple[str, ...]:
@@ -330,9 +343,10 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
             data_format = reader.choice(fields["format"][1], f"{key}.format", DATA_FORMATS)
         paths = reader.strings(path_node, f"{key}.path")
         for pattern in paths:
-            if Path(pattern).is_absolute():
+            if Path(pattern).is_absolute() or _leaves_folder(pattern):
                 raise reader.error(
-                    f"{pattern!r} is absolute; data paths are relative to the config file",
+                    f"{yamlio.excerpt(pattern)} is outside the folder that holds the config; "
+                    "data paths are relative to it and stay inside it",
                     path_node,
                     f"{key}.path",
                 )
@@ -345,6 +359,11 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
             )
         )
     return tuple(entries)
+
+
+def _leaves_folder(pattern: str) -> bool:
+    """`../x.csv`, `data/../../x.csv`: a path that climbs out of the config's folder."""
+    return os.path.normpath(pattern).replace("\\", "/").split("/")[0] == ".."
 
 
 def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
@@ -380,7 +399,9 @@ def _source(reader: _Reader, node: yaml.Node, name: str, pattern: re.Pattern[str
     value = reader.string(node, f"metrics.{name}")
     if not pattern.match(value):
         forms = CANDIDATE_SOURCE_FORMS if name == "candidate" else BASELINE_SOURCE_FORMS
-        raise reader.error(f"unknown source {value!r}; expected {forms}", node, f"metrics.{name}")
+        raise reader.error(
+            f"unknown source {yamlio.excerpt(value)}; expected {forms}", node, f"metrics.{name}"
+        )
     return value
 
 
@@ -443,7 +464,8 @@ def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str
         for pattern in entry.paths:
             if next(config_path.parent.glob(pattern), None) is None:
                 warnings.append(
-                    f"{config_path}:{entry.line}: data path {pattern!r} matches no file yet "
+                    f"{config_path}:{entry.line}: data path {yamlio.excerpt(pattern)} matches "
+                    "no file yet "
                     "(a pipeline output not produced yet, or data not pulled with `dvc pull`?)"
                 )
     return warnings
@@ -452,6 +474,8 @@ def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str
 def _close_matches(word: str, allowed: tuple[str, ...]) -> list[str]:
     import difflib  # only on an error: config check runs on every commit
 
+    if len(word) > 100:  # no allowed word is near it, and difflib's time grows with its length
+        return []
     return difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
 
 
@@ -459,19 +483,11 @@ def _join(parent: str, name: str) -> str:
     return f"{parent}.{name}" if parent else name
 
 
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    return "a single value"
-
-
 def _describe(value: Any) -> str:
     if isinstance(value, yaml.Node):
-        return _kind(value)
+        return yamlio.kind(value)
     if value is None:
         return "nothing (null)"
     if isinstance(value, str):
-        return f"the string {value!r}"
-    return f"{type(value).__name__} {value!r}"
+        return f"the string {yamlio.excerpt(value)}"
+    return f"{type(value).__name__} {yamlio.excerpt(value)}"

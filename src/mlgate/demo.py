@@ -22,6 +22,7 @@ from mlgate.errors import InputError
 from mlgate.report import report_text
 
 EXAMPLE = "wine"
+ADOPT_SECTION = "Adopt it in your repo"
 Log = Callable[[str], None]
 
 # The example's params.yaml `train:` edits (measured on the example: README of examples/wine).
@@ -53,12 +54,15 @@ def prepare_target(target: Path | None) -> Path:
 def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
     repo = prepare_target(target)
     log(f"Building the example repo in {repo}")
+    log(f"   copying {example_dir()}")
     shutil.copytree(example_dir(), repo, dirs_exist_ok=True)
+    log("   git init, dvc init, first commit")
     scm.init_repo(repo)
     repro.init(repo)
     scm.commit_all(repo, "wine example")
 
     log("\n1. Train the first model and make it the champion")
+    log(f"   a local MLflow store (no server): {repo / 'mlflow.db'}")
     first = _gate(repo, "first", log)
     promoted = _promote(repo, first["results_dir"], log)
     scm.commit_all(repo, "train the first model")
@@ -80,6 +84,9 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
     log(f"Reports: {worse['report']} and {better['report']}")
     log(f"MLflow store: {repo / 'mlflow.db'} (champion: {champion}; `mlgate history` lists")
     log(f"its holders, `mlgate rollback` in {repo} moves it back to {promoted})")
+    log("")
+    log(f"Next, gate your own repo: start from {example_dir()} (its README, and mlgate's")
+    log(f"README section {ADOPT_SECTION!r}, say which files to copy and what to change).")
     return {
         "repo": str(repo),
         "champion": champion,
@@ -100,7 +107,7 @@ def _gate(repo: Path, name: str, log: Log) -> dict[str, Any]:
             results_dir=results_dir,
             # The example's stages run `python`: make that the Python mlgate lives in.
             bin_dir=Path(sys.executable).parent,
-            log=lambda line: None,
+            log=lambda line: _step_progress(line, log),
         )
     )
     for line in report_text(published.results, published.context).splitlines():
@@ -114,6 +121,12 @@ def _gate(repo: Path, name: str, log: Log) -> dict[str, Any]:
         "metrics": (compare.get("candidate") or {}).get("metrics"),
         "checks": compare.get("checks", []),
     }
+
+
+def _step_progress(line: str, log: Log) -> None:
+    """The gate's step starts ("▶ repro"), so a terminal shows what the first minute is doing."""
+    if line.startswith("▶ "):
+        log(f"   running {line.removeprefix('▶ ')} ...")
 
 
 def _promote(repo: Path, results_dir: str, log: Log) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlgate.config import GateRule
-from mlgate.metrics import MetricValue, numeric
+from mlgate.metrics import MetricValue, numeric, require_single_value
 
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
@@ -136,6 +136,9 @@ def _checks_for(
 ) -> list[Check]:
     candidate_source, baseline_source = sources
     base = Check(rule.metric, rule.direction, None, None, None, None, "required", None, True, "")
+    require_single_value(candidate, rule.metric, candidate_source)
+    if baseline is not None:
+        require_single_value(baseline, rule.metric, baseline_source)
     if rule.metric not in candidate:
         if rule.required:
             return [_with(base, passed=False, message=f"missing from {candidate_source}")]

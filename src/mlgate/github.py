@@ -8,8 +8,10 @@ The HTTP client retries what GitHub documents as worth retrying ("Rate limits fo
 API", "Best practices for using the REST API"): connection errors, timeouts, 5xx, 429, and
 rate limits answered with 403/429 (wait `retry-after` seconds when given; when
 `x-ratelimit-remaining` is 0, until `x-ratelimit-reset`; for a secondary limit without either,
-at least a minute). Tries are bounded in number and in total time; a wait that would pass the
-time budget fails at once instead of sleeping.
+at least a minute). Tries are bounded in number and in wall-clock time: each exchange gets at
+most `timeout_s`, however slowly the server drips its answer, and the whole operation
+`max_total_s`. A wait GitHub's rate limits ask for comes on top of that budget, up to
+`max_rate_limit_wait_s` in all; a wait that would pass those limits fails at once.
 
 The token travels only in the `Authorization` header. It is never part of a message, a repr or
 a log line; messages built here are scrubbed of it in case a server echoes it back.
@@ -21,6 +23,7 @@ import json
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -68,6 +71,20 @@ class CommentForbidden(GitHubError):
 
 class _Ambiguous(GitHubError):
     """A write that may or may not have reached GitHub (5xx, dropped connection): look first."""
+
+
+class _Overdue(requests.exceptions.ReadTimeout):
+    """No complete answer within the exchange's wall-clock limit (a server dripping bytes)."""
+
+
+@dataclass
+class Budget:
+    """The wall-clock limits of one operation, shared by its requests: it ends at `ends_at`
+    (time.monotonic), moved later by each wait GitHub's rate limits ask for while
+    `rate_limit_wait_left` seconds of such waits remain."""
+
+    ends_at: float
+    rate_limit_wait_left: float
 
 
 # --- the runner's environment -------------------------------------------------------------
@@ -141,7 +158,7 @@ def pull_request_from_event(event_name: str | None, payload: object) -> PullRequ
 def _read_event(path: str) -> object:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from exc
 
 
@@ -171,8 +188,10 @@ class _BearerAuth(requests.auth.AuthBase):
 class GitHubClient:
     """A requests session with GitHub's headers, a timeout on every call and bounded retries.
 
-    `max_tries` bounds the attempts of one request; `max_total_s` bounds the time one request
-    (or one `deadline` shared by several) may take, waits included.
+    `max_tries` bounds the attempts of one request; `timeout_s` the wall-clock time of one
+    exchange; `max_total_s` the time one request (or one `deadline` shared by several) may
+    take, backoff included; `max_rate_limit_wait_s` the waits rate limits ask for on top;
+    `secondary_limit_wait_s` is the wait after a secondary rate limit that names none.
     """
 
     def __init__(
@@ -184,6 +203,8 @@ class GitHubClient:
         max_tries: int = 5,
         max_total_s: float = 60.0,
         backoff_s: float = 1.0,
+        max_rate_limit_wait_s: float = 180.0,
+        secondary_limit_wait_s: float = 60.0,  # GitHub: "wait for at least one minute"
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not token:
@@ -193,6 +214,8 @@ class GitHubClient:
         self.max_tries = max(1, max_tries)
         self.max_total_s = max_total_s
         self.backoff_s = backoff_s
+        self.max_rate_limit_wait_s = max_rate_limit_wait_s
+        self.secondary_limit_wait_s = secondary_limit_wait_s
         self._sleep = sleep
         self._token = token
         self._session = requests.Session()
@@ -217,9 +240,13 @@ class GitHubClient:
     def close(self) -> None:
         self._session.close()
 
-    def deadline(self) -> float:
-        """A deadline `max_total_s` from now, for operations made of several requests."""
-        return time.monotonic() + self.max_total_s
+    def deadline(self) -> Budget:
+        """A budget of `max_total_s` from now, for operations made of several requests."""
+        return Budget(time.monotonic() + self.max_total_s, self.max_rate_limit_wait_s)
+
+    def scrub(self, text: str) -> str:
+        """`text` without the token, in case a server echoed it back."""
+        return text.replace(self._token, "***")
 
     def request(
         self,
@@ -228,7 +255,7 @@ class GitHubClient:
         *,
         json_body: object = None,
         params: Mapping[str, str | int] | None = None,
-        deadline: float | None = None,
+        deadline: Budget | None = None,
         idempotent: bool = True,
     ) -> requests.Response:
         """Send one request, retrying what is worth retrying; return the final response.
@@ -240,64 +267,103 @@ class GitHubClient:
         url = self._url(path_or_url)
         what = f"{method} {urlsplit(url).path}"
         started = time.monotonic()
-        deadline = started + self.max_total_s if deadline is None else deadline
+        budget = self.deadline() if deadline is None else deadline
         last, status = "no attempt made", None
         tries = 0
         while tries < self.max_tries:
-            remaining = deadline - time.monotonic()
+            remaining = budget.ends_at - time.monotonic()
             if remaining <= 0:
                 break
             tries += 1
-            timeout = min(self.timeout_s, remaining)
             try:
-                response = self._session.request(
-                    method, url, json=json_body, params=params, timeout=(timeout, timeout)
+                response = self._exchange(
+                    method, url, json_body, params, min(self.timeout_s, remaining)
                 )
             except requests.exceptions.RequestException as exc:
                 if not _is_transient(exc):
-                    raise GitHubError(self._scrub(f"{what}: {exc}")) from exc
+                    raise GitHubError(self.scrub(f"{what}: {exc}")) from exc
                 last, status = f"{type(exc).__name__}: {exc}", None
                 if not idempotent and not _not_sent(exc):
-                    raise _Ambiguous(self._scrub(f"{what}: {last}")) from exc
-                wait = self._backoff(tries)
+                    raise _Ambiguous(self.scrub(f"{what}: {last}")) from exc
+                wait, rate_limited = self._backoff(tries), False
             else:
-                retry_wait = self._retry_wait(response, tries)
-                if retry_wait is None:
+                retry = self._retry_wait(response, tries)
+                if retry is None:
                     return response
                 last, status = (
                     f"HTTP {response.status_code} {_message(response)}",
                     response.status_code,
                 )
                 if not idempotent and response.status_code in _RETRY_STATUSES:
-                    raise _Ambiguous(self._scrub(f"{what}: {last}"), status=status)
-                wait = retry_wait
+                    raise _Ambiguous(self.scrub(f"{what}: {last}"), status=status)
+                wait, rate_limited = retry
             if tries >= self.max_tries:
                 break
-            if time.monotonic() + wait > deadline:
+            if rate_limited and wait <= budget.rate_limit_wait_left:
+                # GitHub asked for this wait: it does not eat the budget for the work itself
+                budget.rate_limit_wait_left -= wait
+                budget.ends_at += wait
+            if time.monotonic() + wait > budget.ends_at:
                 raise GitHubError(
-                    self._scrub(
+                    self.scrub(
                         f"{what}: gave up after {tries} tries: the next retry would wait "
-                        f"{wait:.0f}s, past the {self.max_total_s:g}s limit; last: {last}"
+                        f"{wait:.0f}s, past the {self.max_total_s:g}s limit (and "
+                        f"{self.max_rate_limit_wait_s:g}s for rate limits); last: {last}"
                     ),
                     status=status,
                 )
             self._sleep(wait)
         elapsed = time.monotonic() - started
         raise GitHubError(
-            self._scrub(
+            self.scrub(
                 f"{what}: no success after {tries} tries in {elapsed:.1f}s "
                 f"(limits {self.max_tries} tries, {self.max_total_s:g}s); last: {last}"
             ),
             status=status,
         )
 
-    def get_json(self, path_or_url: str, *, deadline: float | None = None) -> Any:
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        json_body: object,
+        params: Mapping[str, str | int] | None,
+        limit_s: float,
+    ) -> requests.Response:
+        """One request and its whole answer within `limit_s` of wall-clock time.
+
+        requests' timeout bounds each read, not the sum of them: a server sending a byte every
+        few seconds would hold the call for ever. So the exchange runs in a daemon thread that
+        is given up on at the limit (it ends when the server stops, or with the process).
+        """
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def exchange() -> None:
+            try:
+                outcome["response"] = self._session.request(
+                    method, url, json=json_body, params=params, timeout=(limit_s, limit_s)
+                )
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=exchange, name="mlgate-github", daemon=True).start()
+        if not done.wait(limit_s):
+            raise _Overdue(f"no complete answer within {limit_s:.1f}s")
+        if "error" in outcome:
+            raise outcome["error"]
+        response: requests.Response = outcome["response"]
+        return response
+
+    def get_json(self, path_or_url: str, *, deadline: Budget | None = None) -> Any:
         response = self.request("GET", path_or_url, deadline=deadline)
         self.raise_for_status(response, "GET")
         return _json(response)
 
     def paginate(
-        self, path: str, *, per_page: int = 100, deadline: float | None = None
+        self, path: str, *, per_page: int = 100, deadline: Budget | None = None
     ) -> Iterator[dict[str, Any]]:
         """Yield every item of a list endpoint, following `Link: <...>; rel="next"`."""
         url: str | None = self._url(path)
@@ -313,12 +379,14 @@ class GitHubClient:
             self.raise_for_status(response, "GET")
             items = _json(response)
             if not isinstance(items, list):
-                raise GitHubError(f"GET {urlsplit(url).path}: expected a JSON list")
+                raise GitHubError(self.scrub(f"GET {urlsplit(url).path}: expected a JSON list"))
             yield from (item for item in items if isinstance(item, dict))
             url = response.links.get("next", {}).get("url")
             params = None  # the next link carries its own query
             if url is not None and not self._same_origin(url):
-                raise GitHubError(f"GitHub's pagination pointed outside {self.api_url}: {url}")
+                raise GitHubError(
+                    self.scrub(f"GitHub's pagination pointed outside {self.api_url}: {url}")
+                )
 
     def raise_for_status(self, response: requests.Response, method: str) -> None:
         """Turn a non-2xx response into mlgate's error, with a sentence saying what to check."""
@@ -333,7 +401,7 @@ class GitHubClient:
             404: "not found, or not visible to this token; check GITHUB_REPOSITORY and the PR",
             422: "GitHub refused the content",
         }.get(code, "GitHub API error")
-        raise GitHubError(self._scrub(f"{what}: {detail}: {hint}"), status=code)
+        raise GitHubError(self.scrub(f"{what}: {detail}: {hint}"), status=code)
 
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -349,22 +417,22 @@ class GitHubClient:
         base = self.backoff_s * 2.0 ** (tries - 1)
         return base / 2 + random.uniform(0, base / 2)
 
-    def _retry_wait(self, response: requests.Response, tries: int) -> float | None:
-        """Seconds to wait before retrying this response, or None if it is final."""
+    def _retry_wait(self, response: requests.Response, tries: int) -> tuple[float, bool] | None:
+        """Seconds to wait before retrying this response, and whether a rate limit asks for
+        them; None if the response is final."""
         code = response.status_code
         if code in _RETRY_STATUSES:
-            return _retry_after(response) or self._backoff(tries)
+            return _retry_after(response) or self._backoff(tries), False
         if code not in (403, 429):
             return None
         wait = _rate_limit_wait(response)
-        if wait is None and code == 429:
-            wait = self._backoff(tries)
-        elif wait is None and "secondary rate limit" in _message(response).lower():
-            wait = max(60.0, self._backoff(tries))  # GitHub: "wait for at least one minute"
-        return wait  # None for a plain 403: a permission problem, not worth retrying
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***")
+        if wait is not None:
+            return wait, True
+        if code == 429:
+            return self._backoff(tries), False
+        if "secondary rate limit" in _message(response).lower():
+            return max(self.secondary_limit_wait_s, self._backoff(tries)), True
+        return None  # a plain 403: a permission problem, not worth retrying
 
 
 def _rate_limit_wait(response: requests.Response) -> float | None:
@@ -465,7 +533,7 @@ def comment_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def token_identity(client: GitHubClient, *, deadline: float | None = None) -> Identity:
+def token_identity(client: GitHubClient, *, deadline: Budget | None = None) -> Identity:
     """Find the login the token's comments are written as.
 
     1. `GET /user` answers for a user's token (personal access token, OAuth, an app acting for
@@ -532,7 +600,7 @@ def find_sticky_comment(
     identity: Identity,
     marker_id: str = "default",
     *,
-    deadline: float | None = None,
+    deadline: Budget | None = None,
 ) -> dict[str, Any] | None:
     """The oldest comment on the PR written by `identity` with this id's marker, if any."""
     mark = marker(marker_id)
@@ -608,29 +676,35 @@ def _upsert(
             if exc.status != 404 or existing is None:  # 404 on PATCH: deleted meanwhile
                 raise
             last = exc
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline.ends_at:
             break
     status = last.status if last is not None else None
-    raise GitHubError(f"{where}: could not post mlgate's comment; last: {last}", status=status)
+    raise GitHubError(
+        client.scrub(f"{where}: could not post mlgate's comment; last: {last}"), status=status
+    )
 
 
 def _write(
-    client: GitHubClient, method: str, path: str, full: str, *, where: str, deadline: float
+    client: GitHubClient, method: str, path: str, full: str, *, where: str, deadline: Budget
 ) -> dict[str, Any]:
     response = client.request(
         method, path, json_body={"body": full}, deadline=deadline, idempotent=method != "POST"
     )
     if response.status_code == 403:
         raise CommentForbidden(
-            f"{method} {urlsplit(response.url).path}: HTTP 403 {_message(response)}: this token "
-            f"cannot comment on {where} (read-only GITHUB_TOKEN on pull requests from forks, or "
-            "no `pull-requests: write` permission)",
+            client.scrub(
+                f"{method} {urlsplit(response.url).path}: HTTP 403 {_message(response)}: this "
+                f"token cannot comment on {where} (read-only GITHUB_TOKEN on pull requests from "
+                "forks, or no `pull-requests: write` permission)"
+            ),
             status=403,
         )
     client.raise_for_status(response, method)
     comment = _json(response)
     if not isinstance(comment, dict):
-        raise GitHubError(f"{method} {urlsplit(response.url).path}: expected a JSON object")
+        raise GitHubError(
+            client.scrub(f"{method} {urlsplit(response.url).path}: expected a JSON object")
+        )
     return comment
 
 

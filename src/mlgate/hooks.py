@@ -32,7 +32,7 @@ if ! command -v "$mlgate" >/dev/null 2>&1; then
   echo "mlgate hook: '$mlgate' not found: pip install mlgate, or set MLGATE=/path/to/mlgate" >&2
   exit 1
 fi
-exec "$mlgate" hooks {name} "$@"
+exec "$mlgate" hooks {name} -- "$@"
 """
 SCRIPTS = {
     "pre-commit": _SCRIPT.format(
@@ -117,10 +117,11 @@ def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[int, l
     steps = []
     # Both commands filter the paths themselves and return at once, importing nothing heavy,
     # when none of them is data, a DVC file, params or a stage dependency.
+    # `--`: a staged file named `--help` is a file, not an option that ends the check
     if config.data:
-        steps.append(Step("validate", ("validate", *files)))
+        steps.append(Step("validate", ("validate", "--", *files)))
     if (root / "dvc.yaml").is_file():
-        steps.append(Step("dvc.lock", ("repro", "--check", *files)))
+        steps.append(Step("dvc.lock", ("repro", "--check", "--", *files)))
     return code, steps
 
 

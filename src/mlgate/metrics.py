@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mlgate import yamlio
 from mlgate.errors import InputError
 
 MetricValue = float | str | bool | None
+MAX_VALUES = 100_000
 
 
 def load_metrics_file(path: Path) -> dict[str, MetricValue]:
@@ -26,41 +29,120 @@ def load_metrics_file(path: Path) -> dict[str, MetricValue]:
 
 
 def parse_metrics(text: str, source: str, *, yaml_format: bool) -> dict[str, MetricValue]:
-    try:
-        if yaml_format:
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except ValueError as exc:  # JSONDecodeError is a ValueError
-        raise InputError(f"{source}: not valid JSON: {exc}") from exc
-    except Exception as exc:  # yaml.YAMLError, imported lazily above
-        raise InputError(f"{source}: not valid YAML: {exc}") from exc
+    data = yamlio.load(text, source) if yaml_format else _load_json(text, source)
     if not isinstance(data, Mapping):
         raise InputError(f"{source}: a metrics file must hold a mapping of names to values")
-    return flatten(data)
+    try:
+        flat = flatten(data)
+    except RecursionError as exc:
+        raise InputError(f"{source}: nested too deeply to be a metrics file") from exc
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from exc
+    for name, value in flat.items():
+        _require_float_range(value, name, source)
+    return flat
+
+
+def _load_json(text: str, source: str) -> Any:
+    """JSON with duplicate keys refused (json takes the last one silently) and bounded errors."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        line = _line_of_second(text, exc.key)
+        where = f"{source}:{line}" if line else source
+        raise InputError(f"{where}: duplicate key {yamlio.excerpt(exc.key)}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{source}: not valid JSON: nested too deeply") from exc
+    except ValueError as exc:  # JSONDecodeError; also an integer beyond Python's digit limit
+        raise InputError(f"{source}: not valid JSON: {yamlio.excerpt_text(str(exc))}") from exc
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _DuplicateKey(key)
+        mapping[key] = value
+    return mapping
+
+
+def _line_of_second(text: str, key: str) -> int | None:
+    """The line of the key's second occurrence, when the text has exactly two (the hook that
+    finds the duplicate does not know where it is)."""
+    quoted = json.dumps(key, ensure_ascii=False)
+    positions = [m.start() for m in re.finditer(re.escape(quoted) + r"\s*:", text)]
+    return text.count("\n", 0, positions[1]) + 1 if len(positions) == 2 else None
+
+
+def _require_float_range(value: MetricValue, name: str, source: str) -> None:
+    # JSON and YAML integers stay int, and an int may be beyond a float's range
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError as exc:
+            raise InputError(
+                f"{source}: metric {yamlio.excerpt(name)} is an integer too large "
+                "to compare (beyond a float's range)"
+            ) from exc
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, MetricValue]:
+    """The values under `data`, named by the naming rule; at most MAX_VALUES of them.
+
+    Parsed YAML shares an aliased subtree instead of copying it (DVC's reader too), so a
+    400-byte file can stand for millions of values: more than the cap is an input error.
+    """
     flat: dict[str, MetricValue] = {}
+    _flatten_into(flat, data, prefix)
+    return flat
+
+
+def _flatten_into(flat: dict[str, MetricValue], data: Mapping[str, Any], prefix: str) -> None:
     for key, value in data.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{name}."))
+            _flatten_into(flat, value, f"{name}.")
         elif isinstance(value, list):
-            flat.update(flatten({str(i): item for i, item in enumerate(value)}, f"{name}."))
+            _flatten_into(flat, {str(i): item for i, item in enumerate(value)}, f"{name}.")
+        elif len(flat) >= MAX_VALUES:
+            raise InputError(
+                f"more than {MAX_VALUES:,} values (at {yamlio.excerpt(name)}); "
+                "that is not a metrics or params file (aliases repeating a subtree?)"
+            )
         elif isinstance(value, int | float) and not isinstance(value, bool):
             flat[name] = value
         else:
             flat[name] = value if isinstance(value, str | bool) or value is None else str(value)
-    return flat
 
 
 def numeric(value: MetricValue, metric: str, source: str) -> float:
     """The value as a finite float, or an input error naming the metric and the source."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{source}: metric {metric!r} is {value!r}, not a number")
+        raise InputError(
+            f"{source}: metric {yamlio.excerpt(metric)} is {yamlio.excerpt(value)}, not a number"
+        )
     if not math.isfinite(value):
-        raise InputError(f"{source}: metric {metric!r} is {value}, which cannot be compared")
+        raise InputError(
+            f"{source}: metric {yamlio.excerpt(metric)} is {value}, which cannot be compared"
+        )
     return float(value)
+
+
+def require_single_value(metrics: Mapping[str, MetricValue], metric: str, source: str) -> None:
+    """A gated metric that is a list or a mapping in the file flattens to `metric.0`,
+    `metric.x`: that is the file's mistake (exit 2), not a missing metric (exit 1)."""
+    if metric in metrics:
+        return
+    prefix = f"{metric}."
+    inner = next((name for name in metrics if name.startswith(prefix)), None)
+    if inner is not None:
+        raise InputError(
+            f"{source}: metric {yamlio.excerpt(metric)} is a list or a mapping "
+            f"(it holds {yamlio.excerpt(inner)}), not a number; gate one of its entries"
+        )

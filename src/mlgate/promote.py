@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import ci
+from mlgate import ci, yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError, MlgateError
 from mlgate.metrics import flatten
@@ -222,9 +222,7 @@ def _params(request: PromoteRequest) -> dict[str, str]:
     if repro_result.is_file():
         params = read_result(repro_result).get("details", {}).get("params")
     if params is None and (request.config.root / "params.yaml").is_file():
-        import yaml
-
-        params = yaml.safe_load((request.config.root / "params.yaml").read_text(encoding="utf-8"))
+        params = yamlio.load_file(request.config.root / "params.yaml")
     if not isinstance(params, dict):
         return {}
     return {key: str(value) for key, value in flatten(params).items()}
@@ -322,13 +320,25 @@ def history_events(tags: dict[str, str], alias: str) -> list[dict[str, Any]]:
     events = []
     for key, value in tags.items():
         if key.startswith(prefix):
-            try:
-                event = json.loads(value)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                events.append({"ms": int(key.removeprefix(prefix) or 0), **event})
+            events.append(_history_event(key, key.removeprefix(prefix), value))
     return sorted(events, key=lambda event: event["ms"])
+
+
+def _history_event(key: str, stamp: str, value: str) -> dict[str, Any]:
+    """One `mlgate.history.<alias>.<ms>` tag, or InputError: a tag written by hand (or by
+    someone else) would otherwise crash compare's chart and history."""
+    try:
+        event = json.loads(value)
+        ms = int(stamp)
+    except (ValueError, RecursionError):
+        event, ms = None, 0
+    if not isinstance(event, dict) or not str(event.get("version", "")).isdigit():
+        raise InputError(
+            f"registered model tag {yamlio.excerpt(key)}: not an mlgate history entry "
+            "(JSON with a version number, under mlgate.history.<alias>.<milliseconds>); "
+            "delete the tag in the MLflow registry"
+        )
+    return {**event, "ms": ms}
 
 
 def _record_history(promotions: Any, model: str, alias: str, event: dict[str, Any]) -> None:

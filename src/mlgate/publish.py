@@ -1,8 +1,13 @@
-"""`mlgate report`: render the run's result files and put the report where people look.
+"""`mlgate report`: render one run's result files and put the report where people look.
 
 Always `report.md` in the results dir and, under GitHub Actions, the job summary; with
 `post`, the pull request's one mlgate comment. Posting trouble is a warning: it never turns
 a fail into a pass or a pass into a fail (unless `require_comment`).
+
+One run, the first of these that wrote any result: the run at hand (`MLGATE_RUN_ID`, or the
+GitHub Actions job this runs in); the latest `mlgate gate`, when nothing of another run was
+written after it; what was written at the commit at hand; outside a git checkout, the newest
+result's run. Result files of other runs are left out of the verdict and listed as such.
 """
 
 from __future__ import annotations
@@ -16,15 +21,17 @@ from mlgate import ci
 from mlgate.errors import ExternalError, InputError
 from mlgate.outbound import redact
 from mlgate.report import (
-    HEADLINES,
     STEPS,
     ReportContext,
+    decision_of,
     fit_markdown,
+    headline,
     overall,
     report_markdown,
+    skipped_checks,
 )
-from mlgate.result_schema import check_result
-from mlgate.results import read_result, write_atomic
+from mlgate.results import read_result, run_id_at_hand, write_atomic
+from mlgate.scm import current_commit
 
 REPORT_FILE = "report.md"
 # GitHub refuses a job summary over 1 MiB; keep clear of it.
@@ -53,34 +60,93 @@ class Published:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_results(results_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every step's result file in the results dir, plus gate.json (skipped steps), each
-    checked against its shape: the fork-safe poster renders files a pull request wrote."""
-    results = {}
+@dataclass(frozen=True)
+class Loaded:
+    results: dict[str, dict[str, Any]]  # this run's, by command
+    stale: tuple[dict[str, Any], ...]  # other runs' result files found beside them
+
+
+def load_results(
+    results_dir: Path, *, commit: str | None = None, run_id: str | None = None
+) -> Loaded:
+    """This run's result files (steps and gate.json) in the results dir, and the others'.
+
+    `run_id` is the run at hand, `commit` the commit at hand (module docstring: which wins).
+    """
+    found = {}
     for step in (*STEPS, "gate"):
         path = results_dir / f"{step}.json"
         if path.is_file():
-            try:
-                results[step] = read_result(path)
-            except RecursionError as exc:
-                raise InputError(f"{path}: nested too deeply to be an mlgate result") from exc
-            check_result(path, step, results[step])
-    if not any(step in results for step in STEPS):
+            found[step] = read_result(path)
+    if not found:
         raise InputError(
             f"{results_dir}: no mlgate results to report; run `mlgate gate` (or validate, "
             "repro, compare) first"
         )
-    return results
+    current = _this_run(found, commit, run_id)
+    results = {step: result for step, result in found.items() if step in current}
+    # Named by the file they came from: a foreign file's own `command` is not to be trusted.
+    stale = tuple(
+        {**result, "command": step} for step, result in found.items() if step not in current
+    )
+    if not results:
+        listed = ", ".join(f"{old.get('command')} ({_when(old)})" for old in stale)
+        raise InputError(
+            f"{results_dir}: no results of the commit at hand ({str(commit)[:7]}), only of "
+            f"other runs: {listed}; run `mlgate gate` (or validate, repro, compare) first"
+        )
+    return Loaded(results, stale)
+
+
+def _this_run(found: dict[str, dict[str, Any]], commit: str | None, run_id: str | None) -> set[str]:
+    """Which of the result files found belong to the run the report is about."""
+    at_hand = {step for step, result in found.items() if run_id and result.get("run_id") == run_id}
+    if at_hand:
+        return at_hand
+    gate = found.get("gate")
+    if gate is not None:
+        gate_run = gate.get("run_id")
+        others = [result for result in found.values() if result.get("run_id") != gate_run]
+        if all(_finished(other) <= _finished(gate) for other in others):
+            return {step for step, result in found.items() if result.get("run_id") == gate_run}
+    if commit is not None:
+        return {step for step, result in found.items() if result.get("commit") == commit}
+    newest = max(found.values(), key=_finished).get("run_id")
+    return {step for step, result in found.items() if result.get("run_id") == newest}
+
+
+def _finished(result: dict[str, Any]) -> float:
+    """When a result was written, in seconds since the epoch; 0 when it does not say."""
+    from datetime import datetime
+
+    try:
+        started = datetime.fromisoformat(str(result.get("started_at"))).timestamp()
+        return started + float(result.get("duration_s") or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+
+
+def _when(result: dict[str, Any]) -> str:
+    commit = result.get("commit")
+    at = f" at {str(commit)[:7]}" if commit else ""
+    return f"{result.get('status')}, started {result.get('started_at') or '?'}{at}"
 
 
 def publish(request: ReportRequest) -> Published:
-    results = load_results(request.results_dir)
-    context = _context(request.root)
-    decision, code = overall(results)
+    loaded = load_results(
+        request.results_dir, commit=current_commit(request.root), run_id=run_id_at_hand()
+    )
+    results = loaded.results
+    context = _context(request.root, loaded.stale)
+    code = overall(results)[1]
+    decision = decision_of(results)
     markdown = redact(report_markdown(results, context))
     report_path = request.output or request.results_dir / REPORT_FILE
     write_atomic(report_path, markdown + "\n")
     published = Published(results, context, decision, code, report_path)
+    if loaded.stale:
+        left_out = ", ".join(str(old.get("command")) for old in loaded.stale)
+        published.notes.append(f"left out, from another run: {left_out}")
     if ci.append_step_summary(fitted(results, context, _fits_summary)):
         published.notes.append("report added to the job summary")
     if request.post:
@@ -88,6 +154,7 @@ def publish(request: ReportRequest) -> Published:
     ci.set_outputs(
         {
             "decision": decision,
+            "skipped": ",".join(skipped_checks(results)),
             "report-path": str(report_path),
             "comment-url": published.comment_url or "",
         }
@@ -102,14 +169,14 @@ def fitted(
     text = redact(fit_markdown(results, context, lambda body: fits(redact(body))))
     if fits(text):
         return text
-    return f"## mlgate: {HEADLINES[overall(results)[0]]}\n\nThe report is too large to show here."
+    return f"## mlgate: {headline(results)}\n\nThe report is too large to show here."
 
 
 def _fits_summary(markdown: str) -> bool:
     return len(markdown.encode("utf-8")) <= MAX_SUMMARY_BYTES
 
 
-def _context(root: Path) -> ReportContext:
+def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
     import os
 
     found = ci.detect(root)
@@ -118,6 +185,7 @@ def _context(root: Path) -> ReportContext:
         run_url=found.run_url,
         repository=found.repository,
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
+        stale=stale,
     )
 
 

@@ -28,15 +28,29 @@ MAX_HISTORY = 20
 def number(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "—" if value is None else md(value, limit=40)
-    if math.isinf(value) or math.isnan(value):
+    as_float = _as_float(value)
+    if as_float is None:  # an integer too large for a float (a 400-digit number)
+        return md(value, limit=40)
+    if math.isinf(as_float) or math.isnan(as_float):
         return str(value)
-    return f"{value:.6g}"
+    return f"{as_float:.6g}"
 
 
 def signed(value: object, suffix: str = "") -> str:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    as_float = _as_float(value)
+    if as_float is None:
         return "—"
-    return f"{value:+.4g}{suffix}"
+    return f"{as_float:+.4g}{suffix}"
+
+
+def _as_float(value: object) -> float | None:
+    """A number as a float; None for anything else (a bool, a string, a 400-digit int)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def render_compare(result: dict[str, Any], output_format: str) -> str:
@@ -236,6 +250,8 @@ class ReportContext:
     repository: str | None = None
     server_url: str = "https://github.com"
     full_report_at: str = "the job summary and the `report.md` artifact"
+    # Result files of other runs found beside this run's: listed as left out, never judged.
+    stale: tuple[dict[str, Any], ...] = ()
 
 
 def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
@@ -248,6 +264,91 @@ def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
         if worst in codes:
             return decision, worst
     return "pass", 0
+
+
+# The steps that check something; `--skip report` (not posting) leaves no check out.
+CHECK_STEPS = ("validate", "repro", "compare")
+PASS_WITH_SKIPS = "pass-with-skips"
+SKIPPED_BY_OPTION = "option"  # gate.json skipped[].cause of a step left out with --skip
+
+
+def decision_of(results: dict[str, dict[str, Any]]) -> str:
+    """pass | pass-with-skips | fail | error: the `decision` output, which names a pass that
+    left a check out with --skip."""
+    return with_skips(overall(results)[0], gate_skips(results))
+
+
+def with_skips(decision: str, skipped: list[dict[str, Any]]) -> str:
+    """pass-with-skips for a pass that left a check out with --skip; else the decision."""
+    by_option = any(
+        entry.get("cause") == SKIPPED_BY_OPTION and entry.get("step") in CHECK_STEPS
+        for entry in skipped
+    )
+    return PASS_WITH_SKIPS if decision == "pass" and by_option else decision
+
+
+def headline(results: dict[str, dict[str, Any]]) -> str:
+    """The verdict in a few words; a pass that is less than a full check says why."""
+    decision = overall(results)[0]
+    if not any(step in results for step in STEPS):
+        return "⚠️ no verdict — no check ran"
+    if decision != "pass":
+        return HEADLINES[decision]
+    caveats = [
+        f"{STEP_TITLES[step]} skipped by --skip {step}" for step in skipped_by_option(results)
+    ]
+    if is_bootstrap(results):
+        caveats.insert(0, "no production baseline yet, so only absolute thresholds were checked")
+        return "☑️ passed on bootstrap — " + "; ".join(caveats)
+    if caveats:
+        return "☑️ passed — " + "; ".join(caveats)
+    return HEADLINES["pass"]
+
+
+def gate_skips(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps gate.json says did not run ({step, reason, cause}); the file may be foreign."""
+    details = (results.get("gate") or {}).get("details")
+    entries = details.get("skipped") if isinstance(details, dict) else None
+    return [entry for entry in entries or [] if isinstance(entry, dict)]
+
+
+def skipped_checks(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The checking steps that did not run, for any reason, in order (the `skipped` output)."""
+    steps = {entry.get("step") for entry in gate_skips(results)}
+    return [step for step in CHECK_STEPS if step in steps]
+
+
+def skipped_by_option(results: dict[str, dict[str, Any]]) -> list[str]:
+    skips = gate_skips(results)
+    steps = {entry.get("step") for entry in skips if entry.get("cause") == SKIPPED_BY_OPTION}
+    return [step for step in CHECK_STEPS if step in steps]
+
+
+def is_bootstrap(results: dict[str, dict[str, Any]]) -> bool:
+    """Whether the comparison found no baseline by design (a first model) and passed on the
+    absolute thresholds alone (`details.baseline.resolution`)."""
+    compare = results.get("compare") or {}
+    details = compare.get("details")
+    baseline = details.get("baseline") if isinstance(details, dict) else None
+    return isinstance(baseline, dict) and baseline.get("resolution") == "bootstrap"
+
+
+def _stale_markdown(old: dict[str, Any]) -> str:
+    commit = old.get("commit")
+    at = f", commit {code(str(commit)[:7])}" if commit else ""
+    return (
+        f"- 🕓 **{md(old.get('command'))}** left out, from another run: "
+        f"{md(old.get('status'))}, started {md(old.get('started_at') or 'at an unknown time')}{at}"
+    )
+
+
+def _stale_text(old: dict[str, Any]) -> str:
+    commit = old.get("commit")
+    at = f", commit {str(commit)[:7]}" if commit else ""
+    return (
+        f"  {old.get('command')!s:17} STALE  left out, from another run: {old.get('status')}, "
+        f"started {old.get('started_at') or 'at an unknown time'}{at}"
+    )
 
 
 def _code(result: dict[str, Any]) -> int:
@@ -263,19 +364,17 @@ def _code(result: dict[str, Any]) -> int:
 def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
-    decision = overall(results)[0]
-    lines = [f"## mlgate: {HEADLINES[decision]}", ""]
+    lines = [f"## mlgate: {headline(results)}", ""]
     for step in _ordered(results):
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
         lines.append(f"- {icon} **{STEP_TITLES.get(step, step)}**: {md(result.get('summary', ''))}")
-    skipped, more_skipped = bounded(
-        results.get("gate", {}).get("details", {}).get("skipped", []), MAX_SKIPPED
-    )
+    skipped, more_skipped = bounded(gate_skips(results), MAX_SKIPPED)
     for extra in skipped:
-        lines.append(f"- ⏭️ **{md(extra['step'])}** skipped: {md(extra['reason'])}")
+        lines.append(f"- ⏭️ **{md(extra.get('step'))}** skipped: {md(extra.get('reason'))}")
     if more_skipped:
         lines.append(f"- ⏭️ … and {more_skipped:,} more skipped steps (gate.json)")
+    lines.extend(_stale_markdown(old) for old in context.stale)
     if detail != "summary only":
         for step in _ordered(results):
             section = _section(step, results[step], detail)
@@ -311,28 +410,30 @@ def fit_markdown(
 
 
 def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
-    decision, code = overall(results)
-    lines = [f"mlgate: {HEADLINES[decision]} (exit {code})"]
+    code = overall(results)[1]
+    lines = [f"mlgate: {headline(results)} (exit {code})"]
     for step in _ordered(results):
         result = results[step]
         status = str(result.get("status", "error")).upper()
         lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {result.get('summary', '')}")
-    for extra in results.get("gate", {}).get("details", {}).get("skipped", []):
-        lines.append(f"  {extra['step']:17} SKIP   {extra['reason']}")
+    for extra in gate_skips(results):
+        lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")
+    lines.extend(_stale_text(old) for old in context.stale)
     if context.run_url:
         lines.append(f"  run: {context.run_url}")
     return "\n".join(lines)
 
 
 def report_json(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
-    decision, code = overall(results)
     return json.dumps(
         {
-            "decision": decision,
-            "exit_code": code,
+            "decision": decision_of(results),
+            "exit_code": overall(results)[1],
+            "skipped": skipped_checks(results),
             "commit": context.commit,
             "run_url": context.run_url,
             "results": results,
+            "left_out": list(context.stale),
         },
         indent=2,
     )
@@ -437,4 +538,5 @@ def history_chart(details: dict[str, Any]) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    as_float = _as_float(value)
+    return as_float is not None and math.isfinite(as_float)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from mlgate import yamlio
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import flatten
 from mlgate.repro import open_repo, require_pipeline
@@ -164,15 +165,10 @@ def _collect(repo: Any, targets: Sequence[str]) -> list[Any]:
 
 
 def _lock_entries(dvcfile: Path) -> dict[str, Any] | None:
-    import yaml
-
     lock = dvcfile.with_name("dvc.lock")
     if not lock.is_file():
         return None
-    try:
-        data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{lock}: not valid YAML: {exc}") from exc
+    data = yamlio.load_file(lock) or {}
     stages = data.get("stages") if isinstance(data, dict) else None
     return stages if isinstance(stages, dict) else {}
 
@@ -379,8 +375,6 @@ def touches_pipeline(root: Path, paths: Iterable[str]) -> bool:
     Reads dvc.yaml and dvc.lock as plain YAML, without importing DVC: a hook with nothing to
     check must cost no more than starting Python.
     """
-    import yaml
-
     given = [PurePosixPath(Path(path).as_posix()) for path in paths]
     if any(
         path.name in {"dvc.yaml", "dvc.lock", ".dvcignore"} or path.suffix == ".dvc"
@@ -390,10 +384,10 @@ def touches_pipeline(root: Path, paths: Iterable[str]) -> bool:
     watched: set[str] = set()
     for name in ("dvc.yaml", "dvc.lock"):
         try:
-            data = yaml.safe_load((root / name).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            continue
-        except (OSError, yaml.YAMLError):
+            if not (root / name).is_file():
+                continue
+            data = yamlio.load_file(root / name) or {}
+        except InputError:
             return True  # a broken file is for the check itself to report
         if not _collect_watched(data, watched):
             return True

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate import yamlio
 from mlgate.errors import ExternalError, InputError
 from mlgate.repro import (
     OUTPUT_TAIL_LINES,
@@ -286,11 +287,9 @@ def _ordered_stages(root: Path, seen: dict[str, StageRun]) -> list[StageRun]:
 
 
 def pipeline_stage_names(root: Path) -> list[str]:
-    import yaml
-
     try:
-        data = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = yamlio.load_file(root / "dvc.yaml") or {}
+    except InputError:
         return []
     stages = data.get("stages") if isinstance(data, dict) else None
     # foreach/matrix stages expand to name@key; those appear under their expanded names.

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate import scm
+from mlgate import scm, yamlio
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
 from mlgate.repro import (
@@ -181,10 +181,8 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
 
 def _lock_outs(work: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """{(stage, path): lock entry} for every output in dvc.lock."""
-    import yaml
-
     lock = work / "dvc.lock"
-    data = yaml.safe_load(lock.read_text(encoding="utf-8")) if lock.is_file() else None
+    data = yamlio.load_file(lock) if lock.is_file() else None
     outs: dict[tuple[str, str], dict[str, Any]] = {}
     for stage, entry in ((data or {}).get("stages") or {}).items():
         for out in entry.get("outs") or []:

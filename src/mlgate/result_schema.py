@@ -1,305 +1,270 @@
-"""The shape of each result file, checked before a report renders it.
+"""What a result file may hold, checked before anything reads it (exit 2, file and place).
 
-The fork-safe poster renders result files a pull request's own run wrote: from a fork, they
-are the attacker's. So every field a renderer reads must have the type the producer writes (a
-status is one of the known words, a version is digits, numbers are numbers), and a file that
-does not fit is refused (exit 2, naming the file and the field) rather than rendered. Fields
-no renderer reads are not checked: newer mlgate versions may add them.
+A result file can come from elsewhere: the privileged `workflow_run` poster renders the artifact
+a fork's pull request uploaded. Whatever the renderers and `promote` take from a file is checked
+here for its type (a status is one of the known words, a version is a number, a check's
+`passed` is true or false), so that a forged or damaged file is an input error naming the field,
+never a crash or a Markdown injection through a field of an unexpected type. Fields not listed
+are left alone: renderers do not read them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mlgate.errors import InputError
-from mlgate.outbound import one_line, shorten
+from mlgate.yamlio import excerpt
 
-Check = Callable[[Any], bool]
-MAX_INT = 2**53  # the largest integer a float holds exactly
-
-
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    """An int or a float; an int too large for a float (a 400-digit number) is not one."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return isinstance(value, float) or abs(value) <= MAX_INT
-
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_digits(value: Any) -> bool:
-    if _is_int(value):
-        return bool(value >= 0)
-    return isinstance(value, str) and value.isascii() and value.isdigit()
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | bool) or _is_number(value)
-
-
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and _URL.fullmatch(value) is not None
-
-
-# A link the report makes is percent-encoded (outbound.link); here only the scheme and the
-# absence of line breaks and control characters matter. Model names may hold spaces.
-_URL = re.compile(r"https?://[^\x00-\x20/?#]+[^\x00-\x1f\x7f]*")
+STATUSES = ("pass", "fail", "error")
 
 
 @dataclass(frozen=True)
-class OneOf:
-    words: tuple[object, ...]
+class Record:
+    """A JSON object; `required` keys must be present; other keys are not checked."""
 
-
-@dataclass(frozen=True)
-class Nullable:
-    inner: Spec
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A JSON object: fields that must be there, fields that may."""
-
-    required: Mapping[str, Spec] = field(default_factory=dict)
-    optional: Mapping[str, Spec] = field(default_factory=dict)
+    required: Mapping[str, Any] = field(default_factory=dict)
+    optional: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ListOf:
-    item: Spec
+    item: Any
 
 
 @dataclass(frozen=True)
 class MapOf:
-    """A JSON object with free keys (metric names) and values of one kind."""
-
-    value: Spec
+    value: Any
 
 
-Spec = Check | Shape | ListOf | MapOf | OneOf | Nullable
-TYPE_NAMES: dict[Callable[[Any], bool], str] = {
-    _is_str: "a string",
-    _is_int: "an integer",
-    _is_number: "a number",
-    _is_bool: "true or false",
-    _is_digits: "a version number (digits)",
-    _is_scalar: "a string, number, true, false or null",
-    _is_url: "an http(s) URL",
-}
+@dataclass(frozen=True)
+class OneOf:
+    """One of the given words, or (with `pattern`) a string matching it."""
 
-STRINGS = ListOf(_is_str)
-METRICS = MapOf(_is_scalar)
-SIDE = Shape(
+    words: tuple[str, ...] = ()
+    pattern: str = ""
+
+
+@dataclass(frozen=True)
+class Either:
+    shapes: tuple[Any, ...]
+
+
+NUMBER = (int, float)
+SCALAR = Either((str, NUMBER, bool, type(None)))
+ANY = object
+METRICS = MapOf(SCALAR)
+
+
+def maybe(shape: Any) -> Either:
+    return Either((shape, type(None)))
+
+
+VERSION = Either((int, OneOf(pattern=r"[0-9]{1,20}")))
+
+CHECK = Record(
+    required={"metric": str, "rule": str, "passed": bool, "message": str},
     optional={
-        "source": Nullable(_is_str),
-        "origin": Nullable(_is_str),
-        "model": Nullable(_is_str),
-        "alias": Nullable(_is_str),
-        "version": Nullable(_is_digits),
-        "run_id": Nullable(_is_str),
-        "url": Nullable(_is_url),
-        "metrics": Nullable(METRICS),
-        "missing_reason": Nullable(_is_str),
-    }
-)
-COMPARE = Shape(
-    optional={
-        "checks": ListOf(
-            Shape(
-                required={
-                    "metric": _is_str,
-                    "rule": _is_str,
-                    "passed": _is_bool,
-                    "message": _is_str,
-                },
-                optional={
-                    "skipped": _is_bool,
-                    **{
-                        key: Nullable(_is_number)
-                        for key in ("candidate", "baseline", "delta", "delta_pct", "limit")
-                    },
-                },
-            )
-        ),
-        "ungated": ListOf(
-            Shape(required={"metric": _is_str, "candidate": _is_scalar, "baseline": _is_scalar})
-        ),
-        "notes": STRINGS,
-        "candidate": SIDE,
-        "baseline": SIDE,
-        "history": ListOf(Shape(required={"version": _is_digits, "metrics": METRICS})),
-    }
-)
-VALIDATE = Shape(
-    optional={
-        "files": ListOf(
-            Shape(
-                required={
-                    "path": _is_str,
-                    "schema": _is_str,
-                    "status": OneOf(("pass", "fail", "error")),
-                },
-                optional={
-                    "rows": _is_int,
-                    "columns": _is_int,
-                    "failing_rows": _is_int,
-                    "error": _is_str,
-                    "failures": ListOf(
-                        Shape(
-                            required={"check": _is_str},
-                            optional={
-                                "column": Nullable(_is_str),
-                                "rows": Nullable(_is_int),
-                                "examples": ListOf(
-                                    Shape(optional={"line": _is_int, "row": _is_int})
-                                ),
-                            },
-                        )
-                    ),
-                },
-            )
-        )
-    }
-)
-REPRO_STAGE = Shape(
-    required={"name": _is_str},
-    optional={
-        "status": _is_str,
-        "duration_s": _is_number,
-        "output_tail": STRINGS,
-        "state": OneOf(("stale", "not_pulled", "up_to_date")),
-        "reasons": ListOf(
-            Shape(
-                required={"kind": _is_str, "change": _is_str},
-                optional={"path": _is_str, "key": _is_str, "detail": _is_str},
-            )
-        ),
-        "absent": ListOf(
-            Shape(
-                required={"path": _is_str, "kind": _is_str, "in_cache": _is_bool},
-                optional={"files_absent": _is_int},
-            )
-        ),
-        "notes": STRINGS,
+        "skipped": bool,
+        "direction": str,
+        **{name: maybe(NUMBER) for name in ("limit", "candidate", "baseline", "delta")},
+        "delta_pct": maybe(NUMBER),
     },
 )
-REPRO = Shape(
+SIDE = maybe(
+    Record(
+        optional={
+            **{name: maybe(str) for name in ("source", "origin", "url", "missing_reason")},
+            "model": maybe(str),
+            "version": maybe(VERSION),
+            "metrics": maybe(METRICS),
+        }
+    )
+)
+COMPARE = Record(
     optional={
-        "mode": OneOf(("run", "check", "verify")),
-        "stages": ListOf(REPRO_STAGE),
-        "stale_stages": STRINGS,
-        "metrics": Nullable(METRICS),
-        "outputs": ListOf(
-            Shape(
-                required={"path": _is_str, "stage": _is_str, "reproduced": _is_bool},
-                optional={"files": STRINGS},
-            )
+        "checks": ListOf(CHECK),
+        "ungated": ListOf(
+            Record(required={"metric": str, "candidate": SCALAR, "baseline": SCALAR})
         ),
-        "metrics_moved": ListOf(
-            Shape(
-                required={"name": _is_str, "committed": _is_scalar, "reproduced": _is_scalar},
-                optional={"delta": _is_scalar},
-            )
-        ),
+        "notes": ListOf(str),
+        "baseline": SIDE,
+        "candidate": SIDE,
+        "history": ListOf(Record(required={"version": VERSION}, optional={"metrics": METRICS})),
     }
 )
-GATE = Shape(optional={"skipped": ListOf(Shape(required={"step": _is_str, "reason": _is_str}))})
-DETAILS: dict[str, Shape] = {
-    "compare": COMPARE,
-    "validate": VALIDATE,
-    "repro": REPRO,
-    "gate": GATE,
-}
+FAILURE = Record(
+    required={"column": maybe(str), "check": str},
+    optional={
+        "rows": maybe(int),
+        "examples": ListOf(Record(optional={"row": int, "line": int, "value": ANY})),
+    },
+)
+VALIDATE = Record(
+    optional={
+        "files": ListOf(
+            Record(
+                required={"path": str, "status": OneOf(STATUSES)},
+                optional={
+                    "error": str,
+                    "rows": int,
+                    "columns": int,
+                    "failing_rows": maybe(int),
+                    "failures": ListOf(FAILURE),
+                },
+            )
+        )
+    }
+)
+_REASON = Record(
+    required={"kind": str, "change": str},
+    optional={"path": str, "key": maybe(str), "detail": maybe(str)},
+)
+_ABSENT = Record(
+    required={"path": str, "kind": str, "in_cache": bool}, optional={"files_absent": int}
+)
+_STAGE_CHECKED = Record(
+    required={"name": str, "state": OneOf(("stale", "not_pulled", "up_to_date"))},
+    optional={"reasons": ListOf(_REASON), "absent": ListOf(_ABSENT), "notes": ListOf(str)},
+)
+_STAGE_RUN = Record(
+    required={"name": str, "status": str},
+    optional={"duration_s": NUMBER, "output_tail": ListOf(str)},
+)
+_OUTPUT = Record(
+    required={"path": str, "stage": str, "reproduced": bool}, optional={"files": ListOf(str)}
+)
+_MOVED = Record(
+    required={"name": str, "committed": SCALAR, "reproduced": SCALAR}, optional={"delta": SCALAR}
+)
+GATE = Record(
+    optional={
+        "steps": ListOf(str),
+        "skipped": ListOf(Record(required={"step": str, "reason": str})),
+    }
+)
 
 
-def envelope_shape(step: str) -> Shape:
-    return Shape(
-        required={
-            "command": OneOf((step,)),
-            "status": OneOf(("pass", "fail", "error")),
-            "summary": _is_str,
-        },
+def check_result(data: dict[str, Any], where: str) -> None:
+    """InputError naming `where` and the field, unless `data` fits the result schema."""
+    envelope = Record(
+        required={"command": str, "status": OneOf(STATUSES), "summary": str},
         optional={
-            "exit_code": OneOf((2, 3)),
-            "duration_s": _is_number,
-            "details": DETAILS.get(step, Shape()),
+            "started_at": str,
+            "duration_s": NUMBER,
+            "exit_code": int,
+            "details": Record(),
         },
     )
+    _check(data, envelope, where, "")
+    details = data.get("details") or {}
+    _check(details, _details_shape(data["command"], details), where, "details")
 
 
-def check_result(path: Path, step: str, data: dict[str, Any]) -> None:
-    """Raise InputError naming `path` and the first field of `data` that does not fit."""
-    problem = _problem(data, envelope_shape(step), "")
-    if problem:
-        where, expected = problem
-        raise InputError(
-            f"{path}: field {where or '(top level)'} is not {expected}; "
-            "refusing to render a result file mlgate did not write"
+def _details_shape(command: str, details: Mapping[str, Any]) -> Record:
+    if command == "repro":
+        checked = details.get("mode") == "check" or "stale_stages" in details
+        stage = _STAGE_CHECKED if checked else _STAGE_RUN
+        return Record(
+            optional={
+                "mode": maybe(str),
+                "stages": ListOf(stage),
+                "metrics": maybe(METRICS),
+                "outputs": ListOf(_OUTPUT),
+                "metrics_moved": ListOf(_MOVED),
+            }
         )
+    return {"compare": COMPARE, "validate": VALIDATE, "gate": GATE}.get(command, Record())
 
 
-Problem = tuple[str, str] | None
+def _check(value: Any, shape: Any, where: str, place: str) -> None:
+    problem = _problem(value, shape, where, place)
+    if problem is not None:
+        raise InputError(f"{where}: {place or 'the file'}: {problem}; not a result mlgate wrote")
 
 
-def _problem(value: Any, spec: Spec, where: str) -> Problem:
-    """The first place in `value` that does not fit `spec`, and what was expected there."""
-    if isinstance(spec, Shape):
-        return _shape_problem(value, spec, where)
-    if isinstance(spec, ListOf | MapOf):
-        return _collection_problem(value, spec, where)
-    if isinstance(spec, Nullable):
-        return None if value is None else _problem(value, spec.inner, where)
-    if isinstance(spec, OneOf):
-        fits = value in spec.words and type(value) in {type(word) for word in spec.words}
-        return None if fits else (where, "one of " + ", ".join(map(str, spec.words)))
-    return None if spec(value) else (where, TYPE_NAMES.get(spec, "of the expected kind"))
+def _problem(value: Any, shape: Any, where: str, place: str) -> str | None:
+    """What is wrong with `value` itself, or None; what is wrong inside it raises at once."""
+    if isinstance(shape, Either):
+        problems = [_problem(value, choice, where, place) for choice in shape.shapes]
+        return None if None in problems else f"expected {_expected(shape)}, got {_kind(value)}"
+    if isinstance(shape, Record):
+        return _record_problem(value, shape, where, place)
+    if isinstance(shape, ListOf | MapOf):
+        return _container_problem(value, shape, where, place)
+    if _fits(value, shape):
+        return None
+    return f"expected {_expected(shape)}, got {_kind(value)}"
 
 
-def _shape_problem(value: Any, spec: Shape, where: str) -> Problem:
+def _record_problem(value: Any, shape: Record, where: str, place: str) -> str | None:
     if not isinstance(value, dict):
-        return where, "an object"
-    missing = [key for key in spec.required if key not in value]
-    if missing:
-        return _join(where, missing[0]), "there"
-    for key, inner in (*spec.required.items(), *spec.optional.items()):
-        found = _problem(value[key], inner, _join(where, key)) if key in value else None
-        if found:
-            return found
+        return f"expected an object, got {_kind(value)}"
+    missing = next((name for name in shape.required if name not in value), None)
+    if missing is not None:
+        return f"missing {missing!r}"
+    for name, inner in {**shape.optional, **shape.required}.items():
+        if name in value:
+            _check(value[name], inner, where, f"{place}.{name}" if place else name)
     return None
 
 
-def _collection_problem(value: Any, spec: ListOf | MapOf, where: str) -> Problem:
-    if isinstance(spec, ListOf):
+def _container_problem(value: Any, shape: ListOf | MapOf, where: str, place: str) -> str | None:
+    if isinstance(shape, ListOf):
         if not isinstance(value, list):
-            return where, "a list"
-        items = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
-        inner = spec.item
-    else:
-        if not isinstance(value, dict):
-            return where, "an object"
-        items = [(_join(where, key), item) for key, item in value.items()]
-        inner = spec.value
-    for place, item in items:
-        found = _problem(item, inner, place)
-        if found:
-            return found
+            return f"expected a list, got {_kind(value)}"
+        for index, item in enumerate(value):
+            _check(item, shape.item, where, f"{place}[{index}]")
+        return None
+    if not isinstance(value, dict):
+        return f"expected an object, got {_kind(value)}"
+    for key, item in value.items():
+        _check(item, shape.value, where, f"{place}[{excerpt(key)}]")
     return None
 
 
-def _join(where: str, key: object) -> str:
-    name = shorten(one_line(str(key)), 60)  # keys may be the attacker's: bounded, one line
-    return f"{where}.{name}" if where else name
+def _fits(value: Any, shape: Any) -> bool:
+    if isinstance(shape, OneOf):
+        return isinstance(value, str) and (
+            value in shape.words or bool(shape.pattern and re.fullmatch(shape.pattern, value))
+        )
+    if shape is object:
+        return True
+    if isinstance(value, bool):  # a bool is an int to Python, not to a result file
+        return shape is bool or (isinstance(shape, tuple) and bool in shape)
+    if shape == NUMBER and isinstance(value, int) and abs(value) > sys.float_info.max:
+        return False  # a 400-digit number is no metric: no float holds it, no renderer shows it
+    return isinstance(value, shape)
+
+
+def _expected(shape: Any) -> str:
+    if isinstance(shape, Either):
+        return " or ".join(_expected(choice) for choice in shape.shapes)
+    if isinstance(shape, OneOf):
+        return " or ".join(repr(word) for word in shape.words) or "a version number"
+    if isinstance(shape, Record | MapOf):
+        return "an object"
+    if isinstance(shape, ListOf):
+        return "a list"
+    if shape == NUMBER:
+        return "a number"
+    names = {str: "a string", int: "an integer", bool: "true or false", type(None): "null"}
+    types = shape if isinstance(shape, tuple) else (shape,)
+    return " or ".join(names.get(kind, kind.__name__) for kind in types)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {excerpt(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,3 +43,46 @@ def current_commit(root: Path) -> str | None:
         ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
     )
     return completed.stdout.strip() or None if completed.returncode == 0 else None
+
+
+def has_changes(root: Path, *, ignore: Path | None = None) -> bool | None:
+    """Whether the checkout at `root` differs from HEAD (changed, staged or untracked files),
+    leaving out anything under `ignore`; None when git cannot tell."""
+    if shutil.which("git") is None:
+        return None
+    # --no-optional-locks: this also runs inside git hooks, while git holds the index.
+    completed = subprocess.run(
+        ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, check=False
+    )
+    if completed.returncode != 0 or top.returncode != 0:
+        return None
+    toplevel = Path(os.fsdecode(top.stdout.strip()))
+    skip = ignore.resolve() if ignore is not None else None  # relative to the working dir
+    for path in _status_paths(completed.stdout):
+        changed = (toplevel / path).resolve()
+        if skip is None or not changed.is_relative_to(skip):
+            return True
+    return False
+
+
+def _status_paths(output: bytes) -> list[str]:
+    """The paths of `git status --porcelain=v1 -z`; a rename's entry is followed by its source."""
+    fields = output.split(b"\0")
+    paths = []
+    index = 0
+    while index < len(fields):
+        entry = fields[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        paths.append(os.fsdecode(entry[3:]))
+        if b"R" in entry[:2] or b"C" in entry[:2]:
+            paths.append(os.fsdecode(fields[index]))
+            index += 1
+    return paths

@@ -3,25 +3,50 @@
 Order: validate the data that exists before training (files the pipeline does not produce),
 reproduce the pipeline, validate again with the pipeline's outputs, compare, report. Bad data
 skips training and the comparison (their verdict would be about data we already rejected);
-a failed reproduction skips the comparison. Skipped steps are listed in the report.
+a failed reproduction skips the comparison and the outputs' validation.
+
+Nothing is silent: every step that did not run is listed in gate.json with why — left out by
+`--skip`, after an earlier step that did not pass, or not configured — and a step that fails in
+any way, an mlgate bug included, is that step's error result: the gate still writes gate.json,
+the report, the comment and the outputs. All results of one gate share one run id.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlgate import yamlio
 from mlgate.config import Config
-from mlgate.errors import MlgateError
+from mlgate.errors import InputError, MlgateError
 from mlgate.publish import Published, ReportRequest, publish
-from mlgate.report import STEPS, overall
-from mlgate.results import Clock, Result, write_result
+from mlgate.report import (
+    CHECK_STEPS,
+    SKIPPED_BY_OPTION,
+    STEPS,
+    ReportContext,
+    overall,
+    report_markdown,
+    with_skips,
+)
+from mlgate.results import (
+    Clock,
+    Result,
+    RunStamp,
+    current_run,
+    error_result,
+    stamped,
+    write_result,
+)
 
 GATE_STEPS = ("validate", "repro", "compare", "report")
+# Why a step did not run (gate.json `details.skipped[].cause`); SKIPPED_BY_OPTION ("option",
+# --skip STEP) is the only cause that can leave a pass incomplete.
+SKIPPED_AFTER_EARLIER_STEP = "earlier_step"
+NOT_CONFIGURED = "not_configured"
 Log = Callable[[str], None]
 
 
@@ -36,46 +61,40 @@ class GateRequest:
     timeout_s: float = 30.0
     bin_dir: Path | None = None  # first on PATH for pipeline stages (the demo's own Python)
     log: Log = lambda _line: None
+    debug: bool = False  # log the traceback of a step's unexpected error
+
+
+@dataclass
+class _Run:
+    """What one gate run has done so far."""
+
+    request: GateRequest
+    stamp: RunStamp
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def skip(self, step: str, reason: str, cause: str) -> None:
+        self.skipped.append({"step": step, "reason": reason, "cause": cause})
+        self.request.log(f"- {step}: skipped ({reason})")
+
+    def blocked(self) -> bool:
+        return any(result["status"] != "pass" for result in self.results.values())
 
 
 def run_gate(request: GateRequest) -> Published:
     clock = Clock()
-    config = request.config
     _clear_old_results(request.results_dir)
-    results: dict[str, dict[str, Any]] = {}
-    skipped: list[dict[str, str]] = []
-
-    def skip(step: str, reason: str) -> None:
-        skipped.append({"step": step, "reason": reason})
-        request.log(f"- {step}: skipped ({reason})")
-
-    will_repro = "repro" not in request.skip and (config.root / "dvc.yaml").is_file()
-    validating = "validate" not in request.skip and bool(config.data)
-    if validating:
-        inputs = _pipeline_inputs(config) if will_repro else None  # None: all the data
-        if inputs is None or inputs:
-            results["validate"] = _step(request, "validate", lambda: _validate(request, inputs))
-    if will_repro:
-        if _blocked(results):
-            skip("repro", "the data failed validation; training on it would prove nothing")
-        else:
-            results["repro"] = _step(request, "repro", lambda: _repro(request))
-            if validating and results["repro"]["status"] == "pass":
-                results["validate"] = _step(request, "validate", lambda: _validate(request, None))
-    elif "repro" not in request.skip:
-        skip("repro", "no dvc.yaml")
-    if "compare" not in request.skip and config.gates:
-        if _blocked(results):
-            skip("compare", "an earlier step did not pass")
-        else:
-            results["compare"] = _step(request, "compare", lambda: _compare(request))
-    elif "compare" not in request.skip:
-        skip("compare", "no gates in mlgate.yaml")
-    _write_gate_result(request, results, skipped, clock)
+    run = _Run(request, current_run(request.config.root, request.results_dir))
+    _validate_inputs(run)
+    _reproduce(run)
+    _compare(run)
+    if "report" in request.skip:
+        run.skip("report", "--skip report: report.md is written, not posted", SKIPPED_BY_OPTION)
+    _write_gate_result(run, clock)
     return publish(
         ReportRequest(
             results_dir=request.results_dir,
-            root=config.root,
+            root=request.config.root,
             post=request.post and "report" not in request.skip,
             marker_id=request.marker_id,
             require_comment=request.require_comment,
@@ -83,34 +102,107 @@ def run_gate(request: GateRequest) -> Published:
     )
 
 
-def _blocked(results: dict[str, dict[str, Any]]) -> bool:
-    return any(result["status"] != "pass" for result in results.values())
+def _has_pipeline(request: GateRequest) -> bool:
+    return (request.config.root / "dvc.yaml").is_file()
 
 
-def _step(request: GateRequest, name: str, run: Callable[[], Result]) -> dict[str, Any]:
-    """Run one step; an error becomes that step's error result, and the gate goes on."""
+def _will_reproduce(request: GateRequest) -> bool:
+    return "repro" not in request.skip and _has_pipeline(request)
+
+
+# A step that is not configured is reported as such even under --skip: skipping it checks
+# nothing less, so it must not turn a pass into pass-with-skips.
+
+
+def _validate_inputs(run: _Run) -> None:
+    """The data before training: what exists now and no stage produces (all of it without a
+    pipeline to run)."""
+    request = run.request
+    if not request.config.data:
+        run.skip("validate", "no `data:` in mlgate.yaml", NOT_CONFIGURED)
+    elif "validate" in request.skip:
+        run.skip("validate", "--skip validate", SKIPPED_BY_OPTION)
+    else:
+        whole = not _will_reproduce(request)
+        _step(run, "validate", lambda: _validate(request, inputs_only=not whole))
+
+
+def _reproduce(run: _Run) -> None:
+    request = run.request
+    if not _has_pipeline(request):
+        run.skip("repro", "no dvc.yaml", NOT_CONFIGURED)
+        return
+    if "repro" in request.skip:
+        run.skip("repro", "--skip repro", SKIPPED_BY_OPTION)
+        return
+    if run.blocked():
+        run.skip(
+            "repro",
+            "the data failed validation; training on it would prove nothing",
+            SKIPPED_AFTER_EARLIER_STEP,
+        )
+        return
+    _step(run, "repro", lambda: _repro(request))
+    if "validate" in request.skip or not request.config.data:
+        return
+    if run.results["repro"]["status"] == "pass":
+        _step(run, "validate", lambda: _validate(request, inputs_only=False))
+    else:
+        run.skip(
+            "validate",
+            "the pipeline's outputs were not validated: the reproduction did not pass",
+            SKIPPED_AFTER_EARLIER_STEP,
+        )
+
+
+def _compare(run: _Run) -> None:
+    request = run.request
+    if not request.config.gates:
+        run.skip("compare", "no gates in mlgate.yaml", NOT_CONFIGURED)
+    elif "compare" in request.skip:
+        run.skip("compare", "--skip compare", SKIPPED_BY_OPTION)
+    elif run.blocked():
+        run.skip("compare", "an earlier step did not pass", SKIPPED_AFTER_EARLIER_STEP)
+    else:
+        _step(run, "compare", lambda: _run_compare(request))
+
+
+def _step(run: _Run, name: str, check: Callable[[], Result | None]) -> None:
+    """Run one step; whatever it raises — an mlgate error, a bug, a `SystemExit` from code it
+    ran — becomes that step's error result, and the gate goes on."""
+    request = run.request
     clock = Clock()
     request.log(f"▶ {name}")
     try:
-        result = run()
-    except MlgateError as exc:
-        result = Result(
-            command=name,
-            status="error",
-            summary=str(exc),
-            started_at=clock.started_at,
-            duration_s=clock.elapsed(),
-            exit_code=exc.exit_code if exc.exit_code in (2, 3) else 3,
-        )
-    write_result(request.results_dir, result)
+        result = check()
+        if result is None:
+            return
+        result = stamped(result, run.stamp)
+        # A result the report cannot show is a bug, not a verdict; found here, the report of
+        # the other steps still renders.
+        report_markdown({name: result.to_dict()}, ReportContext())
+        write_result(request.results_dir, result)
+    except (Exception, SystemExit) as exc:
+        if request.debug:
+            request.log(traceback.format_exc().rstrip())
+        elif not isinstance(exc, MlgateError):
+            request.log("  (a bug in mlgate, or in code it ran: --debug shows the traceback)")
+        result = error_result(name, exc, clock, run.stamp)
+        write_result(request.results_dir, result)
     request.log(f"  {result.status}: {result.summary}")
-    return result.to_dict()
+    run.results[name] = result.to_dict()
 
 
-def _validate(request: GateRequest, paths: list[Path] | None) -> Result:
+def _validate(request: GateRequest, *, inputs_only: bool) -> Result | None:
+    """None when validating only the inputs and the pipeline produces all configured data."""
     from mlgate.validate import ValidateRequest, run_validate
 
-    return run_validate(ValidateRequest(config=request.config, paths=tuple(paths or ())))
+    paths: list[Path] = []
+    if inputs_only:
+        paths = _pipeline_inputs(request.config)
+        if not paths:
+            return None
+    return run_validate(ValidateRequest(config=request.config, paths=tuple(paths)))
 
 
 def _repro(request: GateRequest) -> Result:
@@ -119,7 +211,7 @@ def _repro(request: GateRequest) -> Result:
     return run_pipeline(request.config.root, log=request.log, bin_dir=request.bin_dir)
 
 
-def _compare(request: GateRequest) -> Result:
+def _run_compare(request: GateRequest) -> Result:
     from mlgate.compare import CompareRequest, run_compare
 
     return run_compare(CompareRequest(config=request.config, timeout_s=request.timeout_s))
@@ -148,11 +240,14 @@ def _pipeline_inputs(config: Config) -> list[Path]:
 
 def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
     try:
-        data = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = yamlio.load_file(dvc_yaml) or {}
+    except InputError:
         return None  # repro reports what is wrong with dvc.yaml
+    stages = data.get("stages") if isinstance(data, dict) else None
+    if not isinstance(stages, dict):
+        return None
     outputs: set[str] = set()
-    for stage in (data.get("stages") or {}).values():
+    for stage in stages.values():
         if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:
             return None
         for kind in ("outs", "metrics", "plots"):
@@ -169,23 +264,26 @@ def _clear_old_results(results_dir: Path) -> None:
         (results_dir / f"{step}.json").unlink(missing_ok=True)
 
 
-def _write_gate_result(
-    request: GateRequest,
-    results: dict[str, dict[str, Any]],
-    skipped: list[dict[str, str]],
-    clock: Clock,
-) -> None:
-    decision, code = overall(results) if results else ("pass", 0)
-    ran = ", ".join(f"{step} {result['status']}" for step, result in results.items())
+def _write_gate_result(run: _Run, clock: Clock) -> None:
+    decision, code = overall(run.results)
+    ran = ", ".join(f"{step} {result['status']}" for step, result in run.results.items())
+    left_out = [skip["step"] for skip in run.skipped if skip["step"] in CHECK_STEPS]
+    decision_output = with_skips(decision, run.skipped)
     write_result(
-        request.results_dir,
+        run.request.results_dir,
         Result(
             command="gate",
             status="pass" if decision == "pass" else "fail" if decision == "fail" else "error",
-            summary=f"{decision}: {ran or 'no step ran'}",
+            summary=f"{decision_output}: {ran or 'no step ran'}"
+            + (f"; did not run: {', '.join(left_out)}" if left_out else ""),
             started_at=clock.started_at,
             duration_s=clock.elapsed(),
-            details={"steps": list(results), "skipped": skipped},
+            details={
+                "decision": decision_output,
+                "steps": list(run.results),
+                "skipped": run.skipped,
+            },
             exit_code=code if decision == "error" else None,
+            run=run.stamp,
         ),
     )

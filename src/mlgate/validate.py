@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate import yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError
 from mlgate.results import Clock, Result
@@ -126,9 +127,16 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         try:
             schema.per_chunk.validate(chunk, lazy=True, inplace=True)
         except SchemaErrors as exc:
+            _refuse_crashed_checks(target, exc)
             cases = exc.failure_cases
             bad_rows.append(cases["index"].dropna().to_numpy(dtype="int64"))
             _collect(cases, chunk, failures, request.max_examples, line_offset)
+        # Pandera lets what a check raises outside its net through; sys.exit(0) is no pass.
+        except (Exception, SystemExit) as exc:
+            raise InputError(
+                f"{target.display}: validating against {_schema_label(target)} did not finish: "
+                f"{_raised(exc)}"
+            ) from exc
         last = chunk
     for unique, store in zip(schema.unique, hashes, strict=True):
         only = last if chunks == 1 else None
@@ -152,6 +160,44 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         failures=[f.to_dict() for f in failures.values()],
     )
     return entry
+
+
+def _refuse_crashed_checks(target: Target, errors: Any) -> None:
+    """A check that raised checked nothing. Where the data already failed (a wrong dtype
+    makes a text check raise) the failure stands; anywhere else the check itself is broken,
+    which is the schema's fault, not the data's: an input error, not a blocked change."""
+    from pandera.errors import SchemaErrorReason
+
+    crashed = SchemaErrorReason.CHECK_ERROR
+    failed = [e for e in errors.schema_errors if e.reason_code != crashed]
+    for error in errors.schema_errors:
+        check = getattr(error, "check", None)
+        if error.reason_code != crashed or check is None:
+            continue
+        if check.is_builtin_check(str(getattr(check, "name", None) or "")):
+            continue  # a built-in check raises on a value of the wrong type: the data's fault
+        frame_wide = hasattr(error.schema, "columns")
+        where_it_ran = failed if frame_wide else [e for e in failed if e.schema is error.schema]
+        if where_it_ran:
+            continue
+        name = yamlio.excerpt(str(getattr(check, "name", None) or check))
+        column = yamlio.excerpt(str(getattr(error.schema, "name", None)))
+        where = "the dataframe" if frame_wide else f"column {column}"
+        raised = yamlio.excerpt_text(str(error.failure_cases))
+        raise InputError(
+            f"{target.display}: the check {name} on {where} raised {raised} instead of "
+            f"checking; fix the check in {_schema_label(target)} (it must return booleans)"
+        )
+
+
+def _schema_label(target: Target) -> str:
+    return target.schema if is_import_path(target.schema) else display_path(Path(target.schema))
+
+
+def _raised(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"a check called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _as_declared(chunk: Any, dtypes: dict[str, Any]) -> Any:
@@ -180,12 +226,9 @@ def _progress(target: Target, request: ValidateRequest) -> Progress | None:
 
 
 def _file_entry(target: Target, *, status: str) -> dict[str, Any]:
-    schema = target.schema
-    if not is_import_path(schema):
-        schema = display_path(Path(schema))
     return {
         "path": target.display,
-        "schema": schema,
+        "schema": _schema_label(target),
         "format": target.data_format,
         "status": status,
     }

@@ -8,8 +8,10 @@ chunk's index continues where the last one stopped, so row numbers are the file'
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +21,8 @@ from mlgate.errors import InputError
 from mlgate.validate_targets import Target
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
+HEAD_BYTES = 1 << 20  # enough for the header and the first row
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def first_line_number(target: Target) -> int | None:
@@ -62,7 +66,7 @@ def _delimited(
         total = os.fstat(raw.fileno()).st_size
         if total == 0:
             raise InputError(f"{where}: the file is empty (not even a header row)")
-        header = _header(raw, gzipped, where)
+        header = _header(raw, gzipped, target)
         dtypes = {name: dtype for name, dtype in read_dtypes.items() if name in header}
         rows = 0
         try:
@@ -74,6 +78,7 @@ def _delimited(
                 dtype=dtypes or None,
                 usecols=columns,
                 encoding="utf-8",
+                index_col=False,  # a first row with an extra field is an error, not an index
             )
             with reader:
                 for chunk in reader:
@@ -94,33 +99,50 @@ def _delimited(
             _check_complete_last_line(raw, total, len(header), rows, target)
 
 
-def _header(raw: Any, gzipped: bool, where: str) -> list[str]:
+def _header(raw: Any, gzipped: bool, target: Target) -> list[str]:
+    """The header's fields; InputError when the first row has more (pandas would silently
+    take the first column for an index and shift every value by one column)."""
     import gzip
 
+    where = target.display
     try:
         if gzipped:
             with gzip.open(raw) as stream:
-                line = stream.readline(1 << 20)
+                start = stream.read(HEAD_BYTES)
         else:
-            line = raw.readline(1 << 20)
+            start = raw.read(HEAD_BYTES)
     except (EOFError, zlib.error, OSError) as exc:
         raise InputError(f"{where}: corrupt gzip stream: {exc}") from exc
     finally:
         raw.seek(0)
-    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
-    delimiter = "\t" if where.lower().endswith((".tsv", ".tsv.gz", ".tab")) else ","
-    return next(csv.reader([text], delimiter=delimiter), [])
+    text = start.decode("utf-8", errors="replace")
+    # newline="": the csv module finds \n, \r\n and CR-only line ends itself
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(target))
+    try:
+        header = next(records, [])
+        first = next(records, None)
+    except csv.Error as exc:
+        raise InputError(f"{where}: not valid {target.data_format.upper()}: {exc}") from exc
+    if first is not None and len(first) > len(header):
+        raise InputError(
+            f"{where}: line {records.line_num}: {len(first)} fields, but the header has "
+            f"{len(header)}"
+        )
+    return header
+
+
+def _delimiter(target: Target) -> str:
+    return "\t" if target.data_format == "tsv" else ","
 
 
 def _check_complete_last_line(raw: Any, total: int, fields: int, rows: int, target: Target) -> None:
     """A file cut mid-row parses as a short last row; pandas fills it with NaN. Refuse it."""
     raw.seek(max(0, total - 65536))
     tail = raw.read()
-    if tail.endswith(b"\n") or b"\n" not in tail:
+    if tail.endswith((b"\n", b"\r")) or not (b"\n" in tail or b"\r" in tail):
         return
-    last = tail.rsplit(b"\n", 1)[1].decode("utf-8", errors="replace")
-    delimiter = "\t" if target.data_format == "tsv" else ","
-    got = len(next(csv.reader([last], delimiter=delimiter), []))
+    last = _LINE_END.split(tail)[-1].decode("utf-8", errors="replace")
+    got = len(next(csv.reader([last], delimiter=_delimiter(target)), []))
     if got < fields:
         raise InputError(
             f"{target.display}: truncated: the last line (line {rows + 1}) has {got} of "
@@ -173,12 +195,16 @@ def _jsonl(
             compression="infer",
         ) as reader:
             for chunk in reader:
+                if not all(isinstance(name, str) for name in chunk.columns):
+                    # JSON keys are strings: a column named 0 comes from a line that is a list
+                    raise ValueError("a line is not a JSON object")
                 chunk.index = pd.RangeIndex(start, start + len(chunk))
                 start += len(chunk)
                 if progress is not None:
                     progress(start, start)
                 yield chunk[columns] if columns else chunk
-    except (ValueError, EOFError, zlib.error, OSError) as exc:
+    except (ValueError, TypeError, EOFError, zlib.error, OSError) as exc:
+        # TypeError: pandas, given objects and lists mixed, fails while building the frame
         raise InputError(
             f"{where}: not valid JSON Lines: {_bad_json_line(target.path) or exc}"
         ) from exc
@@ -197,7 +223,7 @@ def _bad_json_line(path: Path) -> str | None:
                     continue
                 try:
                     value = json.loads(line)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     return f"line {number}: {exc}"
                 if not isinstance(value, dict):
                     return f"line {number}: not a JSON object"

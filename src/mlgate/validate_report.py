@@ -90,7 +90,7 @@ def _file_head(entry: dict[str, Any]) -> str:
         return f"{entry['path']}: ERROR — {entry.get('error')}"
     sizes = f"{entry.get('rows', 0):,} rows, {entry.get('columns', 0)} columns"
     if status == "fail":
-        bad = entry.get("failing_rows", 0)
+        bad = entry.get("failing_rows") or 0
         return f"{entry['path']}: FAIL — {sizes}, {bad:,} failing rows (schema {entry['schema']})"
     return f"{entry['path']}: ok — {sizes} (schema {entry['schema']})"
 
@@ -136,7 +136,8 @@ def _files_table(ranked: list[dict[str, Any]]) -> list[str]:
             outcome = f"⚠️ {md(entry.get('error'))}"
         elif entry["status"] == "fail":
             checks = len(entry.get("failures", []))
-            outcome = f"❌ {checks} checks, {entry.get('failing_rows', 0):,} failing rows"
+            failing = entry.get("failing_rows") or 0
+            outcome = f"❌ {checks} checks, {failing:,} failing rows"
         else:
             outcome = "✅ valid"
         rows = f"{entry['rows']:,}" if "rows" in entry else "—"

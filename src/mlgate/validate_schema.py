@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from mlgate import yamlio
 from mlgate.errors import InputError, MissingExtra
 from mlgate.validate_targets import display_path, is_import_path
 
@@ -93,9 +94,10 @@ def load_schema(ref: str, root: Path) -> Any:
             )
         try:
             text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            raise InputError(f"{where}: cannot read the schema: {exc}") from exc
+            data = json.loads(text) if suffix == ".json" else yamlio.load(text, where)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            reason = yamlio.excerpt_text(str(exc) or type(exc).__name__)
+            raise InputError(f"{where}: cannot read the schema: {reason}") from exc
         check_serialized(data, where, pa.Check)
         try:
             schema = pa.DataFrameSchema.from_yaml(yaml.safe_dump(data))
@@ -120,7 +122,9 @@ def check_serialized(data: Any, where: str, check_class: Any) -> None:
         raise InputError(f"{where}: schema_type must be 'dataframe'")
     api = data.get("api", data.get("dataframe_library", "pandas"))
     if api != "pandas":
-        raise InputError(f"{where}: api {api!r} is not supported; mlgate validates with pandas")
+        raise InputError(
+            f"{where}: api {yamlio.excerpt(api)} is not supported; mlgate validates with pandas"
+        )
     columns: Any = data.get("columns") or {}
     if isinstance(columns, list):
         items = [(str(c.get("name")), c) for c in columns if isinstance(c, dict)]
@@ -140,21 +144,22 @@ def _check_component(name: str, stats: Any, where: str, check_class: Any) -> Non
     if stats is None:
         return
     if not isinstance(stats, dict):
-        raise InputError(f"{where}: column {name!r} must be a mapping")
+        raise InputError(f"{where}: column {yamlio.excerpt(name)} must be a mapping")
     flat = []
     for key in stats:
         if key in COMPONENT_KEYS:
             continue
         if not callable(getattr(check_class, key, None)):
             raise InputError(
-                f"{where}: column {name!r}: {key!r} is neither a column option nor a "
-                "registered Pandera check; Pandera would drop it silently (register custom "
-                "checks with pandera.extensions, or use a Python schema package.module:Name)"
+                f"{where}: column {yamlio.excerpt(name)}: {yamlio.excerpt(key)} is neither a "
+                "column option nor a registered Pandera check; Pandera would drop it silently "
+                "(register custom checks with pandera.extensions, or use a Python schema "
+                "package.module:Name)"
             )
         flat.append(key)
     if flat and stats.get("checks") is not None:
         raise InputError(
-            f"{where}: column {name!r} has both a `checks:` list and check keys "
+            f"{where}: column {yamlio.excerpt(name)} has both a `checks:` list and check keys "
             f"({', '.join(flat)}); Pandera would ignore the check keys silently"
         )
 
@@ -169,8 +174,9 @@ def _import_schema(ref: str, root: Path) -> Any:
         obj: Any = module
         for part in attribute.split("."):
             obj = getattr(obj, part)
-    except Exception as exc:  # the user's module may raise anything on import
-        raise InputError(f"{ref}: cannot import the schema from {root}: {exc}") from exc
+    # The user's module may raise anything on import, or exit: sys.exit(0) is not a pass.
+    except (Exception, SystemExit) as exc:
+        raise InputError(f"{ref}: cannot import the schema from {root}: {_raised(exc)}") from exc
     finally:
         if added:
             sys.path.remove(str(root))
@@ -178,9 +184,15 @@ def _import_schema(ref: str, root: Path) -> Any:
     if isinstance(obj, type) and callable(to_schema):  # a DataFrameModel class
         try:
             return to_schema()
-        except Exception as exc:
-            raise InputError(f"{ref}: not a usable DataFrameModel: {exc}") from exc
+        except (Exception, SystemExit) as exc:
+            raise InputError(f"{ref}: not a usable DataFrameModel: {_raised(exc)}") from exc
     return obj
+
+
+def _raised(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def chunk_plan(schema: Any) -> ChunkPlan:
@@ -192,7 +204,7 @@ def chunk_plan(schema: Any) -> ChunkPlan:
     read_dtypes: dict[str, str] = {}
     dtypes: dict[str, Any] = {}
     for name, column in per_chunk.columns.items():
-        label = f"column {name!r}"
+        label = f"column {yamlio.excerpt(name)}"
         if column.unique:
             if column.regex:
                 spanning.append(f"{label}: unique (on a regex column)")

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlgate import yamlio
 from mlgate.config import Config, DataEntry
 from mlgate.errors import InputError
 
@@ -121,10 +120,7 @@ def is_dvc_file(path: Path) -> bool:
 
 def dvc_outputs(pointer: Path) -> list[Path]:
     """The outputs a `.dvc` file or `dvc.lock` records, as absolute paths."""
-    try:
-        data: Any = yaml.safe_load(pointer.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{display_path(pointer)}: cannot read this DVC file: {exc}") from exc
+    data: Any = yamlio.load_file(pointer, display_path(pointer))
     outs: list[Any] = []
     if isinstance(data, dict) and pointer.name == DVC_LOCK:
         for stage in (data.get("stages") or {}).values():
@@ -157,6 +153,9 @@ def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
             continue
         matched = _matching_entry(config, root, given.resolve())
         if matched is None:
+            linked = _matching_entry(config, config.root.absolute(), given.absolute())
+            if linked is not None:  # a link inside the folder to a file outside it
+                require_inside(given, root, f"{config.path}:{linked.line}")
             skipped.append(str(given))
             continue
         _require_present(given.resolve(), given)
@@ -197,18 +196,42 @@ def _expand_entries(config: Config, root: Path) -> list[Target]:
     targets: dict[Path, Target] = {}
     for entry in config.data:
         for pattern in entry.paths:
-            found = sorted(p.resolve() for p in root.glob(pattern) if p.is_file())
+            where = f"{config.path}:{entry.line}"
+            found = sorted(
+                require_inside(path, root, where) for path in root.glob(pattern) if path.is_file()
+            )
             if not found:
                 tracked = _dvc_tracked(root, pattern)
                 if tracked:
                     raise _not_pulled(tracked, config, entry)
                 raise InputError(
-                    f"{config.path}:{entry.line}: data path {pattern!r} matches no file "
-                    "(a pipeline output not produced yet? run `dvc repro`)"
+                    f"{config.path}:{entry.line}: data path {yamlio.excerpt(pattern)} matches "
+                    "no file (a pipeline output not produced yet? run `dvc repro`)"
                 )
             for path in found:
                 targets.setdefault(path, _target(path, entry, config, root))
     return list(targets.values())
+
+
+def require_data_inside(config: Config) -> None:
+    """Every file the data globs match resolves inside the config's folder (a link that leads
+    out of it would have mlgate read, and report values of, a file outside the repository)."""
+    root = config.root.resolve()
+    for entry in config.data:
+        for pattern in entry.paths:
+            for path in root.glob(pattern):
+                require_inside(path, root, f"{config.path}:{entry.line}")
+
+
+def require_inside(path: Path, root: Path, where: str) -> Path:
+    """`path` resolved, or InputError when that is outside `root` (the resolved config folder)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise InputError(
+            f"{where}: data path {display_path(path)} resolves to {resolved}, outside {root}; "
+            "data must stay inside the folder that holds the config"
+        )
+    return resolved
 
 
 def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:

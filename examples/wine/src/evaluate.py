@@ -1,4 +1,4 @@
-"""Score model.pkl on data/test.csv and write metrics.json."""
+"""Score model.pkl on data/test.csv; write metrics.json and the per-example eval/predictions.csv."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ def main() -> None:
 
     text = json.dumps(metrics, sort_keys=True, indent=2) + "\n"
     Path("metrics.json").write_text(text, encoding="utf-8")
+
+    # One row per test example, so mlgate can judge a change on paired per-example results
+    # (`metrics.per_example`): which examples the model got right, with what confidence.
+    predictions = pd.DataFrame({"id": test.index, "y_true": labels, "y_pred": predicted})
+    for column, label in enumerate(model.classes_):
+        predictions[f"proba_{label}"] = probabilities[:, column]
+    Path("eval").mkdir(exist_ok=True)
+    predictions.to_csv("eval/predictions.csv", index=False)
     print("evaluate: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
 
 

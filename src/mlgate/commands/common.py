@@ -6,6 +6,7 @@ This package is the CLI layer: click lives here and in `mlgate.cli`, nowhere in 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mlgate.errors import EXIT_INPUT, EXIT_NO_VERDICT, MlgateError
 from mlgate.outbound import guard_workflow_commands, redact, under_actions
 
 if TYPE_CHECKING:
@@ -66,9 +66,20 @@ def warn(text: str) -> None:
     echo(click.style(f"warning: {text}", fg="yellow"), err=True)
 
 
+class FiniteFloat(click.FloatRange):
+    """A float within a range that is never NaN or infinite: click's FloatRange lets `nan`
+    through every bound (all comparisons with NaN are false) and `inf` through a lower one."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 mlflow_timeout_option = click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     envvar="MLGATE_MLFLOW_TIMEOUT",
     default=30.0,
     show_default=True,
@@ -137,27 +148,29 @@ def run_check(
     render: Renderer,
     check: Callable[[], Result],
 ) -> int:
-    """Run a checking command: write its result file (an error one too), print, return the code."""
-    from mlgate.results import Clock, Result, resolve_results_dir, write_result
+    """Run a checking command: write its result file (an error one too), print, return the code.
+
+    Whatever `check` raises — an mlgate error, a bug, or a `SystemExit` from code it ran —
+    still leaves an error result behind, then goes on to `mlgate.cli.main` for the exit code.
+    """
+    from mlgate.results import (
+        Clock,
+        current_run,
+        error_result,
+        resolve_results_dir,
+        stamped,
+        write_result,
+    )
 
     clock = Clock()
     directory = resolve_results_dir(results_dir)
+    run = current_run(Path.cwd(), directory)
     try:
         result = check()
-    except MlgateError as exc:
-        if exc.exit_code in (EXIT_INPUT, EXIT_NO_VERDICT):
-            write_result(
-                directory,
-                Result(
-                    command=command,
-                    status="error",
-                    summary=str(exc),
-                    started_at=clock.started_at,
-                    duration_s=clock.elapsed(),
-                    exit_code=exc.exit_code,
-                ),
-            )
+    except (Exception, SystemExit) as exc:
+        write_result(directory, error_result(command, exc, clock, run))
         raise
+    result = stamped(result, run)
     write_result(directory, result)
     echo(
         json.dumps(result.to_dict(), indent=2)

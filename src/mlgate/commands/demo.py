@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from mlgate.commands.common import common_options, echo
+from mlgate.commands.common import FORMATS, debug_option, echo
 
 
 @click.command("demo")
@@ -16,15 +16,27 @@ from mlgate.commands.common import common_options, echo
     default=None,
     help="Where to build the demo repo [default: a new temp dir].",
 )
-@common_options
-def demo(
-    target: Path | None, config_path: Path | None, results_dir: Path | None, output_format: str
-) -> int:
-    """Build the example repo, train it, and gate a worse and a better change."""
-    del config_path, results_dir  # the demo makes its own repo and config
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="stdout: the walk-through (text), the outcome (json), or both reports (markdown); "
+    "with json and markdown the walk-through goes to stderr.",
+)
+@debug_option
+def demo(target: Path | None, output_format: str) -> int:
+    """Build the example repo, train it, and gate a worse and a better change.
+
+    It makes its own repo, config and MLflow store, so it takes no --config or --results-dir.
+    """
     from mlgate.demo import run_demo
 
     outcome = run_demo(target, log=lambda line: echo(line, err=output_format != "text"))
     if output_format == "json":
         echo(json.dumps(outcome, indent=2))
+    elif output_format == "markdown":
+        for change in ("worse", "better"):
+            echo(Path(outcome[change]["report"]).read_text(encoding="utf-8"))
     return 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from mlgate.commands.common import common_options, echo, mlflow_timeout_option
+from mlgate.commands.common import State, common_options, echo, mlflow_timeout_option
 from mlgate.commands.report import post_option_default, print_report, with_post_options
 
 SKIPPABLE = ("validate", "repro", "compare", "report")
@@ -36,7 +36,9 @@ def gate(
     validate (data that exists before training) -> repro (when there is a dvc.yaml) ->
     validate (the pipeline's outputs) -> compare (when there are gates) -> report (posted
     on the PR by default under GitHub Actions). Exit 2 if any step had an input error, else
-    3 if any had no verdict, else 1 if any failed, else 0. It posts first and fails after.
+    3 if any had no verdict, else 1 if any failed, else 0 (2 when no check ran at all). It
+    posts first and fails after. A step left out says so in gate.json and the report's
+    headline; the `decision` output is then pass-with-skips instead of pass.
     """
     from mlgate.config import require_config
     from mlgate.results import resolve_results_dir
@@ -52,6 +54,7 @@ def gate(
             require_comment=require_comment,
             timeout_s=timeout,
             log=lambda line: echo(line, err=True),
+            debug=State.debug,
         )
     )
     print_report(published, output_format)
