@@ -209,9 +209,11 @@ def test_a_code_span_holds_any_backtick_run() -> None:
 
 def test_links_only_to_http_urls() -> None:
     assert link("v3", "javascript:alert(1)") == "v3"
-    assert link("v3", "https://h/#/models/a b/versions/1) [x](https://evil)") == (
-        "[v3](https://h/#/models/a%20b/versions/1%29%20%5Bx%5D%28https://evil%29)"
+    assert link("v3", "https://h/#/models/a b/versions/1") == (
+        "[v3](https://h/#/models/a%20b/versions/1)"
     )
+    assert link("v3", "https://h/#/models/wine) [merge now](https://evil.example/x") == "v3"
+    assert link("v3", "https://h/x\n") == "v3"
     assert link("v3", "https://u:p@h/x") == "[v3](https://h/x)"
 
 

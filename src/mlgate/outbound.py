@@ -195,21 +195,24 @@ def mermaid_label(text: object, limit: int = 40) -> str:
     return _MERMAID_UNSAFE.sub("_", shorten(one_line(str(text)), limit))
 
 
-_URL_SAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&*+,;=%]")
+# What a URL mlgate builds holds: a space (a model's name) is encoded; anything else
+# (brackets, quotes, parentheses, line breaks) means the URL is not one mlgate built.
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&*+,;=% ]+")
 
 
 def link(label: str, url: object) -> str:
-    """`label` (already Markdown) linked to `url` when it is an http(s) URL, else plain."""
+    """`label` (already Markdown) linked to `url` when it is a plain http(s) URL, else plain."""
     # No credentials in a link, not even masked ones: the browser would send them.
     target = redact(url).replace(f"://{MASK}@", "://") if isinstance(url, str) else ""
+    if not _URL_CHARS.fullmatch(target):
+        return label
     try:
         parts = urlsplit(target)
     except ValueError:
         return label
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return label
-    encoded = _URL_SAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), target)
-    return f"[{label}]({encoded})"
+    return f"[{label}]({target.replace(' ', '%20')})"
 
 
 def _longest_run(text: str, char: str) -> int:
