@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DVC_ENV = {**os.environ, "DVC_NO_ANALYTICS": "1"}
@@ -50,8 +54,17 @@ json.dump({"accuracy": params["accuracy"], "log_loss": params["log_loss"]},
 """
 
 
-def metrics_pipeline(repo: Path, accuracy: float, log_loss: float) -> Path:
-    """A one-stage pipeline whose metrics are whatever params.yaml says (quick to reproduce)."""
+METRICS_OUT = {
+    True: "      - metrics.json\n",
+    False: "      - metrics.json:\n          cache: false\n",
+}
+
+
+def metrics_pipeline(repo: Path, accuracy: float, log_loss: float, *, cached: bool = False) -> Path:
+    """A one-stage pipeline whose metrics are whatever params.yaml says (quick to reproduce).
+
+    `cached`: metrics.json is kept in the DVC cache (DVC's default for `metrics:`), not in git.
+    """
     init_repo(repo)
     (repo / "evaluate.py").write_text(EVALUATE)
     set_params(repo, accuracy, log_loss)
@@ -61,12 +74,37 @@ def metrics_pipeline(repo: Path, accuracy: float, log_loss: float) -> Path:
         f"    cmd: {sys.executable} evaluate.py\n"
         "    deps: [evaluate.py]\n"
         "    params: [accuracy, log_loss]\n"
-        "    metrics:\n"
-        "      - metrics.json:\n"
-        "          cache: false\n"
+        "    metrics:\n" + METRICS_OUT[cached]
     )
     return repo
 
 
 def set_params(repo: Path, accuracy: float, log_loss: float) -> None:
     (repo / "params.yaml").write_text(f"accuracy: {accuracy}\nlog_loss: {log_loss}\n")
+
+
+@contextmanager
+def hung_http_remote() -> Iterator[str]:
+    """The URL of an HTTP DVC remote on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/dvc-store"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()

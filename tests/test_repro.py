@@ -13,14 +13,16 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlgate.repro_check import touches_pipeline
 from mlgate.repro_report import render_repro, render_repro_markdown
 from tests.conftest import REPO_ROOT, RunMlgate
+from tests.dvc_helpers import hung_http_remote
 
 PY = sys.executable
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1"}
@@ -183,6 +185,58 @@ def test_repro_runs_changed_stages_and_writes_the_result(
     assert "nothing to run" in envelope["summary"]
 
 
+def test_a_run_cache_restore_is_reported_as_restored(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    params = repo / "params.yaml"
+    params.write_text(params.read_text().replace("seed: 7", "seed: 8"))
+    assert mlgate("repro", "--results-dir", str(results), cwd=repo).code == 0
+    params.write_text(params.read_text().replace("seed: 8", "seed: 7"))  # a run DVC has cached
+    result = mlgate("repro", "--results-dir", str(results), cwd=repo)
+    assert result.code == 0, result.err
+    stages = {s["name"]: s["status"] for s in details(results)["stages"]}  # type: ignore[attr-defined]
+    assert stages == {"prepare": "skipped", "train": "restored"}
+    assert "restored 1 from DVC's run cache (train)" in read_result(results)["summary"]  # type: ignore[operator]
+    assert re.search(r"^train\s+restored", result.out, re.MULTILINE)
+
+
+def test_an_edited_output_is_never_overwritten_without_asking(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    (repo / "model.txt").write_text("my hand-tuned weight\n")
+    (repo / "features" / "a.txt").write_text("42\n")
+    result = mlgate("repro", "--results-dir", str(results), cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "model.txt (train)" in result.err
+    assert "features (prepare: a.txt)" in result.err
+    assert "dvc commit" in result.err and "--force" in result.err
+    assert (repo / "model.txt").read_text() == "my hand-tuned weight\n"
+    assert (repo / "features" / "a.txt").read_text() == "42\n"
+    assert read_result(results)["exit_code"] == 2
+
+    forced = mlgate("repro", "--force", "--results-dir", str(results), cwd=repo)
+    assert forced.code == 0, forced.out + forced.err
+    found = details(results)
+    assert found["overwritten_outputs"] == [
+        {"stage": "prepare", "path": "features", "detail": "a.txt"},
+        {"stage": "train", "path": "model.txt"},
+    ]
+    assert "overwrote edited output(s) (--force): features" in read_result(results)["summary"]  # type: ignore[operator]
+    assert (repo / "model.txt").read_text() != "my hand-tuned weight\n"
+
+
+def test_pull_does_not_overwrite_an_edited_output_either(
+    repo: Path, tmp_path: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    dvc("remote", "add", "-d", "storage", str(tmp_path / "remote"), cwd=repo)
+    dvc("push", "--quiet", cwd=repo)
+    (repo / "model.txt").write_text("mine\n")
+    result = mlgate("repro", "--pull", "--results-dir", str(results), cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "model.txt (train)" in result.err
+    assert (repo / "model.txt").read_text() == "mine\n"
+
+
 def test_a_crashing_stage_is_no_verdict_naming_it(
     repo: Path, results: Path, mlgate: RunMlgate
 ) -> None:
@@ -218,6 +272,44 @@ def test_a_dvc_repo_without_dvc_yaml_is_an_input_error(
     result = mlgate("repro", "--check", "--results-dir", str(results), cwd=repo)
     assert result.code == 2
     assert "no dvc.yaml" in result.err
+
+
+# Runs mlgate in a Python where `import dvc` fails, as it does without the `dvc` extra.
+WITHOUT_DVC = (
+    "import sys; sys.modules['dvc'] = None; from mlgate.cli import main; main(sys.argv[1:])"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("repro",),
+        ("repro", "--check"),
+        ("repro", "--check", "params.yaml"),
+        ("repro", "--verify"),
+        ("repro", "--pull"),
+        ("compare", "--baseline", "none"),
+        ("compare", "--candidate", "file:metrics.json"),
+    ],
+)
+def test_every_dvc_path_without_dvc_installed_names_the_extra(
+    repo: Path, results: Path, args: tuple[str, ...]
+) -> None:
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics: {candidate: dvc, baseline: 'git:HEAD'}\n"
+        "gates:\n  score: {direction: higher}\n"
+    )
+    completed = subprocess.run(
+        [PY, "-c", WITHOUT_DVC, *args, "--results-dir", str(results)],
+        cwd=repo,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert "pip install 'mlgate[dvc]'" in completed.stderr
+    assert "internal error" not in completed.stderr
 
 
 # --- mlgate repro --check -----------------------------------------------------------------------
@@ -354,6 +446,18 @@ def test_check_catches_a_stage_that_never_ran(repo: Path, results: Path, mlgate:
     assert stale_reasons(found, "report")[0]["change"] == "missing"
 
 
+def test_check_of_a_lock_dvc_cannot_read_says_why(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    lock = repo / "dvc.lock"
+    # DVC 1.x's layout: the stages at the top level, no `schema: '2.0'`.
+    lock.write_text(yaml.safe_dump(yaml.safe_load(lock.read_text())["stages"]))
+    result = mlgate("repro", "--check", "--results-dir", str(results), cwd=repo)
+    assert result.code == 2, result.out + result.err
+    assert "dvc.lock' validation failed" in result.err
+    assert "DVC 1.x" in result.err
+
+
 def test_check_rejects_options_that_would_change_things(repo: Path, mlgate: RunMlgate) -> None:
     assert mlgate("repro", "--check", "--pull", cwd=repo).code == 2
     assert mlgate("repro", "--check", "--verify", cwd=repo).code == 2
@@ -441,6 +545,36 @@ def test_pull_from_an_unreachable_remote_is_no_verdict(
     result = mlgate("repro", "--pull", "--results-dir", str(results), cwd=repo)
     assert result.code == 3, result.err
     assert "dvc push" in result.err
+
+
+@pytest.fixture
+def hung_server() -> Iterator[str]:
+    with hung_http_remote() as url:
+        yield url
+
+
+def test_pull_from_a_hung_remote_ends_in_no_verdict_naming_it(
+    repo: Path, results: Path, mlgate: RunMlgate, hung_server: str
+) -> None:
+    dvc("remote", "add", "-d", "hung", hung_server, cwd=repo)
+    remove_data(repo)
+    result = mlgate(
+        "repro", "--pull", "--results-dir", str(results), cwd=repo, env={"MLGATE_DVC_TIMEOUT": "3"}
+    )
+    assert result.code == 3, result.out + result.err
+    assert "`dvc pull` in" in result.err
+    assert "did not finish within 3 s" in result.err
+    assert "waiting on the DVC remote 'hung'" in result.err
+    assert read_result(results)["exit_code"] == 3
+
+
+@pytest.mark.parametrize("value", ["soon", "nan", "inf", "0", "-5"])
+def test_a_dvc_timeout_that_is_no_number_of_seconds_is_an_input_error(
+    repo: Path, mlgate: RunMlgate, value: str
+) -> None:
+    result = mlgate("repro", "--pull", cwd=repo, env={"MLGATE_DVC_TIMEOUT": value})
+    assert result.code == 2, result.out + result.err
+    assert "MLGATE_DVC_TIMEOUT" in result.err
 
 
 # --- mlgate repro --verify ----------------------------------------------------------------------

@@ -9,21 +9,30 @@ key, errors as values) that the CLI would only give us as text to re-parse.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
+import math
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 
-from mlgate.errors import ExternalError, InputError, MissingExtra
+from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
 from mlgate.metrics import MetricValue, flatten
 
 OUTPUT_TAIL_LINES = 20
 Log = Callable[[str], None]
+_T = TypeVar("_T")
+
+# Every `dvc`/`git` command mlgate runs has a deadline, so a hung remote or lock ends in
+# "no verdict" naming it, not at the CI job's timeout. Stage commands (`dvc repro`) have none:
+# training takes what it takes, and the CI job bounds it.
+QUICK_TIMEOUT_S = 120.0  # local commands: config, remote, init, checkout, git rev-parse
+TRANSFER_TIMEOUT_ENV = "MLGATE_DVC_TIMEOUT"
+DEFAULT_TRANSFER_TIMEOUT_S = 1800.0  # `dvc pull`: data can be large
 
 
 @dataclass(frozen=True)
@@ -32,12 +41,9 @@ class DvcRun:
     output: str
 
 
-def dvc(root: Path, *args: str, bin_dir: Path | None = None) -> DvcRun:
-    """Run `dvc args` in `root`; a non-zero exit is no verdict (exit 3) with DVC's last lines.
-
-    `bin_dir` goes first on PATH, so that stage commands such as `python` resolve there.
-    """
-    completed = _run_dvc(root, args, bin_dir)
+def dvc(root: Path, *args: str, timeout_s: float = QUICK_TIMEOUT_S) -> DvcRun:
+    """Run `dvc args` in `root`; a non-zero exit is no verdict (exit 3) with DVC's last lines."""
+    completed = run_dvc(root, args, timeout_s=timeout_s)
     if completed.returncode != 0:
         raise ExternalError(
             f"`dvc {' '.join(args)}` failed in {root} (exit {completed.returncode}):\n"
@@ -46,19 +52,77 @@ def dvc(root: Path, *args: str, bin_dir: Path | None = None) -> DvcRun:
     return DvcRun(args=args, output=completed.stdout)
 
 
-def _run_dvc(
-    root: Path, args: Sequence[str], bin_dir: Path | None = None
+def run_dvc(
+    root: Path,
+    args: Sequence[str],
+    *,
+    timeout_s: float = QUICK_TIMEOUT_S,
+    waiting_on: Callable[[], str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """`python -m dvc args`, killed after `timeout_s`: then no verdict naming `waiting_on()`."""
     require_dvc()
-    return subprocess.run(
-        [sys.executable, "-m", "dvc", *args],
-        cwd=root,
-        env=dvc_env(bin_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "dvc", *args],
+            cwd=root,
+            env=dvc_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.output or ""  # what it printed so far: bytes on POSIX, even with text=True
+        if isinstance(partial, bytes):
+            partial = partial.decode(errors="replace")
+        raise ExternalError(
+            f"`dvc {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and was "
+            f"stopped{'; it was waiting on ' + waiting_on() if waiting_on else ''}"
+            + (f":\n{tail(partial)}" if partial.strip() else "")
+        ) from exc
+
+
+def transfer_timeout_s() -> float:
+    """Seconds a `dvc pull` may take: `MLGATE_DVC_TIMEOUT`, else 30 minutes."""
+    return _timeout_from_env(DEFAULT_TRANSFER_TIMEOUT_S)
+
+
+def revision_timeout_s() -> float:
+    """Seconds reading a revision's metrics may take (a few small files, perhaps from the DVC
+    remote): `MLGATE_DVC_TIMEOUT`, else 2 minutes."""
+    return _timeout_from_env(QUICK_TIMEOUT_S)
+
+
+def _timeout_from_env(default_s: float) -> float:
+    raw = os.environ.get(TRANSFER_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return default_s
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(
+            f"{TRANSFER_TIMEOUT_ENV}={raw!r}: give the seconds mlgate waits on a DVC remote, "
+            "a positive number"
+        )
+    return value
+
+
+def remote_description(root: Path) -> str:
+    """`the DVC remote 'storage'` (the default one), for messages; never its URL (credentials)."""
+    try:
+        with open_repo(root) as repo:
+            name = repo.config["core"].get("remote")
+    except MlgateError:
+        name = None
+    return f"the DVC remote {name!r}" if name else "the DVC remote"
+
+
+def pulling_from(root: Path) -> str:
+    """What a `dvc pull` that timed out was waiting on."""
+    return f"{remote_description(root)} (raise {TRANSFER_TIMEOUT_ENV} for large data)"
 
 
 def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
@@ -72,11 +136,6 @@ def require_dvc() -> None:
 
 def init(root: Path) -> None:
     dvc(root, "init", "--quiet")
-
-
-def reproduce(root: Path, bin_dir: Path | None = None) -> DvcRun:
-    require_pipeline(root)
-    return dvc(root, "repro", bin_dir=bin_dir)
 
 
 def require_pipeline(root: Path) -> None:
@@ -128,15 +187,17 @@ def metrics_and_params(
     """
     from dvc.exceptions import DvcException
 
+    cannot_load = f"{root}: DVC cannot load the pipeline"
     try:
-        metrics_shown: dict[str, Any] = repo.metrics.show()
+        metric_files = _shown_metric_files(repo, cannot_load)
         params_shown: dict[str, Any] = repo.params.show()
     except DvcException as exc:
         raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
-    empty: dict[str, Any] = {}
-    metric_files: dict[str, Any] = next(iter(metrics_shown.values()), empty).get("data", {})
     metrics = _merge_metric_files(metric_files, str(root), missing_ok=True) or {}
-    param_files: dict[str, Any] = next(iter(params_shown.values()), empty).get("data", {})
+    params_result: dict[str, Any] = next(iter(params_shown.values()), {})
+    if "error" in params_result:
+        raise InputError(f"{cannot_load}: {dvc_message(params_result['error'])}")
+    param_files: dict[str, Any] = params_result.get("data", {})
     params: dict[str, dict[str, Any]] = {}
     for path, entry in sorted(param_files.items()):
         if "error" in entry:
@@ -149,42 +210,185 @@ def metrics_and_params(
 
 
 def workspace_metrics(root: Path) -> dict[str, MetricValue]:
-    """The metrics of every `metrics:` file of the pipeline, as they stand in the workspace."""
-    shown = _show_metrics(root, revs=None)
-    workspace: dict[str, Any] = next(iter(shown.values()), {})
-    files = workspace.get("data", {})
-    return _merge_metric_files(files, f"{root} (workspace)", missing_ok=False) or {}
+    """The metrics of every `metrics:` file of the pipeline, as they stand in the workspace.
+
+    A cached metrics file missing from the workspace is read through DVC's cache and remote,
+    within `revision_timeout_s()`.
+    """
+    source = f"{root} (workspace)"
+
+    def read() -> dict[str, Any]:
+        with open_repo(root) as repo:
+            return _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
+
+    files = _within_deadline(read, root, "the workspace's metrics")
+    return _merge_metric_files(files, source, missing_ok=False) or {}
 
 
 def metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
-    """The pipeline's metrics at git revision `rev`, read without checking it out.
+    """The pipeline's metrics at git revision `rev`, read from git objects (nothing checked out).
 
-    None when the revision has no metrics file yet (the pipeline is new on this branch).
+    Three outcomes, never two: the metrics (found); None only when the pipeline at `rev`
+    declares no metrics at all (bootstrap: it is new on this branch); else an error. A `rev`
+    that does not resolve and a revision DVC cannot load are input errors (exit 2); a metrics
+    file kept in the DVC cache that neither the local cache nor the DVC remote can supply is
+    no verdict (exit 3). DVC reads cached files through the cache, then the remote, as
+    `dvc metrics diff` does, so only those files are fetched; a remote that does not answer
+    within `revision_timeout_s()` is no verdict too.
     """
-    shown = _show_metrics(root, revs=[rev])
-    files = shown.get(rev, {}).get("data", {})
-    return _merge_metric_files(files, f"git:{rev}", missing_ok=True)
+    return _within_deadline(
+        lambda: _metrics_at_revision(root, rev),
+        root,
+        f"the metrics at git:{rev}",
+        unreadable=f"baseline git:{rev} is unreadable: ",
+    )
 
 
-def _show_metrics(root: Path, revs: list[str] | None) -> dict[str, Any]:
-    # Repo.metrics.show gives structured results (per revision, per file, errors as values)
-    # and reads other revisions from git objects without touching the work tree.
+def _metrics_at_revision(root: Path, rev: str) -> dict[str, MetricValue] | None:
+    source = f"git:{rev}"
+    with open_repo(root) as repo:
+        _require_revision(repo, root, rev)
+        from dvc.exceptions import NotDvcRepoError
+
+        try:
+            with repo.switch(rev):
+                files = _shown_metric_files(
+                    repo, f"baseline {source} is unreadable: DVC cannot load the pipeline there"
+                )
+                if not files:
+                    return None
+                _require_readable_at_revision(repo, files, rev)
+        except NotDvcRepoError:
+            return None  # the DVC project (in a subdirectory) does not exist at `rev` yet
+    return _merge_metric_files(files, source, missing_ok=False)
+
+
+def _within_deadline(work: Callable[[], _T], root: Path, what: str, *, unreadable: str = "") -> _T:
+    """`work()` (reading `what`) in a thread, or no verdict after `revision_timeout_s()`.
+
+    DVC reads remotes in-process (fsspec) with its own, much longer, retries (minutes for a
+    silent HTTP remote) and no deadline we can set. The thread is a daemon: a read that never
+    returns cannot keep mlgate alive.
+    """
     require_dvc()
-    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
-    from dvc.exceptions import DvcException, NotDvcRepoError
-    from dvc.repo import Repo
-    from dvc.scm import RevError
+    timeout_s = revision_timeout_s()
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="mlgate-dvc-read", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if failure:
+        raise failure[0]
+    if not outcome:
+        raise ExternalError(
+            f"{unreadable}reading {what} did not finish within {timeout_s:g} s; DVC reads a "
+            f"cached metrics file the local cache lacks from {remote_description(root)}, "
+            f"which did not answer in time (set {TRANSFER_TIMEOUT_ENV} to wait longer)"
+        )
+    return outcome[0]
+
+
+def _require_revision(repo: Any, root: Path, rev: str) -> None:
+    from dvc.exceptions import DvcException
+    from dvc.scm import resolve_rev
 
     try:
-        with Repo(str(root)) as repo:
-            shown: dict[str, Any] = repo.metrics.show(revs=revs)
-    except NotDvcRepoError as exc:
-        raise InputError(f"{root}: not a DVC repository (run `dvc init`)") from exc
-    except RevError as exc:
-        raise ExternalError(f"{exc}{_shallow_hint(root)}") from exc
-    except DvcException as exc:
-        raise ExternalError(f"{root}: DVC could not read the metrics: {exc}") from exc
-    return shown
+        resolve_rev(repo.scm, rev)
+    except DvcException as exc:  # RevError, or no git at all
+        raise InputError(
+            f"baseline git:{rev} is unreadable: {exc} in {root}{_shallow_hint(root)}"
+        ) from exc
+
+
+def _shown_metric_files(repo: Any, cannot_load: str) -> dict[str, Any]:
+    """`{path: {"data": ...} | {"error": exc}}` for the pipeline's metrics files, as DVC reads them.
+
+    Repo.metrics.show gives structured results (per file, errors as values); a pipeline DVC
+    cannot load at all (a broken dvc.yaml, a dvc.lock in a layout it rejects) is an input error
+    that carries DVC's own message.
+    """
+    import logging
+
+    # DVC logs "failed to load metrics" as a warning and returns the error; we raise it instead.
+    show_logger = logging.getLogger("dvc.repo.metrics.show")
+    level = show_logger.level
+    show_logger.setLevel(logging.ERROR)
+    try:
+        shown: dict[str, Any] = repo.metrics.show()
+    finally:
+        show_logger.setLevel(level)
+    result: dict[str, Any] = next(iter(shown.values()), {})
+    if "error" in result:
+        raise InputError(f"{cannot_load}: {dvc_message(result['error'])}")
+    files: dict[str, Any] = result.get("data", {})
+    return files
+
+
+def dvc_message(exc: BaseException) -> str:
+    """DVC's message with the cause it wraps (a YAML or schema error says where), on one line."""
+    message = str(exc)
+    cause = exc.__cause__
+    if cause is not None and str(cause) and str(cause) not in message:
+        message += f" ({' '.join(str(cause).split())})"
+    if "dvc.lock" in message and "validation failed" in message:
+        message += (
+            "; a dvc.lock without `schema: '2.0'` was written by DVC 1.x, whose layout this DVC "
+            "no longer reads"
+        )
+    return message
+
+
+def _require_readable_at_revision(repo: Any, files: dict[str, Any], rev: str) -> None:
+    """Every declared metrics file read at `rev`, or an error that says why and what to run."""
+    for path, entry in sorted(files.items()):
+        error = entry.get("error")
+        if error is None:
+            continue
+        out = _output_holding(repo, path)
+        where = f"baseline git:{rev} is unreadable: metrics file {path}"
+        if out is not None and out.use_cache:
+            if not out.hash_info:
+                raise InputError(
+                    f"{where} is declared at {rev} but its dvc.lock records no hash for it "
+                    f"(the stage never ran there): run the pipeline and commit dvc.lock on {rev}"
+                )
+            raise ExternalError(
+                f"{where} is kept in the DVC cache (a `metrics:` output is cached unless it "
+                f"says `cache: false`), and neither the local cache nor {_remote_name(repo, out)} "
+                f"could supply it ({error}). Fetch it, then run mlgate again: "
+                f"`dvc fetch --all-branches --type metrics` (or `dvc fetch {path}` on a checkout "
+                f"of {rev}); if the remote lacks it, `dvc push` where {rev} was built"
+            )
+        if isinstance(error, FileNotFoundError):
+            raise InputError(
+                f"{where} is declared at {rev} but git does not hold it there (not cached by "
+                f"DVC, so it must be committed): commit it on {rev}, or pick another baseline"
+            )
+        raise InputError(f"{where}: {error}")
+
+
+def _output_holding(repo: Any, path: str) -> Any:
+    """The pipeline output (or `.dvc`-tracked path) that is or contains `path`, else None."""
+    wanted = PurePosixPath(Path(path).as_posix())
+    for out in repo.index.outs:
+        relative = PurePosixPath(repo.fs.relpath(out.fs_path, repo.root_dir))
+        if wanted == relative or relative in wanted.parents:
+            return out
+    return None
+
+
+def _remote_name(repo: Any, out: Any) -> str:
+    name = out.remote or repo.config["core"].get("remote")
+    if not name:
+        return "a DVC remote (none is configured: `dvc remote add -d NAME URL`)"
+    return f"the DVC remote {name!r}"
 
 
 def _merge_metric_files(
@@ -221,13 +425,17 @@ def _merge_metric_files(
 
 
 def _shallow_hint(root: Path) -> str:
-    completed = subprocess.run(
-        ["git", "rev-parse", "--is-shallow-repository"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--is-shallow-repository"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=QUICK_TIMEOUT_S,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""  # only a hint
     if completed.stdout.strip() == "true":
         return (
             "; this is a shallow clone, so older revisions are missing: fetch the full history "

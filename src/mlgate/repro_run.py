@@ -23,14 +23,17 @@ from mlgate.errors import ExternalError, InputError
 from mlgate.repro import (
     OUTPUT_TAIL_LINES,
     Log,
-    _run_dvc,
     dvc_env,
     metrics_and_params,
     open_repo,
+    pulling_from,
     require_dvc,
     require_pipeline,
+    run_dvc,
     tail,
+    transfer_timeout_s,
 )
+from mlgate.repro_check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.results import Clock, Result
 
 # What `dvc repro` prints around each stage (dvc/stage/run.py, dvc/stage/__init__.py,
@@ -45,21 +48,19 @@ _LOCK_UPDATE = re.compile(r"^Updating lock file '")
 @dataclass
 class StageRun:
     name: str
-    status: str  # ran | skipped | failed | not_run
+    # ran | restored (DVC's run cache held the outputs of these inputs: checked out, not run)
+    # | skipped (unchanged) | failed | not_run (after a failure)
+    status: str
     duration_s: float = 0.0
     output: deque[str] = field(default_factory=lambda: deque(maxlen=OUTPUT_TAIL_LINES))
-    cached: bool = False  # skipped because DVC's run cache held its outputs
 
     def to_dict(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {
+        return {
             "name": self.name,
             "status": self.status,
             "duration_s": round(self.duration_s, 3),
+            "output_tail": list(self.output),
         }
-        if self.cached:
-            entry["restored_from_run_cache"] = True
-        entry["output_tail"] = list(self.output)
-        return entry
 
 
 class _ReproLog:
@@ -84,13 +85,10 @@ class _ReproLog:
             self._close(now)
             self._mark = now
             self.current = self._stage(match["name"], "ran")
-        elif match := _SKIPPED.match(line) or _CACHED.match(line):
-            self._close(now)
-            stage = self._stage(match["name"], "skipped")
-            # The time DVC took to decide the stage was unchanged.
-            stage.duration_s = now - (self._mark or now)
-            stage.cached = line.endswith("checking out outputs")
-            self._mark = now
+        elif match := _SKIPPED.match(line):
+            self._decided(match["name"], "skipped", now)
+        elif match := _CACHED.match(line):
+            self._decided(match["name"], "restored", now)
         elif _LOCK_UPDATE.match(line):
             self._close(now)
         elif match := _FAILED.match(line):
@@ -100,6 +98,12 @@ class _ReproLog:
             self.failed = name
         elif self.current is not None and line.strip():
             self.current.output.append(line)
+
+    def _decided(self, name: str, status: str, now: float) -> None:
+        """A stage DVC did not run: the time is what it took to decide (and to check out)."""
+        self._close(now)
+        self._stage(name, status).duration_s = now - (self._mark or now)
+        self._mark = now
 
     def finish(self) -> None:
         self._close(time.perf_counter())
@@ -134,13 +138,15 @@ def run_pipeline(
     require_pipeline(root)
     require_dvc()
     if pull:
+        _refuse_edits(root, _edited_outputs(root, targets), force)  # its checkout overwrites
         pull_data(root, targets, log)
     lock = root / "dvc.lock"
     lock_before = lock.read_bytes() if lock.is_file() else None
-    if not force:
-        noop = _nothing_to_run(root, targets, log, clock, pull)
-        if noop is not None:
-            return noop
+    edited, noop = _before_running(root, targets, force=force, log=log, clock=clock, pull=pull)
+    if noop is not None:
+        return noop
+    if edited:
+        log("Overwriting outputs edited since their stage ran (--force): " + _listed(edited))
     args = ["repro", *(["--force"] if force else []), *targets]
     follower = _ReproLog(log)
     env = dvc_env(bin_dir)
@@ -172,6 +178,7 @@ def run_pipeline(
         "targets": list(targets),
         "pulled": pull,
         "forced": force,
+        "overwritten_outputs": [output.to_dict() for output in edited],
         "stages": [stage.to_dict() for stage in stages],
     }
     if code != 0:
@@ -182,13 +189,10 @@ def run_pipeline(
     details["lock_changed"] = lock_after != lock_before
     with repo:
         details["metrics"], details["params"] = metrics_and_params(root, repo)
-    ran = [stage.name for stage in stages if stage.status == "ran"]
-    skipped = [stage.name for stage in stages if stage.status == "skipped"]
-    if ran:
-        summary = f"ran {len(ran)} stage(s) ({', '.join(ran)}), {len(skipped)} unchanged"
-    else:
-        summary = f"nothing to run: all {len(skipped)} stage(s) unchanged"
+    summary = _run_summary(stages)
     summary += "; dvc.lock changed" if details["lock_changed"] else "; dvc.lock unchanged"
+    if edited:
+        summary += f"; overwrote edited output(s) (--force): {_listed(edited)}"
     return Result(
         command="repro",
         status="pass",
@@ -199,31 +203,72 @@ def run_pipeline(
     )
 
 
-def _nothing_to_run(
-    root: Path, targets: Sequence[str], log: Log, clock: Clock, pull: bool
-) -> Result | None:
-    """The no-op run without a second DVC process: DVC's own predicate, `Stage.changed()`.
+def _run_summary(stages: Sequence[StageRun]) -> str:
+    by_status: dict[str, list[str]] = {}
+    for stage in stages:
+        by_status.setdefault(stage.status, []).append(stage.name)
+    ran, restored = by_status.get("ran", []), by_status.get("restored", [])
+    unchanged = len(by_status.get("skipped", []))
+    if not ran and not restored:
+        return f"nothing to run: all {unchanged} stage(s) unchanged"
+    parts = [f"ran {len(ran)} stage(s)" + (f" ({', '.join(ran)})" if ran else "")]
+    if restored:
+        parts.append(f"restored {len(restored)} from DVC's run cache ({', '.join(restored)})")
+    return ", ".join([*parts, f"{unchanged} unchanged"])
 
-    `dvc repro` skips exactly the stages for which it is False; when it is False for all,
-    starting `dvc repro` would only pay DVC's start-up again.
+
+def _edited_outputs(root: Path, targets: Sequence[str]) -> list[EditedOutput]:
+    from dvc.exceptions import DvcException
+
+    with open_repo(root) as repo:
+        try:
+            return edited_outputs(collect_stages(repo, targets), root)
+        except DvcException:
+            return []  # DVC cannot read the pipeline: `dvc pull`/`dvc repro` say why
+
+
+def _refuse_edits(root: Path, edited: list[EditedOutput], force: bool) -> None:
+    """A file edited by hand is never overwritten without the user asking (`--force`)."""
+    if edited and not force:
+        raise InputError(
+            f"{root}: {len(edited)} output(s) differ from dvc.lock, edited since their stage "
+            f"last ran: {_listed(edited)}. `dvc repro` would overwrite them. To keep your "
+            "version, record it in dvc.lock (`dvc commit STAGE`); to discard it and rerun, "
+            "`mlgate repro --force`"
+        )
+
+
+def _listed(edited: list[EditedOutput]) -> str:
+    return ", ".join(str(output) for output in edited)
+
+
+def _before_running(
+    root: Path, targets: Sequence[str], *, force: bool, log: Log, clock: Clock, pull: bool
+) -> tuple[list[EditedOutput], Result | None]:
+    """The outputs that running would overwrite (refused without `force`), and the no-op
+    result when no stage would run, both in one DVC session.
+
+    No-op uses DVC's own predicate, `Stage.changed()`: `dvc repro` skips exactly the stages for
+    which it is False; when it is False for all, starting `dvc repro` would only pay DVC's
+    start-up again.
     """
-    from mlgate.repro_check import _collect, _stage_name
-
     with open_repo(root) as repo:
         from dvc.exceptions import DvcException
 
         try:
-            stages = _collect(repo, targets)
+            stages = collect_stages(repo, targets)
             with repo.lock:  # Stage.changed() asserts the repo lock, as `dvc repro` holds it
-                if any(stage.changed() for stage in stages):
-                    return None
+                edited = edited_outputs(stages, root)
+                _refuse_edits(root, edited, force)
+                if force or any(stage.changed() for stage in stages):
+                    return edited, None
         except DvcException:
-            return None  # let `dvc repro` report it, with its own message
-        names = [_stage_name(stage, root) for stage in stages if hasattr(stage, "cmd_changed")]
+            return [], None  # let `dvc repro` report it, with its own message
+        names = [stage_name(stage, root) for stage in stages if hasattr(stage, "cmd_changed")]
         for name in names:
             log(f"Stage '{name}' didn't change, skipping")
         metrics, params = metrics_and_params(root, repo)
-    return Result(
+    return [], Result(
         command="repro",
         status="pass",
         summary=f"nothing to run: all {len(names)} stage(s) unchanged; dvc.lock unchanged",
@@ -235,6 +280,7 @@ def _nothing_to_run(
             "targets": list(targets),
             "pulled": pull,
             "forced": False,
+            "overwritten_outputs": [],
             "stages": [StageRun(name, "skipped").to_dict() for name in names],
             "lock_changed": False,
             "metrics": metrics,
@@ -299,7 +345,12 @@ def pipeline_stage_names(root: Path) -> list[str]:
 def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
     """`dvc pull`: the pipeline's inputs and cached outputs from the DVC remote."""
     log("$ dvc pull " + " ".join(targets))
-    completed = _run_dvc(root, ["pull", *targets])
+    completed = run_dvc(
+        root,
+        ["pull", *targets],
+        timeout_s=transfer_timeout_s(),
+        waiting_on=lambda: pulling_from(root),
+    )
     output = completed.stdout
     for line in output.strip().splitlines():
         log(line)

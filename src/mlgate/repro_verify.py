@@ -21,13 +21,15 @@ from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
 from mlgate.repro import (
     Log,
-    _run_dvc,
     dvc,
     open_repo,
     pipeline_metrics,
+    pulling_from,
     require_dvc,
     require_pipeline,
+    run_dvc,
     tail,
+    transfer_timeout_s,
 )
 from mlgate.repro_check import check_result, inspect_pipeline, touches_pipeline
 from mlgate.repro_run import run_pipeline
@@ -163,7 +165,12 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
     if not sources:
         return
     log(f"Fetching input data from the local cache: {', '.join(sources)}")
-    completed = _run_dvc(work, ["pull", "--remote", SOURCE_REMOTE, *sources])
+    completed = run_dvc(
+        work,
+        ["pull", "--remote", SOURCE_REMOTE, *sources],
+        timeout_s=transfer_timeout_s(),
+        waiting_on=lambda: "a copy from the local DVC cache",
+    )
     if completed.returncode == 0:
         return
     if not pull:
@@ -171,7 +178,12 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
             "the pipeline's input data is not all in the local DVC cache; add --pull to fetch "
             f"it from the DVC remote:\n{tail(completed.stdout)}"
         )
-    completed = _run_dvc(work, ["pull", *sources])
+    completed = run_dvc(
+        work,
+        ["pull", *sources],
+        timeout_s=transfer_timeout_s(),
+        waiting_on=lambda: pulling_from(work),
+    )
     if completed.returncode != 0:
         raise ExternalError(
             f"`dvc pull` of the input data failed; check the remote and its credentials:\n"
