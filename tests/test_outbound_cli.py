@@ -4,7 +4,9 @@ tracking URI that carries a password, result files forged the way a fork's artif
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +31,17 @@ metrics:
 gates:
   accuracy: {{direction: higher, max_regression: 0.02}}
 """
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _forget_mlflows_global_uri() -> Iterator[None]:
+    """MLflow's set_tracking_uri (the helpers' and promote's) sets a process-wide URI and the
+    MLFLOW_TRACKING_URI variable; later tests in this process must not inherit this module's
+    stopped server. Once the module is done, after every test's monkeypatch has restored."""
+    yield
+    if "mlflow" in sys.modules:
+        sys.modules["mlflow"].set_tracking_uri(None)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 
 @pytest.fixture(autouse=True)
