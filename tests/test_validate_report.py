@@ -56,7 +56,7 @@ def test_markdown_escapes_what_comes_from_the_data() -> None:
     markdown = render_validate_markdown(DETAILS, "2 files")
     assert markdown.startswith("### ⚠️ Data validation")
     assert "| x\\|y | in\\_range\\(0, 10\\) | 12,345 |" in markdown
-    assert "&#64;team" in markdown
+    assert "@\u200bteam" in markdown
     assert "<b>" not in markdown
 
 

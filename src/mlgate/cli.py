@@ -7,6 +7,7 @@ Only click lives in the CLI layer (this module and `mlgate.commands`). Heavy lib
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import NoReturn
 
@@ -62,7 +63,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = cli.main(args=argv, prog_name="mlgate", standalone_mode=False)
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()  # click's usage message quotes what was typed: redact it too
+        exc.show(file=shown)
+        echo(shown.getvalue().rstrip("\n"), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         echo("mlgate: aborted", err=True)

@@ -12,17 +12,20 @@ result's run. Result files of other runs are left out of the verdict and listed 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlgate import ci
 from mlgate.errors import ExternalError, InputError
+from mlgate.outbound import redact
 from mlgate.report import (
     STEPS,
     ReportContext,
     decision_of,
     fit_markdown,
+    headline,
     overall,
     report_markdown,
     skipped_checks,
@@ -31,6 +34,8 @@ from mlgate.results import read_result, run_id_at_hand, write_atomic
 from mlgate.scm import current_commit
 
 REPORT_FILE = "report.md"
+# GitHub refuses a job summary over 1 MiB; keep clear of it.
+MAX_SUMMARY_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -135,14 +140,14 @@ def publish(request: ReportRequest) -> Published:
     context = _context(request.root, loaded.stale)
     code = overall(results)[1]
     decision = decision_of(results)
-    markdown = report_markdown(results, context)
+    markdown = redact(report_markdown(results, context))
     report_path = request.output or request.results_dir / REPORT_FILE
     write_atomic(report_path, markdown + "\n")
     published = Published(results, context, decision, code, report_path)
     if loaded.stale:
         left_out = ", ".join(str(old.get("command")) for old in loaded.stale)
         published.notes.append(f"left out, from another run: {left_out}")
-    if ci.append_step_summary(markdown):
+    if ci.append_step_summary(fitted(results, context, _fits_summary)):
         published.notes.append("report added to the job summary")
     if request.post:
         _post(request, published)
@@ -155,6 +160,20 @@ def publish(request: ReportRequest) -> Published:
         }
     )
     return published
+
+
+def fitted(
+    results: dict[str, dict[str, Any]], context: ReportContext, fits: Callable[[str], bool]
+) -> str:
+    """The most detailed redacted report that `fits`; at worst the verdict alone."""
+    text = redact(fit_markdown(results, context, lambda body: fits(redact(body))))
+    if fits(text):
+        return text
+    return f"## mlgate: {headline(results)}\n\nThe report is too large to show here."
+
+
+def _fits_summary(markdown: str) -> bool:
+    return len(markdown.encode("utf-8")) <= MAX_SUMMARY_BYTES
 
 
 def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
@@ -177,7 +196,7 @@ def _post(request: ReportRequest, published: Published) -> None:
         full = github.comment_body(body, request.marker_id)
         return github.comment_length(full) <= github.MAX_COMMENT_CHARS
 
-    body = fit_markdown(published.results, published.context, fits)
+    body = fitted(published.results, published.context, fits)
     try:
         outcome = github.post_sticky_comment(body, marker_id=request.marker_id)
     except github.CommentForbidden as exc:

@@ -17,20 +17,23 @@ Which metrics stand for a model version (README "Where baseline metrics come fro
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from mlgate.config import alias_problem
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
 from mlgate.metrics import MetricValue
+from mlgate.outbound import redact, redact_data
 
 DEFAULT_TIMEOUT_S = 30.0
 # Names searched for a typo before a missing registered model counts as a first model.
@@ -234,9 +237,9 @@ class Registry:
         """Tags and the report on the candidate's run, so the MLflow UI shows the verdict."""
 
         def record() -> None:
-            for key, value in tags.items():
+            for key, value in redact_data(tags).items():
                 self.client.set_tag(run_id, key, value)
-            self.client.log_text(run_id, markdown, "mlgate/compare.md")
+            self.client.log_text(run_id, redact(markdown), "mlgate/compare.md")
 
         try:
             self.call(f"run {run_id}", record)
@@ -288,8 +291,9 @@ class Registry:
                 outcome["error"] = exc
 
         worker = threading.Thread(target=target, name="mlgate-mlflow", daemon=True)
-        worker.start()
-        worker.join(self.timeout_s)
+        with _mlflow_output_redacted():
+            worker.start()
+            worker.join(self.timeout_s)
         if worker.is_alive():
             raise MlflowTimeout(
                 f"MLflow at {self.tracking_uri} did not answer within {self.timeout_s:g} s "
@@ -350,6 +354,41 @@ def _close_names(name: str, names: list[str]) -> list[str]:
     by_lower = {item.lower(): item for item in names}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=SIMILAR_NAME_RATIO)
     return [by_lower[item] for item in close]
+
+
+class _RedactedLines(io.TextIOBase):
+    """A stream that writes whole lines, redacted, to `target`."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            self._target.write(redact(line) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._target.write(redact(self._pending))
+            self._pending = ""
+        self._target.flush()
+
+
+@contextlib.contextmanager
+def _mlflow_output_redacted() -> Iterator[None]:
+    """MLflow prints "View run ... at: <tracking URI>" on stdout: that URI may hold a password,
+    and stdout is for mlgate's own output (`--format json`). Send it to stderr, redacted."""
+    lines = _RedactedLines(sys.stderr)
+    try:
+        with contextlib.redirect_stdout(lines), contextlib.redirect_stderr(lines):
+            yield
+    finally:
+        lines.flush()
 
 
 def _logged_model_id(source: str | None) -> str | None:
@@ -477,14 +516,14 @@ class Promotions:
 
     def tag_version(self, model: str, version: str, tags: dict[str, str]) -> None:
         def write() -> None:
-            for key, value in tags.items():
+            for key, value in redact_data(tags).items():
                 self._client.set_model_version_tag(model, version, key, value)
 
         self.registry.call(f"models:/{model}/{version}", write)
 
     def tag_model(self, model: str, tags: dict[str, str]) -> None:
         def write() -> None:
-            for key, value in tags.items():
+            for key, value in redact_data(tags).items():
                 self._client.set_registered_model_tag(model, key, value)
 
         self.registry.call(model, write)
@@ -516,6 +555,8 @@ class Promotions:
         files with the metrics attached, and a model version whose source is that LoggedModel.
         """
         from mlflow.entities import Metric, Param
+
+        params, tags = redact_data(params), redact_data(tags)  # what MLflow shows to everyone
 
         def register() -> Any:
             experiment = self._client.get_experiment_by_name(model)

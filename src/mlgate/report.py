@@ -1,46 +1,56 @@
 """Pure renderers: data in, text out (text, json, markdown, junit). No I/O.
 
-Text that comes from the change itself (metric names, values, messages) is escaped before
-it goes into Markdown: it must not break a table, open HTML, or mention anyone.
+Text that comes from the change itself (metric names, values, messages) passes the escapers
+of `mlgate.outbound` before it goes into Markdown, and every list is bounded: the report's size
+does not grow with the number of files, checks or stages beyond a fixed cap.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+from mlgate.outbound import bounded, code, link, md, mermaid_label
 
+__all__ = ["code", "md"]  # the escapers, for the renderers that import them from here
 
-def md(text: object) -> str:
-    """Escape for a Markdown table cell: no table breaks, no HTML, no @-mentions."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return escaped.replace("@", "&#64;").replace("\r", " ").replace("\n", " ")
-
-
-def code(text: object) -> str:
-    """A Markdown code span. Inside one nothing renders (no HTML, no mentions), so only a
-    backtick, a table's pipe and line breaks need care."""
-    inner = str(text).replace("`", "'").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return f"`{inner}`"
+# How many rows of untrusted lists a report shows; the rest is counted, not listed.
+MAX_CHECKS = 100
+MAX_NOTES = 20
+MAX_SKIPPED = 10
+MAX_CHARTS = 10
+MAX_HISTORY = 20
 
 
 def number(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "—" if value is None else str(value)
-    if math.isinf(value) or math.isnan(value):
+        return "—" if value is None else md(value, limit=40)
+    as_float = _as_float(value)
+    if as_float is None:  # an integer too large for a float (a 400-digit number)
+        return md(value, limit=40)
+    if math.isinf(as_float) or math.isnan(as_float):
         return str(value)
-    return f"{value:.6g}"
+    return f"{as_float:.6g}"
 
 
 def signed(value: object, suffix: str = "") -> str:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    as_float = _as_float(value)
+    if as_float is None:
         return "—"
-    return f"{value:+.4g}{suffix}"
+    return f"{as_float:+.4g}{suffix}"
+
+
+def _as_float(value: object) -> float | None:
+    """A number as a float; None for anything else (a bool, a string, a 400-digit int)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def render_compare(result: dict[str, Any], output_format: str) -> str:
@@ -129,7 +139,8 @@ def compare_markdown(result: dict[str, Any]) -> str:
     lines.append("")
     lines.append("| metric | baseline | candidate | Δ | rule | result |")
     lines.append("|---|---:|---:|---:|---|---|")
-    for check in details.get("checks", []):
+    checks, more_checks = bounded(details.get("checks", []), MAX_CHECKS)
+    for check in checks:
         delta = signed(check.get("delta"))
         if check.get("delta_pct") is not None:
             delta += f" ({signed(check['delta_pct'], '%')})"
@@ -141,25 +152,26 @@ def compare_markdown(result: dict[str, Any]) -> str:
             f"| {number(check.get('candidate'))} | {delta} | {md(_rule_text(check))} "
             f"| {result_cell} |"
         )
+    if more_checks:
+        lines.append(f"| … {more_checks:,} more checks in compare.json | | | | | |")
     messages = [
         f"- **{md(check['metric'])}** {md(check['rule'])}: {md(check['message'])}"
-        for check in details.get("checks", [])
+        for check in checks
         if not check["passed"] or check.get("skipped")
     ]
     if messages:
         lines.extend(["", *messages])
-    ungated = details.get("ungated", [])
+    ungated, more_ungated = bounded(details.get("ungated", []), MAX_CHECKS)
     if ungated:
         lines.extend(
             [
                 "",
                 "Not gated (shown only): "
-                + ", ".join(
-                    f"{md(item['metric'])} {number(item['candidate'])}" for item in ungated
-                ),
+                + ", ".join(f"{md(item['metric'])} {number(item['candidate'])}" for item in ungated)
+                + (f" and {more_ungated:,} more" if more_ungated else ""),
             ]
         )
-    notes = details.get("notes", [])
+    notes, _ = bounded(details.get("notes", []), MAX_NOTES)
     if notes:
         lines.extend(["", *(f"> {md(note)}" for note in notes)])
     return "\n".join(lines)
@@ -172,8 +184,7 @@ def _baseline_link(baseline: dict[str, Any]) -> str:
     label = code(baseline.get("source"))
     if baseline.get("version"):
         version = f"{md(baseline.get('model'))} v{md(baseline['version'])}"
-        version = f"[{version}]({baseline['url']})" if baseline.get("url") else version
-        label += f" → {version}"
+        label += f" → {link(version, baseline.get('url'))}"
     return label
 
 
@@ -249,9 +260,9 @@ def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
     codes = [_code(result) for step, result in results.items() if step in STEPS]
     if not codes:
         return "error", 2
-    for code, decision in ((2, "error"), (3, "error"), (1, "fail")):
-        if code in codes:
-            return decision, code
+    for worst, decision in ((2, "error"), (3, "error"), (1, "fail")):
+        if worst in codes:
+            return decision, worst
     return "pass", 0
 
 
@@ -358,8 +369,11 @@ def report_markdown(
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
         lines.append(f"- {icon} **{STEP_TITLES.get(step, step)}**: {md(result.get('summary', ''))}")
-    for extra in gate_skips(results):
+    skipped, more_skipped = bounded(gate_skips(results), MAX_SKIPPED)
+    for extra in skipped:
         lines.append(f"- ⏭️ **{md(extra.get('step'))}** skipped: {md(extra.get('reason'))}")
+    if more_skipped:
+        lines.append(f"- ⏭️ … and {more_skipped:,} more skipped steps (gate.json)")
     lines.extend(_stale_markdown(old) for old in context.stale)
     if detail != "summary only":
         for step in _ordered(results):
@@ -466,27 +480,28 @@ def _shed_validate(details: dict[str, Any], detail: str) -> dict[str, Any]:
 def _footer(context: ReportContext) -> str:
     parts = []
     if context.run_url:
-        parts.append(f"[workflow run]({context.run_url})")
+        parts.append(link("workflow run", context.run_url))
     if context.commit:
-        short = context.commit[:7]
+        short = code(context.commit[:7])
         if context.repository:
             url = f"{context.server_url}/{context.repository}/commit/{context.commit}"
-            parts.append(f"commit [`{short}`]({url})")
+            parts.append(f"commit {link(short, url)}")
         else:
-            parts.append(f"commit `{short}`")
+            parts.append(f"commit {short}")
     return " · ".join(parts)
 
 
 def history_chart(details: dict[str, Any]) -> str:
     """Per gated metric, the last holders of the production alias beside the candidate, as
     Mermaid `xychart-beta` blocks (GitHub renders them; no image hosting)."""
-    history = details.get("history") or []
+    history = (details.get("history") or [])[:MAX_HISTORY]
     candidate = (details.get("candidate") or {}).get("metrics") or {}
     gated = list(dict.fromkeys(check["metric"] for check in details.get("checks", [])))
+    gated = gated[:MAX_CHARTS]
     blocks = []
     for metric in gated:
         points = [
-            (f"v{entry['version']}", entry["metrics"][metric])
+            (mermaid_label(f"v{entry['version']}"), entry["metrics"][metric])
             for entry in history
             if _is_number(entry.get("metrics", {}).get(metric))
         ]
@@ -496,7 +511,7 @@ def history_chart(details: dict[str, Any]) -> str:
         labels = ", ".join(f'"{label}"' for label, _ in points)
         values = ", ".join(f"{value:.6g}" for _, value in points)
         # Mermaid renders some HTML in labels: keep the metric's name to plain characters.
-        title = re.sub(r"[^\w .:/-]", "_", str(metric))
+        title = mermaid_label(metric)
         blocks.append(
             "\n".join(
                 [
@@ -523,4 +538,5 @@ def history_chart(details: dict[str, Any]) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    as_float = _as_float(value)
+    return as_float is not None and math.isfinite(as_float)

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlgate.outbound import bounded, code, fence, html_text, md, shorten
+
+# A report lists this many stages, metrics and outputs, the last lines of this many failed
+# stages, and this many of their lines; the rest is counted or cut.
+MAX_ROWS = 100
+MAX_FAILED_TAILS = 5
+MAX_TAIL_LINES = 50
+MAX_TAIL_LINE = 300
+
 
 def render_repro(envelope: dict[str, Any], fmt: str) -> str:
     """The whole result envelope as `text` or `markdown`."""
@@ -38,7 +47,7 @@ def render_repro_markdown(details: dict[str, Any], summary: str = "") -> str:
     )
     lines = [f"### {title}", ""]
     if summary:
-        lines += [_md(summary), ""]
+        lines += [md(summary), ""]
     if mode == "check" or "stale_stages" in details:
         lines += _check_markdown(details)
     elif mode == "verify":
@@ -79,19 +88,24 @@ def _stages_markdown(stages: list[dict[str, Any]]) -> list[str]:
     if not stages:
         return []
     lines = ["| stage | status | duration |", "|---|---|---:|"]
+    shown, more = bounded(stages, MAX_ROWS)
     lines += [
-        f"| `{stage['name']}` | {stage['status']} | {stage.get('duration_s', 0.0):.2f} s |"
-        for stage in stages
+        f"| {code(stage['name'])} | {md(stage.get('status', ''))} | "
+        f"{stage.get('duration_s', 0.0):.2f} s |"
+        for stage in shown
     ]
-    for stage in stages:
-        if stage.get("status") == "failed" and stage.get("output_tail"):
+    if more:
+        lines.append(f"| … {more:,} more stages in repro.json | | |")
+    failed = [stage for stage in stages if stage.get("status") == "failed"]
+    for stage in failed[:MAX_FAILED_TAILS]:
+        if stage.get("output_tail"):
+            tail = [shorten(line, MAX_TAIL_LINE) for line in stage["output_tail"]]
             lines += [
                 "",
-                f"<details><summary>last lines of <code>{stage['name']}</code></summary>",
+                f"<details><summary>last lines of {html_text(stage['name'])}</summary>",
                 "",
-                "```",
-                *stage["output_tail"],
-                "```",
+                *fence(tail[-MAX_TAIL_LINES:]),
+                "",
                 "</details>",
             ]
     return [*lines, ""]
@@ -100,12 +114,11 @@ def _stages_markdown(stages: list[dict[str, Any]]) -> list[str]:
 def _metrics_markdown(metrics: dict[str, Any]) -> list[str]:
     if not metrics:
         return []
-    return [
-        "| metric | value |",
-        "|---|---:|",
-        *(f"| `{name}` | {_value(value)} |" for name, value in metrics.items()),
-        "",
-    ]
+    shown, more = bounded(list(metrics.items()), MAX_ROWS)
+    rows = [f"| {code(name)} | {md(_value(value))} |" for name, value in shown]
+    if more:
+        rows.append(f"| … {more:,} more metrics in repro.json | |")
+    return ["| metric | value |", "|---|---:|", *rows, ""]
 
 
 # --- mlgate repro --check ---------------------------------------------------------------------
@@ -138,14 +151,17 @@ def _check_text(details: dict[str, Any]) -> list[str]:
 
 def _check_markdown(details: dict[str, Any]) -> list[str]:
     lines = ["| stage | state | why |", "|---|---|---|"]
-    for stage in details.get("stages", []):
-        why = [_reason(reason) for reason in stage.get("reasons", [])]
-        why += [_absent(absent) for absent in stage.get("absent", [])]
+    stages, more = bounded(details.get("stages", []), MAX_ROWS)
+    for stage in stages:
+        why = [_reason(reason) for reason in stage.get("reasons", [])[:MAX_ROWS]]
+        why += [_absent(absent) for absent in stage.get("absent", [])[:MAX_ROWS]]
         state = {"stale": "**stale**", "not_pulled": "not pulled", "up_to_date": "up to date"}
         lines.append(
-            f"| `{stage['name']}` | {state[stage['state']]} | "
-            f"{'<br>'.join(_md(item) for item in why)} |"
+            f"| {code(stage['name'])} | {state.get(stage.get('state', ''), '—')} | "
+            f"{'<br>'.join(md(item) for item in why[:20])} |"
         )
+    if more:
+        lines.append(f"| … {more:,} more stages in repro.json | | |")
     return [*lines, ""]
 
 
@@ -165,18 +181,24 @@ def _verify_text(details: dict[str, Any]) -> list[str]:
 
 def _verify_markdown(details: dict[str, Any]) -> list[str]:
     lines = ["| output | stage | reproduced |", "|---|---|---|"]
+    outputs, more_outputs = bounded(details.get("outputs", []), MAX_ROWS)
     lines += [
-        f"| `{out['path']}` | `{out['stage']}` | {'yes' if out['reproduced'] else '**no**'} |"
-        for out in details.get("outputs", [])
+        f"| {code(out['path'])} | {code(out['stage'])} | "
+        f"{'yes' if out['reproduced'] else '**no**'} |"
+        for out in outputs
     ]
-    moved = details.get("metrics_moved", [])
+    if more_outputs:
+        lines.append(f"| … {more_outputs:,} more outputs in repro.json | | |")
+    moved, more_moved = bounded(details.get("metrics_moved", []), MAX_ROWS)
     if moved:
         lines += ["", "| metric | committed | rerun | delta |", "|---|---:|---:|---:|"]
         lines += [
-            f"| `{m['name']}` | {_value(m['committed'])} | {_value(m['reproduced'])} | "
-            f"{_value(m.get('delta'))} |"
+            f"| {code(m['name'])} | {md(_value(m['committed']))} | "
+            f"{md(_value(m['reproduced']))} | {md(_value(m.get('delta')))} |"
             for m in moved
         ]
+        if more_moved:
+            lines.append(f"| … {more_moved:,} more metrics in repro.json | | | |")
     return [*lines, ""]
 
 
@@ -190,7 +212,3 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return "n/a" if value is None else str(value)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")

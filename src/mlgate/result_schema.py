@@ -11,6 +11,7 @@ are left alone: renderers do not read them.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,6 +235,8 @@ def _fits(value: Any, shape: Any) -> bool:
         return True
     if isinstance(value, bool):  # a bool is an int to Python, not to a result file
         return shape is bool or (isinstance(shape, tuple) and bool in shape)
+    if shape == NUMBER and isinstance(value, int) and abs(value) > sys.float_info.max:
+        return False  # a 400-digit number is no metric: no float holds it, no renderer shows it
     return isinstance(value, shape)
 
 

@@ -25,6 +25,7 @@ from mlgate.errors import (
     InputError,
     MlgateError,
 )
+from mlgate.outbound import redact_data
 from mlgate.result_schema import check_result
 
 SCHEMA_VERSION = 1
@@ -167,7 +168,8 @@ def resolve_results_dir(option: Path | None) -> Path:
 
 def write_result(results_dir: Path, result: Result) -> Path:
     target = results_dir / f"{result.command}.json"
-    write_atomic(target, json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n")
+    envelope = redact_data(result.to_dict())  # a result file is shared: no secrets in it
+    write_atomic(target, json.dumps(envelope, indent=2, sort_keys=False) + "\n")
     return target
 
 

@@ -9,9 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlgate.report import code, md
+from mlgate.outbound import bounded, code, md
 
 ANNOTATION_CAP = 10  # GitHub shows 10 error annotations per step; the last says what was left out
+# A report lists this many files, sections and failing checks; the rest is counted.
+MAX_FILE_ROWS = 50
+MAX_FILE_SECTIONS = 20
+MAX_FAILURES = 20
+MAX_EXAMPLES = 10
 
 _CHECK_NAMES = {
     "column_in_dataframe": "missing column",
@@ -55,7 +60,7 @@ def _value(value: Any) -> str:
 
 def _examples_text(failure: dict[str, Any]) -> str:
     parts = []
-    for example in failure.get("examples", []):
+    for example in failure.get("examples", [])[:MAX_EXAMPLES]:
         where = _where(example)
         parts.append(
             f"{where}: {_value(example.get('value'))}" if where else _value(example.get("value"))
@@ -85,7 +90,7 @@ def _file_head(entry: dict[str, Any]) -> str:
         return f"{entry['path']}: ERROR — {entry.get('error')}"
     sizes = f"{entry.get('rows', 0):,} rows, {entry.get('columns', 0)} columns"
     if status == "fail":
-        bad = entry.get("failing_rows", 0)
+        bad = entry.get("failing_rows") or 0
         return f"{entry['path']}: FAIL — {sizes}, {bad:,} failing rows (schema {entry['schema']})"
     return f"{entry['path']}: ok — {sizes} (schema {entry['schema']})"
 
@@ -111,32 +116,60 @@ def render_validate_markdown(details: dict[str, Any], summary: str = "") -> str:
         lines += [md(summary), ""]
     if not files:
         return "\n".join(lines).rstrip()
-    lines += ["| file | schema | rows | result |", "|---|---|---:|---|"]
-    for entry in files:
+    # Failing and unreadable files first: they are what a bounded report must show.
+    ranked = sorted(files, key=lambda entry: entry["status"] == "pass")
+    lines += _files_table(ranked)
+    failing = [entry for entry in ranked if entry.get("failures")]
+    sections, more_sections = bounded(failing, MAX_FILE_SECTIONS)
+    for entry in sections:
+        lines += _failures_section(entry)
+    if more_sections:
+        lines += ["", f"… and {more_sections:,} more failing files: see validate.json."]
+    return "\n".join(lines)
+
+
+def _files_table(ranked: list[dict[str, Any]]) -> list[str]:
+    lines = ["| file | schema | rows | result |", "|---|---|---:|---|"]
+    shown, more_files = bounded(ranked, MAX_FILE_ROWS)
+    for entry in shown:
         if entry["status"] == "error":
             outcome = f"⚠️ {md(entry.get('error'))}"
         elif entry["status"] == "fail":
-            outcome = f"❌ {len(entry['failures'])} checks, {entry['failing_rows']:,} failing rows"
+            checks = len(entry.get("failures", []))
+            failing = entry.get("failing_rows") or 0
+            outcome = f"❌ {checks} checks, {failing:,} failing rows"
         else:
             outcome = "✅ valid"
         rows = f"{entry['rows']:,}" if "rows" in entry else "—"
         lines.append(f"| {code(entry['path'])} | {code(entry['schema'])} | {rows} | {outcome} |")
-    for entry in files:
-        if not entry.get("failures"):
-            continue
-        lines += [
-            "",
-            f"#### {code(entry['path'])}",
-            "",
-            "| column | check | failing rows | examples |",
-        ]
-        lines.append("|---|---|---:|---|")
-        for failure in entry["failures"]:
-            column = md(failure["column"]) if failure.get("column") else "—"
-            check = md(describe_check(str(failure["check"])))
-            rows = f"{failure['rows']:,}" if failure.get("rows") is not None else "—"
-            lines.append(f"| {column} | {check} | {rows} | {md(_examples_text(failure))} |")
-    return "\n".join(lines)
+    if more_files:
+        lines.append(f"| … {_more_files(ranked[MAX_FILE_ROWS:])} | | | |")
+    return lines
+
+
+def _failures_section(entry: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"#### {code(entry['path'])}",
+        "",
+        "| column | check | failing rows | examples |",
+        "|---|---|---:|---|",
+    ]
+    failures, more_failures = bounded(entry["failures"], MAX_FAILURES)
+    for failure in failures:
+        column = md(failure["column"]) if failure.get("column") else "—"
+        check = md(describe_check(str(failure["check"])))
+        rows = f"{failure['rows']:,}" if failure.get("rows") is not None else "—"
+        lines.append(f"| {column} | {check} | {rows} | {md(_examples_text(failure))} |")
+    if more_failures:
+        lines.append(f"| … {more_failures:,} more failing checks in validate.json | | | |")
+    return lines
+
+
+def _more_files(rest: list[dict[str, Any]]) -> str:
+    bad = sum(1 for entry in rest if entry["status"] != "pass")
+    text = f"{len(rest):,} more files"
+    return text + (f" ({bad:,} of them failing or unreadable)" if bad else "") + " in validate.json"
 
 
 def _escape_data(text: str) -> str:

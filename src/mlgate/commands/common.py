@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from mlgate.outbound import guard_workflow_commands, redact, under_actions
+
 if TYPE_CHECKING:
     from mlgate.results import Result
 
@@ -41,6 +43,21 @@ def colour_enabled(stream: Any) -> bool:
 
 
 def echo(text: str, *, err: bool = False) -> None:
+    """Everything mlgate prints goes through here: redacted (README "Security"), and under
+    GitHub Actions unable to start a workflow command, whatever text it carries."""
+    text = redact(text)
+    if under_actions():
+        text = guard_workflow_commands(text)
+    _write(text, err=err)
+
+
+def echo_workflow_command(line: str) -> None:
+    """One workflow command mlgate itself makes (an annotation); its values are escaped by
+    whoever built it, so only redaction applies."""
+    _write(redact(line), err=True)
+
+
+def _write(text: str, *, err: bool) -> None:
     stream = sys.stderr if err else sys.stdout
     click.echo(text, err=err, color=colour_enabled(stream))
 

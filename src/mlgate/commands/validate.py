@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate.commands.common import common_options, echo, run_check
+from mlgate.commands.common import common_options, echo_workflow_command, run_check
 
 if TYPE_CHECKING:
     from mlgate.results import Result
@@ -114,7 +114,7 @@ def validate(
                 bar.close()
         if os.environ.get("GITHUB_ACTIONS") == "true":
             for line in render_annotations(result.details):
-                echo(line, err=True)
+                echo_workflow_command(line)
         return result
 
     return run_check(
