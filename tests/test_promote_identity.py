@@ -126,3 +126,16 @@ def test_a_decision_without_the_model_is_not_promoted(tmp_path: Path, mlgate: Ru
     assert refused.code == 1
     assert "does not record the model it judged" in refused.out
     assert versions(repo) == []
+
+
+def test_a_forged_identity_is_an_input_error(tmp_path: Path, mlgate: RunMlgate) -> None:
+    repo = pipeline(tmp_path / "repo", accuracy=0.9)
+    assert mlgate("compare", cwd=repo).code == 0
+    decision_path = repo / ".mlgate" / "compare.json"
+    decision = json.loads(decision_path.read_text())
+    decision["details"]["candidate"]["identity"]["model"]["sha256"] = "not a hash"
+    decision_path.write_text(json.dumps(decision))
+    refused = mlgate("promote", cwd=repo)
+    assert refused.code == 2, refused.out + refused.err
+    assert "identity" in refused.err
+    assert versions(repo) == []

@@ -74,6 +74,16 @@ CHECK = Record(
         "delta_pct": maybe(NUMBER),
     },
 )
+SHA256 = OneOf(pattern=r"[0-9a-f]{64}")
+# What the candidate was when judged (mlgate.identity), which promote checks the workspace against.
+IDENTITY = Record(
+    optional={
+        "model": maybe(Record(required={"path": str, "sha256": SHA256})),
+        "metrics": maybe(Record(required={"sha256": SHA256}, optional={"files": MapOf(SHA256)})),
+        "commit": maybe(str),
+        "dirty": maybe(bool),
+    }
+)
 SIDE = maybe(
     Record(
         optional={
@@ -81,6 +91,8 @@ SIDE = maybe(
             "model": maybe(str),
             "version": maybe(VERSION),
             "metrics": maybe(METRICS),
+            "resolution": maybe(OneOf(("found", "bootstrap", "none"))),
+            "identity": maybe(IDENTITY),
         }
     )
 )
