@@ -104,7 +104,7 @@ def test_files_pass_and_fail_with_exit_codes(tmp_path: Path, mlgate: RunMlgate) 
     summary = result_file(repo)["summary"]
     assert isinstance(summary, str)
     assert summary.startswith("blocked against file:baseline.json")
-    assert "accuracy max_regression: worsened by 0.06, allowed 0.02" in summary
+    assert "accuracy max_regression: worsened by 0.06, allowed worsening 0.02" in summary
 
 
 def test_cli_file_paths_are_relative_to_the_working_directory(

@@ -118,6 +118,14 @@ def test_missing_required_metric_fails_and_optional_is_skipped() -> None:
     assert "required: false" in optional.checks[0].message
 
 
+def test_an_unchanged_or_better_metric_never_reads_as_worsened() -> None:
+    rule = GateRule("loss", "lower", max_regression=0.01)
+    same = run(rule, 0.3, 0.3).checks[0].message
+    assert same == "unchanged, allowed worsening 0.01"
+    better = run(rule, 0.25, 0.3).checks[0].message
+    assert better == "improved by 0.05, allowed worsening 0.01"
+
+
 def test_no_baseline_pass_enforces_thresholds_and_says_so_loudly() -> None:
     rule = GateRule("acc", HIGHER, threshold=0.9, max_regression=0.01)
     decision = run(rule, 0.95, None, missing_baseline_reason="alias champion is not set")

@@ -147,10 +147,21 @@ def test_pre_commit_entries_end_their_options_before_the_file_names(repo: Path) 
         assert "Usage:" not in ran.stdout + ran.stderr, hook["id"]
 
 
+def test_a_commit_that_concerns_no_check_is_silent(repo: Path, mlgate: RunMlgate) -> None:
+    assert mlgate("hooks", "install", cwd=repo).code == 0
+    (repo / "notes.txt").write_text("not data, not a stage's dependency\n")
+    run_git(repo, "add", "notes.txt")
+    quiet = run_git(repo, "commit", "-m", "notes")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "mlgate" not in quiet.stderr + quiet.stdout
+    assert "nothing to" not in quiet.stderr + quiet.stdout
+
+
 def test_hooks_path_install_is_shared_through_core_hookspath(repo: Path, mlgate: RunMlgate) -> None:
     result = mlgate("hooks", "install", "--hooks-path", "hooks", cwd=repo)
     assert result.code == 0, result.err
     assert git(repo, "config", "core.hooksPath").strip() == "hooks"
+    assert "git config core.hooksPath hooks\n" in result.out  # what git holds, not a full path
     for name, text in SCRIPTS.items():
         assert (repo / "hooks" / name).read_text() == text
     (repo / "mlgate.yaml").write_text(TYPO)

@@ -124,6 +124,7 @@ def test_promote_rollback_twice_and_history(
     ]
     text = mlgate("history", cwd=repo).out
     assert "rollback  v1 (was v2)" in text
+    assert text.startswith("wine @ champion: every move recorded by mlgate")
 
 
 def test_refuses_a_failing_decision(tmp_path: Path, mlgate: RunMlgate) -> None:

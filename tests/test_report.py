@@ -287,9 +287,22 @@ def test_no_pull_request_means_summary_only(
     result = mlgate("report", cwd=tmp_path)
     assert result.code == 0
     assert "not a pull request (push)" in result.err
-    assert "job summary only" in result.err
+    assert "the report is in the job summary" in result.err
     assert stub.calls() == []
     assert "## mlgate: ✅ passed" in runner_env["summary"].read_text()
+
+
+def test_posting_outside_actions_points_at_the_report_file(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    results = tmp_path / ".mlgate"
+    results.mkdir()
+    (results / "compare.json").write_text(json.dumps(compare_result("pass")))
+    result = mlgate("report", "--post", cwd=tmp_path)
+    assert "job summary" not in result.err  # a laptop has none
+    assert "report.md" in result.err, result.err
 
 
 def test_report_without_results_is_an_input_error(tmp_path: Path, mlgate: RunMlgate) -> None:

@@ -48,8 +48,15 @@ def test_text() -> None:
     assert "data/a,b.csv: FAIL — 1,000,000 rows, 3 columns, 12,345 failing rows" in text
     assert '  x|y: in_range(0, 10) — 12,345 rows — line 2: "@team <b>"' in text
     assert '  z: missing column — "z"' in text
-    assert "data/c.parquet: ERROR — data/c.parquet: not a readable Parquet file" in text
+    assert "data/c.parquet: ERROR — not a readable Parquet file" in text
+    assert text.count("not a readable Parquet file") == 1
     assert text.endswith("summary line")
+
+
+def test_an_error_that_is_the_summary_is_said_once() -> None:
+    only = {"files": [DETAILS["files"][-1]]}
+    text = render_validate_text(only, "data/c.parquet: not a readable Parquet file")
+    assert text == "data/c.parquet: ERROR — not a readable Parquet file"
 
 
 def test_markdown_escapes_what_comes_from_the_data() -> None:

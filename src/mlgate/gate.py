@@ -204,7 +204,7 @@ def _relative(base: Check, name: str, limit: float, value: float, reference: flo
     kind = name.removesuffix("_pct")
     if kind == "max_regression":
         passed = _at_most(-amount, limit)
-        said = f"worsened by {_fmt(max(-amount, 0.0))}{unit}, allowed {_fmt(limit)}{unit}"
+        said = f"{_change(amount, unit)}, allowed worsening {_fmt(limit)}{unit}"
     elif kind == "min_improvement":
         passed = _at_most(limit, amount)
         said = f"improved by {_fmt(amount)}{unit}, required {_fmt(limit)}{unit}"
@@ -235,10 +235,18 @@ def _close(left: float, right: float) -> bool:
     return math.isclose(left, right, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
 
 
+def _change(amount: float, unit: str) -> str:
+    if amount == 0:
+        return "unchanged"
+    if amount < 0:
+        return f"worsened by {_fmt(-amount)}{unit}"
+    return f"improved by {_fmt(amount)}{unit}"
+
+
 def _fmt(value: float) -> str:
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    return f"{value:.6g}"
+    return f"{value + 0.0:.6g}"  # + 0.0: a zero is "0", never "-0"
 
 
 def _with(check: Check, **changes: Any) -> Check:

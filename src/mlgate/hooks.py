@@ -14,8 +14,12 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlgate.errors import EXIT_FAIL, EXIT_INPUT, EXIT_NO_VERDICT, EXIT_PASS, InputError
+
+if TYPE_CHECKING:
+    from mlgate.config import Config
 
 MARKER = "# mlgate-hook:"
 BLOCK_ENV = "MLGATE_COMPARE_BLOCK"
@@ -115,14 +119,32 @@ def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[int, l
             log(f"mlgate: error: {exc}")
         return worst([code, exc.exit_code]), []
     steps = []
-    # Both commands filter the paths themselves and return at once, importing nothing heavy,
-    # when none of them is data, a DVC file, params or a stage dependency.
+    # A step runs only when a staged file concerns it, so that a commit touching no data and no
+    # pipeline file costs no process and prints nothing, as pre-commit's own hooks do.
     # `--`: a staged file named `--help` is a file, not an option that ends the check
-    if config.data:
+    if config.data and _concerns_data(config, root, files):
         steps.append(Step("validate", ("validate", "--", *files)))
-    if (root / "dvc.yaml").is_file():
+    if (root / "dvc.yaml").is_file() and _concerns_pipeline(root, files):
         steps.append(Step("dvc.lock", ("repro", "--check", "--", *files)))
     return code, steps
+
+
+def _concerns_data(config: Config, root: Path, files: Sequence[str]) -> bool:
+    """A staged file matches a `data:` glob (or is a DVC file standing for data); when that
+    cannot be told here, validate decides and reports."""
+    from mlgate.errors import MlgateError
+    from mlgate.validate_targets import plan_from_config
+
+    try:
+        return bool(plan_from_config(config, tuple(root / name for name in files)).targets)
+    except MlgateError:
+        return True
+
+
+def _concerns_pipeline(root: Path, files: Sequence[str]) -> bool:
+    from mlgate.repro_check import touches_pipeline
+
+    return touches_pipeline(root, files)
 
 
 def run_steps(root: Path, steps: Sequence[Step], log: Log) -> int:
@@ -168,7 +190,7 @@ def pre_push(start: Path, *, block: bool, log: Log) -> int:
 class Installed:
     directory: Path
     written: tuple[Path, ...]
-    hooks_path_set: bool
+    hooks_path: str | None  # what `core.hooksPath` was set to, as git stores it
 
 
 def install(start: Path, *, hooks_path: Path | None, force: bool) -> Installed:
@@ -197,10 +219,12 @@ def install(start: Path, *, hooks_path: Path | None, force: bool) -> Installed:
         target.write_text(text, encoding="utf-8")
         target.chmod(0o755)
         written.append(target)
+    configured = None
     if hooks_path is not None:
         relative = directory.relative_to(root) if directory.is_relative_to(root) else directory
-        git(root, "config", "core.hooksPath", str(relative))
-    return Installed(directory, tuple(written), hooks_path is not None)
+        configured = str(relative)
+        git(root, "config", "core.hooksPath", configured)
+    return Installed(directory, tuple(written), configured)
 
 
 def check_configs(files: Sequence[str], log: Log, *, root: Path | None = None) -> int:

@@ -56,8 +56,15 @@ class Published:
     exit_code: int
     report_path: Path
     comment_url: str | None = None
+    in_job_summary: bool = False
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def where(self) -> str:
+        """Where a reader finds the report when no comment shows it."""
+        if self.in_job_summary:
+            return "the report is in the job summary"
+        return f"the report is in {self.report_path}"
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,7 @@ def publish(request: ReportRequest) -> Published:
         left_out = ", ".join(str(old.get("command")) for old in loaded.stale)
         published.notes.append(f"left out, from another run: {left_out}")
     if ci.append_step_summary(fitted(results, context, _fits_summary)):
+        published.in_job_summary = True
         published.notes.append("report added to the job summary")
     if request.post:
         _post(request, published)
@@ -200,13 +208,13 @@ def _post(request: ReportRequest, published: Published) -> None:
     try:
         outcome = github.post_sticky_comment(body, marker_id=request.marker_id)
     except github.CommentForbidden as exc:
-        _posting_trouble(request, published, f"{exc}; the report is in the job summary")
+        _posting_trouble(request, published, f"{exc}; {published.where()}")
         return
     except (ExternalError, InputError) as exc:
         _posting_trouble(request, published, f"could not post the PR comment: {exc}")
         return
     if outcome.action == "skipped":
-        published.notes.append(f"{outcome.message}; the report is in the job summary only")
+        published.notes.append(f"{outcome.message}; {published.where()}")
         if request.require_comment:
             raise InputError(f"--require-comment: {outcome.message}")
         return

@@ -32,6 +32,7 @@ from mlgate.validate_targets import (
     plan_ad_hoc,
     plan_from_config,
 )
+from mlgate.wording import counted
 
 DEFAULT_MAX_EXAMPLES = 5
 DEFAULT_CHUNK_ROWS = 1_000_000
@@ -428,7 +429,8 @@ def _result(
         )
     if failed:
         names = ", ".join(
-            f"{f['path']} ({len(f['failures'])} checks, {f['failing_rows']:,} failing rows)"
+            f"{f['path']} ({counted(len(f['failures']), 'check')}, "
+            f"{counted(f['failing_rows'], 'failing row')})"
             for f in failed
         )
         summary = f"{len(failed)} of {len(files)} data files failed validation: {names}"

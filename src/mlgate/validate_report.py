@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from mlgate.outbound import bounded, code, md
+from mlgate.wording import counted
 
 ANNOTATION_CAP = 10  # GitHub shows 10 error annotations per step; the last says what was left out
 # A report lists this many files, sections and failing checks; the rest is counted.
@@ -87,11 +88,13 @@ def _failure_line(failure: dict[str, Any]) -> str:
 def _file_head(entry: dict[str, Any]) -> str:
     status = entry["status"]
     if status == "error":
-        return f"{entry['path']}: ERROR — {entry.get('error')}"
+        error = str(entry.get("error"))
+        return f"{entry['path']}: ERROR — {error.removeprefix(str(entry['path']) + ': ')}"
     sizes = f"{entry.get('rows', 0):,} rows, {entry.get('columns', 0)} columns"
     if status == "fail":
         bad = entry.get("failing_rows") or 0
-        return f"{entry['path']}: FAIL — {sizes}, {bad:,} failing rows (schema {entry['schema']})"
+        failing = counted(bad, "failing row")
+        return f"{entry['path']}: FAIL — {sizes}, {failing} (schema {entry['schema']})"
     return f"{entry['path']}: ok — {sizes} (schema {entry['schema']})"
 
 
@@ -100,7 +103,8 @@ def render_validate_text(details: dict[str, Any], summary: str = "") -> str:
     for entry in details.get("files", []):
         lines.append(_file_head(entry))
         lines.extend(f"  {_failure_line(f)}" for f in entry.get("failures", []))
-    if summary:
+    # A file's error is the summary when it is the only trouble: say it once.
+    if summary and summary not in {str(e.get("error")) for e in details.get("files", [])}:
         lines.append(summary)
     return "\n".join(lines)
 
@@ -137,7 +141,7 @@ def _files_table(ranked: list[dict[str, Any]]) -> list[str]:
         elif entry["status"] == "fail":
             checks = len(entry.get("failures", []))
             failing = entry.get("failing_rows") or 0
-            outcome = f"❌ {checks} checks, {failing:,} failing rows"
+            outcome = f"❌ {counted(checks, 'check')}, {counted(failing, 'failing row')}"
         else:
             outcome = "✅ valid"
         rows = f"{entry['rows']:,}" if "rows" in entry else "—"

@@ -30,8 +30,8 @@ def hooks_install(hooks_path: Path | None, force: bool) -> int:
     installed = install(Path.cwd(), hooks_path=hooks_path, force=force)
     for path in installed.written:
         echo(f"installed {path}")
-    if installed.hooks_path_set:
-        echo(f"git config core.hooksPath {installed.directory}")
+    if installed.hooks_path is not None:
+        echo(f"git config core.hooksPath {installed.hooks_path}")
     return 0
 
 

@@ -156,13 +156,16 @@ def history(
     from mlgate.config import require_config
     from mlgate.promote import history as alias_history
 
-    events = alias_history(require_config(config_path), alias, timeout)
+    config = require_config(config_path)
+    events = alias_history(config, alias, timeout)
     if output_format == "json":
         echo(json.dumps(events, indent=2))
         return 0
+    named = f"{config.mlflow.model} @ {alias or config.mlflow.alias}"
     if not events:
-        echo("no promotions recorded by mlgate yet")
+        echo(f"{named}: no moves recorded by mlgate yet")
         return 0
+    echo(f"{named}: every move recorded by mlgate, oldest first")
     for event in events:
         previous = f" (was v{event['previous']})" if event.get("previous") else ""
         where = f" commit {event['commit'][:12]}" if event.get("commit") else ""
