@@ -18,6 +18,7 @@ from mlgate.commands.check_config import config_group
 from mlgate.commands.common import State, debug_option, echo
 from mlgate.commands.compare import compare
 from mlgate.commands.demo import demo
+from mlgate.commands.drift import drift, profile
 from mlgate.commands.gate import gate
 from mlgate.commands.hooks import hooks_group
 from mlgate.commands.promote import history, promote, rollback
@@ -44,9 +45,11 @@ for _command in (
     compare,
     config_group,
     demo,
+    drift,
     gate,
     history,
     hooks_group,
+    profile,
     promote,
     report,
     repro,

@@ -84,6 +84,35 @@ class GateRule:
     required: bool = True
 
 
+DRIFT_METHODS = ("auto", "psi", "ks", "wasserstein", "js", "chi2")
+_DRIFT_REFERENCE = re.compile(r"^(registry|git:\S+|file:.+)$")
+DRIFT_REFERENCE_FORMS = "registry, file:PATH (data or a profile), git:REF"
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """`drift.columns.NAME`: left out, or judged by its own method and threshold; `current`
+    names the column in the current data when it was renamed there (serving features)."""
+
+    name: str
+    ignore: bool = False
+    method: str | None = None
+    threshold: float | None = None
+    current: str | None = None
+
+
+@dataclass(frozen=True)
+class DriftConfig:
+    reference: str = "registry"
+    current: tuple[str, ...] = ()  # empty: the paths of `data:`
+    method: str = "auto"
+    threshold: float | None = None  # None: each method's own default
+    columns: tuple[ColumnDrift, ...] = ()
+    max_drifted_share: float = 0.5
+    block: bool = False
+    line: int = 0
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -93,6 +122,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     gates: tuple[GateRule, ...] = ()
     warnings: tuple[str, ...] = ()
+    drift: DriftConfig | None = None
 
     @property
     def root(self) -> Path:
@@ -114,6 +144,7 @@ class Config:
                 gate.metric: {k: v for k, v in asdict(gate).items() if k != "metric"}
                 for gate in self.gates
             },
+            "drift": None if self.drift is None else asdict(self.drift),
             "warnings": list(self.warnings),
         }
 
@@ -161,7 +192,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
     if root is None:
         raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
     top = reader.mapping(root, "")
-    reader.reject_unknown(top, ("version", "data", "mlflow", "metrics", "gates"), "")
+    reader.reject_unknown(top, ("version", "data", "mlflow", "metrics", "gates", "drift"), "")
     _, version_node = reader.require(top, "version", "", root)
     version = reader.integer(version_node, "version")
     if version != SUPPORTED_VERSION:
@@ -190,6 +221,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         metrics=metrics,
         gates=gates,
         warnings=tuple(_unmatched_globs(data, path)),
+        drift=_read_drift(reader, top.get("drift")),
     )
 
 
@@ -489,6 +521,91 @@ def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Nod
         threshold=threshold,
         required=required,
         **amounts,
+    )
+
+
+def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
+    if entry is None:
+        return None
+    fields = reader.mapping(entry[1], "drift")
+    allowed = (
+        "reference",
+        "current",
+        "method",
+        "threshold",
+        "columns",
+        "max_drifted_share",
+        "block",
+    )
+    reader.reject_unknown(fields, allowed, "drift")
+    config = DriftConfig(line=entry[0].start_mark.line + 1)
+    if "reference" in fields:
+        node = fields["reference"][1]
+        reference = reader.string(node, "drift.reference")
+        if not _DRIFT_REFERENCE.match(reference):
+            raise reader.error(
+                f"unknown reference {yamlio.excerpt(reference)}; expected {DRIFT_REFERENCE_FORMS}",
+                node,
+                "drift.reference",
+            )
+        config = replace(config, reference=reference)
+    if "current" in fields:
+        config = replace(config, current=reader.strings(fields["current"][1], "drift.current"))
+    if "method" in fields:
+        method = reader.choice(fields["method"][1], "drift.method", DRIFT_METHODS)
+        config = replace(config, method=method)
+    if "threshold" in fields:
+        config = replace(
+            config, threshold=_drift_threshold(reader, fields["threshold"][1], "drift")
+        )
+    if "max_drifted_share" in fields:
+        node = fields["max_drifted_share"][1]
+        share = reader.number(node, "drift.max_drifted_share")
+        if not 0 < share <= 1:
+            raise reader.error(
+                f"must be more than 0 and at most 1, got {share:g}", node, "drift.max_drifted_share"
+            )
+        config = replace(config, max_drifted_share=share)
+    if "block" in fields:
+        config = replace(config, block=reader.boolean(fields["block"][1], "drift.block"))
+    if "columns" in fields:
+        columns = reader.mapping(fields["columns"][1], "drift.columns")
+        config = replace(
+            config,
+            columns=tuple(
+                _read_column_drift(reader, name, node) for name, (_, node) in columns.items()
+            ),
+        )
+    return config
+
+
+def _drift_threshold(reader: _Reader, node: yaml.Node, key: str) -> float:
+    value = reader.number(node, f"{key}.threshold")
+    if value <= 0:
+        raise reader.error(f"must be more than 0, got {value:g}", node, f"{key}.threshold")
+    return value
+
+
+def _read_column_drift(reader: _Reader, name: str, node: yaml.Node) -> ColumnDrift:
+    key = f"drift.columns.{name}"
+    fields = reader.mapping(node, key)
+    reader.reject_unknown(fields, ("ignore", "method", "threshold", "current"), key)
+    return ColumnDrift(
+        name=name,
+        ignore=reader.boolean(fields["ignore"][1], f"{key}.ignore")
+        if "ignore" in fields
+        else False,
+        method=(
+            reader.choice(fields["method"][1], f"{key}.method", DRIFT_METHODS)
+            if "method" in fields
+            else None
+        ),
+        threshold=_drift_threshold(reader, fields["threshold"][1], key)
+        if "threshold" in fields
+        else None,
+        current=reader.string(fields["current"][1], f"{key}.current")
+        if "current" in fields
+        else None,
     )
 
 

@@ -750,3 +750,48 @@ def _registered(version: Any) -> RegisteredVersion:
         run_id=version.run_id,
         tags=dict(version.tags or {}),
     )
+
+
+# --- the training data's profile, stored beside the model (mlgate drift) ----------------------
+
+PROFILE_ARTIFACT = "mlgate/profile.json"
+
+
+def store_profile(registry: Registry, run_id: str, profile_file: Path) -> None:
+    """Log the training data's profile on the version's run, beside the model."""
+    client = registry.client
+    registry.call(
+        f"run {run_id}: logging {PROFILE_ARTIFACT}",
+        client.log_artifact,
+        run_id,
+        str(profile_file),
+        PROFILE_ARTIFACT.rsplit("/", 1)[0],
+    )
+
+
+def champion_profile_file(registry: Registry, model: str, alias: str, target: Path) -> Path:
+    """Download the profile stored with the version holding `alias` into `target` (a folder);
+    ExternalError (no verdict) when there is no such version or it carries no profile."""
+    where = f"models:/{model}@{alias}"
+    try:
+        version = registry.call(where, registry.client.get_model_version_by_alias, model, alias)
+    except _Missing as exc:
+        raise ExternalError(
+            f"{where}: no version holds the alias, so there is no reference profile"
+        ) from exc
+    if not version.run_id:
+        raise ExternalError(f"{where}: the version has no run, so no stored profile")
+    try:
+        local = registry.call(
+            f"{where}: {PROFILE_ARTIFACT}",
+            registry.client.download_artifacts,
+            version.run_id,
+            PROFILE_ARTIFACT,
+            str(target),
+        )
+    except (_Missing, ExternalError, OSError) as exc:
+        raise ExternalError(
+            f"{where} (version {version.version}) carries no {PROFILE_ARTIFACT}: promote stores "
+            f"it when `drift:` is configured ({exc})"
+        ) from exc
+    return Path(local)

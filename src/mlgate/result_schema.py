@@ -152,6 +152,40 @@ _OUTPUT = Record(
 _MOVED = Record(
     required={"name": str, "committed": SCALAR, "reproduced": SCALAR}, optional={"delta": SCALAR}
 )
+_SUMMARY = Record(
+    required={"rows": int, "nulls": int},
+    optional={
+        **{name: maybe(NUMBER) for name in ("mean", "std", "min", "max")},
+        "distinct": maybe(int),
+        "top": MapOf(int),
+    },
+)
+DRIFT = Record(
+    optional={
+        "reference": Record(optional={"source": str, "rows": maybe(int)}),
+        "current": Record(optional={"rows": maybe(int)}),
+        "method": str,
+        "max_drifted_share": NUMBER,
+        "drifted_share": NUMBER,
+        "dataset_drifted": bool,
+        "ignored": ListOf(str),
+        "columns": ListOf(
+            Record(
+                required={"column": str, "method": str, "drifted": bool},
+                optional={
+                    "current_column": str,
+                    "kind": OneOf(("numeric", "categorical")),
+                    "statistic": maybe(NUMBER),
+                    "statistic_kind": OneOf(("p_value", "distance")),
+                    "threshold": maybe(NUMBER),
+                    "note": str,
+                    "reference": _SUMMARY,
+                    "current": _SUMMARY,
+                },
+            )
+        ),
+    }
+)
 GATE = Record(
     optional={
         "steps": ListOf(str),
@@ -189,7 +223,9 @@ def _details_shape(command: str, details: Mapping[str, Any]) -> Record:
                 "metrics_moved": ListOf(_MOVED),
             }
         )
-    return {"compare": COMPARE, "validate": VALIDATE, "gate": GATE}.get(command, Record())
+    return {"compare": COMPARE, "validate": VALIDATE, "gate": GATE, "drift": DRIFT}.get(
+        command, Record()
+    )
 
 
 def _check(value: Any, shape: Any, where: str, place: str) -> None:

@@ -1,0 +1,297 @@
+"""`mlgate drift`: has the data moved away from what the model learned from?
+
+The reference is a profile (mlgate.profile): the champion's, stored with it in the registry; a
+file (a profile, or data profiled now); or the configured data at a git revision. The current
+data (the `data:` paths, or a serving sample for skew) is profiled in one pass on the
+reference's bins. Each column gets a statistic, its threshold and a verdict; the dataset drifts
+when at least `max_drifted_share` of its columns do (Evidently's rule).
+
+Exit codes: 1 the dataset drifted, 0 not, 2 unusable input (a column on one side only, a type
+that changed, a bad profile), 3 the reference could not be fetched.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlgate.config import ColumnDrift, Config, DriftConfig
+from mlgate.drift_stats import judge, present
+from mlgate.errors import ExternalError, InputError
+from mlgate.profile import NUMERIC, is_profile, profile_paths, read_profile
+from mlgate.results import Clock, Result
+
+TOP_SHOWN = 3  # categories shown per side in a column's summary
+
+
+@dataclass(frozen=True)
+class DriftRequest:
+    config: Config
+    settings: DriftConfig
+    current: tuple[Path, ...] = ()  # --current: wins over the config
+    reference: str | None = None  # --reference: wins over the config
+    timeout_s: float = 30.0
+
+
+def run_drift(request: DriftRequest) -> Result:
+    clock = Clock()
+    settings = request.settings
+    source = request.reference or settings.reference
+    reference = load_reference(request.config, source, request.timeout_s)
+    details = compare(reference, request, source)
+    drifted = details["dataset_drifted"]
+    count = sum(1 for column in details["columns"] if column["drifted"])
+    total = len(details["columns"])
+    summary = (
+        f"{'drift' if drifted else 'no drift'}: {count} of {total} column"
+        f"{'' if total == 1 else 's'} drifted (the dataset drifts at "
+        f"{settings.max_drifted_share:.0%})"
+    )
+    return Result(
+        command="drift",
+        status="fail" if drifted else "pass",
+        summary=summary,
+        started_at=clock.started_at,
+        duration_s=clock.elapsed(),
+        details=details,
+    )
+
+
+def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> dict[str, Any]:
+    settings = request.settings
+    overrides = {column.name: column for column in settings.columns}
+    judged = [
+        name for name in reference["columns"] if not overrides.get(name, ColumnDrift(name)).ignore
+    ]
+    renamed = {
+        name: overrides[name].current or name if name in overrides else name for name in judged
+    }
+    grids = {
+        renamed[name]: _grid(reference["columns"][name])
+        for name in judged
+        if reference["columns"][name]["kind"] == NUMERIC
+    }
+    current_paths = current_files(request)
+    current = profile_paths(list(current_paths), grids=grids, merge=False)
+    _require_same_columns(reference, current, renamed, overrides)
+    columns = []
+    for name in judged:
+        ref, cur = reference["columns"][name], current["columns"][renamed[name]]
+        if ref["kind"] != cur["kind"]:
+            raise InputError(
+                f"column {name!r} changed type: {ref['kind']} in the reference, "
+                f"{cur['kind']} in the current data"
+            )
+        override = overrides.get(name, ColumnDrift(name))
+        columns.append(
+            _judge_column(
+                name, ref, cur, current_name=renamed[name], settings=settings, override=override
+            )
+        )
+    drifted = sum(1 for column in columns if column["drifted"])
+    share = drifted / len(columns) if columns else 0.0
+    return {
+        "reference": {
+            "source": source,
+            "rows": reference.get("rows"),
+            "files": reference.get("files", []),
+        },
+        "current": {"rows": current["rows"], "files": current["files"]},
+        "method": settings.method,
+        "max_drifted_share": settings.max_drifted_share,
+        "drifted_share": share,
+        "dataset_drifted": bool(columns) and share >= settings.max_drifted_share,
+        "columns": columns,
+        "ignored": sorted(set(reference["columns"]) - set(judged)),
+    }
+
+
+def _grid(column: dict[str, Any]) -> Any:
+    import numpy as np
+
+    edges = column["bins"]["edges"]
+    return np.array(edges, dtype="float64") if len(edges) >= 2 else None
+
+
+def _require_same_columns(
+    reference: dict[str, Any],
+    current: dict[str, Any],
+    renamed: dict[str, str],
+    overrides: dict[str, ColumnDrift],
+) -> None:
+    missing = [name for name in renamed if renamed[name] not in current["columns"]]
+    if missing:
+        shown = ", ".join(
+            repr(renamed[n]) + (f" (for {n!r})" if renamed[n] != n else "") for n in missing
+        )
+        raise InputError(
+            f"the current data has no column {shown}, which the reference has; map a renamed "
+            "feature with `drift.columns.NAME.current`, or leave it out with `ignore: true`"
+        )
+    ignored_current = {overrides[n].current or n for n in overrides if overrides[n].ignore}
+    extra = sorted(
+        set(current["columns"])
+        - set(renamed.values())
+        - ignored_current
+        - set(reference["columns"])
+    )
+    if extra:
+        raise InputError(
+            f"the reference has no column {', '.join(map(repr, extra))}, which the current data "
+            "has; leave it out with `drift.columns.NAME.ignore: true`"
+        )
+
+
+def _judge_column(
+    name: str,
+    ref: dict[str, Any],
+    cur: dict[str, Any],
+    *,
+    current_name: str,
+    settings: DriftConfig,
+    override: ColumnDrift,
+) -> dict[str, Any]:
+    method = override.method or settings.method
+    threshold = override.threshold if override.threshold is not None else settings.threshold
+    if present(ref) == 0:
+        raise InputError(f"column {name!r} holds no values in the reference: nothing to compare")
+    base: dict[str, Any] = {"column": name, "kind": ref["kind"]}
+    if current_name != name:
+        base["current_column"] = current_name
+    if present(cur) == 0:
+        return {
+            **base,
+            "method": method,
+            "statistic": None,
+            "threshold": threshold,
+            "drifted": True,
+            "note": "no values in the current data",
+            "reference": _summary(ref),
+            "current": _summary(cur),
+        }
+    verdict = judge(ref, cur, method, threshold)
+    return {
+        **base,
+        "method": verdict.method,
+        "statistic": verdict.statistic,
+        "statistic_kind": "p_value" if verdict.is_p_value else "distance",
+        "threshold": verdict.threshold,
+        "drifted": verdict.drifted,
+        "reference": _summary(ref),
+        "current": _summary(cur),
+    }
+
+
+def _summary(column: dict[str, Any]) -> dict[str, Any]:
+    summary = {"rows": column["rows"], "nulls": column["nulls"]}
+    if column["kind"] == NUMERIC:
+        return {**summary, **{key: column.get(key) for key in ("mean", "std", "min", "max")}}
+    top = sorted(column["top"].items(), key=lambda item: -item[1])[:TOP_SHOWN]
+    return {**summary, "distinct": column.get("distinct"), "top": dict(top)}
+
+
+# --- where the data comes from ---------------------------------------------------------------
+
+
+def current_files(request: DriftRequest) -> tuple[Path, ...]:
+    if request.current:
+        return request.current
+    config = request.config
+    patterns = request.settings.current or tuple(p for e in config.data for p in e.paths)
+    if not patterns:
+        raise InputError(
+            f"{config.path}: nothing to compare: set `drift.current`, or `data:`, or pass --current"
+        )
+    return tuple(_expand(config, patterns))
+
+
+def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
+    from mlgate.validate_targets import require_inside
+
+    root = config.root.resolve()
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(p for p in root.glob(pattern) if p.is_file())
+        if not matches:
+            raise InputError(
+                f"{config.path}: data path {pattern!r} matches no file "
+                "(not produced or pulled yet? run `dvc pull` or `dvc repro`)"
+            )
+        found.extend(require_inside(p, root, str(config.path)) for p in matches)
+    return found
+
+
+def load_reference(config: Config, source: str, timeout_s: float) -> dict[str, Any]:
+    if source.startswith("file:"):
+        path = Path(source.removeprefix("file:"))
+        path = path if path.is_absolute() else config.root / path
+        if not path.is_file():
+            raise InputError(f"{source}: no such file")
+        return read_profile(path) if is_profile(path) else profile_paths([path])
+    if source.startswith("git:"):
+        return _profile_at_revision(config, source.removeprefix("git:"))
+    if source == "registry":
+        return _champion_profile(config, timeout_s)
+    raise InputError(f"unknown drift reference {source!r}")
+
+
+def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
+    from mlgate.registry import Registry, champion_profile_file, resolve_tracking_uri
+
+    model = config.mlflow.model
+    if model is None:
+        raise InputError(
+            f"{config.path}: `drift.reference: registry` needs `mlflow.model` (the registered "
+            "model whose champion carries the profile)"
+        )
+    registry = Registry(resolve_tracking_uri(config.mlflow.tracking_uri, config.root), timeout_s)
+    with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as folder:
+        local = champion_profile_file(registry, model, config.mlflow.alias, Path(folder))
+        where = f"models:/{model}@{config.mlflow.alias} profile"
+        return read_profile(local, where)
+
+
+def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
+    """The configured data as it was at `ref`: the files git holds there, profiled."""
+    from mlgate.scm import git
+    from mlgate.validate_targets import glob_regex
+
+    root = config.root.resolve()
+    prefix = git(root, "rev-parse", "--show-prefix").strip()
+    try:
+        listed = git(root, "ls-tree", "-r", "--name-only", "--full-tree", ref, "--", ".")
+    except ExternalError as exc:
+        raise ExternalError(f"git:{ref}: cannot read that revision: {exc}") from exc
+    patterns = [p for e in config.data for p in e.paths]
+    names = [
+        name.removeprefix(prefix)
+        for name in listed.splitlines()
+        if name.startswith(prefix)
+        and any(glob_regex(p).match(name.removeprefix(prefix)) for p in patterns)
+    ]
+    if not names:
+        raise InputError(
+            f"git:{ref}: no file there matches the `data:` paths (data tracked by DVC is not in "
+            "git: use `reference: file:PATH` with the data pulled at that revision)"
+        )
+    with tempfile.TemporaryDirectory(prefix="mlgate-drift-") as folder:
+        paths = []
+        for index, name in enumerate(names):
+            target = Path(folder) / str(index) / Path(name).name
+            target.parent.mkdir(parents=True)
+            target.write_bytes(_git_blob(root, f"{ref}:{prefix}{name}"))
+            paths.append(target)
+        return profile_paths(paths)
+
+
+def _git_blob(root: Path, spec: str) -> bytes:
+    import subprocess
+
+    completed = subprocess.run(["git", "show", spec], cwd=root, capture_output=True, check=False)
+    if completed.returncode != 0:
+        raise ExternalError(
+            f"`git show {spec}` failed: {completed.stderr.decode(errors='replace')}"
+        )
+    return completed.stdout
