@@ -24,6 +24,8 @@ COMMANDS = (
     "history",
     "hooks",
     "schema",
+    "profile",
+    "drift",
 )
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 

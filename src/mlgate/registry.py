@@ -759,20 +759,27 @@ PROFILE_ARTIFACT = "mlgate/profile.json"
 
 def store_profile(registry: Registry, run_id: str, profile_file: Path) -> None:
     """Log the training data's profile on the version's run, beside the model."""
-    client = registry.client
-    registry.call(
-        f"run {run_id}: logging {PROFILE_ARTIFACT}",
-        client.log_artifact,
-        run_id,
-        str(profile_file),
-        PROFILE_ARTIFACT.rsplit("/", 1)[0],
-    )
+    import shutil
+    import tempfile
+
+    folder, name = PROFILE_ARTIFACT.rsplit("/", 1)
+    with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as staging:
+        named = Path(staging) / name  # MLflow keeps the file's own name
+        shutil.copyfile(profile_file, named)
+        registry.call(
+            f"run {run_id}: logging {PROFILE_ARTIFACT}",
+            registry.client.log_artifact,
+            run_id,
+            str(named),
+            folder,
+        )
 
 
 def champion_profile_file(registry: Registry, model: str, alias: str, target: Path) -> Path:
     """Download the profile stored with the version holding `alias` into `target` (a folder);
     ExternalError (no verdict) when there is no such version or it carries no profile."""
     where = f"models:/{model}@{alias}"
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # stderr stays ours
     try:
         version = registry.call(where, registry.client.get_model_version_by_alias, model, alias)
     except _Missing as exc:
