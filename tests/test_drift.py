@@ -245,3 +245,41 @@ def test_binned_ks_is_within_the_binning_of_scipy(tmp_path: Path) -> None:
     )
     exact = stats.ks_2samp(ref, cur).statistic
     assert abs(binned - exact) <= 1.5 / BINS
+
+
+def gate_config(folder: Path, *, block: bool) -> None:
+    (folder / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    (folder / "mlgate.yaml").write_text(
+        "version: 1\n"
+        "data:\n  - path: shifted.csv\n    schema: schema.yaml\n"
+        f"drift:\n  reference: file:train.csv\n  block: {'true' if block else 'false'}\n",
+        encoding="utf-8",
+    )
+
+
+def test_gate_reports_drift_without_blocking_by_default(mlgate: RunMlgate, data: Path) -> None:
+    gate_config(data, block=False)
+    run = mlgate("gate", cwd=data)
+    assert run.code == 0, run.out + run.err
+    report = (data / ".mlgate" / "report.md").read_text("utf-8")
+    assert "Data drift" in report
+    assert "xychart-beta" in report
+    assert drift_json(data)["status"] == "fail"
+
+
+def test_gate_blocks_on_drift_when_told(mlgate: RunMlgate, data: Path) -> None:
+    gate_config(data, block=True)
+    run = mlgate("gate", cwd=data)
+    assert run.code == 1, run.out + run.err
+
+
+def test_gate_reports_a_drift_check_that_could_not_run_without_blocking(
+    mlgate: RunMlgate, data: Path
+) -> None:
+    gate_config(data, block=False)
+    text = (data / "mlgate.yaml").read_text("utf-8").replace("file:train.csv", "file:gone.csv")
+    (data / "mlgate.yaml").write_text(text, encoding="utf-8")
+    assert mlgate("gate", cwd=data).code == 0
+    assert drift_json(data)["status"] == "error"
+    (data / "mlgate.yaml").write_text(text.replace("block: false", "block: true"), "utf-8")
+    assert mlgate("gate", cwd=data).code == 2  # under block: true it fails closed

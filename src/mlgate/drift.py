@@ -100,6 +100,7 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         },
         "current": {"rows": current["rows"], "files": current["files"]},
         "method": settings.method,
+        "block": settings.block,
         "max_drifted_share": settings.max_drifted_share,
         "drifted_share": share,
         "dataset_drifted": bool(columns) and share >= settings.max_drifted_share,

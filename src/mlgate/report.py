@@ -219,9 +219,10 @@ def compare_junit(result: dict[str, Any]) -> str:
 
 # --- the whole report: every result file of a run, in one document ------------------------
 
-STEPS = ("validate", "repro", "compare", "promote", "rollback")
+STEPS = ("validate", "repro", "drift", "compare", "promote", "rollback")
 STEP_TITLES = {
     "validate": "data validation",
+    "drift": "data drift",
     "repro": "reproduction",
     "compare": "model comparison",
     "promote": "promotion",
@@ -257,13 +258,24 @@ class ReportContext:
 def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
     """The decision and exit code of a set of results: 2 if any input error, else 3 if any
     had no verdict, else 1 if any failed, else 0."""
-    codes = [_code(result) for step, result in results.items() if step in STEPS]
+    codes = [
+        _code(result)
+        for step, result in results.items()
+        if step in STEPS and not advisory(step, result)
+    ]
     if not codes:
         return "error", 2
     for worst, decision in ((2, "error"), (3, "error"), (1, "fail")):
         if worst in codes:
             return decision, worst
     return "pass", 0
+
+
+def advisory(step: str, result: dict[str, Any]) -> bool:
+    """A drift result under `drift.block: false` is reported, never decides (drift.json says
+    `block`); `mlgate drift` on its own still exits 1 on drift."""
+    details = result.get("details")
+    return step == "drift" and isinstance(details, dict) and details.get("block") is False
 
 
 # The steps that check something; `--skip report` (not posting) leaves no check out.
@@ -457,6 +469,10 @@ def _section(step: str, result: dict[str, Any], detail: str) -> str:
         if detail not in {"full", "no examples"}:
             details = {k: v for k, v in details.items() if k not in ("stages", "metrics", "params")}
         return render_repro_markdown(details, result.get("summary", ""))
+    if step == "drift":
+        from mlgate.drift_report import drift_markdown
+
+        return drift_markdown(result)
     if step == "compare":
         chart = history_chart(details) if detail == "full" else ""
         return compare_markdown(result) + (f"\n\n{chart}" if chart else "")

@@ -168,6 +168,7 @@ DRIFT = Record(
         "max_drifted_share": NUMBER,
         "drifted_share": NUMBER,
         "dataset_drifted": bool,
+        "block": bool,
         "ignored": ListOf(str),
         "columns": ListOf(
             Record(

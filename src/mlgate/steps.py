@@ -28,6 +28,7 @@ from mlgate.report import (
     SKIPPED_BY_OPTION,
     STEPS,
     ReportContext,
+    advisory,
     overall,
     report_markdown,
     with_skips,
@@ -42,7 +43,7 @@ from mlgate.results import (
     write_result,
 )
 
-GATE_STEPS = ("validate", "repro", "compare", "report")
+GATE_STEPS = ("validate", "repro", "drift", "compare", "report")
 # Why a step did not run (gate.json `details.skipped[].cause`); SKIPPED_BY_OPTION ("option",
 # --skip STEP) is the only cause that can leave a pass incomplete.
 SKIPPED_AFTER_EARLIER_STEP = "earlier_step"
@@ -78,7 +79,10 @@ class _Run:
         self.request.log(f"- {step}: skipped ({reason})")
 
     def blocked(self) -> bool:
-        return any(result["status"] != "pass" for result in self.results.values())
+        return any(
+            result["status"] != "pass" and not advisory(step, result)
+            for step, result in self.results.items()
+        )
 
 
 def run_gate(request: GateRequest) -> Published:
@@ -87,6 +91,7 @@ def run_gate(request: GateRequest) -> Published:
     run = _Run(request, current_run(request.config.root, request.results_dir))
     _validate_inputs(run)
     _reproduce(run)
+    _drift(run)
     _compare(run)
     if "report" in request.skip:
         run.skip("report", "--skip report: report.md is written, not posted", SKIPPED_BY_OPTION)
@@ -152,6 +157,44 @@ def _reproduce(run: _Run) -> None:
             "validate",
             "the pipeline's outputs were not validated: the reproduction did not pass",
             SKIPPED_AFTER_EARLIER_STEP,
+        )
+
+
+def _drift(run: _Run) -> None:
+    """After the data is validated (and produced): a section of the report; it decides the gate
+    only under `drift.block: true`. Not configured, it is no step at all."""
+    request = run.request
+    if request.config.drift is None:
+        return
+    if run.blocked():
+        run.skip("drift", "an earlier step did not pass", SKIPPED_AFTER_EARLIER_STEP)
+        return
+    _step(run, "drift", lambda: _run_drift(request))
+
+
+def _run_drift(request: GateRequest) -> Result:
+    """Under `block: false` even a drift check that could not run (no champion profile yet)
+    is reported, not a verdict: its error result says `block: false`."""
+    from mlgate.drift import DriftRequest, run_drift
+
+    settings = request.config.drift
+    assert settings is not None
+    clock = Clock()
+    try:
+        return run_drift(
+            DriftRequest(config=request.config, settings=settings, timeout_s=request.timeout_s)
+        )
+    except MlgateError as exc:
+        if settings.block:
+            raise
+        return Result(
+            command="drift",
+            status="error",
+            summary=f"{exc} (reported only: drift.block is false)",
+            started_at=clock.started_at,
+            duration_s=clock.elapsed(),
+            details={"block": False},
+            exit_code=exc.exit_code,
         )
 
 
