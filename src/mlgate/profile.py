@@ -33,6 +33,7 @@ from mlgate.errors import InputError, MissingExtra
 
 PROFILE_FORMAT = 1
 BINS = 100  # final bins per numeric column: a 20-column profile stays well under 100 KB
+TAIL_EDGES = 20  # fine edges kept in each tail of the final bins
 FINE_BINS = 2000  # the working grid's resolution
 MAX_FINE_EDGES = 40_000  # beyond this the working grid halves its resolution (counts stay exact)
 TAIL_BUFFER = 200_000  # values outside the grid held before the grid grows to take them
@@ -189,8 +190,10 @@ def _quantile_edges(values: Any, bins: int) -> Any:
 
 
 def _merged(edges: Any, counts: Any, bins: int) -> tuple[Any, Any]:
-    """Adjacent fine bins merged into about `bins` bins of equal counts; empty ones dropped
-    inside the range (their edges carry no information), counts exact."""
+    """Adjacent fine bins merged into about `bins` bins of equal counts, empty ones dropped
+    inside the range (their edges carry no information), counts exact. The lowest and highest
+    share of 1/`bins` keep up to `TAIL_EDGES` fine edges each: a long tail in one wide bin
+    would skew the Wasserstein distance, which weighs mass by how far it lies."""
     import numpy as np
 
     cumulative = np.concatenate([[0], np.cumsum(counts)])
@@ -199,7 +202,13 @@ def _merged(edges: Any, counts: Any, bins: int) -> tuple[Any, Any]:
         return edges[[0, -1]], np.array([0])
     targets = np.linspace(0, total, bins + 1)[1:-1]
     cuts = np.searchsorted(cumulative, targets, side="left")
-    keep = np.unique(np.concatenate([[0], cuts, [len(edges) - 1]]))
+    low = np.flatnonzero(cumulative <= total / bins)
+    high = np.flatnonzero(cumulative >= total - total / bins)
+    tails = [
+        side[np.linspace(0, len(side) - 1, min(len(side), TAIL_EDGES)).astype(int)]
+        for side in (low, high)
+    ]
+    keep = np.unique(np.concatenate([[0], cuts, *tails, [len(edges) - 1]]))
     merged = np.diff(cumulative[keep])
     nonempty = np.concatenate([[True], merged > 0])  # drop an edge that closes an empty bin
     nonempty[-1] = True
