@@ -283,3 +283,31 @@ def test_gate_reports_a_drift_check_that_could_not_run_without_blocking(
     assert drift_json(data)["status"] == "error"
     (data / "mlgate.yaml").write_text(text.replace("block: false", "block: true"), "utf-8")
     assert mlgate("gate", cwd=data).code == 2  # under block: true it fails closed
+
+
+def test_promote_stores_the_training_profile_and_drift_reads_it(
+    mlgate: RunMlgate, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: the promoted version carries the profile of the data it was trained on;
+    `reference: registry` compares new data with it."""
+    from tests.test_promote import make_repo
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLGATE_RESULTS_DIR", raising=False)
+    repo = make_repo(data / "repo")
+    for name in ("train.csv", "resample.csv", "shifted.csv"):
+        (repo / name).write_bytes((data / name).read_bytes())
+    (repo / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    with (repo / "mlgate.yaml").open("a", encoding="utf-8") as config:
+        config.write(
+            "data:\n  - path: train.csv\n    schema: schema.yaml\ndrift:\n  reference: registry\n"
+        )
+    assert mlgate("compare", cwd=repo).code == 0
+    promoted = mlgate("promote", cwd=repo)
+    assert promoted.code == 0, promoted.err
+    promote_json = json.loads((repo / ".mlgate" / "promote.json").read_text("utf-8"))
+    assert promote_json["details"]["profile"] == "mlgate/profile.json"
+    assert mlgate("drift", "--current", "resample.csv", cwd=repo).code == 0
+    moved = mlgate("drift", "--current", "shifted.csv", cwd=repo)
+    assert moved.code == 1, moved.err
+    assert drift_json(repo)["details"]["reference"]["files"][0]["path"] == "train.csv"

@@ -18,9 +18,12 @@ Safety rules (README "Promotion"):
 
 from __future__ import annotations
 
+import contextlib
 import json
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -111,22 +114,25 @@ def run_promote(request: PromoteRequest) -> Result:
         return _result("promote", "fail", upload, clock, details)
     if request.dry_run:
         return _dry_run(promotions, plan, details, clock)
-    lock = promotions.acquire_lock(model, _holder(), request.lock_wait_s)
-    try:
-        refusal = _stale(promotions, model, plan)
-        if refusal:
-            return _result("promote", "fail", refusal, clock, details)
-        version = plan.candidate_version or _register(promotions, request, model, plan, upload)
-        details["version"] = version
-        previous = promotions.holder(model, alias)
-        details["previous_version"] = previous.version if previous else None
-        if previous and previous.version == version:
-            summary = f"{model} v{version} already holds {alias!r}; nothing to do"
-            return _result("promote", "pass", summary, clock, details)
-        promotions.verify_lock(lock)
-        promotions.set_alias(model, alias, version)
-    finally:
-        _release(promotions, lock, details)
+    with training_profile(config, plan.candidate_version is None) as profile_file:
+        lock = promotions.acquire_lock(model, _holder(), request.lock_wait_s)
+        try:
+            refusal = _stale(promotions, model, plan)
+            if refusal:
+                return _result("promote", "fail", refusal, clock, details)
+            version = plan.candidate_version or _register(promotions, request, model, plan, upload)
+            details["version"] = version
+            if profile_file is not None:
+                _store_profile(promotions, model, version, profile_file, details)
+            previous = promotions.holder(model, alias)
+            details["previous_version"] = previous.version if previous else None
+            if previous and previous.version == version:
+                summary = f"{model} v{version} already holds {alias!r}; nothing to do"
+                return _result("promote", "pass", summary, clock, details)
+            promotions.verify_lock(lock)
+            promotions.set_alias(model, alias, version)
+        finally:
+            _release(promotions, lock, details)
     _audit(promotions, plan, details, context_tags)
     was = f" (was v{previous.version})" if previous else " (first holder)"
     return _result(
@@ -211,6 +217,38 @@ class _Upload:
     files: list[Path]
     params: dict[str, str]
     tags: dict[str, str]
+
+
+@contextlib.contextmanager
+def training_profile(config: Config, new_version: bool) -> Iterator[Path | None]:
+    """The training data's profile, made before the lock (it reads all the data) when `drift:`
+    is configured and a new version is registered; the version carries it (mlgate drift's
+    `reference: registry`)."""
+    if config.drift is None or not new_version:
+        yield None
+        return
+    from mlgate.drift import DriftRequest, current_files
+    from mlgate.profile import profile_paths, write_profile
+
+    settings = replace(config.drift, current=()) if config.data else config.drift
+    paths = current_files(DriftRequest(config=config, settings=settings))
+    with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as folder:
+        target = Path(folder) / "profile.json"
+        write_profile(profile_paths(list(paths)), target)
+        yield target
+
+
+def _store_profile(
+    promotions: Any, model: str, version: str, profile_file: Path, details: dict[str, Any]
+) -> None:
+    from mlgate.registry import PROFILE_ARTIFACT, store_profile
+
+    run_id = promotions.version(model, version).run_id
+    if run_id is None:
+        details["notes"].append(f"v{version} has no run: the data profile was not stored")
+        return
+    store_profile(promotions.registry, run_id, profile_file)
+    details["profile"] = PROFILE_ARTIFACT
 
 
 def _upload(
