@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate.errors import MissingExtra
 from mlgate.profile import NUMERIC
 
 P_VALUE_METHODS = ("ks", "chi2", "z")
@@ -106,6 +107,14 @@ def _statistic(reference: dict[str, Any], current: dict[str, Any], method: str) 
     return _psi(ref, cur) if method == "psi" else _js(ref, cur)
 
 
+def _scipy_stats() -> Any:
+    try:
+        from scipy import stats
+    except ImportError as exc:
+        raise MissingExtra("scipy", "drift") from exc
+    return stats
+
+
 # --- distributions ---------------------------------------------------------------------------
 
 
@@ -146,7 +155,8 @@ def _grid(reference: dict[str, Any], current: dict[str, Any]) -> Any:
 
 def _ks(reference: dict[str, Any], current: dict[str, Any]) -> float:
     import numpy as np
-    from scipy import stats
+
+    stats = _scipy_stats()
 
     n, m = present(reference), present(current)
     exact_ref, exact_cur = _exact(reference), _exact(current)
@@ -165,12 +175,11 @@ def _ks(reference: dict[str, Any], current: dict[str, Any]) -> float:
 
 def _wasserstein(reference: dict[str, Any], current: dict[str, Any]) -> float:
     import numpy as np
-    from scipy import stats
 
     norm = max(float(reference.get("std") or 0.0), MIN_NORM)
     exact_ref, exact_cur = _exact(reference), _exact(current)
     if exact_ref is not None and exact_cur is not None:
-        distance = stats.wasserstein_distance(
+        distance = _scipy_stats().wasserstein_distance(
             exact_ref[0], exact_cur[0], exact_ref[1], exact_cur[1]
         )
         return float(distance) / norm
@@ -244,7 +253,7 @@ def _on_classes(ref: Any, cur: Any, method: str) -> float:
 
 def _chi2(ref: Any, cur: Any) -> float:
     """Evidently's chi-square: the current counts against the reference's scaled to them."""
-    from scipy import stats
+    stats = _scipy_stats()
 
     expected = ref * (cur.sum() / ref.sum())
     if ((expected == 0) & (cur > 0)).any():
@@ -255,7 +264,7 @@ def _chi2(ref: Any, cur: Any) -> float:
 
 def _z(ref: Any, cur: Any) -> float:
     """Evidently's two-proportion z-test on a column of at most two classes (two-sided)."""
-    from scipy import stats
+    stats = _scipy_stats()
 
     if len(ref) < 2:
         return 1.0  # one class on both sides: nothing moved
@@ -277,6 +286,14 @@ def _psi(ref: Any, cur: Any) -> float:
 
 
 def _js(ref: Any, cur: Any) -> float:
-    from scipy.spatial import distance
+    """scipy.spatial.distance.jensenshannon (natural log), without importing scipy for it."""
+    import numpy as np
 
-    return float(distance.jensenshannon(ref / ref.sum(), cur / cur.sum()))
+    p, q = ref / ref.sum(), cur / cur.sum()
+    middle = (p + q) / 2
+
+    def divergence(share: Any) -> float:
+        mask = share > 0
+        return float(np.sum(share[mask] * np.log(share[mask] / middle[mask])))
+
+    return math.sqrt(max((divergence(p) + divergence(q)) / 2, 0.0))

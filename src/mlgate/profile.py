@@ -49,7 +49,6 @@ def require_numeric_stack() -> None:
     try:
         import numpy  # noqa: F401
         import pandas  # noqa: F401
-        import scipy  # noqa: F401
     except ImportError as exc:
         raise MissingExtra(exc.name or "pandas", "drift") from exc
 
