@@ -31,7 +31,8 @@ class DriftRequest:
     config: Config
     settings: DriftConfig
     current: tuple[Path, ...] = ()  # --current: wins over the config
-    reference: str | None = None  # --reference: wins over the config
+    reference: str | None = None  # --reference: wins over the config; a file: path in it is
+    # relative to the working directory, one in the config to the config's folder
     timeout_s: float = 30.0
 
 
@@ -39,7 +40,8 @@ def run_drift(request: DriftRequest) -> Result:
     clock = Clock()
     settings = request.settings
     source = request.reference or settings.reference
-    reference = load_reference(request.config, source, request.timeout_s)
+    base = Path.cwd() if request.reference else request.config.root
+    reference = load_reference(request.config, source, request.timeout_s, base)
     details = compare(reference, request, source)
     drifted = details["dataset_drifted"]
     count = sum(1 for column in details["columns"] if column["drifted"])
@@ -97,6 +99,7 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
             "source": source,
             "rows": reference.get("rows"),
             "files": reference.get("files", []),
+            **({"champion": reference["champion"]} if "champion" in reference else {}),
         },
         "current": {"rows": current["rows"], "files": current["files"]},
         "method": settings.method,
@@ -224,10 +227,12 @@ def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
     return found
 
 
-def load_reference(config: Config, source: str, timeout_s: float) -> dict[str, Any]:
+def load_reference(
+    config: Config, source: str, timeout_s: float, base: Path | None = None
+) -> dict[str, Any]:
     if source.startswith("file:"):
         path = Path(source.removeprefix("file:"))
-        path = path if path.is_absolute() else config.root / path
+        path = path if path.is_absolute() else (base or config.root) / path
         if not path.is_file():
             raise InputError(f"{source}: no such file")
         return read_profile(path) if is_profile(path) else profile_paths([path])
@@ -249,9 +254,9 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
         )
     registry = Registry(resolve_tracking_uri(config.mlflow.tracking_uri, config.root), timeout_s)
     with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as folder:
-        local = champion_profile_file(registry, model, config.mlflow.alias, Path(folder))
+        local, version = champion_profile_file(registry, model, config.mlflow.alias, Path(folder))
         where = f"models:/{model}@{config.mlflow.alias} profile"
-        return read_profile(local, where)
+        return {**read_profile(local, where), "champion": version}
 
 
 def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:

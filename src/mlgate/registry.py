@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -775,9 +776,12 @@ def store_profile(registry: Registry, run_id: str, profile_file: Path) -> None:
         )
 
 
-def champion_profile_file(registry: Registry, model: str, alias: str, target: Path) -> Path:
-    """Download the profile stored with the version holding `alias` into `target` (a folder);
-    ExternalError (no verdict) when there is no such version or it carries no profile."""
+def champion_profile_file(
+    registry: Registry, model: str, alias: str, target: Path
+) -> tuple[Path, dict[str, Any]]:
+    """Download the profile stored with the version holding `alias` into `target` (a folder),
+    with the version's number and creation time (ISO 8601); ExternalError (no verdict) when
+    there is no such version or it carries no profile."""
     where = f"models:/{model}@{alias}"
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # stderr stays ours
     try:
@@ -801,4 +805,9 @@ def champion_profile_file(registry: Registry, model: str, alias: str, target: Pa
             f"{where} (version {version.version}) carries no {PROFILE_ARTIFACT}: promote stores "
             f"it when `drift:` is configured ({exc})"
         ) from exc
-    return Path(local)
+    created = datetime.fromtimestamp(version.creation_timestamp / 1000, timezone.utc)
+    return Path(local), {
+        "model": model,
+        "version": str(version.version),
+        "created_at": created.isoformat(timespec="seconds"),
+    }

@@ -80,7 +80,7 @@ def drift(
             config=config,
             settings=config.drift or DriftConfig(),
             current=current,
-            reference=_cli_source(reference),
+            reference=reference,
             timeout_s=timeout,
         )
         return run_drift(request)
@@ -100,11 +100,3 @@ def _config(explicit: Path | None) -> Config:
 
     path = find_config(explicit)
     return load_config(path) if path is not None else Config(path=Path.cwd() / "mlgate.yaml")
-
-
-def _cli_source(spec: str | None) -> str | None:
-    """`file:` paths given on the command line are relative to where the user stands."""
-    if spec and spec.startswith("file:"):
-        path = Path(spec.removeprefix("file:"))
-        return f"file:{path if path.is_absolute() else Path.cwd() / path}"
-    return spec
