@@ -50,7 +50,7 @@ def test_a_link_inside_the_repository_is_fine(tmp_path: Path, mlgate: RunMlgate)
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (HEADER + "1,1.5,a,extra\n" + rows(2, 2), "data/a.csv: line 2: 4 fields, but the header"),
+        (HEADER + "1,1.5,a,extra\n" + rows(2, 2), "line 2: 4 fields, but the header has 3"),
         (HEADER + rows(2) + "5,1.5,a,extra\n" + rows(2, 6), "Expected 3 fields in line 4, saw 4"),
     ],
 )
@@ -94,7 +94,7 @@ def test_jsonl_lines_that_are_not_objects(
     root = project(tmp_path, {"data/a.jsonl": "\n".join(lines) + "\n"}, "data/*.jsonl")
     result = mlgate("validate", cwd=root)
     assert result.code == 2, result.out + result.err
-    assert f"data/a.jsonl: not valid JSON Lines: line {bad_line}: " in result.out
+    assert f"data/a.jsonl: ERROR — not valid JSON Lines: line {bad_line}: " in result.out
 
 
 def test_an_alias_bomb_in_a_schema_or_a_dvc_file(tmp_path: Path, mlgate: RunMlgate) -> None:
@@ -146,7 +146,7 @@ def test_a_custom_check_that_raises_is_a_broken_schema(
     monkeypatch.delitem(sys.modules, module, raising=False)
     result = mlgate("validate", "--schema", f"{module}:Broken", "a.csv", cwd=tmp_path)
     assert result.code == 2, result.out + result.err
-    assert "a.csv: the check 'positive' on column 'id' raised" in result.out
+    assert "a.csv: ERROR — the check 'positive' on column 'id' raised" in result.out
     assert 'TypeError("boom from the user\'s own check")' in result.out
     sys.modules.pop(module, None)
 

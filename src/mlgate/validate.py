@@ -103,6 +103,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
     failures: dict[tuple[Any, ...], _Failure] = {}
     bad_rows: list[Any] = []  # arrays of failing row numbers, for the count of distinct rows
     hashes: list[list[Any]] = [[] for _ in schema.unique]
+    dropped: list[Any] = []  # row numbers with a value the column's dtype cannot hold
     line_offset = first_line_number(target)
     rows = chunks = 0
     columns: list[str] = []
@@ -114,17 +115,31 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         progress=_progress(target, request),
     ):
         chunks += 1
-        chunk = raw if target.data_format == "parquet" else _as_declared(raw, schema.dtypes)
+        chunk = raw
+        if target.data_format != "parquet":
+            chunk, unparsed = _parse_declared(raw, schema.dtypes)
+            _collect_unparsed(
+                unparsed,
+                raw,
+                failures,
+                max_examples=request.max_examples,
+                line_offset=line_offset,
+                dtypes=schema.dtypes,
+            )
+            bad_rows.extend(unparsed.values())
+            if len(chunk) < len(raw):
+                dropped.append(raw.index.difference(chunk.index).to_numpy(dtype="int64"))
+            chunk = _as_declared(chunk, schema.dtypes)
         if chunks == 2 and schema.row_spanning:
             raise InputError(
                 f"{target.display}: has more than {request.chunk_rows} rows, and "
                 f"{'; '.join(schema.row_spanning)} needs every row at once, which mlgate "
                 "does not check chunk by chunk; raise --chunk-rows above the file's row count"
             )
-        rows += len(chunk)
+        rows += len(raw)
         columns = [str(c) for c in chunk.columns]
         for unique, store in zip(schema.unique, hashes, strict=True):
-            store.append(_row_hashes(chunk, unique))
+            store.append(_row_hashes(chunk, unique, raw.index))
         try:
             schema.per_chunk.validate(chunk, lazy=True, inplace=True)
         except SchemaErrors as exc:
@@ -150,6 +165,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
                 failures=failures,
                 request=request,
                 line_offset=line_offset,
+                dropped=_concatenated(dropped),
             )
         )
     entry = _file_entry(target, status="fail" if failures else "pass")
@@ -199,6 +215,74 @@ def _raised(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"a check called sys.exit({exc.code!r})"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _parse_declared(chunk: Any, dtypes: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The rows whose values parse as their columns' declared numeric dtypes, and for each
+    column the row numbers of the values that do not.
+
+    A text reader gives a numeric column with one stray `x` as text, so Pandera's range
+    checks on it would crash for every row of the chunk, and the counts would depend on
+    which chunk the `x` fell in. A value that does not parse is a dtype failure of its own
+    row; the row is left out of the other checks, which see the column as numbers.
+    """
+    import numpy as np
+    import pandas as pd
+
+    unparsed: dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
+    for name, dtype in dtypes.items():
+        if name not in chunk.columns or not _is_numeric(dtype):
+            continue
+        column = chunk[name]
+        if _is_numeric(column.dtype):
+            continue
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = numbers.isna().to_numpy() & column.notna().to_numpy()
+        if bad.any():
+            unparsed[name] = chunk.index.to_numpy()[bad]
+        parsed[name] = numbers
+    if not parsed:
+        return chunk, unparsed
+    if unparsed:
+        keep = ~chunk.index.isin(np.concatenate(list(unparsed.values())))
+        chunk = chunk[keep].copy()
+    for name in parsed:
+        # parsed again without the bad values: int64 where they were all integers,
+        # as the reader would have typed the column without them
+        chunk[name] = pd.to_numeric(chunk[name])
+    return chunk, unparsed
+
+
+def _is_numeric(dtype: Any) -> bool:
+    import numpy as np
+
+    try:
+        return np.dtype(dtype).kind in "iuf"
+    except TypeError:
+        return False
+
+
+def _collect_unparsed(
+    unparsed: dict[str, Any],
+    raw: Any,
+    failures: dict[tuple[Any, ...], _Failure],
+    *,
+    max_examples: int,
+    line_offset: int | None,
+    dtypes: dict[str, Any],
+) -> None:
+    """Values a column's dtype cannot hold, as failures of Pandera's dtype check."""
+    import numpy as np
+
+    for name, rows in unparsed.items():
+        check = f"dtype('{np.dtype(dtypes[name])}')"
+        failure = failures.setdefault((name, check), _Failure(name, check))
+        failure.rows = (failure.rows or 0) + len(rows)
+        room = max_examples - len(failure.examples)
+        for row in rows[: max(room, 0)]:
+            value = _plain(raw.at[row, name])
+            failure.examples.append(_example(int(row), value, line_offset))
 
 
 def _as_declared(chunk: Any, dtypes: dict[str, Any]) -> Any:
@@ -331,14 +415,19 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _row_hashes(chunk: Any, unique: UniqueSet) -> Any:
+def _row_hashes(chunk: Any, unique: UniqueSet, rows: Any) -> Any:
+    """One hash per row of `rows` (the chunk as read); rows left out of `chunk` get 0, and
+    `_check_unique` leaves them out by number."""
     import numpy as np
     import pandas as pd
 
     present = [c for c in unique.columns if c in chunk.columns]
     if len(present) < len(unique.columns):
         return np.zeros(0, dtype="uint64")  # the missing column is reported by Pandera
-    return pd.util.hash_pandas_object(chunk[present], index=False).to_numpy()
+    hashes = pd.util.hash_pandas_object(chunk[present], index=False)
+    if len(chunk) == len(rows):
+        return hashes.to_numpy()
+    return hashes.reindex(rows, fill_value=0).to_numpy(dtype="uint64")
 
 
 def _check_unique(
@@ -350,8 +439,10 @@ def _check_unique(
     failures: dict[tuple[Any, ...], _Failure],
     request: ValidateRequest,
     line_offset: int | None,
+    dropped: Any,
 ) -> Any:
-    """Record the rows whose values repeat anywhere in the file; return their numbers."""
+    """Record the rows whose values repeat anywhere in the file; return their numbers.
+    `dropped`: rows with a value that did not parse, which take no part."""
     import numpy as np
     import pandas as pd
 
@@ -359,9 +450,16 @@ def _check_unique(
         return np.zeros(0, dtype="int64")
     hashes = np.concatenate(store)
     store.clear()
-    duplicated = pd.Series(hashes, copy=False).duplicated(keep=unique.keep).to_numpy()
+    if len(dropped):
+        counted_rows = np.ones(len(hashes), dtype=bool)
+        counted_rows[dropped] = False
+        numbers = np.flatnonzero(counted_rows)
+        duplicated = pd.Series(hashes[numbers]).duplicated(keep=unique.keep).to_numpy()
+        rows = numbers[duplicated]
+    else:
+        duplicated = pd.Series(hashes, copy=False).duplicated(keep=unique.keep).to_numpy()
+        rows = np.flatnonzero(duplicated)
     del hashes
-    rows = np.flatnonzero(duplicated)
     if len(rows) == 0:
         return rows
     column = unique.columns[0] if len(unique.columns) == 1 else ", ".join(unique.columns)
@@ -394,6 +492,12 @@ def _values_at(
         if len(found) == len(wanted):
             break
     return found
+
+
+def _concatenated(arrays: list[Any]) -> Any:
+    import numpy as np
+
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype="int64")
 
 
 def _distinct(arrays: list[Any]) -> int:
