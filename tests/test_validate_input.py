@@ -157,3 +157,16 @@ def test_a_built_in_check_on_the_wrong_type_stays_a_data_failure(
     root = project(tmp_path, {"data/a.csv": HEADER + "1,x,a\n"})
     result = mlgate("validate", cwd=root)
     assert result.code == 1, result.out + result.err
+
+
+def test_jsonl_floats_are_read_exactly(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """A value exactly on its bound passes (pandas' default JSON parser rounds it off)."""
+    bound = "0.29874843554443054"
+    schema = (
+        "schema_type: dataframe\ncolumns:\n  p:\n    dtype: float64\n"
+        f"    greater_than_or_equal_to: {bound}\n"
+    )
+    (tmp_path / "s.yaml").write_text(schema)
+    (tmp_path / "a.jsonl").write_text(f'{{"p": {bound}}}\n{{"p": 0.5}}\n')
+    result = mlgate("validate", "--schema", "s.yaml", "a.jsonl", cwd=tmp_path)
+    assert result.code == 0, result.out

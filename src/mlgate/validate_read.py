@@ -193,6 +193,7 @@ def _jsonl(
             lines=True,
             chunksize=chunk_rows,
             compression="infer",
+            precise_float=True,  # the fast parser misreads 0.29874843554443054 as ...004
         ) as reader:
             for chunk in reader:
                 if not all(isinstance(name, str) for name in chunk.columns):
