@@ -51,6 +51,7 @@ class DataEntry:
     schema: str
     format: str | None = None
     line: int = 0
+    schema_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -382,6 +383,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
                 schema=reader.string(schema_node, f"{key}.schema"),
                 format=data_format,
                 line=path_node.start_mark.line + 1,
+                schema_line=schema_node.start_mark.line + 1,
             )
         )
     return tuple(entries)

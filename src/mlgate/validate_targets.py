@@ -223,6 +223,44 @@ def require_data_inside(config: Config) -> None:
                 require_inside(path, root, f"{config.path}:{entry.line}")
 
 
+def require_schemas_exist(config: Config) -> None:
+    """Every `schema:` names a file, or a module file under the config's folder, that exists.
+
+    Nothing is imported: `config check` runs on every commit and must stay light, and
+    importing a package would run its code. A module not under the folder may be installed;
+    only its top-level package is looked up, which imports nothing."""
+    root = config.root.resolve()
+    for entry in config.data:
+        where = f"{config.path}:{entry.schema_line}"
+        if is_import_path(entry.schema):
+            module = entry.schema.partition(":")[0]
+            if not _module_file(root, module) and not _installed(module.split(".")[0]):
+                raise InputError(
+                    f"{where}: schema {yamlio.excerpt(entry.schema)}: no module "
+                    f"{yamlio.excerpt(module)} under {display_path(root)} (looked for "
+                    f"{module.replace('.', '/')}.py) nor installed"
+                )
+        elif not (root / entry.schema).is_file():
+            raise InputError(
+                f"{where}: schema file {yamlio.excerpt(entry.schema)} not found (schema "
+                "paths are relative to the folder that holds the config)"
+            )
+
+
+def _module_file(root: Path, module: str) -> bool:
+    base = root.joinpath(*module.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _installed(package: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(package) is not None  # top level: imports nothing
+    except (ImportError, ValueError):
+        return False
+
+
 def require_inside(path: Path, root: Path, where: str) -> Path:
     """`path` resolved, or InputError when that is outside `root` (the resolved config folder)."""
     resolved = path.resolve()
