@@ -87,7 +87,10 @@ def run_validate(request: ValidateRequest) -> Result:
         key = (target.schema, target.schema_root)
         if key not in schemas:
             schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
-    files = []
+    files = [
+        {"path": u.path, "schema": u.schema, "format": None, "status": "error", "error": u.error}
+        for u in chosen.unavailable
+    ]
     for target in chosen.targets:
         chunks = schemas[(target.schema, target.schema_root)]
         try:
@@ -558,11 +561,12 @@ def infer_schema(data: Path, data_format: str | None, sample_rows: int) -> str:
     """`mlgate schema infer`: a Pandera YAML schema inferred from the first rows of `data`."""
     from mlgate.validate_schema import import_pandera, infer_schema_yaml
     from mlgate.validate_targets import data_format as format_of
+    from mlgate.validate_targets import require_present
 
     import_pandera()
     path = data.resolve()
     if not path.is_file():
-        raise InputError(f"{data}: no such file")
+        require_present(path, data)
     target = Target(path, display_path(path), "", path.parent, format_of(path, data_format))
     chunks = read_chunks(target, sample_rows)
     frame = next(chunks)
