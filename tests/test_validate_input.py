@@ -170,3 +170,27 @@ def test_jsonl_floats_are_read_exactly(tmp_path: Path, mlgate: RunMlgate) -> Non
     (tmp_path / "a.jsonl").write_text(f'{{"p": {bound}}}\n{{"p": 0.5}}\n')
     result = mlgate("validate", "--schema", "s.yaml", "a.jsonl", cwd=tmp_path)
     assert result.code == 0, result.out
+
+
+@pytest.mark.parametrize("chunk_rows", ["2", "3", "100"])
+def test_a_text_column_of_digits_stays_text(
+    chunk_rows: str, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """pandas takes `01234` for the number 1234 unless told the column is text; mlgate tells
+    it only once it sees that, in whichever chunk, and reads again from the start."""
+    schema = (
+        "schema_type: dataframe\ncolumns:\n  zip:\n    dtype: str\n    str_length: {min_value: 5}\n"
+        "  n:\n    dtype: int64\n    le: 5\n"
+    )
+    (tmp_path / "s.yaml").write_text(schema)
+    lines = ["AB123,1", "CD456,2", "EF789,9", "01234,3", "00042,9"]
+    (tmp_path / "a.csv").write_text("zip,n\n" + "\n".join(lines) + "\n")
+    result = mlgate(
+        "validate", "--schema", "s.yaml", "a.csv", "--chunk-rows", chunk_rows, cwd=tmp_path
+    )
+    assert result.code == 1, result.out
+    [entry] = result_file(tmp_path)["details"]["files"]
+    assert entry["rows"] == 5
+    assert [(f["column"], f["check"], f["rows"]) for f in entry["failures"]] == [
+        ("n", "less_than_or_equal_to(5)", 2)
+    ]

@@ -105,6 +105,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
 
     failures: dict[tuple[Any, ...], _Failure] = {}
     bad_rows: list[Any] = []  # arrays of failing row numbers, for the count of distinct rows
+    # per unique set: the first chunk's values, then (from the second chunk) one hash per row
     hashes: list[list[Any]] = [[] for _ in schema.unique]
     dropped: list[Any] = []  # row numbers with a value the column's dtype cannot hold
     line_offset = first_line_number(target)
@@ -115,6 +116,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         target,
         request.chunk_rows,
         read_dtypes=schema.read_dtypes,
+        text_columns=schema.text_columns,
         progress=_progress(target, request),
     ):
         chunks += 1
@@ -142,7 +144,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         rows += len(raw)
         columns = [str(c) for c in chunk.columns]
         for unique, store in zip(schema.unique, hashes, strict=True):
-            store.append(_row_hashes(chunk, unique, raw.index))
+            _remember_rows(store, chunk, unique, raw.index)
         try:
             schema.per_chunk.validate(chunk, lazy=True, inplace=True)
         except SchemaErrors as exc:
@@ -418,16 +420,27 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _row_hashes(chunk: Any, unique: UniqueSet, rows: Any) -> Any:
-    """One hash per row of `rows` (the chunk as read); rows left out of `chunk` get 0, and
-    `_check_unique` leaves them out by number."""
-    import numpy as np
-    import pandas as pd
-
+def _remember_rows(store: list[Any], chunk: Any, unique: UniqueSet, rows: Any) -> None:
+    """Keep the first chunk's values as they are (most files are one chunk, and comparing
+    values is faster than hashing them); from the second chunk on, keep hashes only."""
     present = [c for c in unique.columns if c in chunk.columns]
     if len(present) < len(unique.columns):
-        return np.zeros(0, dtype="uint64")  # the missing column is reported by Pandera
-    hashes = pd.util.hash_pandas_object(chunk[present], index=False)
+        store.append(None)  # the missing column is reported by Pandera
+        return
+    if not store:
+        store.append((chunk[present].copy(), rows))
+        return
+    if isinstance(store[0], tuple):
+        store[0] = _row_hashes(*store[0])
+    store.append(_row_hashes(chunk[present], rows))
+
+
+def _row_hashes(chunk: Any, rows: Any) -> Any:
+    """One hash per row of `rows` (the chunk as read); rows left out of `chunk` get 0, and
+    `_check_unique` leaves them out by number."""
+    import pandas as pd
+
+    hashes = pd.util.hash_pandas_object(chunk, index=False)
     if len(chunk) == len(rows):
         return hashes.to_numpy()
     return hashes.reindex(rows, fill_value=0).to_numpy(dtype="uint64")
@@ -447,22 +460,14 @@ def _check_unique(
     """Record the rows whose values repeat anywhere in the file; return their numbers.
     `dropped`: rows with a value that did not parse, which take no part."""
     import numpy as np
-    import pandas as pd
 
-    if not store or any(len(h) == 0 for h in store):
+    if not store or any(h is None for h in store):
         return np.zeros(0, dtype="int64")
-    hashes = np.concatenate(store)
-    store.clear()
-    if len(dropped):
-        counted_rows = np.ones(len(hashes), dtype=bool)
-        counted_rows[dropped] = False
-        numbers = np.flatnonzero(counted_rows)
-        duplicated = pd.Series(hashes[numbers]).duplicated(keep=unique.keep).to_numpy()
-        rows = numbers[duplicated]
+    if len(store) == 1:
+        values, _ = store.pop()
+        rows = values.index[values.duplicated(keep=unique.keep)].to_numpy(dtype="int64")
     else:
-        duplicated = pd.Series(hashes, copy=False).duplicated(keep=unique.keep).to_numpy()
-        rows = np.flatnonzero(duplicated)
-    del hashes
+        rows = _duplicated_hashes(store, unique, dropped)
     if len(rows) == 0:
         return rows
     column = unique.columns[0] if len(unique.columns) == 1 else ", ".join(unique.columns)
@@ -473,6 +478,23 @@ def _check_unique(
     for row in shown:
         failure.examples.append(_example(row, values.get(row), line_offset))
     return rows
+
+
+def _duplicated_hashes(store: list[Any], unique: UniqueSet, dropped: Any) -> Any:
+    """The numbers of the rows whose hash repeats; `dropped` rows take no part."""
+    import numpy as np
+    import pandas as pd
+
+    hashes = np.concatenate(store)
+    store.clear()
+    if len(dropped):
+        counted_rows = np.ones(len(hashes), dtype=bool)
+        counted_rows[dropped] = False
+        numbers = np.flatnonzero(counted_rows)
+        duplicated = pd.Series(hashes[numbers]).duplicated(keep=unique.keep).to_numpy()
+        return numbers[duplicated]
+    duplicated = pd.Series(hashes, copy=False).duplicated(keep=unique.keep).to_numpy()
+    return np.flatnonzero(duplicated)
 
 
 def _values_at(

@@ -23,6 +23,7 @@ from mlgate.validate_targets import Target
 Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
 HEAD_BYTES = 1 << 20  # enough for the header and the first row
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+TEXT_DTYPE = "str"  # what pandas reads text as when not told
 
 
 def first_line_number(target: Target) -> int | None:
@@ -35,22 +36,27 @@ def read_chunks(
     chunk_rows: int,
     *,
     read_dtypes: dict[str, str] | None = None,
+    text_columns: tuple[str, ...] = (),
     columns: list[str] | None = None,
     progress: Progress | None = None,
 ) -> Iterator[Any]:
-    """Yield DataFrames of at most `chunk_rows` rows; InputError for unreadable files."""
+    """Yield DataFrames of at most `chunk_rows` rows; InputError for unreadable files.
+
+    `read_dtypes`: columns read as these dtypes; `text_columns`: columns read as text, but
+    named to the text reader only if it takes one for something else."""
     if target.data_format == "parquet":
         yield from _parquet(target, chunk_rows, columns, progress)
     elif target.data_format == "jsonl":
         yield from _jsonl(target, chunk_rows, columns, progress)
     else:
-        yield from _delimited(target, chunk_rows, read_dtypes or {}, columns, progress)
+        named = read_dtypes or {}
+        yield from _delimited(target, chunk_rows, (named, text_columns), columns, progress)
 
 
 def _delimited(
     target: Target,
     chunk_rows: int,
-    read_dtypes: dict[str, str],
+    dtypes: tuple[dict[str, str], tuple[str, ...]],
     columns: list[str] | None,
     progress: Progress | None,
 ) -> Iterator[Any]:
@@ -67,25 +73,15 @@ def _delimited(
         if total == 0:
             raise InputError(f"{where}: the file is empty (not even a header row)")
         header = _header(raw, gzipped, target)
-        dtypes = {name: dtype for name, dtype in read_dtypes.items() if name in header}
+        named = {name: dtype for name, dtype in dtypes[0].items() if name in header}
+        text = [name for name in dtypes[1] if name in header]
         rows = 0
         try:
-            reader = pd.read_csv(
-                raw,
-                sep="\t" if target.data_format == "tsv" else ",",
-                chunksize=chunk_rows,
-                compression="gzip" if gzipped else None,
-                dtype=dtypes or None,
-                usecols=columns,
-                encoding="utf-8",
-                index_col=False,  # a first row with an extra field is an error, not an index
-            )
-            with reader:
-                for chunk in reader:
-                    rows += len(chunk)
-                    if progress is not None:
-                        progress(raw.tell(), total)
-                    yield chunk
+            for chunk in _parsed(raw, target, chunk_rows, (named, text), columns):
+                rows += len(chunk)
+                if progress is not None:
+                    progress(raw.tell(), total)
+                yield chunk
         except pd.errors.EmptyDataError as exc:
             raise InputError(f"{where}: no header row ({exc})") from exc
         except pd.errors.ParserError as exc:
@@ -97,6 +93,59 @@ def _delimited(
             raise InputError(f"{where}: corrupt or truncated {kind}: {exc}") from exc
         if not gzipped:
             _check_complete_last_line(raw, total, len(header), rows, target)
+
+
+def _parsed(
+    raw: Any,
+    target: Target,
+    chunk_rows: int,
+    declared: tuple[dict[str, str], list[str]],
+    columns: list[str] | None,
+) -> Iterator[Any]:
+    """pandas' chunks of `raw`, with the declared text columns read as text.
+
+    Telling pandas a column is text doubles the time it takes to read the file, and pandas
+    reads text as text anyway. Only a text column it takes for something else (zip codes:
+    01234 would become 1234) is named, and the file read again up to where it stopped."""
+    import pandas as pd
+
+    dtypes, text = dict(declared[0]), declared[1]
+    done = 0
+    while True:
+        raw.seek(0)
+        reader = pd.read_csv(
+            raw,
+            sep=_delimiter(target),
+            chunksize=chunk_rows,
+            compression="gzip" if target.path.name.lower().endswith(".gz") else None,
+            dtype=dtypes or None,
+            usecols=columns,
+            encoding="utf-8",
+            index_col=False,  # a first row with an extra field is an error, not an index
+        )
+        with reader:
+            for number, chunk in enumerate(reader):
+                if number < done:
+                    continue
+                misread = _misread_text(chunk, text, dtypes)
+                if misread:
+                    dtypes.update(dict.fromkeys(misread, TEXT_DTYPE))
+                    break
+                done += 1
+                yield chunk
+            else:
+                return
+
+
+def _misread_text(chunk: Any, text: list[str], named: dict[str, str]) -> list[str]:
+    """The text columns pandas read as something else (numbers, or floats when empty)."""
+    from pandas.api.types import is_string_dtype
+
+    return [
+        name
+        for name in text
+        if name not in named and name in chunk.columns and not is_string_dtype(chunk[name].dtype)
+    ]
 
 
 def _header(raw: Any, gzipped: bool, target: Target) -> list[str]:
