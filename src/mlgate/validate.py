@@ -22,7 +22,7 @@ from mlgate import yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError
 from mlgate.results import Clock, Result
-from mlgate.validate_read import Progress, first_line_number, read_chunks
+from mlgate.validate_read import Layout, Progress, first_line_number, read_chunks
 from mlgate.validate_schema import ChunkPlan, UniqueSet, chunk_plan, load_schema
 from mlgate.validate_targets import (
     Plan,
@@ -109,6 +109,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
     hashes: list[list[Any]] = [[] for _ in schema.unique]
     dropped: list[Any] = []  # row numbers with a value the column's dtype cannot hold
     line_offset = first_line_number(target)
+    layout = Layout()
     rows = chunks = 0
     columns: list[str] = []
     last = None
@@ -118,6 +119,7 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         read_dtypes=schema.read_dtypes,
         text_columns=schema.text_columns,
         progress=_progress(target, request),
+        layout=layout,
     ):
         chunks += 1
         chunk = raw
@@ -173,6 +175,11 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
                 dropped=_concatenated(dropped),
             )
         )
+    if layout.lines is not None:  # records that span lines: `row + 2` is not the line
+        for failure in failures.values():
+            for example in failure.examples:
+                if "row" in example:
+                    example["line"] = layout.lines.line(example["row"])
     entry = _file_entry(target, status="fail" if failures else "pass")
     entry.update(
         rows=rows,
@@ -563,8 +570,10 @@ def _result(
             for f in failed
         )
         summary = f"{len(failed)} of {len(files)} data files failed validation: {names}"
+        summary += _no_rows(files)
     elif files:
         summary = f"{len(files)} data file{'s' if len(files) != 1 else ''} valid ({rows:,} rows)"
+        summary += _no_rows(files)
     else:
         summary = (
             f"no configured data among the {len(chosen.skipped)} paths given; nothing to validate"
@@ -577,6 +586,16 @@ def _result(
         duration_s=clock.elapsed(),
         details=details,
     )
+
+
+def _no_rows(files: list[dict[str, Any]]) -> str:
+    """A file with a header and no rows passes every row check: say so, it is rarely meant."""
+    empty = [f["path"] for f in files if f.get("rows") == 0]
+    if not empty:
+        return ""
+    shown = ", ".join(empty[:SKIPPED_SHOWN]) + (", ..." if len(empty) > SKIPPED_SHOWN else "")
+    has = "has" if len(empty) == 1 else "have"
+    return f"; {counted(len(empty), 'file')} {has} no rows: {shown}"
 
 
 def infer_schema(data: Path, data_format: str | None, sample_rows: int) -> str:
