@@ -99,3 +99,17 @@ def test_a_header_only_file_says_it_has_no_rows(tmp_path: Path, mlgate: RunMlgat
     assert "data/a.csv: ok — 0 rows" in result.out
     assert "1 file has no rows: data/a.csv" in result.out
     assert "1 file has no rows: data/a.csv" in result_file(root)["summary"]
+
+
+@pytest.mark.parametrize("chunk_rows", ["7000", "1000000"])
+def test_a_short_row_past_the_first_megabyte_among_empty_fields(
+    chunk_rows: str, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    lines = [f"{i},note number {i},{'' if i % 7 == 0 else '1.5'}" for i in range(80_000)]
+    lines[60_000] = "60000,note"
+    lines[60_001] = '60001,"quoted, comma",'
+    code, out = run(
+        tmp_path, mlgate, "id,note,x\n" + "\n".join(lines) + "\n", "--chunk-rows", chunk_rows
+    )
+    assert code == 2, out
+    assert "line 60002: 2 fields, but the header has 3" in out

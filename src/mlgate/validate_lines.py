@@ -121,43 +121,59 @@ def short_row(display: str, line: int, fields: int, header_fields: int) -> Input
     )
 
 
-class LineFetcher:
-    """Reads given lines of a file in increasing order, a block at a time; for checking the
-    few rows whose last field is null."""
+class FieldCounter:
+    """Counts the fields on given lines of a file, read once front to back a block at a
+    time with numpy; for checking the rows whose last field is null."""
 
-    def __init__(self, path: Path, line_end: bytes) -> None:
+    def __init__(self, path: Path, line_end: bytes, delimiter: str) -> None:
         self._stream = open_text_bytes(path)
-        self._line_end = line_end
-        self._buffer = b""
-        self._pos = 0
-        self._line = 1  # the number of the line that starts at self._pos
+        self._end = line_end[0]
+        self._delimiter = delimiter
+        self._window = b""  # starts at the start of line self._line
+        self._line = 1
+        self._eof = False
 
     def close(self) -> None:
         self._stream.close()
 
-    def get(self, number: int) -> bytes | None:
-        while self._line < number:
-            ahead = self._buffer.count(self._line_end, self._pos)
-            if ahead < number - self._line:  # not in this block: skip it whole
-                self._line += ahead
-                self._pos = len(self._buffer)
-                if not self._more():
-                    return None
-                continue
-            self._pos = self._buffer.index(self._line_end, self._pos) + 1
-            self._line += 1
-        end = self._buffer.find(self._line_end, self._pos)
-        while end == -1 and self._more():
-            end = self._buffer.find(self._line_end, self._pos)
-        return self._buffer[self._pos : end if end != -1 else len(self._buffer)]
+    def fields(self, lines: Any) -> Any:
+        """Fields on each of `lines` (increasing, not before the last call's); -1 past the end."""
+        import numpy as np
 
-    def _more(self) -> bool:
-        block = self._stream.read(BLOCK)
-        if not block:
-            return False
-        self._buffer = self._buffer[self._pos :] + block
-        self._pos = 0
-        return True
+        counts = np.full(len(lines), -1, dtype=np.int64)
+        done = 0
+        while done < len(lines):
+            data = np.frombuffer(self._window, dtype=np.uint8)
+            ends = np.flatnonzero(data == self._end)
+            if self._eof and len(data) and (not len(ends) or ends[-1] != len(data) - 1):
+                ends = np.append(ends, len(data))  # the last line, without a line end
+            wanted = lines[done:]
+            wanted = wanted[wanted < self._line + len(ends)]
+            if len(wanted):
+                counts[done : done + len(wanted)] = self._count(data, ends, wanted)
+                done += len(wanted)
+            if done == len(lines) or self._eof:
+                break
+            complete = int(ends[-1]) + 1 if len(ends) else 0
+            block = self._stream.read(BLOCK)
+            self._eof = not block
+            self._line += len(ends)
+            self._window = self._window[complete:] + block
+        return counts
+
+    def _count(self, data: Any, ends: Any, wanted: Any) -> Any:
+        import numpy as np
+
+        index = wanted - self._line
+        starts = np.concatenate(([0], ends[:-1] + 1))[index]
+        stops = ends[index]
+        delimiters = np.concatenate(([0], np.cumsum(data == ord(self._delimiter))))
+        quotes = np.concatenate(([0], np.cumsum(data == ord('"'))))
+        counts = delimiters[stops] - delimiters[starts] + 1
+        for at in np.flatnonzero(quotes[stops] - quotes[starts]):  # quoted: let csv count
+            line = bytes(data[starts[at] : stops[at]])
+            counts[at] = field_count(line, self._delimiter)
+        return counts
 
 
 def field_count(line: bytes, delimiter: str) -> int:

@@ -23,9 +23,8 @@ from mlgate.errors import InputError
 from mlgate.validate_lines import (
     FIRST_ROW_LINE,
     CountingReader,
-    LineFetcher,
+    FieldCounter,
     LineMap,
-    field_count,
     first_bad_byte,
     line_end_byte,
     map_lines,
@@ -160,7 +159,7 @@ class _ShortRows:
         self._target = target
         self._line_end = line_end
         self._fields = fields
-        self._fetcher: LineFetcher | None = None
+        self._counter: FieldCounter | None = None
         self.first: tuple[int, int] | None = None  # (line, fields) of the first short row
 
     def look_at(self, chunk: Any) -> None:
@@ -171,17 +170,14 @@ class _ShortRows:
         nulls = np.flatnonzero(chunk.iloc[:, -1].isna().to_numpy())
         if not len(nulls):
             return
-        if self._fetcher is None:
-            self._fetcher = LineFetcher(self._target.path, self._line_end)
-        for row in chunk.index[nulls]:
-            line = int(row) + FIRST_ROW_LINE
-            text = self._fetcher.get(line)
-            if text is None:
-                return
-            fields = field_count(text, _delimiter(self._target))
-            if fields < self._fields:
-                self.first = (line, fields)
-                return
+        if self._counter is None:
+            delimiter = _delimiter(self._target)
+            self._counter = FieldCounter(self._target.path, self._line_end, delimiter)
+        lines = chunk.index.to_numpy()[nulls] + FIRST_ROW_LINE
+        counts = self._counter.fields(lines)
+        short = np.flatnonzero((counts >= 0) & (counts < self._fields))
+        if len(short):
+            self.first = (int(lines[short[0]]), int(counts[short[0]]))
 
     def raise_first(self, header_fields: int) -> None:
         if self.first is not None:
@@ -189,8 +185,8 @@ class _ShortRows:
             raise short_row(self._target.display, line, fields, header_fields)
 
     def close(self) -> None:
-        if self._fetcher is not None:
-            self._fetcher.close()
+        if self._counter is not None:
+            self._counter.close()
 
 
 class _Parsed:
