@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from mlgate.statistic_names import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
+
 SMALL_N = 10_000
 RESAMPLES = 10_000
 LARGE_RESAMPLES = 1_000
@@ -77,20 +79,6 @@ class Interval:
             "rows": self.rows,
             "resamples": self.resamples,
         }
-
-
-LABEL_STATISTICS = (
-    "accuracy",
-    "error_rate",
-    "balanced_accuracy",
-    *(
-        f"{name}{suffix}"
-        for name in ("precision", "recall", "f1")
-        for suffix in ("", "_macro", "_micro", "_weighted")
-    ),
-)
-LOSS_STATISTICS = ("log_loss", "brier", "mae", "mse")
-STATISTICS = (*LABEL_STATISTICS, *LOSS_STATISTICS, "rmse", "r2", "roc_auc", "average_precision")
 
 
 def value(statistic: str, records: Records) -> float:
