@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, git, init_repo
+from tests.dvc_helpers import commit, init_repo
 from tests.mlflow_helpers import register_version
 
 
@@ -228,7 +228,10 @@ def test_a_file_baseline_without_its_records_is_an_input_error(
 def test_renamed_columns_and_rows_without_ids(tmp_path: Path, mlgate: RunMlgate) -> None:
     tmp_path.mkdir(exist_ok=True)
     for name, flips in (("base", 0), ("cand", 0)):
-        rows = ["actual,predicted", *(f"{t},{p}" for t, p in zip(TRUTH, flipped(flips)))]
+        rows = [
+            "actual,predicted",
+            *(f"{t},{p}" for t, p in zip(TRUTH, flipped(flips), strict=True)),
+        ]
         (tmp_path / f"{name}.csv").write_text("\n".join(rows) + "\n")
         metrics(tmp_path / f"{name}.json", 1.0)
     per_example = "{candidate: cand.csv, baseline: base.csv, y_true: actual, y_pred: predicted}"
@@ -294,3 +297,83 @@ def test_a_git_revision_without_the_records_is_judged_on_points_loudly(
     assert any("JUDGED ON POINT ESTIMATES" in note for note in found["details"]["notes"])
     assert any("NO BASELINE RECORDS" in note for note in found["details"]["notes"])
     assert "JUDGED ON POINT ESTIMATES" in mlgate("report", "--format", "markdown", cwd=repo).out
+
+
+# --- the registry: promote stores the records, the next compare judges against them ------------
+
+REGISTRY_CONFIG = """\
+version: 1
+mlflow:
+  tracking_uri: sqlite:///mlflow.db
+  model: wine
+  model_path: model.pkl
+metrics:
+  candidate: file:metrics.json
+  baseline: registry
+  per_example: eval/p.csv
+gates:
+  accuracy: {direction: higher, max_regression: 0.01, confidence: 0.95}
+"""
+
+
+def workspace(repo: Path, flips: int) -> None:
+    repo.mkdir(exist_ok=True)
+    (repo / "model.pkl").write_text(f"a model with {flips} flips")
+    metrics(repo / "metrics.json", records(repo / "eval" / "p.csv", TRUTH, flipped(flips)))
+    (repo / "mlgate.yaml").write_text(REGISTRY_CONFIG)
+
+
+def test_promote_stores_the_records_and_the_next_compare_pairs_with_them(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    workspace(tmp_path, 2)
+    assert mlgate("compare", cwd=tmp_path).code == 0  # bootstrap
+    promoted = mlgate("promote", cwd=tmp_path)
+    assert promoted.code == 0, promoted.err
+    assert (
+        json.loads((tmp_path / ".mlgate" / "promote.json").read_text())["details"]["per_example"]
+        == "eval/p.csv"
+    )
+
+    workspace(tmp_path, 2)  # the same predictions: the interval is exactly [0, 0]
+    code, found = compare(mlgate, tmp_path)
+    assert code == 0, found
+    (check,) = found["details"]["checks"]
+    assert check["evidence"] == "holds"
+    assert (check["interval"]["low"], check["interval"]["high"]) == (0.0, 0.0)
+    assert found["details"]["per_example"]["baseline"]["source"].startswith("models:/wine/1")
+
+    workspace(tmp_path, 3)  # one more miss than the champion: inconclusive on 45 rows
+    code, found = compare(mlgate, tmp_path)
+    assert code == 1
+    assert found["details"]["checks"][0]["evidence"] == "inconclusive"
+
+
+def test_promote_refuses_records_changed_since_the_decision(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    workspace(tmp_path, 0)
+    assert mlgate("compare", cwd=tmp_path).code == 0
+    rows = (tmp_path / "eval" / "p.csv").read_text()
+    (tmp_path / "eval" / "p.csv").write_text(rows.replace("\n0,0,0\n", "\n0,0,0.0\n"))
+    result = mlgate("promote", cwd=tmp_path)
+    assert result.code == 1
+    assert "per-example records (eval/p.csv) changed since the decision" in result.out + result.err
+
+
+def test_a_champion_promoted_without_records_is_judged_on_points_loudly(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    workspace(tmp_path, 1)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    register_version(uri, "wine", model_metrics={"accuracy": 1.0}, alias="champion")
+    code, found = compare(mlgate, tmp_path)
+    # -0.022 against the champion's 1.0: the point rule blocks; the interval was not available
+    assert code == 1
+    (check,) = found["details"]["checks"]
+    assert check["evidence"] == "point" and check["interval"] is None
+    missing = found["details"]["per_example"]["missing_reason"]
+    assert "promoted without per-example records" in missing
+    assert any(note.startswith("NO BASELINE RECORDS") for note in found["details"]["notes"])
+    report = mlgate("report", "--format", "markdown", cwd=tmp_path).out
+    assert "JUDGED ON POINT ESTIMATES" in report

@@ -21,6 +21,7 @@ from typing import Any
 from mlgate import repro, scm
 from mlgate.config import load_config
 from mlgate.errors import InputError
+from mlgate.gate import round_rows
 from mlgate.report import report_text
 
 EXAMPLE = "wine"
@@ -150,8 +151,8 @@ def _explain_inconclusive(gated: dict[str, Any], log: Log) -> None:
         log(
             f"   But the {interval['confidence']:.0%} paired interval of the change is "
             f"[{interval['low']:+.3f}, {interval['high']:+.3f}]: it holds both 'no worse' and "
-            f"'worse than allowed'. {check['paired_rows']} examples cannot tell one flipped "
-            f"prediction from noise; about {check['rows_needed']:,} would."
+            f"'worse than allowed'. {check['paired_rows']} examples cannot tell this change "
+            f"from noise; about {round_rows(check['rows_needed']):,} would."
         )
         log(
             "   The gate fails closed on it (on_inconclusive: fail): evaluate on more "

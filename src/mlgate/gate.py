@@ -289,7 +289,8 @@ def _threshold_interval(base: Check, threshold: float, evidence: Evidence) -> Ch
     else:  # lower is better: the good side is below the threshold
         state = _state(-found.high, -found.low, -threshold)
         bound = "<="
-    said = f"{_interval_text(found.low, found.high, found.confidence)} {bound} {_fmt(threshold)}"
+    interval = _interval_text(found.low, found.high, found.confidence)
+    said = f"{interval}, required {bound} {_fmt(threshold)}"
     return _judged(
         base,
         "threshold",
@@ -304,7 +305,9 @@ def _threshold_interval(base: Check, threshold: float, evidence: Evidence) -> Ch
 
 
 def _negated(found: Interval) -> Interval:
-    return replace(found, estimate=-found.estimate, low=-found.high, high=-found.low)
+    return replace(
+        found, estimate=-found.estimate + 0.0, low=-found.high + 0.0, high=-found.low + 0.0
+    )
 
 
 def _relative_interval(
@@ -410,10 +413,10 @@ def _resolution(rule: str, limit: float, evidence: Evidence, rows_needed: int | 
     said = f"{rows:,} {kind} cannot {question}"
     if rows_needed is None:
         return f"{said}; the observed difference sits on the limit, so no number of rows would"
-    return f"{said}; about {_round_rows(rows_needed):,} would"
+    return f"{said}; about {round_rows(rows_needed):,} would"
 
 
-def _round_rows(rows: int) -> int:
+def round_rows(rows: int) -> int:
     """Two significant figures: the estimate is rough."""
     if rows < 100:
         return rows

@@ -105,7 +105,10 @@ def interval(
         # Resample in one canonical order of the two sides, so that swapping them negates
         # the interval exactly instead of drawing other resamples.
         found = interval(statistic, baseline, candidate, confidence, seed=seed)
-        return replace(found, estimate=-found.estimate, low=-found.high, high=-found.low)
+        # + 0.0: a bound of 0 stays 0, never -0
+        return replace(
+            found, estimate=-found.estimate + 0.0, low=-found.high + 0.0, high=-found.low + 0.0
+        )
     engine = _engine(statistic, candidate, baseline)
     point = engine.point()
     estimate = float(point[0] - point[1])

@@ -267,6 +267,8 @@ class Registry:
         files = [item for item in stored if not item.is_dir]
         if not files:
             return None
+        # MLflow draws a progress bar on stderr for every download: not ours to show.
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         local = self.call(
             where, self.client.download_artifacts, found.run_id, files[0].path, str(folder)
         )
