@@ -40,7 +40,7 @@ def signed(value: object, suffix: str = "") -> str:
     as_float = _as_float(value)
     if as_float is None:
         return "—"
-    return f"{as_float:+.4g}{suffix}"
+    return f"{as_float + 0.0:+.4g}{suffix}"  # + 0.0: never "-0"
 
 
 def _as_float(value: object) -> float | None:
@@ -84,21 +84,21 @@ def _delta_text(check: dict[str, Any]) -> str:
     interval = check.get("interval")
     if not interval or check.get("rule") == "threshold":
         return signed(check.get("delta"))
-    return f"{signed(interval.get('estimate'))} {_bracket(interval)}"
+    return f"{signed(interval.get('estimate'))} {_bracket(interval, signed)}"
 
 
 def _candidate_text(check: dict[str, Any]) -> str:
     """The candidate's value; for a threshold judged on its interval, the interval too."""
     interval = check.get("interval")
     if interval and check.get("rule") == "threshold":
-        return f"{number(check.get('candidate'))} {_bracket(interval)}"
+        return f"{number(check.get('candidate'))} {_bracket(interval, number)}"
     return number(check.get("candidate"))
 
 
-def _bracket(interval: dict[str, Any]) -> str:
+def _bracket(interval: dict[str, Any], shown: Callable[[object], str]) -> str:
     confidence = _as_float(interval.get("confidence"))
-    shown = "" if confidence is None else f" {confidence:.0%}"
-    return f"[{signed(interval.get('low'))}, {signed(interval.get('high'))}]{shown}"
+    level = "" if confidence is None else f" {confidence:.0%}"
+    return f"[{shown(interval.get('low'))}, {shown(interval.get('high'))}]{level}"
 
 
 def _explained(check: dict[str, Any]) -> bool:
