@@ -137,12 +137,19 @@ class Config:
             ],
             "mlflow": asdict(self.mlflow),
             "metrics": asdict(self.metrics),  # per_example: a mapping, or None
-            "gates": {
-                gate.metric: {k: v for k, v in asdict(gate).items() if k != "metric"}
-                for gate in self.gates
-            },
+            "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
             "warnings": list(self.warnings),
         }
+
+
+def _gate_dict(gate: GateRule) -> dict[str, Any]:
+    """A gate's rules; the interval keys only for a gate judged on its interval."""
+    interval_keys = ("confidence", "on_inconclusive", "statistic")
+    return {
+        key: value
+        for key, value in asdict(gate).items()
+        if key != "metric" and (gate.confidence is not None or key not in interval_keys)
+    }
 
 
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
