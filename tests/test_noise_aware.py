@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, init_repo
+from tests.dvc_helpers import commit, dvc, init_repo
 from tests.mlflow_helpers import register_version
 
 
@@ -293,7 +293,10 @@ def test_a_git_revision_without_the_records_is_judged_on_points_loudly(
     assert code == 0, found
     (check,) = found["details"]["checks"]
     assert check["evidence"] == "point"
-    assert "not in git at main" in found["details"]["per_example"]["missing_reason"]
+    assert (
+        "not in git (nor tracked by DVC) at main"
+        in found["details"]["per_example"]["missing_reason"]
+    )
     assert any("JUDGED ON POINT ESTIMATES" in note for note in found["details"]["notes"])
     assert any("NO BASELINE RECORDS" in note for note in found["details"]["notes"])
     assert "JUDGED ON POINT ESTIMATES" in mlgate("report", "--format", "markdown", cwd=repo).out
@@ -377,3 +380,50 @@ def test_a_champion_promoted_without_records_is_judged_on_points_loudly(
     assert any(note.startswith("NO BASELINE RECORDS") for note in found["details"]["notes"])
     report = mlgate("report", "--format", "markdown", cwd=tmp_path).out
     assert "JUDGED ON POINT ESTIMATES" in report
+
+
+WRITE_RECORDS = """\
+import json, yaml
+flips = yaml.safe_load(open("params.yaml"))["flips"]
+truth = [i % 3 for i in range(45)]
+predicted = [(t + 1) % 3 if i < flips else t for i, t in enumerate(truth)]
+import os; os.makedirs("eval", exist_ok=True)
+with open("eval/p.csv", "w") as out:
+    out.write("id,y_true,y_pred\\n")
+    out.writelines(f"{i},{t},{p}\\n" for i, (t, p) in enumerate(zip(truth, predicted)))
+json.dump({"accuracy": sum(t == p for t, p in zip(truth, predicted)) / 45}, open("m.json", "w"))
+"""
+
+
+def test_a_git_baseline_reads_records_dvc_caches_through_dvc(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    import sys
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / "write.py").write_text(WRITE_RECORDS)
+    (repo / "params.yaml").write_text("flips: 0\n")
+    (repo / "dvc.yaml").write_text(
+        "stages:\n  evaluate:\n"
+        f"    cmd: {sys.executable} write.py\n"
+        "    deps: [write.py]\n    params: [flips]\n"
+        "    outs: [eval/p.csv]\n"  # cached by DVC: git holds only its hash in dvc.lock
+        "    metrics:\n      - m.json:\n          cache: false\n"
+    )
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics:\n  candidate: dvc\n  baseline: git:main\n"
+        "  per_example: eval/p.csv\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01, confidence: 0.95}\n"
+    )
+    (repo / ".gitignore").write_text(".mlgate/\n")
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "champion")
+    (repo / "params.yaml").write_text("flips: 1\n")
+    dvc(repo, "repro", "--quiet")
+    code, found = compare(mlgate, repo)
+    per_example = found.get("details", {}).get("per_example")
+    assert per_example is not None, found
+    assert per_example["baseline"] == {"source": "eval/p.csv at main", "rows": 45}
+    (check,) = found["details"]["checks"]
+    assert check["evidence"] == "inconclusive" and code == 1
+    assert check["interval"]["high"] == 0.0

@@ -118,7 +118,9 @@ def _baseline_records(
         rev = source.removeprefix("git:")
         data = file_at_revision(request.root, rev, per_example.candidate)
         if data is None:
-            return f"{per_example.candidate} is not in git at {rev}"
+            data = _tracked_by_dvc_at(request.root, rev, per_example.candidate)
+        if data is None:
+            return f"{per_example.candidate} is not in git (nor tracked by DVC) at {rev}"
         path = scratch / Path(per_example.candidate).name
         path.write_bytes(data)
         return path, f"{per_example.candidate} at {rev}"
@@ -130,6 +132,13 @@ def _baseline_records(
             "per-example records (before mlgate stored them); the next promote stores them"
         )
     return stored, f"models:/{baseline.model}/{baseline.version}'s stored records"
+
+
+def _tracked_by_dvc_at(root: Path, rev: str, path: str) -> bytes | None:
+    """A records file DVC caches (an `outs:` entry), read at `rev` through DVC."""
+    from mlgate import repro
+
+    return repro.file_at_revision(root, rev, path)
 
 
 class _Sides:
