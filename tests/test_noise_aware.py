@@ -161,6 +161,7 @@ def test_on_inconclusive_pass_lets_it_through_and_says_so(
     (check,) = found["details"]["checks"]
     assert check["evidence"] == "inconclusive" and check["passed"]
     assert "on_inconclusive: pass" in check["message"]
+    assert "1 inconclusive, let through by on_inconclusive: pass" in found["summary"]
 
 
 def test_a_point_rule_on_the_same_files_would_block(tmp_path: Path, mlgate: RunMlgate) -> None:
@@ -293,6 +294,7 @@ def test_a_git_revision_without_the_records_is_judged_on_points_loudly(
     assert code == 0, found
     (check,) = found["details"]["checks"]
     assert check["evidence"] == "point"
+    assert "NO BASELINE RECORDS" in found["summary"]
     assert (
         "not in git (nor tracked by DVC) at main"
         in found["details"]["per_example"]["missing_reason"]
@@ -427,3 +429,18 @@ def test_a_git_baseline_reads_records_dvc_caches_through_dvc(
     (check,) = found["details"]["checks"]
     assert check["evidence"] == "inconclusive" and code == 1
     assert check["interval"]["high"] == 0.0
+
+
+def test_evaluation_sets_that_share_no_ids_are_judged_as_independent_samples(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    two_sides(tmp_path, 0, 0, file_config("max_regression: 0.2, confidence: 0.95"))
+    rows = (tmp_path / "cand.csv").read_text().splitlines()
+    shifted = [rows[0], *(f"{int(r.split(',')[0]) + 1000},{r.split(',', 1)[1]}" for r in rows[1:])]
+    (tmp_path / "cand.csv").write_text("\n".join(shifted) + "\n")
+    code, found = compare(mlgate, tmp_path)
+    (check,) = found["details"]["checks"]
+    assert check["pairing"] == "unpaired" and check["paired_rows"] == 0
+    assert check["interval"]["method"].startswith("independent samples")
+    assert "share 0 ids" in found["details"]["per_example"]["note"]
+    assert code == 0 and check["evidence"] == "holds"

@@ -332,6 +332,11 @@ def _summary(decision: Decision, baseline: Side) -> str:
         return f"blocked against {against}: {reasons}{more}"
     held = sum(1 for check in decision.checks if not check.skipped)
     checks = f"{held} check holds" if held == 1 else f"{held} checks hold"
+    undecided = sum(1 for check in decision.checks if check.evidence == "inconclusive")
+    if undecided:
+        checks += f" ({undecided} inconclusive, let through by on_inconclusive: pass)"
+    if any(check.evidence == "point" for check in decision.checks):
+        checks += " (NO BASELINE RECORDS: judged on point estimates)"
     if baseline.resolution == "bootstrap":
         return f"passed (bootstrap: no baseline yet): {checks}; {baseline.missing_reason}"
     return f"passed: {checks} against {against}"
