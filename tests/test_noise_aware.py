@@ -444,3 +444,21 @@ def test_evaluation_sets_that_share_no_ids_are_judged_as_independent_samples(
     assert check["interval"]["method"].startswith("independent samples")
     assert "share 0 ids" in found["details"]["per_example"]["note"]
     assert code == 0 and check["evidence"] == "holds"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("evidence", "probably"), ("rows_needed", "1,900"), ("interval", {"low": "-0.1"})],
+)
+def test_a_result_file_with_a_bad_interval_field_is_refused_before_rendering(
+    tmp_path: Path, mlgate: RunMlgate, field: str, value: object
+) -> None:
+    two_sides(tmp_path, 0, 1, file_config("max_regression: 0.01, confidence: 0.95"))
+    compare(mlgate, tmp_path)
+    path = tmp_path / ".mlgate" / "compare.json"
+    found = json.loads(path.read_text())
+    found["details"]["checks"][0][field] = value
+    path.write_text(json.dumps(found))
+    result = mlgate("report", "--format", "markdown", cwd=tmp_path)
+    assert result.code == 2
+    assert field in result.err
