@@ -137,3 +137,17 @@ def test_schema_infer_on_data_not_pulled_says_dvc_pull(tmp_path: Path, mlgate: R
     assert result.code == 2
     assert "data/train.csv: tracked by DVC but not in the workspace" in result.err
     assert "run `dvc pull`" in result.err
+
+
+def test_the_plain_hook_validates_a_staged_pointer_whose_data_is_not_pulled(
+    tmp_path: Path,
+) -> None:
+    """Not pulled is not "nothing to check": the hook runs validate, which says `dvc pull`."""
+    from mlgate.hooks import pre_commit_steps
+
+    root = dvc_repo(tmp_path / "repo")
+    (root / "data" / "train.csv").write_text(HEADER + rows(5))
+    dvc(root, "add", "data/train.csv")
+    (root / "data" / "train.csv").unlink()
+    _, steps = pre_commit_steps(root, ["data/train.csv.dvc"], lambda _line: None)
+    assert [step.label for step in steps] == ["validate"]
