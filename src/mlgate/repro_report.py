@@ -133,7 +133,12 @@ def _reason(reason: dict[str, Any]) -> str:
 
 
 def _absent(absent: dict[str, Any]) -> str:
-    where = "in the local cache (`dvc checkout`)" if absent["in_cache"] else "not pulled"
+    if absent.get("not_cached"):
+        where = "not cached by DVC (`cache: false`), so only `dvc repro` makes it"
+    elif absent["in_cache"]:
+        where = "in the local cache (`dvc checkout`)"
+    else:
+        where = "not pulled"
     files = f", {absent['files_absent']} file(s) missing" if "files_absent" in absent else ""
     return f"{absent['path']} ({absent['kind']}{files}): {where}"
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate import scm, yamlio
+from mlgate import dvcfiles, scm
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
 from mlgate.repro import (
@@ -193,10 +193,8 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
 
 def _lock_outs(work: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """{(stage, path): lock entry} for every output in dvc.lock."""
-    lock = work / "dvc.lock"
-    data = yamlio.load_file(lock) if lock.is_file() else None
     outs: dict[tuple[str, str], dict[str, Any]] = {}
-    for stage, entry in ((data or {}).get("stages") or {}).items():
+    for stage, entry in (dvcfiles.lock_stages(work / dvcfiles.DVC_LOCK) or {}).items():
         for out in entry.get("outs") or []:
             outs[(stage, out["path"])] = out
     return outs

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Print a pip constraints file pinning every declared lower bound (`name>=X` -> `name==X`).
+
+pip has no "lowest versions" resolution, so CI's `mindeps` job installs the package with
+`pip install -c <(python scripts/lowest-constraints.py) '.[test]'`: any bound we declare but
+do not actually support fails there. Usage: lowest-constraints.py [EXTRA ...]; with no extra,
+the core dependencies and those of `validate`, `dvc` and `mlflow`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+DEFAULT_EXTRAS = ("validate", "dvc", "mlflow")
+LOWER_BOUND = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*[^;]*?>=\s*([^,;\s]+)")
+
+
+def lower_bounds(requirements: list[str]) -> dict[str, str]:
+    bounds = {}
+    for requirement in requirements:
+        match = LOWER_BOUND.match(requirement)
+        if match:
+            bounds[match.group(1).lower()] = match.group(2)
+    return bounds
+
+
+def main(extras: list[str]) -> int:
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    optional = project.get("optional-dependencies", {})
+    unknown = [extra for extra in extras if extra not in optional]
+    if unknown:
+        print(f"unknown extra(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    requirements = list(project.get("dependencies", []))
+    for extra in extras or DEFAULT_EXTRAS:
+        requirements += optional[extra]
+    for name, version in sorted(lower_bounds(requirements).items()):
+        print(f"{name}=={version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
