@@ -3,20 +3,27 @@
 
 pip has no "lowest versions" resolution, so CI's `mindeps` job installs the package with
 `pip install -c <(python scripts/lowest-constraints.py) '.[test]'`: any bound we declare but
-do not actually support fails there. Usage: lowest-constraints.py [EXTRA ...]; with no extra,
-the core dependencies and those of `validate`, `dvc` and `mlflow`.
+do not actually support fails there. Usage: lowest-constraints.py [EXTRA ...], where `core`
+names the core dependencies; with none, the extras `validate`, `dvc` and `mlflow`. The core's
+bounds (click, pyyaml, requests) are left out by default: DVC's own dependencies need newer
+ones (celery wants click>=8.1.2), so they are tested on a core-only install. Needs Python
+3.11+ (tomllib).
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 DEFAULT_EXTRAS = ("validate", "dvc", "mlflow")
-LOWER_BOUND = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*[^;]*?>=\s*([^,;\s]+)")
+# `name[extra]>=1.2,<2`: the name and the version after `>=` (markers after `;` are not read)
+LOWER_BOUND = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*[^;]*?>=\s*([^,;\s]+)"
+)
 
 
 def lower_bounds(requirements: list[str]) -> dict[str, str]:
@@ -31,13 +38,12 @@ def lower_bounds(requirements: list[str]) -> dict[str, str]:
 def main(extras: list[str]) -> int:
     project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
     optional = project.get("optional-dependencies", {})
-    unknown = [extra for extra in extras if extra not in optional]
+    groups = {"core": project.get("dependencies", []), **optional}
+    unknown = [extra for extra in extras if extra not in groups]
     if unknown:
         print(f"unknown extra(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
-    requirements = list(project.get("dependencies", []))
-    for extra in extras or DEFAULT_EXTRAS:
-        requirements += optional[extra]
+    requirements = [req for extra in extras or DEFAULT_EXTRAS for req in groups[extra]]
     for name, version in sorted(lower_bounds(requirements).items()):
         print(f"{name}=={version}")
     return 0
