@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from mlgate.registry import local_artifact_location
+
 
 @dataclass(frozen=True)
 class Version:
@@ -56,7 +58,11 @@ def register_version(
         mlflow_client.create_registered_model(model)
     experiment = mlflow_client.get_experiment_by_name(model)
     experiment_id = (
-        experiment.experiment_id if experiment else mlflow_client.create_experiment(model)
+        experiment.experiment_id
+        if experiment
+        else mlflow_client.create_experiment(
+            model, artifact_location=local_artifact_location(uri, model)
+        )
     )
     run_id = mlflow_client.create_run(experiment_id).info.run_id
     for key, value in (run_metrics or {}).items():
@@ -106,6 +112,7 @@ def mlflow_server(workdir: Path) -> Iterator[str]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        cwd=workdir,  # whatever the server writes by default stays in the test's folder
         env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"},
     )
     url = f"http://127.0.0.1:{port}"

@@ -95,6 +95,23 @@ def resolve_tracking_uri(configured: str | None, root: Path) -> str:
     return uri
 
 
+def local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
+    """Where a new experiment keeps its artifacts when the store is a local sqlite file:
+    `mlartifacts/<experiment>` beside the database, as `mlflow server` lays it out. None for
+    any other store (a server decides its own). Without it MLflow puts them in `./mlruns`
+    of whatever folder the process happens to run in."""
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix):
+        return None
+    database = tracking_uri[len(prefix) :].split("?", 1)[0]
+    if not database or database == ":memory:":
+        return None
+    # A folder name from any experiment name: no separators, no `..`.
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", experiment).strip(".") or "experiment"
+    folder = Path(database).resolve().parent / "mlartifacts" / name
+    return folder.as_uri()
+
+
 class Registry:
     """A connection to one tracking server; every call ends within `timeout_s` or fails."""
 
@@ -561,7 +578,12 @@ class Promotions:
         def register() -> Any:
             experiment = self._client.get_experiment_by_name(model)
             experiment_id = (
-                experiment.experiment_id if experiment else self._client.create_experiment(model)
+                experiment.experiment_id
+                if experiment
+                else self._client.create_experiment(
+                    model,
+                    artifact_location=local_artifact_location(self.registry.tracking_uri, model),
+                )
             )
             run_id = self._client.create_run(experiment_id, tags=tags).info.run_id
             logged = self._client.create_logged_model(
