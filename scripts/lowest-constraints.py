@@ -20,6 +20,10 @@ import tomllib
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 DEFAULT_EXTRAS = ("validate", "dvc", "mlflow")
+# What those lowest versions need but do not declare: DVC before 3.66 imports a private name
+# that pathspec 1.0 removed (`_DIR_MARK`) yet allows any pathspec>=0.10.3, so a fresh install
+# of DVC 3.50 today cannot even `dvc init`. An environment with that DVC has an older pathspec.
+UNDECLARED_CAPS = {"dvc": ("pathspec<1",)}
 # `name[extra]>=1.2,<2`: the name and the version after `>=` (markers after `;` are not read)
 LOWER_BOUND = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*[^;]*?>=\s*([^,;\s]+)"
@@ -44,8 +48,12 @@ def main(extras: list[str]) -> int:
         print(f"unknown extra(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
     requirements = [req for extra in extras or DEFAULT_EXTRAS for req in groups[extra]]
-    for name, version in sorted(lower_bounds(requirements).items()):
+    bounds = lower_bounds(requirements)
+    for name, version in sorted(bounds.items()):
         print(f"{name}=={version}")
+    for name in sorted(bounds):
+        for cap in UNDECLARED_CAPS.get(name, ()):
+            print(cap)
     return 0
 
 
