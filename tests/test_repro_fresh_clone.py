@@ -76,12 +76,14 @@ def clone(upstream: Path, tmp_path: Path) -> Path:
 
 
 def dvc_dry_run(repo: Path) -> str:
+    """What DVC itself would run on this checkout. DVC 3.50 fails here instead ("No such
+    file" for the dependency inside the missing directory), which runs nothing either."""
     return subprocess.run(
         [PY, "-m", "dvc", "repro", "--dry", "--allow-missing"],
         cwd=repo,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     ).stdout
 
 
