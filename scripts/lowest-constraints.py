@@ -22,10 +22,8 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 DEFAULT_EXTRAS = ("validate", "dvc", "mlflow")
 # What those lowest versions need but do not declare: DVC before 3.66 imports a private name
 # that pathspec 1.0 removed (`_DIR_MARK`) yet allows any pathspec>=0.10.3, so a fresh install
-# of DVC 3.50 today cannot even `dvc init`. MLflow 3.4 allows any SQLAlchemy<3 but imports a
-# name SQLAlchemy 2.1 removed (`FallbackAsyncAdaptedQueuePool`), so no sqlite store opens.
-# An environment that has those versions has the older libraries they were released with.
-UNDECLARED_CAPS = {"dvc": ("pathspec<1",), "mlflow": ("sqlalchemy<2.1",)}
+# of DVC 3.50 today cannot even `dvc init`. An environment with that DVC has an older pathspec.
+UNDECLARED_CAPS = {"dvc": ("pathspec<1",)}
 # `name[extra]>=1.2,<2`: the name and the version after `>=` (markers after `;` are not read)
 LOWER_BOUND = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*[^;]*?>=\s*([^,;\s]+)"

@@ -13,7 +13,11 @@ from tests.conftest import run_subprocess
 pytestmark = pytest.mark.slow
 
 
-def test_the_demo_keeps_its_artifacts_beside_its_store(tmp_path: Path) -> None:
+def test_the_demo_keeps_its_artifacts_beside_its_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mlflow.set_tracking_uri in an earlier test exports MLFLOW_TRACKING_URI, which would win
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     target = tmp_path / "demo"
