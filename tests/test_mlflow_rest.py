@@ -288,3 +288,41 @@ def test_insecure_tls_and_a_server_certificate_are_refused_together(
     monkeypatch.setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", str(tmp_path / "ca.pem"))
     with pytest.raises(InputError, match="set only one"):
         RestRegistry(f"https://127.0.0.1:{free_port()}", 30)
+
+
+# --- mlflow-skinny: the `mlflow` extra reads servers; a local store needs `mlflow-local` ---------
+
+# What an environment with only mlflow-skinny looks like to Python: no sqlalchemy to import.
+# MLflow decides the same way (importlib.util.find_spec("sqlalchemy")) whether a database
+# store can be opened at all.
+SKINNY_ONLY = "import sys; sys.modules['sqlalchemy'] = None\n"
+
+
+@pytest.mark.parametrize("command", ["compare", "history"])
+def test_a_local_store_with_only_mlflow_skinny_names_the_extra(
+    tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "candidate.json").write_text(json.dumps({"accuracy": 0.95}))
+    (tmp_path / "mlgate.yaml").write_text(
+        "version: 1\n"
+        "mlflow: {tracking_uri: 'sqlite:///mlflow.db', model: wine}\n"
+        "metrics: {candidate: 'file:candidate.json'}\n"
+        "gates: {accuracy: {direction: higher, max_regression: 0.01}}\n"
+    )
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SKINNY_ONLY + f"from mlgate.cli import main; main([{command!r}])",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**_env_without_mlflow_settings(), "MLGATE_RESULTS_DIR": str(tmp_path / "out")},
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "pip install 'mlgate[mlflow-local]'" in completed.stderr
+    assert f"open the local store sqlite:///{tmp_path.resolve()}/mlflow.db" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "mlflow.db").exists()

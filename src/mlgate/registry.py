@@ -41,6 +41,7 @@ MAX_NAMES_SEARCHED = 10_000
 SEARCH_PAGE = 1000  # MLflow's largest page of registered models
 SIMILAR_NAME_RATIO = 0.75  # difflib ratio: wine/wind 0.75, fraud-model/churn-model 0.64
 TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SqlAlchemyStore's
 T = TypeVar("T")
 
 # MLflow's own defaults retry a refused connection for about four minutes; these bound one
@@ -108,10 +109,21 @@ class Registry:
 
     def _open(self) -> Any:
         """The client every call goes through: MLflow's own here."""
+        import importlib.util
+
+        database = self.tracking_uri.split(":", 1)[0].split("+")[0] in DATABASE_SCHEMES
+        # mlflow-skinny (the `mlflow` extra) opens a database store only beside sqlalchemy,
+        # which the full package brings.
+        if database and importlib.util.find_spec("sqlalchemy") is None:
+            raise MissingExtra(
+                "mlflow",
+                "mlflow-local",
+                f"the full package, not mlflow-skinny, to open the local store {self.tracking_uri}",
+            )
         try:
             from mlflow import MlflowClient
         except ImportError as exc:
-            raise MissingExtra("mlflow", "mlflow") from exc
+            raise MissingExtra("mlflow", "mlflow-local" if database else "mlflow") from exc
         # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to
         # show. Set after the import, which configures mlflow's logger.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
