@@ -239,7 +239,8 @@ def test_act_runs_the_example_workflow_unchanged(tmp_path: Path, stub: GitHubStu
     better = run_act(repo, event, **run)  # type: ignore[arg-type]
     assert better.code == 0, better.output
     (comment,) = stub.comments_by(full_name, number, ACTIONS_BOT.login)
-    assert "## mlgate: ✅ passed" in comment["body"]
+    # No champion in this registry yet: a pass on the absolute thresholds alone, and said so.
+    assert "## mlgate: ☑️ passed on bootstrap" in comment["body"]
     print(f"act on the example: worse {worse.seconds:.1f} s, default {better.seconds:.1f} s")
 
 

@@ -12,6 +12,7 @@ import contextlib
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,6 +114,9 @@ LOOKUPS: dict[str, Lookup] = {
     "missing run": lambda r: r.run_metrics("0" * 32),
     "a version MLflow rejects": lambda r: r.version_metrics("logged", "two"),
     "model tags (the alias history)": lambda r: Promotions(r).model_tags("logged"),
+    "per-example records (artifacts: MlflowClient)": lambda r: r.per_example_records(
+        "logged", "1", Path(tempfile.mkdtemp())
+    ),
 }
 
 

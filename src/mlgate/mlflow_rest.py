@@ -14,8 +14,9 @@ jitter, which urllib3 1.26 lacks).
 MlflowClient reads Registry makes, returning objects with the attributes Registry reads. So
 which version an alias means, which metrics stand for it (dataset matching), and every error
 (missing alias, typo, bootstrap) are decided by the same code whichever client answered.
-Writes (the decision tags on a run) go through MlflowClient; so does everything for
-`databricks` and local stores, and for settings only MLflow understands (auth plugins).
+Writes (the decision tags on a run) and artifacts (per-example records) go through
+MlflowClient; so does everything for `databricks` and local stores, and for settings only
+MLflow understands (auth plugins).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import base64
 import configparser
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -77,8 +79,17 @@ class RestRegistry(Registry):
             return self._external(where, exc)
         return exc
 
+    @cached_property
+    def _mlflow(self) -> Registry:
+        """MlflowClient, for what these reads do not cover: writes, and artifacts (which may
+        live in any store MLflow knows: the server's proxy, S3, ...)."""
+        return Registry(self.tracking_uri, self.timeout_s)
+
     def record_decision(self, run_id: str, tags: dict[str, str], markdown: str) -> None:
-        Registry(self.tracking_uri, self.timeout_s).record_decision(run_id, tags, markdown)
+        self._mlflow.record_decision(run_id, tags, markdown)
+
+    def per_example_records(self, model: str, version: str, folder: Path) -> Path | None:
+        return self._mlflow.per_example_records(model, version, folder)
 
 
 class RestError(Exception):

@@ -42,6 +42,8 @@ SEARCH_PAGE = 1000  # MLflow's largest page of registered models
 SIMILAR_NAME_RATIO = 0.75  # difflib ratio: wine/wind 0.75, fraud-model/churn-model 0.64
 TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
 DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SqlAlchemyStore's
+# Where promote stores the per-example records with a version: an artifact of its run.
+PER_EXAMPLE_ARTIFACT = "mlgate/per_example"
 T = TypeVar("T")
 
 # MLflow's own defaults retry a refused connection for about four minutes; these bound one
@@ -262,6 +264,32 @@ class Registry:
             self.call(f"run {run_id}", record)
         except _Missing as exc:
             raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+
+    def per_example_records(self, model: str, version: str, folder: Path) -> Path | None:
+        """The per-example records `promote` stored with a version (on its run), downloaded
+        into `folder`; None when it stored none (promoted before mlgate stored them)."""
+        where = f"models:/{model}/{version}"
+        try:
+            found = self.call(where, self.client.get_model_version, model, version)
+        except _Missing as exc:
+            raise ExternalError(f"{where}: no such model version") from exc
+        if not found.run_id:
+            return None
+        try:
+            stored = self.call(
+                where, self.client.list_artifacts, found.run_id, PER_EXAMPLE_ARTIFACT
+            )
+        except _Missing:
+            return None
+        files = [item for item in stored if not item.is_dir]
+        if not files:
+            return None
+        # MLflow draws a progress bar on stderr for every download: not ours to show.
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        local = self.call(
+            where, self.client.download_artifacts, found.run_id, files[0].path, str(folder)
+        )
+        return Path(local)
 
     def _version_metrics(self, version: Any, match: Dataset | None) -> ModelMetrics:
         where = f"models:/{version.name}/{version.version}"
@@ -617,6 +645,22 @@ class Promotions:
 
         self._ensure_model(model)
         return _registered(self.registry.call(f"models:/{model}", register))
+
+    def store_per_example(self, model: str, version: str, path: Path) -> None:
+        """Store the per-example records the decision judged with the version (on its run),
+        so that a later compare can judge against them on paired intervals."""
+        registered = self.version(model, version)
+        if registered.run_id is None:
+            raise ExternalError(
+                f"models:/{model}/{version} has no run to store its per-example records on"
+            )
+        self.registry.call(
+            f"models:/{model}/{version}",
+            self._client.log_artifact,
+            registered.run_id,
+            str(path),
+            PER_EXAMPLE_ARTIFACT,
+        )
 
     def _ensure_model(self, model: str) -> None:
         from mlflow.exceptions import MlflowException
