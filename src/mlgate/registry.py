@@ -41,6 +41,7 @@ MAX_NAMES_SEARCHED = 10_000
 SEARCH_PAGE = 1000  # MLflow's largest page of registered models
 SIMILAR_NAME_RATIO = 0.75  # difflib ratio: wine/wind 0.75, fraud-model/churn-model 0.64
 TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SqlAlchemyStore's
 # Where promote stores the per-example records with a version: an artifact of its run.
 PER_EXAMPLE_ARTIFACT = "mlgate/per_example"
 T = TypeVar("T")
@@ -106,16 +107,32 @@ class Registry:
         for key, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout_s / 3))))
+        self.client: Any = self._open()
+
+    def _open(self) -> Any:
+        """The client every call goes through: MLflow's own here."""
+        import importlib.util
+
+        database = self.tracking_uri.split(":", 1)[0].split("+")[0] in DATABASE_SCHEMES
+        # mlflow-skinny (the `mlflow` extra) opens a database store only beside sqlalchemy,
+        # which the full package brings.
+        if database and importlib.util.find_spec("sqlalchemy") is None:
+            raise MissingExtra(
+                "mlflow",
+                "mlflow-local",
+                f"the full package, not mlflow-skinny, to open the local store {self.tracking_uri}",
+            )
         try:
             from mlflow import MlflowClient
         except ImportError as exc:
-            raise MissingExtra("mlflow", "mlflow") from exc
+            raise MissingExtra("mlflow", "mlflow-local" if database else "mlflow") from exc
         # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to
         # show. Set after the import, which configures mlflow's logger.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         # Making the client opens the store (a sqlite file is read, a scheme checked): its
         # failures are MLflow's like any other call's.
-        self.client = self.call("opening the store", MlflowClient, tracking_uri, tracking_uri)
+        uri = self.tracking_uri
+        return self.call("opening the store", MlflowClient, uri, uri)
 
     def alias_version(
         self, model: str, alias: str, match: Dataset | None = None
@@ -336,20 +353,24 @@ class Registry:
         from mlflow.exceptions import MlflowException
 
         if isinstance(exc, MlflowException):
-            # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model
-            # alias X not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST:
-            # both mean "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name
-            # or id MLflow rejects: the user's input.
-            if exc.error_code == "RESOURCE_DOES_NOT_EXIST" or (
-                exc.error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
-            ):
-                return _Missing(str(exc))
-            if exc.error_code == "INVALID_PARAMETER_VALUE":
-                return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
-            return self._external(where, exc)
+            return self._classify(where, exc.error_code, exc)
         if isinstance(exc, Exception):
             return self._external(where, exc)
         return exc
+
+    def _classify(self, where: str, error_code: str, exc: Exception) -> Exception:
+        """What an error MLflow's API answered with (`error_code`) means for mlgate."""
+        # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model alias X
+        # not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST: both mean
+        # "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name or id MLflow
+        # rejects: the user's input.
+        if error_code == "RESOURCE_DOES_NOT_EXIST" or (
+            error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
+        ):
+            return _Missing(str(exc))
+        if error_code == "INVALID_PARAMETER_VALUE":
+            return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
+        return self._external(where, exc)
 
     def _external(self, where: str, exc: Exception) -> ExternalError:
         return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {_first_line(exc)}")
