@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +36,41 @@ def free_port() -> int:
 def client(uri: str):  # type: ignore[no-untyped-def]
     from mlflow import MlflowClient
 
+    copy_migrated_store(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+SQLITE = "sqlite:///"
+_migrated: list[Path] = []  # this process's template, made on first use
+
+
+def copy_migrated_store(uri: str) -> None:
+    """A new sqlite store as MLflow would make it, copied from one made once per test process.
+
+    MLflow runs about 5 s of schema migrations for every new sqlite store; a copy of a migrated
+    empty one is the same store. The one thing MLflow writes that depends on where it runs is
+    the default experiment's artifact folder (./mlruns/0 from the working directory): set as
+    MLflow would have set it here. An existing store, or any other URI, is left alone.
+    """
+    if not uri.startswith(SQLITE):
+        return
+    path = Path(uri[len(SQLITE) :])
+    if path.exists():
+        return
+    if not _migrated:
+        from mlflow import MlflowClient
+
+        template = Path(tempfile.mkdtemp(prefix="mlgate-migrated-store-")) / "mlflow.db"
+        made = f"{SQLITE}{template}"
+        MlflowClient(tracking_uri=made, registry_uri=made).search_registered_models()
+        _migrated.append(template)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_migrated[0], path)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+            (str(Path.cwd().resolve() / "mlruns" / "0"),),
+        )
 
 
 def register_version(

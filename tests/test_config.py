@@ -179,6 +179,8 @@ def test_empty_file_is_an_error(tmp_path: Path) -> None:
 
 def test_glob_matching_nothing_is_a_warning_not_an_error(tmp_path: Path, mlgate: RunMlgate) -> None:
     write(tmp_path, GOOD)
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "train.yaml").write_text("schema_type: dataframe\n")
     result = mlgate("config", "check", cwd=tmp_path)
     assert result.code == 0
     assert "warning:" in result.err
@@ -197,6 +199,8 @@ def test_config_check_cli_exit_2_with_location(tmp_path: Path, mlgate: RunMlgate
 
 def test_config_check_json_is_the_normalised_config(tmp_path: Path, mlgate: RunMlgate) -> None:
     write(tmp_path, GOOD)
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "train.yaml").write_text("schema_type: dataframe\n")
     result = mlgate("config", "check", "--format", "json", cwd=tmp_path)
     assert result.code == 0
     data = json.loads(result.out)

@@ -26,6 +26,16 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
     assert (outcome["first"]["exit_code"], outcome["first"]["decision"]) == (0, "pass")
     assert (outcome["worse"]["exit_code"], outcome["worse"]["decision"]) == (1, "fail")
     assert (outcome["better"]["exit_code"], outcome["better"]["decision"]) == (0, "pass")
+    # One flipped prediction of 45: the point estimate moves beyond max_regression, but the
+    # paired interval cannot tell; the gate says so, and fails closed on it.
+    assert (outcome["one_flip"]["exit_code"], outcome["one_flip"]["decision"]) == (1, "fail")
+    (flip,) = [c for c in outcome["one_flip"]["checks"] if c["rule"] == "max_regression"]
+    assert flip["evidence"] == "inconclusive"
+    assert flip["interval"]["estimate"] == pytest.approx(-1 / 45)
+    assert flip["interval"]["low"] < -0.01 < flip["interval"]["high"]
+    assert "45 paired examples cannot show a regression within 0.01" in flip["message"]
+    assert "a point rule would block it" in result.err
+    assert "Downloading artifacts" not in result.err
     # The numbers are the pipeline's own: the worse model's metrics as its run wrote them.
     worse = json.loads((target / ".mlgate" / "worse" / "compare.json").read_text())
     assert outcome["worse"]["metrics"] == worse["details"]["candidate"]["metrics"]

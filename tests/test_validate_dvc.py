@@ -51,8 +51,8 @@ def test_a_pointer_without_its_data_says_dvc_pull(tmp_path: Path, mlgate: RunMlg
     for args in (["data/train.csv.dvc"], []):
         result = mlgate("validate", *args, cwd=root)
         assert result.code == 2, result.out + result.err
-        assert "run `dvc pull`" in result.err
-        assert "data/train.csv" in result.err
+        assert "data/train.csv: ERROR — tracked by DVC but not in the workspace" in result.out
+        assert "run `dvc pull`" in result.out
         assert "Traceback" not in result.err
 
 
@@ -104,4 +104,50 @@ def test_dvc_lock_stands_for_pipeline_outputs(tmp_path: Path, mlgate: RunMlgate)
     (root / "data" / "train.csv").unlink()
     missing = mlgate("validate", "dvc.lock", cwd=root)
     assert missing.code == 2
-    assert "run `dvc pull`" in missing.err
+    assert "run `dvc pull`" in missing.out
+
+
+def test_data_not_pulled_is_reported_and_the_rest_validated(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = dvc_repo(tmp_path / "repo")
+    (root / "data" / "train.csv").write_text(HEADER + rows(5))
+    dvc(root, "add", "data/train.csv")
+    (root / "data" / "train.csv").unlink()
+    (root / "data" / "test.csv").write_text(HEADER + rows(3) + "3,-1,a\n")
+    result = mlgate("validate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    assert "data/train.csv: ERROR — tracked by DVC but not in the workspace" in result.out
+    assert "run `dvc pull`" in result.out
+    assert "data/test.csv: FAIL" in result.out
+    assert "line 5: -1" in result.out
+    assert files(root) == {"data/train.csv": "error", "data/test.csv": "fail"}
+
+    staged = mlgate("validate", "data/train.csv.dvc", "data/test.csv", cwd=root)
+    assert staged.code == 2
+    assert files(root) == {"data/train.csv": "error", "data/test.csv": "fail"}
+
+
+def test_schema_infer_on_data_not_pulled_says_dvc_pull(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = dvc_repo(tmp_path / "repo")
+    (root / "data" / "train.csv").write_text(HEADER + rows(5))
+    dvc(root, "add", "data/train.csv")
+    (root / "data" / "train.csv").unlink()
+    result = mlgate("schema", "infer", "data/train.csv", cwd=root)
+    assert result.code == 2
+    assert "data/train.csv: tracked by DVC but not in the workspace" in result.err
+    assert "run `dvc pull`" in result.err
+
+
+def test_the_plain_hook_validates_a_staged_pointer_whose_data_is_not_pulled(
+    tmp_path: Path,
+) -> None:
+    """Not pulled is not "nothing to check": the hook runs validate, which says `dvc pull`."""
+    from mlgate.hooks import pre_commit_steps
+
+    root = dvc_repo(tmp_path / "repo")
+    (root / "data" / "train.csv").write_text(HEADER + rows(5))
+    dvc(root, "add", "data/train.csv")
+    (root / "data" / "train.csv").unlink()
+    _, steps = pre_commit_steps(root, ["data/train.csv.dvc"], lambda _line: None)
+    assert [step.label for step in steps] == ["validate"]

@@ -50,7 +50,7 @@ def test_a_link_inside_the_repository_is_fine(tmp_path: Path, mlgate: RunMlgate)
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (HEADER + "1,1.5,a,extra\n" + rows(2, 2), "data/a.csv: line 2: 4 fields, but the header"),
+        (HEADER + "1,1.5,a,extra\n" + rows(2, 2), "line 2: 4 fields, but the header has 3"),
         (HEADER + rows(2) + "5,1.5,a,extra\n" + rows(2, 6), "Expected 3 fields in line 4, saw 4"),
     ],
 )
@@ -94,7 +94,7 @@ def test_jsonl_lines_that_are_not_objects(
     root = project(tmp_path, {"data/a.jsonl": "\n".join(lines) + "\n"}, "data/*.jsonl")
     result = mlgate("validate", cwd=root)
     assert result.code == 2, result.out + result.err
-    assert f"data/a.jsonl: not valid JSON Lines: line {bad_line}: " in result.out
+    assert f"data/a.jsonl: ERROR — not valid JSON Lines: line {bad_line}: " in result.out
 
 
 def test_an_alias_bomb_in_a_schema_or_a_dvc_file(tmp_path: Path, mlgate: RunMlgate) -> None:
@@ -146,7 +146,7 @@ def test_a_custom_check_that_raises_is_a_broken_schema(
     monkeypatch.delitem(sys.modules, module, raising=False)
     result = mlgate("validate", "--schema", f"{module}:Broken", "a.csv", cwd=tmp_path)
     assert result.code == 2, result.out + result.err
-    assert "a.csv: the check 'positive' on column 'id' raised" in result.out
+    assert "a.csv: ERROR — the check 'positive' on column 'id' raised" in result.out
     assert 'TypeError("boom from the user\'s own check")' in result.out
     sys.modules.pop(module, None)
 
@@ -157,3 +157,40 @@ def test_a_built_in_check_on_the_wrong_type_stays_a_data_failure(
     root = project(tmp_path, {"data/a.csv": HEADER + "1,x,a\n"})
     result = mlgate("validate", cwd=root)
     assert result.code == 1, result.out + result.err
+
+
+def test_jsonl_floats_are_read_exactly(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """A value exactly on its bound passes (pandas' default JSON parser rounds it off)."""
+    bound = "0.29874843554443054"
+    schema = (
+        "schema_type: dataframe\ncolumns:\n  p:\n    dtype: float64\n"
+        f"    greater_than_or_equal_to: {bound}\n"
+    )
+    (tmp_path / "s.yaml").write_text(schema)
+    (tmp_path / "a.jsonl").write_text(f'{{"p": {bound}}}\n{{"p": 0.5}}\n')
+    result = mlgate("validate", "--schema", "s.yaml", "a.jsonl", cwd=tmp_path)
+    assert result.code == 0, result.out
+
+
+@pytest.mark.parametrize("chunk_rows", ["2", "3", "100"])
+def test_a_text_column_of_digits_stays_text(
+    chunk_rows: str, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """pandas takes `01234` for the number 1234 unless told the column is text; mlgate tells
+    it only once it sees that, in whichever chunk, and reads again from the start."""
+    schema = (
+        "schema_type: dataframe\ncolumns:\n  zip:\n    dtype: str\n    str_length: {min_value: 5}\n"
+        "  n:\n    dtype: int64\n    le: 5\n"
+    )
+    (tmp_path / "s.yaml").write_text(schema)
+    lines = ["AB123,1", "CD456,2", "EF789,9", "01234,3", "00042,9"]
+    (tmp_path / "a.csv").write_text("zip,n\n" + "\n".join(lines) + "\n")
+    result = mlgate(
+        "validate", "--schema", "s.yaml", "a.csv", "--chunk-rows", chunk_rows, cwd=tmp_path
+    )
+    assert result.code == 1, result.out
+    [entry] = result_file(tmp_path)["details"]["files"]
+    assert entry["rows"] == 5
+    assert [(f["column"], f["check"], f["rows"]) for f in entry["failures"]] == [
+        ("n", "less_than_or_equal_to(5)", 2)
+    ]

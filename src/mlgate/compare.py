@@ -12,6 +12,7 @@ from typing import Any
 
 from mlgate.config import Config, parse_baseline_source, parse_candidate_source
 from mlgate.errors import InputError
+from mlgate.evidence import gather
 from mlgate.gate import Check, Decision, decide
 from mlgate.metrics import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
@@ -53,12 +54,13 @@ class CompareRequest:
         return self.config.root
 
     def registry(self) -> Any:
-        """The MLflow connection, made on first use only."""
+        """The MLflow connection, made on first use only (REST reads for a tracking server)."""
         if self._registry is None:
-            from mlgate.registry import Registry, resolve_tracking_uri
+            from mlgate.mlflow_rest import open_registry
+            from mlgate.registry import resolve_tracking_uri
 
             uri = resolve_tracking_uri(self.config.mlflow.tracking_uri, self.root)
-            self._registry = Registry(uri, timeout_s=self.timeout_s)
+            self._registry = open_registry(uri, timeout_s=self.timeout_s)
         return self._registry
 
 
@@ -80,6 +82,7 @@ def run_compare(request: CompareRequest) -> Result:
     assert metrics is not None
     candidate = replace(loaded, identity=_identity(request, candidate_spec, metrics))
     baseline = load_baseline(request, baseline_spec, candidate)
+    records = gather(request, candidate_spec, candidate, baseline)
     decision = decide(
         config.gates,
         metrics,
@@ -88,11 +91,14 @@ def run_compare(request: CompareRequest) -> Result:
         baseline_source=_label(baseline),
         missing_baseline_fails=config.metrics.on_missing_baseline == "fail",
         missing_baseline_reason=baseline.missing_reason,
+        evidence=records.evidence,
     )
-    notes = list(decision.notes)
+    notes = [*records.notes, *decision.notes]
     if baseline_spec == "none":
         notes.append("baseline: none, so only absolute thresholds were checked")
     details = _details(candidate, baseline, decision, notes)
+    if records.details is not None:
+        details["per_example"] = records.details
     if baseline_spec == "registry" and baseline.version:
         details["history"] = _alias_history(request, baseline)
     result = Result(
@@ -145,7 +151,19 @@ def _identity(
     from mlgate.identity import candidate_identity
 
     files = candidate_metrics_files(request, spec)
-    return candidate_identity(request.root, request.config.mlflow.model_path, metrics, files)
+    return candidate_identity(
+        request.root,
+        request.config.mlflow.model_path,
+        metrics,
+        files,
+        per_example=per_example_path(request.config),
+    )
+
+
+def per_example_path(config: Config) -> Path | None:
+    """The candidate's per-example records, when the config names them."""
+    per_example = config.metrics.per_example
+    return None if per_example is None else config.root / per_example.candidate
 
 
 def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
@@ -315,6 +333,11 @@ def _summary(decision: Decision, baseline: Side) -> str:
         return f"blocked against {against}: {reasons}{more}"
     held = sum(1 for check in decision.checks if not check.skipped)
     checks = f"{held} check holds" if held == 1 else f"{held} checks hold"
+    undecided = sum(1 for check in decision.checks if check.evidence == "inconclusive")
+    if undecided:
+        checks += f" ({undecided} inconclusive, let through by on_inconclusive: pass)"
+    if any(check.evidence == "point" for check in decision.checks):
+        checks += " (NO BASELINE RECORDS: judged on point estimates)"
     if baseline.resolution == "bootstrap":
         return f"passed (bootstrap: no baseline yet): {checks}; {baseline.missing_reason}"
     return f"passed: {checks} against {against}"

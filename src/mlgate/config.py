@@ -32,6 +32,7 @@ _CANDIDATE_SOURCE = re.compile(
 )
 _BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
 
+GATE_KEYS = ("direction", "threshold", "required", "confidence", "on_inconclusive", "statistic")
 # The rules of a gate that take a non-negative amount; `threshold` may be any number.
 AMOUNT_RULES = (
     "max_regression",
@@ -51,6 +52,7 @@ class DataEntry:
     schema: str
     format: str | None = None
     line: int = 0
+    schema_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,31 @@ class MlflowConfig:
 
 
 @dataclass(frozen=True)
+class PerExample:
+    """`metrics.per_example`: the per-example records gates with `confidence` are judged on.
+
+    `baseline` names the baseline's file for `file:` baselines (the mapping form); the other
+    baselines read `candidate`'s path at their revision or from the registry.
+    """
+
+    candidate: str
+    baseline: str | None = None
+    y_true: str = "y_true"
+    y_pred: str = "y_pred"
+    y_score: str = "y_score"
+    id: str = "id"
+    weight: str = "weight"
+
+
+PER_EXAMPLE_KEYS = ("candidate", "baseline", "y_true", "y_pred", "y_score", "id", "weight")
+
+
+@dataclass(frozen=True)
 class MetricsConfig:
     candidate: str = "dvc"
     baseline: str = "registry"
     on_missing_baseline: Literal["pass", "fail"] = "pass"
+    per_example: PerExample | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,11 @@ class GateRule:
     max_improvement: float | None = None
     max_improvement_pct: float | None = None
     required: bool = True
+    # Judged on the paired interval from `metrics.per_example` when set (README "Noise-aware
+    # gates"); `statistic` is what the records recompute, the gate's name by default.
+    confidence: float | None = None
+    on_inconclusive: Literal["pass", "fail"] = "fail"
+    statistic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,13 +137,20 @@ class Config:
                 for entry in self.data
             ],
             "mlflow": asdict(self.mlflow),
-            "metrics": asdict(self.metrics),
-            "gates": {
-                gate.metric: {k: v for k, v in asdict(gate).items() if k != "metric"}
-                for gate in self.gates
-            },
+            "metrics": asdict(self.metrics),  # per_example: a mapping, or None
+            "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
             "warnings": list(self.warnings),
         }
+
+
+def _gate_dict(gate: GateRule) -> dict[str, Any]:
+    """A gate's rules; the interval keys only for a gate judged on its interval."""
+    interval_keys = ("confidence", "on_inconclusive", "statistic")
+    return {
+        key: value
+        for key, value in asdict(gate).items()
+        if key != "metric" and (gate.confidence is not None or key not in interval_keys)
+    }
 
 
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
@@ -174,6 +209,17 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
     mlflow = _read_mlflow(reader, top.get("mlflow"))
     metrics = _read_metrics(reader, top.get("metrics"))
     gates = _read_gates(reader, top.get("gates"))
+    if metrics.per_example is None:
+        for gate in gates:
+            if gate.confidence is not None:
+                gates_node = top["gates"][1]
+                rule_node = reader.mapping(gates_node, "gates")[gate.metric][1]
+                raise reader.error(
+                    "`confidence` judges the gate on per-example records, but "
+                    "`metrics.per_example` names none (e.g. per_example: eval/predictions.csv)",
+                    reader.mapping(rule_node, "")["confidence"][1],
+                    f"gates.{gate.metric}.confidence",
+                )
     if gates and metrics.baseline == "registry" and mlflow.model is None and not baseline_from_cli:
         node = top["metrics"][0] if "metrics" in top else root
         raise reader.error(
@@ -382,6 +428,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
                 schema=reader.string(schema_node, f"{key}.schema"),
                 format=data_format,
                 line=path_node.start_mark.line + 1,
+                schema_line=schema_node.start_mark.line + 1,
             )
         )
     return tuple(entries)
@@ -414,7 +461,9 @@ def _read_metrics(reader: _Reader, entry: Entry | None) -> MetricsConfig:
     if entry is None:
         return MetricsConfig()
     fields = reader.mapping(entry[1], "metrics")
-    reader.reject_unknown(fields, ("candidate", "baseline", "on_missing_baseline"), "metrics")
+    reader.reject_unknown(
+        fields, ("candidate", "baseline", "on_missing_baseline", "per_example"), "metrics"
+    )
     config = MetricsConfig()
     if "candidate" in fields:
         candidate = _source(reader, fields["candidate"][1], "candidate", _CANDIDATE_SOURCE)
@@ -426,7 +475,39 @@ def _read_metrics(reader: _Reader, entry: Entry | None) -> MetricsConfig:
         node = fields["on_missing_baseline"][1]
         choice = reader.choice(node, "metrics.on_missing_baseline", ("pass", "fail"))
         config = replace(config, on_missing_baseline="pass" if choice == "pass" else "fail")
+    if "per_example" in fields:
+        config = replace(config, per_example=_read_per_example(reader, fields["per_example"][1]))
     return config
+
+
+def _read_per_example(reader: _Reader, node: yaml.Node) -> PerExample:
+    key = "metrics.per_example"
+    if not isinstance(node, yaml.MappingNode):
+        return PerExample(candidate=_relative_path(reader, node, key))
+    fields = reader.mapping(node, key)
+    reader.reject_unknown(fields, PER_EXAMPLE_KEYS, key)
+    _, candidate_node = reader.require(fields, "candidate", key, node)
+    values: dict[str, Any] = {
+        "candidate": _relative_path(reader, candidate_node, f"{key}.candidate")
+    }
+    if "baseline" in fields:
+        values["baseline"] = _relative_path(reader, fields["baseline"][1], f"{key}.baseline")
+    for name in PER_EXAMPLE_KEYS[2:]:
+        if name in fields:
+            values[name] = reader.string(fields[name][1], f"{key}.{name}")
+    return PerExample(**values)
+
+
+def _relative_path(reader: _Reader, node: yaml.Node, key: str) -> str:
+    value = reader.string(node, key)
+    if Path(value).is_absolute() or _leaves_folder(value):
+        raise reader.error(
+            f"{yamlio.excerpt(value)} is outside the folder that holds the config; "
+            "records paths are relative to it and stay inside it",
+            node,
+            key,
+        )
+    return value
 
 
 def _source(reader: _Reader, node: yaml.Node, name: str, pattern: re.Pattern[str]) -> str:
@@ -451,10 +532,10 @@ def _read_gates(reader: _Reader, entry: Entry | None) -> tuple[GateRule, ...]:
 def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Node) -> GateRule:
     key = f"gates.{metric}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, ("direction", "threshold", "required", *AMOUNT_RULES), key)
+    reader.reject_unknown(fields, (*GATE_KEYS, *AMOUNT_RULES), key)
     _, direction_node = reader.require(fields, "direction", key, key_node)
     direction = reader.choice(direction_node, f"{key}.direction", ("higher", "lower"))
-    amounts: dict[str, float] = {}
+    amounts: dict[str, Any] = {}
     for rule in AMOUNT_RULES:
         if rule in fields:
             value = reader.number(fields[rule][1], f"{key}.{rule}")
@@ -483,13 +564,57 @@ def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Nod
     required = True
     if "required" in fields:
         required = reader.boolean(fields["required"][1], f"{key}.required")
-    return GateRule(
+    gate = GateRule(
         metric=metric,
         direction="higher" if direction == "higher" else "lower",
         threshold=threshold,
         required=required,
-        **amounts,
     )
+    return replace(gate, **amounts, **_read_confidence(reader, metric, fields))
+
+
+def _read_confidence(reader: _Reader, metric: str, fields: dict[str, Entry]) -> dict[str, Any]:
+    """`confidence`, `on_inconclusive` and `statistic` of a gate judged on the interval."""
+    from mlgate.statistic_names import STATISTICS
+
+    key = f"gates.{metric}"
+    if "confidence" not in fields:
+        for name in ("on_inconclusive", "statistic"):
+            if name in fields:
+                raise reader.error(
+                    f"`{name}` applies to a gate judged on its interval: set `confidence` "
+                    "(e.g. 0.95) too",
+                    fields[name][0],
+                    f"{key}.{name}",
+                )
+        return {}
+    node = fields["confidence"][1]
+    confidence = reader.number(node, f"{key}.confidence")
+    if not 0 < confidence < 1:
+        raise reader.error(
+            f"must be between 0 and 1 (e.g. 0.95), got {confidence:g}", node, f"{key}.confidence"
+        )
+    values: dict[str, Any] = {"confidence": confidence}
+    if "on_inconclusive" in fields:
+        values["on_inconclusive"] = reader.choice(
+            fields["on_inconclusive"][1], f"{key}.on_inconclusive", ("fail", "pass")
+        )
+    statistic_node = fields["statistic"][1] if "statistic" in fields else node
+    statistic = (
+        reader.string(fields["statistic"][1], f"{key}.statistic")
+        if "statistic" in fields
+        else metric
+    )
+    if statistic not in STATISTICS:
+        said = "`statistic`" if "statistic" in fields else f"the gate's name {metric!r}"
+        raise reader.error(
+            f"{said} is not a statistic mlgate can recompute from per-example records; "
+            f"set `statistic:` to one of {', '.join(STATISTICS)}",
+            statistic_node,
+            f"{key}.statistic",
+        )
+    values["statistic"] = statistic
+    return values
 
 
 def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str]:

@@ -2,7 +2,9 @@
 
 1. the first model is trained and promoted to champion (a local sqlite MLflow store);
 2. a change that makes it worse is gated: blocked;
-3. a change that makes it better is gated: passes, and becomes the champion.
+3. a change that flips one of the 45 test predictions: the point rule would block it, the
+   paired interval calls it inconclusive and says how many examples would decide it;
+4. a change that makes it better is gated: passes, and becomes the champion.
 Every number printed comes from these runs.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 from mlgate import repro, scm
 from mlgate.config import load_config
 from mlgate.errors import InputError
+from mlgate.gate import round_rows
 from mlgate.report import report_text
 
 EXAMPLE = "wine"
@@ -28,6 +31,9 @@ Log = Callable[[str], None]
 # The example's params.yaml `train:` edits (measured on the example: README of examples/wine).
 WORSE = {"n_estimators": "1", "max_depth": "1"}
 BETTER = {"n_estimators": "500"}
+# Flips exactly one of the 45 test predictions of the first model (measured: accuracy 1.0 to
+# 0.978, the same on every run since the forest is seeded).
+ONE_FLIP = {"n_estimators": "20"}
 
 
 def example_dir() -> Path:
@@ -73,14 +79,22 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
     scm.git(repo, "checkout", "--quiet", "--", ".")
     repro.dvc(repo, "checkout", "--quiet")
 
-    log("\n3. A change that makes it better, promoted when it passes: " + _describe(BETTER))
+    log("\n3. A change that flips one of the 45 test predictions: " + _describe(ONE_FLIP))
+    _edit_train_params(repo, ONE_FLIP)
+    one_flip = _gate(repo, "one-flip", log)
+    _explain_inconclusive(one_flip, log)
+    scm.git(repo, "checkout", "--quiet", "--", ".")
+    repro.dvc(repo, "checkout", "--quiet")
+
+    log("\n4. A change that makes it better, promoted when it passes: " + _describe(BETTER))
     _edit_train_params(repo, BETTER)
     better = _gate(repo, "better", log)
     champion = _promote(repo, better["results_dir"], log) if better["exit_code"] == 0 else promoted
 
     log("")
-    log(f"worse change:  exit {worse['exit_code']} ({worse['decision']})")
-    log(f"better change: exit {better['exit_code']} ({better['decision']})")
+    log(f"worse change:    exit {worse['exit_code']} ({worse['decision']})")
+    log(f"one-flip change: exit {one_flip['exit_code']} ({one_flip['decision']}, inconclusive)")
+    log(f"better change:   exit {better['exit_code']} ({better['decision']})")
     log(f"Reports: {worse['report']} and {better['report']}")
     log(f"MLflow store: {repo / 'mlflow.db'} (champion: {champion}; `mlgate history` lists")
     log(f"its holders, `mlgate rollback` in {repo} moves it back to {promoted})")
@@ -93,6 +107,7 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
         "first_champion": promoted,
         "first": first,
         "worse": worse,
+        "one_flip": one_flip,
         "better": better,
     }
 
@@ -121,6 +136,28 @@ def _gate(repo: Path, name: str, log: Log) -> dict[str, Any]:
         "metrics": (compare.get("candidate") or {}).get("metrics"),
         "checks": compare.get("checks", []),
     }
+
+
+def _explain_inconclusive(gated: dict[str, Any], log: Log) -> None:
+    """What the interval gate saw that the point rule would not."""
+    for check in gated["checks"]:
+        if check.get("evidence") != "inconclusive":
+            continue
+        interval = check["interval"]
+        log(
+            f"   {check['metric']}: the point estimate moved by {interval['estimate']:+.3f}, "
+            f"beyond {check['rule']} {check['limit']:g}, so a point rule would block it."
+        )
+        log(
+            f"   But the {interval['confidence']:.0%} paired interval of the change is "
+            f"[{interval['low']:+.3f}, {interval['high']:+.3f}]: it holds both 'no worse' and "
+            f"'worse than allowed'. {check['paired_rows']} examples cannot tell this change "
+            f"from noise; about {round_rows(check['rows_needed']):,} would."
+        )
+        log(
+            "   The gate fails closed on it (on_inconclusive: fail): evaluate on more "
+            "examples, or set on_inconclusive: pass to let undecided changes through."
+        )
 
 
 def _step_progress(line: str, log: Log) -> None:

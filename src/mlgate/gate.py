@@ -13,6 +13,12 @@ Pure: no I/O. Semantics (README "Gate rules" has worked examples):
   holds only when the candidate does not move in the direction the rule limits.
 - Rules that need a baseline are skipped, with a note, when there is none (absolute thresholds
   still hold); a gated metric missing from the candidate fails when `required`.
+
+A gate with `confidence` is judged on intervals instead (README "Noise-aware gates"); compare
+computes them from the per-example records and passes them in as `Evidence`. Each rule asks
+whether the *whole* interval of the improvement is on its good side (`holds`), on its bad side
+(`violated`), or straddles the limit (`inconclusive`, which follows `on_inconclusive`).
+`threshold` asks the same of the candidate's own interval.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.config import GateRule
 from mlgate.metrics import MetricValue, numeric, require_single_value
+
+if TYPE_CHECKING:
+    from mlgate.paired import Interval
 
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
@@ -51,6 +60,26 @@ class Check:
     passed: bool
     message: str
     skipped: bool = False
+    # Gates with `confidence` (None for point rules): holds | violated | inconclusive, or
+    # `point` when the baseline had no records; the interval (of the improvement's unsigned
+    # difference, or of the candidate for `threshold`); how many rows would resolve it.
+    evidence: str | None = None
+    interval: dict[str, Any] | None = None
+    pairing: str | None = None
+    paired_rows: int | None = None
+    rows_needed: int | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a gate's per-example records say, computed by compare (gate.py stays pure)."""
+
+    candidate: Interval  # the candidate's own statistic, for `threshold`
+    difference: Interval | None  # candidate - baseline; None: the baseline has no records
+    pairing: str = "paired"
+    paired_rows: int = 0
+    on_inconclusive: str = "fail"
+    missing_reason: str = ""  # why `difference` is None
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,7 @@ def decide(
     baseline_source: str,
     missing_baseline_fails: bool = False,
     missing_baseline_reason: str = "",
+    evidence: Mapping[str, Evidence] | None = None,
 ) -> Decision:
     """Apply every rule. `baseline` None means there is none; see `missing_baseline_reason`."""
     checks: list[Check] = []
@@ -95,6 +125,7 @@ def decide(
                 baseline,
                 sources=(candidate_source, baseline_source),
                 notes=notes,
+                evidence=(evidence or {}).get(rule.metric),
             )
         )
     gated = {rule.metric for rule in rules}
@@ -133,6 +164,7 @@ def _checks_for(
     *,
     sources: tuple[str, str],
     notes: list[str],
+    evidence: Evidence | None = None,
 ) -> list[Check]:
     candidate_source, baseline_source = sources
     base = Check(rule.metric, rule.direction, None, None, None, None, "required", None, True, "")
@@ -155,8 +187,38 @@ def _checks_for(
         reference = numeric(baseline[rule.metric], rule.metric, baseline_source)
     base = _with(base, candidate=value, baseline=reference, **_deltas(value, reference))
     checks = []
+    if evidence is not None and evidence.difference is None and reference is not None:
+        notes.append(
+            f"{rule.metric}: JUDGED ON POINT ESTIMATES, not on its {_percent_text(evidence)} "
+            f"interval: {evidence.missing_reason}"
+        )
     if rule.threshold is not None:
-        checks.append(_threshold(base, rule.threshold))
+        if evidence is not None:
+            checks.append(_threshold_interval(base, rule.threshold, evidence))
+        else:
+            checks.append(_threshold(base, rule.threshold))
+    checks.extend(
+        _relative_checks(
+            rule, base, baseline, baseline_source=baseline_source, notes=notes, evidence=evidence
+        )
+    )
+    if not checks:
+        checks.append(_with(base, message="present"))
+    return checks
+
+
+def _relative_checks(
+    rule: GateRule,
+    base: Check,
+    baseline: Mapping[str, MetricValue] | None,
+    *,
+    baseline_source: str,
+    notes: list[str],
+    evidence: Evidence | None,
+) -> list[Check]:
+    value, reference = base.candidate, base.baseline
+    assert value is not None
+    checks = []
     for name in RELATIVE_RULES:
         limit = getattr(rule, name)
         if limit is None:
@@ -169,9 +231,11 @@ def _checks_for(
             if baseline is not None:
                 notes.append(f"{rule.metric}: {why}, so its relative rules were not checked")
             continue
-        checks.append(_relative(base, name, limit, value, reference))
-    if not checks:
-        checks.append(_with(base, message="present"))
+        if evidence is not None and evidence.difference is not None:
+            checks.append(_relative_interval(base, name, limit, reference, evidence))
+        else:
+            point = _relative(base, name, limit, value, reference)
+            checks.append(point if evidence is None else _with(point, evidence="point"))
     return checks
 
 
@@ -214,6 +278,158 @@ def _relative(base: Check, name: str, limit: float, value: float, reference: flo
     if unit and reference == 0 and improvement != 0:
         said += " (the baseline is 0, so any change is an infinite percentage)"
     return _with(base, rule=name, limit=limit, passed=passed, message=said)
+
+
+def _threshold_interval(base: Check, threshold: float, evidence: Evidence) -> Check:
+    """The threshold on the candidate's own interval."""
+    found = evidence.candidate
+    if base.direction == "higher":
+        state = _state(found.low, found.high, threshold)
+        bound = ">="
+    else:  # lower is better: the good side is below the threshold
+        state = _state(-found.high, -found.low, -threshold)
+        bound = "<="
+    interval = _interval_text(found.low, found.high, found.confidence)
+    said = f"{interval}, required {bound} {_fmt(threshold)}"
+    return _judged(
+        base,
+        "threshold",
+        threshold,
+        state,
+        said,
+        evidence=evidence,
+        signed=found if base.direction == "higher" else _negated(found),
+        boundary=threshold if base.direction == "higher" else -threshold,
+        shown=found,
+    )
+
+
+def _negated(found: Interval) -> Interval:
+    return replace(
+        found, estimate=-found.estimate + 0.0, low=-found.high + 0.0, high=-found.low + 0.0
+    )
+
+
+def _relative_interval(
+    base: Check, name: str, limit: float, reference: float, evidence: Evidence
+) -> Check:
+    """A relative rule on the interval of the improvement (signed by the direction)."""
+    found = evidence.difference
+    assert found is not None
+    low, high = (found.low, found.high) if base.direction == "higher" else (-found.high, -found.low)
+    amount = limit / 100 * abs(reference) if name.endswith("_pct") else limit
+    unit = "%" if name.endswith("_pct") else ""
+    kind = name.removesuffix("_pct")
+    interval = _interval_text(low, high, found.confidence)
+    if kind == "max_regression":  # holds when even the worst case is within the allowance
+        state = _state(low, high, -amount)
+        said = f"improvement {interval}, allowed worsening {_fmt(limit)}{unit}"
+        boundary = -amount
+    elif kind == "min_improvement":
+        state = _state(low, high, amount)
+        said = f"improvement {interval}, required {_fmt(limit)}{unit}"
+        boundary = amount
+    else:  # max_improvement: blocks only when even the smallest plausible gain is too large
+        if _at_most(high, amount):
+            state = "holds"
+        elif amount < low:
+            state = "violated"
+        else:
+            state = "inconclusive"
+        said = f"improvement {interval}, at most {_fmt(limit)}{unit} is credible"
+        boundary = amount
+    estimate = found.estimate if base.direction == "higher" else -found.estimate
+    signed = replace(found, estimate=estimate, low=low, high=high)
+    return _judged(
+        base,
+        name,
+        limit,
+        state,
+        said,
+        evidence=evidence,
+        signed=signed,
+        boundary=boundary,
+        shown=found,
+    )
+
+
+def _state(low: float, high: float, floor: float) -> str:
+    """Where [low, high] lies against a floor it must stay at or above (float noise allowed)."""
+    if _at_most(floor, low):
+        return "holds"
+    if high < floor and not _close(high, floor):
+        return "violated"
+    return "inconclusive"
+
+
+def _judged(
+    base: Check,
+    rule: str,
+    limit: float,
+    state: str,
+    said: str,
+    *,
+    evidence: Evidence,
+    signed: Interval,
+    boundary: float,
+    shown: Interval,
+) -> Check:
+    from mlgate.paired import rows_to_resolve  # compare has loaded numpy to build the evidence
+
+    rows_needed = rows_to_resolve(signed, boundary) if state == "inconclusive" else None
+    if state == "inconclusive":
+        said = f"{said}: inconclusive; {_resolution(rule, limit, evidence, rows_needed)}"
+        passed = evidence.on_inconclusive == "pass"
+        if passed:
+            said += " (on_inconclusive: pass)"
+    else:
+        said = f"{said}: {state}"
+        passed = state == "holds"
+    return _with(
+        base,
+        rule=rule,
+        limit=limit,
+        passed=passed,
+        message=said,
+        evidence=state,
+        interval=shown.to_dict(),
+        pairing=evidence.pairing,
+        paired_rows=evidence.paired_rows if rule != "threshold" else shown.rows,
+        rows_needed=rows_needed,
+    )
+
+
+def _resolution(rule: str, limit: float, evidence: Evidence, rows_needed: int | None) -> str:
+    """The plain sentence: what these rows cannot show, and how many would."""
+    rows = evidence.paired_rows if rule != "threshold" else evidence.candidate.rows
+    kind = "paired examples" if rule != "threshold" else "examples"
+    unit = "%" if rule.endswith("_pct") else ""
+    question = {
+        "max_regression": f"show a regression within {_fmt(limit)}{unit}",
+        "min_improvement": f"show an improvement of {_fmt(limit)}{unit}",
+        "max_improvement": f"show a gain above {_fmt(limit)}{unit}",
+        "threshold": f"place the metric on either side of {_fmt(limit)}",
+    }[rule.removesuffix("_pct")]
+    said = f"{rows:,} {kind} cannot {question}"
+    if rows_needed is None:
+        return f"{said}; the observed difference sits on the limit, so no number of rows would"
+    return f"{said}; about {round_rows(rows_needed):,} would"
+
+
+def round_rows(rows: int) -> int:
+    """Two significant figures: the estimate is rough."""
+    if rows < 100:
+        return rows
+    scale = 10 ** (len(str(rows)) - 2)
+    return int(-(-rows // scale) * scale)
+
+
+def _interval_text(low: float, high: float, confidence: float) -> str:
+    return f"[{_fmt(low)}, {_fmt(high)}] at {confidence:.0%}"
+
+
+def _percent_text(evidence: Evidence) -> str:
+    return f"{evidence.candidate.confidence:.0%}"
 
 
 def _percent(improvement: float, reference: float) -> float:

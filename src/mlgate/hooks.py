@@ -155,9 +155,10 @@ def _concerns_data(config: Config, root: Path, files: Sequence[str]) -> bool:
     from mlgate.validate_targets import plan_from_config
 
     try:
-        return bool(plan_from_config(config, tuple(root / name for name in files)).targets)
+        plan = plan_from_config(config, tuple(root / name for name in files))
     except MlgateError:
         return True
+    return bool(plan.targets or plan.unavailable)  # data not pulled: validate says `dvc pull`
 
 
 def _concerns_pipeline(root: Path, files: Sequence[str]) -> bool:

@@ -7,6 +7,8 @@ hand-edited file); the identity binds the decision to the bytes that were judged
   files' relative paths and hashes). The bytes, not `dvc.lock`'s record of them: the lock says
   what the last `dvc repro` or `dvc commit` wrote, and promote uploads what is there now.
 - `metrics`: the sha256 of the candidate's metrics as read, and of each metrics file named.
+- `per_example`: the path and sha256 of the per-example records (`metrics.per_example`), which
+  promote stores with the version; None when the config names none or the file is not there.
 - `commit` and `dirty` (tracked files changed since it), for the audit trail.
 """
 
@@ -27,6 +29,8 @@ def candidate_identity(
     model_path: str | None,
     metrics: dict[str, MetricValue],
     metrics_files: list[Path],
+    *,
+    per_example: Path | None = None,
 ) -> dict[str, Any]:
     from mlgate.scm import current_commit, tracked_changes
 
@@ -36,6 +40,11 @@ def candidate_identity(
             "sha256": metrics_digest(metrics),
             "files": {_shown(root, path): sha256_of(path) for path in metrics_files},
         },
+        "per_example": (
+            {"path": _shown(root, per_example), "sha256": sha256_of(per_example)}
+            if per_example is not None and per_example.is_file()
+            else None
+        ),
         "commit": current_commit(root),
         "dirty": tracked_changes(root),
     }

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from mlgate.statistic_names import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
+
 SMALL_N = 10_000
 RESAMPLES = 10_000
 LARGE_RESAMPLES = 1_000
@@ -79,20 +81,6 @@ class Interval:
         }
 
 
-LABEL_STATISTICS = (
-    "accuracy",
-    "error_rate",
-    "balanced_accuracy",
-    *(
-        f"{name}{suffix}"
-        for name in ("precision", "recall", "f1")
-        for suffix in ("", "_macro", "_micro", "_weighted")
-    ),
-)
-LOSS_STATISTICS = ("log_loss", "brier", "mae", "mse")
-STATISTICS = (*LABEL_STATISTICS, *LOSS_STATISTICS, "rmse", "r2", "roc_auc", "average_precision")
-
-
 def value(statistic: str, records: Records) -> float:
     """The statistic on all rows, as scikit-learn defines it."""
     return float(_engine(statistic, records, None).point()[0])
@@ -117,7 +105,10 @@ def interval(
         # Resample in one canonical order of the two sides, so that swapping them negates
         # the interval exactly instead of drawing other resamples.
         found = interval(statistic, baseline, candidate, confidence, seed=seed)
-        return replace(found, estimate=-found.estimate, low=-found.high, high=-found.low)
+        # + 0.0: a bound of 0 stays 0, never -0
+        return replace(
+            found, estimate=-found.estimate + 0.0, low=-found.high + 0.0, high=-found.low + 0.0
+        )
     engine = _engine(statistic, candidate, baseline)
     point = engine.point()
     estimate = float(point[0] - point[1])

@@ -118,6 +118,9 @@ def run_promote(request: PromoteRequest) -> Result:
             return _result("promote", "fail", refusal, clock, details)
         version = plan.candidate_version or _register(promotions, request, model, plan, upload)
         details["version"] = version
+        if plan.candidate_version is None and upload is not None and upload.records is not None:
+            promotions.store_per_example(model, version, upload.records)
+            details["per_example"] = upload.records.relative_to(request.config.root).as_posix()
         previous = promotions.holder(model, alias)
         details["previous_version"] = previous.version if previous else None
         if previous and previous.version == version:
@@ -211,6 +214,7 @@ class _Upload:
     files: list[Path]
     params: dict[str, str]
     tags: dict[str, str]
+    records: Path | None = None  # the per-example records judged, stored with the version
 
 
 def _upload(
@@ -223,13 +227,26 @@ def _upload(
     files = _judged_files(request, plan)
     if isinstance(files, str):
         return files
-    return _Upload(files, _params(request), {**context_tags, **_identity_tags(plan)})
+    from mlgate.compare import per_example_path
+
+    records = per_example_path(request.config)
+    return _Upload(
+        files,
+        _params(request),
+        {**context_tags, **_identity_tags(plan)},
+        records=records if records is not None and records.is_file() else None,
+    )
 
 
 def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
     """The model files to register, when they and the metrics are those the decision judged;
     else why not (a refusal: compare again)."""
-    from mlgate.compare import CompareRequest, candidate_metrics_files, load_candidate
+    from mlgate.compare import (
+        CompareRequest,
+        candidate_metrics_files,
+        load_candidate,
+        per_example_path,
+    )
     from mlgate.identity import candidate_identity
 
     config = request.config
@@ -251,7 +268,9 @@ def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
     compare_request = CompareRequest(config=config, timeout_s=request.timeout_s)
     metrics = load_candidate(compare_request, source).metrics or {}
     files = candidate_metrics_files(compare_request, source)
-    now = candidate_identity(config.root, config.mlflow.model_path, metrics, files)
+    now = candidate_identity(
+        config.root, config.mlflow.model_path, metrics, files, per_example=per_example_path(config)
+    )
     if now["model"] != judged["model"]:
         return (
             f"the model at {config.mlflow.model_path} is not the one the decision judged "
@@ -263,7 +282,17 @@ def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
             f"the candidate's metrics ({source}) changed since the decision; compare again and "
             "promote on the new decision"
         )
+    if now["per_example"] != judged.get("per_example"):
+        return (
+            f"the per-example records ({_shown_records(now, judged)}) changed since the "
+            "decision; compare again and promote on the new decision"
+        )
     return [path]
+
+
+def _shown_records(now: dict[str, Any], judged: dict[str, Any]) -> str:
+    found = now.get("per_example") or judged.get("per_example") or {}
+    return str(found.get("path", "metrics.per_example"))
 
 
 def _short(model: dict[str, str] | None) -> str:

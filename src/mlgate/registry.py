@@ -41,6 +41,9 @@ MAX_NAMES_SEARCHED = 10_000
 SEARCH_PAGE = 1000  # MLflow's largest page of registered models
 SIMILAR_NAME_RATIO = 0.75  # difflib ratio: wine/wind 0.75, fraud-model/churn-model 0.64
 TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SqlAlchemyStore's
+# Where promote stores the per-example records with a version: an artifact of its run.
+PER_EXAMPLE_ARTIFACT = "mlgate/per_example"
 T = TypeVar("T")
 
 # MLflow's own defaults retry a refused connection for about four minutes; these bound one
@@ -121,16 +124,32 @@ class Registry:
         for key, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout_s / 3))))
+        self.client: Any = self._open()
+
+    def _open(self) -> Any:
+        """The client every call goes through: MLflow's own here."""
+        import importlib.util
+
+        database = self.tracking_uri.split(":", 1)[0].split("+")[0] in DATABASE_SCHEMES
+        # mlflow-skinny (the `mlflow` extra) opens a database store only beside sqlalchemy,
+        # which the full package brings.
+        if database and importlib.util.find_spec("sqlalchemy") is None:
+            raise MissingExtra(
+                "mlflow",
+                "mlflow-local",
+                f"the full package, not mlflow-skinny, to open the local store {self.tracking_uri}",
+            )
         try:
             from mlflow import MlflowClient
         except ImportError as exc:
-            raise MissingExtra("mlflow", "mlflow") from exc
+            raise MissingExtra("mlflow", "mlflow-local" if database else "mlflow") from exc
         # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to
         # show. Set after the import, which configures mlflow's logger.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         # Making the client opens the store (a sqlite file is read, a scheme checked): its
         # failures are MLflow's like any other call's.
-        self.client = self.call("opening the store", MlflowClient, tracking_uri, tracking_uri)
+        uri = self.tracking_uri
+        return self.call("opening the store", MlflowClient, uri, uri)
 
     def alias_version(
         self, model: str, alias: str, match: Dataset | None = None
@@ -263,6 +282,32 @@ class Registry:
         except _Missing as exc:
             raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
 
+    def per_example_records(self, model: str, version: str, folder: Path) -> Path | None:
+        """The per-example records `promote` stored with a version (on its run), downloaded
+        into `folder`; None when it stored none (promoted before mlgate stored them)."""
+        where = f"models:/{model}/{version}"
+        try:
+            found = self.call(where, self.client.get_model_version, model, version)
+        except _Missing as exc:
+            raise ExternalError(f"{where}: no such model version") from exc
+        if not found.run_id:
+            return None
+        try:
+            stored = self.call(
+                where, self.client.list_artifacts, found.run_id, PER_EXAMPLE_ARTIFACT
+            )
+        except _Missing:
+            return None
+        files = [item for item in stored if not item.is_dir]
+        if not files:
+            return None
+        # MLflow draws a progress bar on stderr for every download: not ours to show.
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        local = self.call(
+            where, self.client.download_artifacts, found.run_id, files[0].path, str(folder)
+        )
+        return Path(local)
+
     def _version_metrics(self, version: Any, match: Dataset | None) -> ModelMetrics:
         where = f"models:/{version.name}/{version.version}"
         model_id = version.model_id or _logged_model_id(version.source)
@@ -325,20 +370,24 @@ class Registry:
         from mlflow.exceptions import MlflowException
 
         if isinstance(exc, MlflowException):
-            # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model
-            # alias X not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST:
-            # both mean "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name
-            # or id MLflow rejects: the user's input.
-            if exc.error_code == "RESOURCE_DOES_NOT_EXIST" or (
-                exc.error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
-            ):
-                return _Missing(str(exc))
-            if exc.error_code == "INVALID_PARAMETER_VALUE":
-                return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
-            return self._external(where, exc)
+            return self._classify(where, exc.error_code, exc)
         if isinstance(exc, Exception):
             return self._external(where, exc)
         return exc
+
+    def _classify(self, where: str, error_code: str, exc: Exception) -> Exception:
+        """What an error MLflow's API answered with (`error_code`) means for mlgate."""
+        # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model alias X
+        # not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST: both mean
+        # "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name or id MLflow
+        # rejects: the user's input.
+        if error_code == "RESOURCE_DOES_NOT_EXIST" or (
+            error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
+        ):
+            return _Missing(str(exc))
+        if error_code == "INVALID_PARAMETER_VALUE":
+            return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
+        return self._external(where, exc)
 
     def _external(self, where: str, exc: Exception) -> ExternalError:
         return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {_first_line(exc)}")
@@ -618,6 +667,22 @@ class Promotions:
 
         self._ensure_model(model)
         return _registered(self.registry.call(f"models:/{model}", register))
+
+    def store_per_example(self, model: str, version: str, path: Path) -> None:
+        """Store the per-example records the decision judged with the version (on its run),
+        so that a later compare can judge against them on paired intervals."""
+        registered = self.version(model, version)
+        if registered.run_id is None:
+            raise ExternalError(
+                f"models:/{model}/{version} has no run to store its per-example records on"
+            )
+        self.registry.call(
+            f"models:/{model}/{version}",
+            self._client.log_artifact,
+            registered.run_id,
+            str(path),
+            PER_EXAMPLE_ARTIFACT,
+        )
 
     def _ensure_model(self, model: str) -> None:
         from mlflow.exceptions import MlflowException

@@ -40,7 +40,7 @@ def signed(value: object, suffix: str = "") -> str:
     as_float = _as_float(value)
     if as_float is None:
         return "—"
-    return f"{as_float:+.4g}{suffix}"
+    return f"{as_float + 0.0:+.4g}{suffix}"  # + 0.0: never "-0"
 
 
 def _as_float(value: object) -> float | None:
@@ -79,6 +79,37 @@ def _outcome(check: dict[str, Any]) -> str:
     return "pass" if check["passed"] else "FAIL"
 
 
+def _delta_text(check: dict[str, Any]) -> str:
+    """The change, with its interval for a check judged on one: "-0.022 [-0.067, +0.022] 95%"."""
+    interval = check.get("interval")
+    if not interval or check.get("rule") == "threshold":
+        return signed(check.get("delta"))
+    return f"{signed(interval.get('estimate'))} {_bracket(interval, signed)}"
+
+
+def _candidate_text(check: dict[str, Any]) -> str:
+    """The candidate's value; for a threshold judged on its interval, the interval too."""
+    interval = check.get("interval")
+    if interval and check.get("rule") == "threshold":
+        return f"{number(check.get('candidate'))} {_bracket(interval, number)}"
+    return number(check.get("candidate"))
+
+
+def _bracket(interval: dict[str, Any], shown: Callable[[object], str]) -> str:
+    confidence = _as_float(interval.get("confidence"))
+    level = "" if confidence is None else f" {confidence:.0%}"
+    return f"[{shown(interval.get('low'))}, {shown(interval.get('high'))}]{level}"
+
+
+def _explained(check: dict[str, Any]) -> bool:
+    """Checks whose message the report spells out: failures, skips and inconclusive ones."""
+    return not check["passed"] or bool(check.get("skipped")) or _inconclusive(check)
+
+
+def _inconclusive(check: dict[str, Any]) -> bool:
+    return check.get("evidence") == "inconclusive"
+
+
 def compare_text(result: dict[str, Any]) -> str:
     details = result.get("details", {})
     lines = [f"compare: {result['status'].upper()} — {result['summary']}"]
@@ -93,10 +124,10 @@ def compare_text(result: dict[str, Any]) -> str:
             (
                 str(check["metric"]),
                 number(check.get("baseline")),
-                number(check.get("candidate")),
-                signed(check.get("delta")),
+                _candidate_text(check),
+                _delta_text(check),
                 _rule_text(check),
-                _outcome(check),
+                _outcome(check) + (" (inconclusive)" if _inconclusive(check) else ""),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -106,7 +137,7 @@ def compare_text(result: dict[str, Any]) -> str:
             + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
     for check in details.get("checks", []):
-        if not check["passed"] or check.get("skipped"):
+        if _explained(check):
             lines.append(f"  - {check['metric']} {check['rule']}: {check['message']}")
     for item in details.get("ungated", []):
         lines.append(
@@ -141,15 +172,17 @@ def compare_markdown(result: dict[str, Any]) -> str:
     lines.append("|---|---:|---:|---:|---|---|")
     checks, more_checks = bounded(details.get("checks", []), MAX_CHECKS)
     for check in checks:
-        delta = signed(check.get("delta"))
-        if check.get("delta_pct") is not None:
+        delta = _delta_text(check)
+        if check.get("delta_pct") is not None and not check.get("interval"):
             delta += f" ({signed(check['delta_pct'], '%')})"
         result_cell = {"pass": "✅ pass", "FAIL": "❌ fail", "skipped": "⏭️ skipped"}[
             _outcome(check)
         ]
+        if _inconclusive(check):
+            result_cell += " (inconclusive)"
         lines.append(
             f"| {md(check['metric'])} | {number(check.get('baseline'))} "
-            f"| {number(check.get('candidate'))} | {delta} | {md(_rule_text(check))} "
+            f"| {_candidate_text(check)} | {delta} | {md(_rule_text(check))} "
             f"| {result_cell} |"
         )
     if more_checks:
@@ -157,7 +190,7 @@ def compare_markdown(result: dict[str, Any]) -> str:
     messages = [
         f"- **{md(check['metric'])}** {md(check['rule'])}: {md(check['message'])}"
         for check in checks
-        if not check["passed"] or check.get("skipped")
+        if _explained(check)
     ]
     if messages:
         lines.extend(["", *messages])

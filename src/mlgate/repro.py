@@ -479,3 +479,29 @@ def _shallow_hint(root: Path) -> str:
             "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
         )
     return ""
+
+
+def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
+    """The bytes of `path` (relative to `root`) at git revision `rev` as DVC sees them: from
+    git, or, for a DVC-tracked output, from the local cache or the DVC remote; None when
+    neither holds it there. Bounded by `revision_timeout_s()` like the metrics at `rev`."""
+
+    def read() -> bytes | None:
+        import dvc.api
+        from dvc.exceptions import DvcException, PathMissingError
+
+        with open_repo(root) as repo:
+            _require_revision(repo, root, rev)
+        try:
+            data: bytes = dvc.api.read(path, repo=str(root), rev=rev, mode="rb")
+        except (FileNotFoundError, PathMissingError):
+            return None
+        except DvcException as exc:
+            raise ExternalError(
+                f"{path} at git:{rev} is tracked by DVC and could not be read "
+                f"({dvc_message(exc)}): fetch it (`dvc fetch {path}` on a checkout of {rev}) "
+                f"or `dvc push` where {rev} was built"
+            ) from exc
+        return data
+
+    return _within_deadline(read, root, f"{path} at git:{rev}", unreadable=f"git:{rev}: ")

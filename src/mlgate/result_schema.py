@@ -65,6 +65,12 @@ def maybe(shape: Any) -> Either:
 
 VERSION = Either((int, OneOf(pattern=r"[0-9]{1,20}")))
 
+EVIDENCE_WORDS = ("holds", "violated", "inconclusive", "point")
+# The interval a check with `confidence` was judged on (paired.Interval.to_dict).
+INTERVAL = Record(
+    required=dict.fromkeys(("estimate", "low", "high", "confidence"), NUMBER),
+    optional={"method": str, "rows": int, "resamples": maybe(int)},
+)
 CHECK = Record(
     required={"metric": str, "rule": str, "passed": bool, "message": str},
     optional={
@@ -72,7 +78,22 @@ CHECK = Record(
         "direction": str,
         **{name: maybe(NUMBER) for name in ("limit", "candidate", "baseline", "delta")},
         "delta_pct": maybe(NUMBER),
+        "evidence": maybe(OneOf(EVIDENCE_WORDS)),
+        "interval": maybe(INTERVAL),
+        "pairing": maybe(OneOf(("paired", "partial", "unpaired"))),
+        "paired_rows": maybe(int),
+        "rows_needed": maybe(int),
     },
+)
+PER_EXAMPLE = Record(
+    optional={
+        "candidate": Record(required={"path": str, "rows": int}),
+        "baseline": maybe(Record(required={"source": str, "rows": int})),
+        "pairing": maybe(OneOf(("paired", "partial", "unpaired"))),
+        "paired_rows": maybe(int),
+        "note": maybe(str),
+        "missing_reason": maybe(str),
+    }
 )
 SHA256 = OneOf(pattern=r"[0-9a-f]{64}")
 # What the candidate was when judged (mlgate.identity), which promote checks the workspace against.
@@ -80,6 +101,7 @@ IDENTITY = Record(
     optional={
         "model": maybe(Record(required={"path": str, "sha256": SHA256})),
         "metrics": maybe(Record(required={"sha256": SHA256}, optional={"files": MapOf(SHA256)})),
+        "per_example": maybe(Record(required={"path": str, "sha256": SHA256})),
         "commit": maybe(str),
         "dirty": maybe(bool),
     }
@@ -106,6 +128,7 @@ COMPARE = Record(
         "baseline": SIDE,
         "candidate": SIDE,
         "history": ListOf(Record(required={"version": VERSION}, optional={"metrics": METRICS})),
+        "per_example": PER_EXAMPLE,
     }
 )
 FAILURE = Record(

@@ -118,3 +118,22 @@ def _status_paths(output: bytes) -> list[str]:
             paths.append(os.fsdecode(fields[index]))
             index += 1
     return paths
+
+
+def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
+    """The bytes `path` (relative to `root`) held in git at `rev`; None when git had no such
+    file there. An unknown revision is the user's input (exit 2)."""
+    if shutil.which("git") is None:
+        raise InputError("git is not installed or not on PATH")
+    known = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    if known.returncode != 0:
+        raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
+    shown = subprocess.run(
+        ["git", "show", f"{rev}:./{path}"], cwd=root, capture_output=True, check=False
+    )
+    return shown.stdout if shown.returncode == 0 else None

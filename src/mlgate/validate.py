@@ -22,7 +22,7 @@ from mlgate import yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError
 from mlgate.results import Clock, Result
-from mlgate.validate_read import Progress, first_line_number, read_chunks
+from mlgate.validate_read import Layout, Progress, first_line_number, read_chunks
 from mlgate.validate_schema import ChunkPlan, UniqueSet, chunk_plan, load_schema
 from mlgate.validate_targets import (
     Plan,
@@ -87,7 +87,10 @@ def run_validate(request: ValidateRequest) -> Result:
         key = (target.schema, target.schema_root)
         if key not in schemas:
             schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
-    files = []
+    files = [
+        {"path": u.path, "schema": u.schema, "format": None, "status": "error", "error": u.error}
+        for u in chosen.unavailable
+    ]
     for target in chosen.targets:
         chunks = schemas[(target.schema, target.schema_root)]
         try:
@@ -102,8 +105,11 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
 
     failures: dict[tuple[Any, ...], _Failure] = {}
     bad_rows: list[Any] = []  # arrays of failing row numbers, for the count of distinct rows
+    # per unique set: the first chunk's values, then (from the second chunk) one hash per row
     hashes: list[list[Any]] = [[] for _ in schema.unique]
+    dropped: list[Any] = []  # row numbers with a value the column's dtype cannot hold
     line_offset = first_line_number(target)
+    layout = Layout()
     rows = chunks = 0
     columns: list[str] = []
     last = None
@@ -111,20 +117,36 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
         target,
         request.chunk_rows,
         read_dtypes=schema.read_dtypes,
+        text_columns=schema.text_columns,
         progress=_progress(target, request),
+        layout=layout,
     ):
         chunks += 1
-        chunk = raw if target.data_format == "parquet" else _as_declared(raw, schema.dtypes)
+        chunk = raw
+        if target.data_format != "parquet":
+            chunk, unparsed = _parse_declared(raw, schema.dtypes)
+            _collect_unparsed(
+                unparsed,
+                raw,
+                failures,
+                max_examples=request.max_examples,
+                line_offset=line_offset,
+                dtypes=schema.dtypes,
+            )
+            bad_rows.extend(unparsed.values())
+            if len(chunk) < len(raw):
+                dropped.append(raw.index.difference(chunk.index).to_numpy(dtype="int64"))
+            chunk = _as_declared(chunk, schema.dtypes)
         if chunks == 2 and schema.row_spanning:
             raise InputError(
                 f"{target.display}: has more than {request.chunk_rows} rows, and "
                 f"{'; '.join(schema.row_spanning)} needs every row at once, which mlgate "
                 "does not check chunk by chunk; raise --chunk-rows above the file's row count"
             )
-        rows += len(chunk)
+        rows += len(raw)
         columns = [str(c) for c in chunk.columns]
         for unique, store in zip(schema.unique, hashes, strict=True):
-            store.append(_row_hashes(chunk, unique))
+            _remember_rows(store, chunk, unique, raw.index)
         try:
             schema.per_chunk.validate(chunk, lazy=True, inplace=True)
         except SchemaErrors as exc:
@@ -150,8 +172,14 @@ def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -
                 failures=failures,
                 request=request,
                 line_offset=line_offset,
+                dropped=_concatenated(dropped),
             )
         )
+    if layout.lines is not None:  # records that span lines: `row + 2` is not the line
+        for failure in failures.values():
+            for example in failure.examples:
+                if "row" in example:
+                    example["line"] = layout.lines.line(example["row"])
     entry = _file_entry(target, status="fail" if failures else "pass")
     entry.update(
         rows=rows,
@@ -199,6 +227,74 @@ def _raised(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"a check called sys.exit({exc.code!r})"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _parse_declared(chunk: Any, dtypes: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The rows whose values parse as their columns' declared numeric dtypes, and for each
+    column the row numbers of the values that do not.
+
+    A text reader gives a numeric column with one stray `x` as text, so Pandera's range
+    checks on it would crash for every row of the chunk, and the counts would depend on
+    which chunk the `x` fell in. A value that does not parse is a dtype failure of its own
+    row; the row is left out of the other checks, which see the column as numbers.
+    """
+    import numpy as np
+    import pandas as pd
+
+    unparsed: dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
+    for name, dtype in dtypes.items():
+        if name not in chunk.columns or not _is_numeric(dtype):
+            continue
+        column = chunk[name]
+        if _is_numeric(column.dtype):
+            continue
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = numbers.isna().to_numpy() & column.notna().to_numpy()
+        if bad.any():
+            unparsed[name] = chunk.index.to_numpy()[bad]
+        parsed[name] = numbers
+    if not parsed:
+        return chunk, unparsed
+    if unparsed:
+        keep = ~chunk.index.isin(np.concatenate(list(unparsed.values())))
+        chunk = chunk[keep].copy()
+    for name in parsed:
+        # parsed again without the bad values: int64 where they were all integers,
+        # as the reader would have typed the column without them
+        chunk[name] = pd.to_numeric(chunk[name])
+    return chunk, unparsed
+
+
+def _is_numeric(dtype: Any) -> bool:
+    import numpy as np
+
+    try:
+        return np.dtype(dtype).kind in "iuf"
+    except TypeError:
+        return False
+
+
+def _collect_unparsed(
+    unparsed: dict[str, Any],
+    raw: Any,
+    failures: dict[tuple[Any, ...], _Failure],
+    *,
+    max_examples: int,
+    line_offset: int | None,
+    dtypes: dict[str, Any],
+) -> None:
+    """Values a column's dtype cannot hold, as failures of Pandera's dtype check."""
+    import numpy as np
+
+    for name, rows in unparsed.items():
+        check = f"dtype('{np.dtype(dtypes[name])}')"
+        failure = failures.setdefault((name, check), _Failure(name, check))
+        failure.rows = (failure.rows or 0) + len(rows)
+        room = max_examples - len(failure.examples)
+        for row in rows[: max(room, 0)]:
+            value = _plain(raw.at[row, name])
+            failure.examples.append(_example(int(row), value, line_offset))
 
 
 def _as_declared(chunk: Any, dtypes: dict[str, Any]) -> Any:
@@ -331,14 +427,30 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _row_hashes(chunk: Any, unique: UniqueSet) -> Any:
-    import numpy as np
-    import pandas as pd
-
+def _remember_rows(store: list[Any], chunk: Any, unique: UniqueSet, rows: Any) -> None:
+    """Keep the first chunk's values as they are (most files are one chunk, and comparing
+    values is faster than hashing them); from the second chunk on, keep hashes only."""
     present = [c for c in unique.columns if c in chunk.columns]
     if len(present) < len(unique.columns):
-        return np.zeros(0, dtype="uint64")  # the missing column is reported by Pandera
-    return pd.util.hash_pandas_object(chunk[present], index=False).to_numpy()
+        store.append(None)  # the missing column is reported by Pandera
+        return
+    if not store:
+        store.append((chunk[present].copy(), rows))
+        return
+    if isinstance(store[0], tuple):
+        store[0] = _row_hashes(*store[0])
+    store.append(_row_hashes(chunk[present], rows))
+
+
+def _row_hashes(chunk: Any, rows: Any) -> Any:
+    """One hash per row of `rows` (the chunk as read); rows left out of `chunk` get 0, and
+    `_check_unique` leaves them out by number."""
+    import pandas as pd
+
+    hashes = pd.util.hash_pandas_object(chunk, index=False)
+    if len(chunk) == len(rows):
+        return hashes.to_numpy()
+    return hashes.reindex(rows, fill_value=0).to_numpy(dtype="uint64")
 
 
 def _check_unique(
@@ -350,18 +462,19 @@ def _check_unique(
     failures: dict[tuple[Any, ...], _Failure],
     request: ValidateRequest,
     line_offset: int | None,
+    dropped: Any,
 ) -> Any:
-    """Record the rows whose values repeat anywhere in the file; return their numbers."""
+    """Record the rows whose values repeat anywhere in the file; return their numbers.
+    `dropped`: rows with a value that did not parse, which take no part."""
     import numpy as np
-    import pandas as pd
 
-    if not store or any(len(h) == 0 for h in store):
+    if not store or any(h is None for h in store):
         return np.zeros(0, dtype="int64")
-    hashes = np.concatenate(store)
-    store.clear()
-    duplicated = pd.Series(hashes, copy=False).duplicated(keep=unique.keep).to_numpy()
-    del hashes
-    rows = np.flatnonzero(duplicated)
+    if len(store) == 1:
+        values, _ = store.pop()
+        rows = values.index[values.duplicated(keep=unique.keep)].to_numpy(dtype="int64")
+    else:
+        rows = _duplicated_hashes(store, unique, dropped)
     if len(rows) == 0:
         return rows
     column = unique.columns[0] if len(unique.columns) == 1 else ", ".join(unique.columns)
@@ -372,6 +485,23 @@ def _check_unique(
     for row in shown:
         failure.examples.append(_example(row, values.get(row), line_offset))
     return rows
+
+
+def _duplicated_hashes(store: list[Any], unique: UniqueSet, dropped: Any) -> Any:
+    """The numbers of the rows whose hash repeats; `dropped` rows take no part."""
+    import numpy as np
+    import pandas as pd
+
+    hashes = np.concatenate(store)
+    store.clear()
+    if len(dropped):
+        counted_rows = np.ones(len(hashes), dtype=bool)
+        counted_rows[dropped] = False
+        numbers = np.flatnonzero(counted_rows)
+        duplicated = pd.Series(hashes[numbers]).duplicated(keep=unique.keep).to_numpy()
+        return numbers[duplicated]
+    duplicated = pd.Series(hashes, copy=False).duplicated(keep=unique.keep).to_numpy()
+    return np.flatnonzero(duplicated)
 
 
 def _values_at(
@@ -394,6 +524,12 @@ def _values_at(
         if len(found) == len(wanted):
             break
     return found
+
+
+def _concatenated(arrays: list[Any]) -> Any:
+    import numpy as np
+
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype="int64")
 
 
 def _distinct(arrays: list[Any]) -> int:
@@ -434,8 +570,10 @@ def _result(
             for f in failed
         )
         summary = f"{len(failed)} of {len(files)} data files failed validation: {names}"
+        summary += _no_rows(files)
     elif files:
         summary = f"{len(files)} data file{'s' if len(files) != 1 else ''} valid ({rows:,} rows)"
+        summary += _no_rows(files)
     else:
         summary = (
             f"no configured data among the {len(chosen.skipped)} paths given; nothing to validate"
@@ -450,15 +588,26 @@ def _result(
     )
 
 
+def _no_rows(files: list[dict[str, Any]]) -> str:
+    """A file with a header and no rows passes every row check: say so, it is rarely meant."""
+    empty = [f["path"] for f in files if f.get("rows") == 0]
+    if not empty:
+        return ""
+    shown = ", ".join(empty[:SKIPPED_SHOWN]) + (", ..." if len(empty) > SKIPPED_SHOWN else "")
+    has = "has" if len(empty) == 1 else "have"
+    return f"; {counted(len(empty), 'file')} {has} no rows: {shown}"
+
+
 def infer_schema(data: Path, data_format: str | None, sample_rows: int) -> str:
     """`mlgate schema infer`: a Pandera YAML schema inferred from the first rows of `data`."""
     from mlgate.validate_schema import import_pandera, infer_schema_yaml
     from mlgate.validate_targets import data_format as format_of
+    from mlgate.validate_targets import require_present
 
     import_pandera()
     path = data.resolve()
     if not path.is_file():
-        raise InputError(f"{data}: no such file")
+        require_present(path, data)
     target = Target(path, display_path(path), "", path.parent, format_of(path, data_format))
     chunks = read_chunks(target, sample_rows)
     frame = next(chunks)

@@ -7,6 +7,7 @@ chunk's index continues where the last one stopped, so row numbers are the file'
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -14,15 +15,27 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlgate.errors import InputError
+from mlgate.validate_lines import (
+    FIRST_ROW_LINE,
+    CountingReader,
+    FieldCounter,
+    LineMap,
+    first_bad_byte,
+    line_end_byte,
+    map_lines,
+    short_row,
+)
 from mlgate.validate_targets import Target
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
 HEAD_BYTES = 1 << 20  # enough for the header and the first row
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+TEXT_DTYPE = "str"  # what pandas reads text as when not told
 
 
 def first_line_number(target: Target) -> int | None:
@@ -35,27 +48,47 @@ def read_chunks(
     chunk_rows: int,
     *,
     read_dtypes: dict[str, str] | None = None,
+    text_columns: tuple[str, ...] = (),
     columns: list[str] | None = None,
     progress: Progress | None = None,
+    layout: Layout | None = None,
 ) -> Iterator[Any]:
-    """Yield DataFrames of at most `chunk_rows` rows; InputError for unreadable files."""
+    """Yield DataFrames of at most `chunk_rows` rows; InputError for unreadable files.
+
+    `read_dtypes`: columns read as these dtypes; `text_columns`: columns read as text, but
+    named to the text reader only if it takes one for something else."""
     if target.data_format == "parquet":
         yield from _parquet(target, chunk_rows, columns, progress)
     elif target.data_format == "jsonl":
         yield from _jsonl(target, chunk_rows, columns, progress)
     else:
-        yield from _delimited(target, chunk_rows, read_dtypes or {}, columns, progress)
+        named = read_dtypes or {}
+        yield from _delimited(
+            target,
+            chunk_rows,
+            dtypes=(named, text_columns),
+            columns=columns,
+            progress=progress,
+            layout=layout,
+        )
+
+
+@dataclass
+class Layout:
+    """What reading a text file found out besides its rows (filled in by `read_chunks`)."""
+
+    lines: LineMap | None = None  # set when a record spans lines or a line is blank
 
 
 def _delimited(
     target: Target,
     chunk_rows: int,
-    read_dtypes: dict[str, str],
+    *,
+    dtypes: tuple[dict[str, str], tuple[str, ...]],
     columns: list[str] | None,
     progress: Progress | None,
+    layout: Layout | None,
 ) -> Iterator[Any]:
-    import pandas as pd
-
     gzipped = target.path.name.lower().endswith(".gz")
     where = target.display
     try:
@@ -66,40 +99,162 @@ def _delimited(
         total = os.fstat(raw.fileno()).st_size
         if total == 0:
             raise InputError(f"{where}: the file is empty (not even a header row)")
-        header = _header(raw, gzipped, target)
-        dtypes = {name: dtype for name, dtype in read_dtypes.items() if name in header}
+        header, line_end = _header(raw, gzipped, target)
+        named = {name: dtype for name, dtype in dtypes[0].items() if name in header}
+        text = [name for name in dtypes[1] if name in header]
         rows = 0
-        try:
+        short = _ShortRows(target, line_end, len(header)) if columns is None else None
+        parsed = _Parsed(raw, target, chunk_rows, line_end)
+        with _read_errors(target, line_end), contextlib.closing(short or _Nothing()):
+            for chunk in parsed.chunks((named, text), columns):
+                if short is not None:
+                    short.look_at(chunk)
+                rows += len(chunk)
+                if progress is not None:
+                    progress(raw.tell(), total)
+                yield chunk
+        if short is None:
+            return  # some columns only, read again for the values of a few rows
+        if parsed.one_line_per_row(rows):
+            if not gzipped:
+                _check_complete_last_line(raw, total, len(header), rows, target)
+            short.raise_first(len(header))
+        else:
+            lines = map_lines(target.path, _delimiter(target), len(header), where)
+            if layout is not None:
+                layout.lines = lines
+
+
+class _Nothing:
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _read_errors(target: Target, line_end: bytes) -> Iterator[None]:
+    """pandas' and gzip's errors as the user's: the file, and the line where it can be told."""
+    import pandas as pd
+
+    where = target.display
+    try:
+        yield
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{where}: no header row ({exc})") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{where}: not valid {target.data_format.upper()}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        bad = first_bad_byte(target.path, line_end)
+        place = f"line {bad[0]}: {bad[1]}" if bad else exc.reason
+        raise InputError(f"{where}: not UTF-8 text ({place})") from exc
+    except (EOFError, zlib.error, OSError) as exc:
+        kind = "gzip stream" if target.path.name.lower().endswith(".gz") else "file"
+        raise InputError(f"{where}: corrupt or truncated {kind}: {exc}") from exc
+
+
+class _ShortRows:
+    """Rows with fewer fields than the header, which pandas fills with nulls: only rows whose
+    last field is null are looked at, at line `row + 2` (checked once the file is read)."""
+
+    def __init__(self, target: Target, line_end: bytes, fields: int) -> None:
+        self._target = target
+        self._line_end = line_end
+        self._fields = fields
+        self._counter: FieldCounter | None = None
+        self.first: tuple[int, int] | None = None  # (line, fields) of the first short row
+
+    def look_at(self, chunk: Any) -> None:
+        import numpy as np
+
+        if self.first is not None or chunk.shape[1] == 0:
+            return
+        nulls = np.flatnonzero(chunk.iloc[:, -1].isna().to_numpy())
+        if not len(nulls):
+            return
+        if self._counter is None:
+            delimiter = _delimiter(self._target)
+            self._counter = FieldCounter(self._target.path, self._line_end, delimiter)
+        lines = chunk.index.to_numpy()[nulls] + FIRST_ROW_LINE
+        counts = self._counter.fields(lines)
+        short = np.flatnonzero((counts >= 0) & (counts < self._fields))
+        if len(short):
+            self.first = (int(lines[short[0]]), int(counts[short[0]]))
+
+    def raise_first(self, header_fields: int) -> None:
+        if self.first is not None:
+            line, fields = self.first
+            raise short_row(self._target.display, line, fields, header_fields)
+
+    def close(self) -> None:
+        if self._counter is not None:
+            self._counter.close()
+
+
+class _Parsed:
+    """pandas' chunks of the file, with the declared text columns read as text.
+
+    Telling pandas a column is text doubles the time it takes to read the file, and pandas
+    reads text as text anyway. Only a text column it takes for something else (zip codes:
+    01234 would become 1234) is named, and the file read again up to where it stopped."""
+
+    def __init__(self, raw: Any, target: Target, chunk_rows: int, line_end: bytes) -> None:
+        self._raw = raw
+        self._target = target
+        self._chunk_rows = chunk_rows
+        self._line_end = line_end
+        self.counter: CountingReader | None = None
+
+    def one_line_per_row(self, rows: int) -> bool:
+        return self.counter is not None and self.counter.one_line_per_row(rows)
+
+    def chunks(
+        self, declared: tuple[dict[str, str], list[str]], columns: list[str] | None
+    ) -> Iterator[Any]:
+        import gzip
+
+        import pandas as pd
+
+        dtypes, text = dict(declared[0]), declared[1]
+        done = 0
+        while True:
+            self._raw.seek(0)
+            gzipped = self._target.path.name.lower().endswith(".gz")
+            source = gzip.GzipFile(fileobj=self._raw) if gzipped else self._raw
+            self.counter = CountingReader(source, self._line_end)
             reader = pd.read_csv(
-                raw,
-                sep="\t" if target.data_format == "tsv" else ",",
-                chunksize=chunk_rows,
-                compression="gzip" if gzipped else None,
+                io.BufferedReader(self.counter, buffer_size=1 << 18),
+                sep=_delimiter(self._target),
+                chunksize=self._chunk_rows,
                 dtype=dtypes or None,
                 usecols=columns,
                 encoding="utf-8",
                 index_col=False,  # a first row with an extra field is an error, not an index
             )
             with reader:
-                for chunk in reader:
-                    rows += len(chunk)
-                    if progress is not None:
-                        progress(raw.tell(), total)
+                for number, chunk in enumerate(reader):
+                    if number < done:
+                        continue
+                    misread = _misread_text(chunk, text, dtypes)
+                    if misread:
+                        dtypes.update(dict.fromkeys(misread, TEXT_DTYPE))
+                        break
+                    done += 1
                     yield chunk
-        except pd.errors.EmptyDataError as exc:
-            raise InputError(f"{where}: no header row ({exc})") from exc
-        except pd.errors.ParserError as exc:
-            raise InputError(f"{where}: not valid {target.data_format.upper()}: {exc}") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{where}: not UTF-8 text ({exc.reason} near row {rows})") from exc
-        except (EOFError, zlib.error, OSError) as exc:
-            kind = "gzip stream" if gzipped else "file"
-            raise InputError(f"{where}: corrupt or truncated {kind}: {exc}") from exc
-        if not gzipped:
-            _check_complete_last_line(raw, total, len(header), rows, target)
+                else:
+                    return
 
 
-def _header(raw: Any, gzipped: bool, target: Target) -> list[str]:
+def _misread_text(chunk: Any, text: list[str], named: dict[str, str]) -> list[str]:
+    """The text columns pandas read as something else (numbers, or floats when empty)."""
+    from pandas.api.types import is_string_dtype
+
+    return [
+        name
+        for name in text
+        if name not in named and name in chunk.columns and not is_string_dtype(chunk[name].dtype)
+    ]
+
+
+def _header(raw: Any, gzipped: bool, target: Target) -> tuple[list[str], bytes]:
     """The header's fields; InputError when the first row has more (pandas would silently
     take the first column for an index and shift every value by one column)."""
     import gzip
@@ -128,7 +283,7 @@ def _header(raw: Any, gzipped: bool, target: Target) -> list[str]:
             f"{where}: line {records.line_num}: {len(first)} fields, but the header has "
             f"{len(header)}"
         )
-    return header
+    return header, line_end_byte(start)
 
 
 def _delimiter(target: Target) -> str:
@@ -193,6 +348,7 @@ def _jsonl(
             lines=True,
             chunksize=chunk_rows,
             compression="infer",
+            precise_float=True,  # the fast parser misreads 0.29874843554443054 as ...004
         ) as reader:
             for chunk in reader:
                 if not all(isinstance(name, str) for name in chunk.columns):

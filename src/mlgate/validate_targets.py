@@ -45,10 +45,24 @@ class Target:
     data_format: str
 
 
+class NotPulled(InputError):
+    """Data that DVC tracks but the workspace lacks: the file is reported, the others run."""
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A data file that cannot be validated here (tracked by DVC, not pulled)."""
+
+    path: str
+    schema: str
+    error: str
+
+
 @dataclass(frozen=True)
 class Plan:
     targets: tuple[Target, ...]
     skipped: tuple[str, ...]  # paths given that match no configured glob
+    unavailable: tuple[Unavailable, ...] = ()
 
 
 def data_format(path: Path, override: str | None) -> str:
@@ -127,15 +141,20 @@ def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
     root = config.root.resolve()
     if not config.data:
         raise InputError(f"{config.path}: no `data:` entries, so there is nothing to validate")
+    unavailable: list[Unavailable] = []
     if not paths:
-        return Plan(tuple(_expand_entries(config, root)), ())
+        return Plan(tuple(_expand_entries(config, root, unavailable)), (), tuple(unavailable))
     targets: dict[Path, Target] = {}
     skipped = []
     for given in paths:
         if is_dvc_file(given) and given.is_file():
             for out in dvc_outputs(given):
-                for target in _match_output(config, root, out):
-                    targets.setdefault(target.path, target)
+                try:
+                    for target in _match_output(config, root, out):
+                        targets.setdefault(target.path, target)
+                except NotPulled as exc:
+                    entry = _matching_entry(config, root, out)
+                    unavailable.append(_unavailable(out, entry.schema if entry else "", exc))
             continue
         matched = _matching_entry(config, root, given.resolve())
         if matched is None:
@@ -144,9 +163,17 @@ def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
                 require_inside(given, root, f"{config.path}:{linked.line}")
             skipped.append(str(given))
             continue
-        _require_present(given.resolve(), given)
+        try:
+            require_present(given.resolve(), given)
+        except NotPulled as exc:
+            unavailable.append(_unavailable(given, matched.schema, exc))
+            continue
         targets.setdefault(given.resolve(), _target(given.resolve(), matched, config, root))
-    return Plan(tuple(targets.values()), tuple(skipped))
+    return Plan(tuple(targets.values()), tuple(skipped), tuple(unavailable))
+
+
+def _unavailable(path: Path, schema: str, exc: NotPulled) -> Unavailable:
+    return Unavailable(display_path(path), schema, str(exc))
 
 
 def plan_ad_hoc(schema: str, paths: tuple[Path, ...], override: str | None) -> Plan:
@@ -156,18 +183,23 @@ def plan_ad_hoc(schema: str, paths: tuple[Path, ...], override: str | None) -> P
     cwd = Path.cwd().resolve()
     schema_ref = schema if is_import_path(schema) else str((cwd / schema).resolve())
     targets: dict[Path, Target] = {}
+    unavailable: list[Unavailable] = []
     for given in paths:
         files = [given.resolve()]
         if is_dvc_file(given) and given.is_file():
             files = [out for out in dvc_outputs(given) if has_data_suffix(out) or out.is_dir()]
             files = [f for out in files for f in (_files_under(out) if out.is_dir() else [out])]
         for path in files:
-            _require_present(path, given)
+            try:
+                require_present(path, given)
+            except NotPulled as exc:
+                unavailable.append(_unavailable(path, schema, exc))
+                continue
             targets.setdefault(
                 path,
                 Target(path, display_path(path), schema_ref, cwd, data_format(path, override)),
             )
-    return Plan(tuple(targets.values()), ())
+    return Plan(tuple(targets.values()), (), tuple(unavailable))
 
 
 _IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -178,7 +210,7 @@ def is_import_path(schema: str) -> bool:
     return bool(_IMPORT_PATH.match(schema))
 
 
-def _expand_entries(config: Config, root: Path) -> list[Target]:
+def _expand_entries(config: Config, root: Path, unavailable: list[Unavailable]) -> list[Target]:
     targets: dict[Path, Target] = {}
     for entry in config.data:
         for pattern in entry.paths:
@@ -186,10 +218,13 @@ def _expand_entries(config: Config, root: Path) -> list[Target]:
             found = sorted(
                 require_inside(path, root, where) for path in root.glob(pattern) if path.is_file()
             )
-            if not found:
-                tracked = _dvc_tracked(root, pattern)
-                if tracked:
-                    raise _not_pulled(tracked, config, entry)
+            # what DVC tracks but the workspace lacks is reported, even beside files found
+            absent = [t for t in _dvc_tracked(root, pattern) if not (root / t).exists()]
+            for tracked in absent:
+                if all(u.path != tracked for u in unavailable):
+                    error = str(_not_pulled(tracked, config, entry))
+                    unavailable.append(Unavailable(tracked, entry.schema, error))
+            if not found and not absent:
                 raise InputError(
                     f"{config.path}:{entry.line}: data path {yamlio.excerpt(pattern)} matches "
                     "no file (a pipeline output not produced yet? run `dvc repro`)"
@@ -207,6 +242,44 @@ def require_data_inside(config: Config) -> None:
         for pattern in entry.paths:
             for path in root.glob(pattern):
                 require_inside(path, root, f"{config.path}:{entry.line}")
+
+
+def require_schemas_exist(config: Config) -> None:
+    """Every `schema:` names a file, or a module file under the config's folder, that exists.
+
+    Nothing is imported: `config check` runs on every commit and must stay light, and
+    importing a package would run its code. A module not under the folder may be installed;
+    only its top-level package is looked up, which imports nothing."""
+    root = config.root.resolve()
+    for entry in config.data:
+        where = f"{config.path}:{entry.schema_line}"
+        if is_import_path(entry.schema):
+            module = entry.schema.partition(":")[0]
+            if not _module_file(root, module) and not _installed(module.split(".")[0]):
+                raise InputError(
+                    f"{where}: schema {yamlio.excerpt(entry.schema)}: no module "
+                    f"{yamlio.excerpt(module)} under {display_path(root)} (looked for "
+                    f"{module.replace('.', '/')}.py) nor installed"
+                )
+        elif not (root / entry.schema).is_file():
+            raise InputError(
+                f"{where}: schema file {yamlio.excerpt(entry.schema)} not found (schema "
+                "paths are relative to the folder that holds the config)"
+            )
+
+
+def _module_file(root: Path, module: str) -> bool:
+    base = root.joinpath(*module.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _installed(package: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(package) is not None  # top level: imports nothing
+    except (ImportError, ValueError):
+        return False
 
 
 def require_inside(path: Path, root: Path, where: str) -> Path:
@@ -258,7 +331,7 @@ def _match_output(config: Config, root: Path, out: Path) -> list[Target]:
     if entry is None:
         prefixes = [p for e in config.data for p in e.paths if _could_be_under(p, relative)]
         if prefixes and not out.exists():
-            raise InputError(
+            raise NotPulled(
                 f"{display_path(out)}: tracked by DVC but not in the workspace; "
                 "run `dvc pull` (or `dvc repro`) first"
             )
@@ -279,8 +352,9 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(p.resolve() for p in folder.rglob("*") if p.is_file() and has_data_suffix(p))
 
 
-def _dvc_tracked(root: Path, pattern: str) -> str | None:
-    """The output of a `.dvc` pointer or `dvc.lock` that `pattern` would match, if any."""
+def _dvc_tracked(root: Path, pattern: str) -> list[str]:
+    """The outputs of `.dvc` pointers and `dvc.lock` that `pattern` would match (or could
+    match files under), relative to `root`."""
     regex = glob_regex(pattern)
     pointers = [p for p in root.glob(pattern + ".dvc") if p.is_file()]
     literal = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
@@ -292,6 +366,7 @@ def _dvc_tracked(root: Path, pattern: str) -> str | None:
                 pointers.append(pointer)
     if (root / DVC_LOCK).is_file():
         pointers.append(root / DVC_LOCK)
+    tracked: list[str] = []
     for pointer in pointers:
         try:
             outs = dvc_outputs(pointer)
@@ -302,26 +377,40 @@ def _dvc_tracked(root: Path, pattern: str) -> str | None:
             if relative is not None and (
                 regex.match(relative) or _could_be_under(pattern, relative)
             ):
-                return relative
-    return None
+                tracked.append(relative)
+    return tracked
 
 
-def _require_present(path: Path, given: Path) -> None:
+def require_present(path: Path, given: Path) -> None:
+    """Nothing when `path` is a file; else why not, with `dvc pull` where DVC tracks it."""
     if path.is_file():
         return
     if path.exists():
         raise InputError(f"{display_path(path)}: not a file")
-    pointer = path.with_name(path.name + ".dvc")
-    if pointer.is_file() or is_dvc_file(given):
-        raise InputError(
+    if is_dvc_file(given) or _tracked_by_dvc(path):
+        raise NotPulled(
             f"{display_path(path)}: tracked by DVC but not in the workspace; "
             "run `dvc pull` (or `dvc repro`) first"
         )
     raise InputError(f"{display_path(path)}: no such file")
 
 
-def _not_pulled(relative: str, config: Config, entry: DataEntry) -> InputError:
-    return InputError(
+def _tracked_by_dvc(path: Path) -> bool:
+    """Whether a `.dvc` pointer or a `dvc.lock` of the DVC project around `path` records it
+    (itself, or a folder that holds it)."""
+    project = next((p for p in path.parents if (p / ".dvc").is_dir()), None)
+    if project is None:
+        return path.with_name(path.name + ".dvc").is_file()
+    relative = path.relative_to(project).as_posix()
+    return bool(_dvc_tracked(project, _glob_escape(relative)))
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _not_pulled(relative: str, config: Config, entry: DataEntry) -> NotPulled:
+    return NotPulled(
         f"{relative}: tracked by DVC but not in the workspace (data entry at "
         f"{config.path}:{entry.line}); run `dvc pull` (or `dvc repro`) first"
     )
