@@ -125,15 +125,26 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     file there. An unknown revision is the user's input (exit 2)."""
     if shutil.which("git") is None:
         raise InputError("git is not installed or not on PATH")
-    known = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    known = _bounded(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if known.returncode != 0:
         raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
-    shown = subprocess.run(
-        ["git", "show", f"{rev}:./{path}"], cwd=root, capture_output=True, check=False
-    )
+    shown = _bounded(root, "show", f"{rev}:./{path}")
     return shown.stdout if shown.returncode == 0 else None
+
+
+def _bounded(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`git args` whose exit code the caller reads; a hang is no verdict (exit 3)."""
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ExternalError(
+            f"`git {' '.join(args)}` in {root} did not finish within {GIT_TIMEOUT_S:g} s and "
+            "was stopped"
+        ) from exc
