@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from mlgate.registry import local_artifact_location
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,41 @@ def free_port() -> int:
 def client(uri: str):  # type: ignore[no-untyped-def]
     from mlflow import MlflowClient
 
+    copy_migrated_store(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+SQLITE = "sqlite:///"
+_migrated: list[Path] = []  # this process's template, made on first use
+
+
+def copy_migrated_store(uri: str) -> None:
+    """A new sqlite store as MLflow would make it, copied from one made once per test process.
+
+    MLflow runs about 5 s of schema migrations for every new sqlite store; a copy of a migrated
+    empty one is the same store. The one thing MLflow writes that depends on where it runs is
+    the default experiment's artifact folder (./mlruns/0 from the working directory): set as
+    MLflow would have set it here. An existing store, or any other URI, is left alone.
+    """
+    if not uri.startswith(SQLITE):
+        return
+    path = Path(uri[len(SQLITE) :])
+    if path.exists():
+        return
+    if not _migrated:
+        from mlflow import MlflowClient
+
+        template = Path(tempfile.mkdtemp(prefix="mlgate-migrated-store-")) / "mlflow.db"
+        made = f"{SQLITE}{template}"
+        MlflowClient(tracking_uri=made, registry_uri=made).search_registered_models()
+        _migrated.append(template)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_migrated[0], path)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+            (str(Path.cwd().resolve() / "mlruns" / "0"),),
+        )
 
 
 def register_version(
@@ -56,7 +95,11 @@ def register_version(
         mlflow_client.create_registered_model(model)
     experiment = mlflow_client.get_experiment_by_name(model)
     experiment_id = (
-        experiment.experiment_id if experiment else mlflow_client.create_experiment(model)
+        experiment.experiment_id
+        if experiment
+        else mlflow_client.create_experiment(
+            model, artifact_location=local_artifact_location(uri, model)
+        )
     )
     run_id = mlflow_client.create_run(experiment_id).info.run_id
     for key, value in (run_metrics or {}).items():
@@ -106,6 +149,7 @@ def mlflow_server(workdir: Path) -> Iterator[str]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        cwd=workdir,  # whatever the server writes by default stays in the test's folder
         env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"},
     )
     url = f"http://127.0.0.1:{port}"

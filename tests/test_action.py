@@ -164,8 +164,9 @@ def test_act_fail_on_never_is_advisory(tmp_path: Path, stub: GitHubStub) -> None
 
 @pytest.mark.slow
 def test_act_installs_mlgate_from_the_action_path(tmp_path: Path, stub: GitHubStub) -> None:
-    """The real install path: a virtualenv under RUNNER_TEMP, `pip install <action path>`.
-    `command: config` needs no extra, so this stays quick (the full stack takes minutes)."""
+    """The real install path: uv from PyPI, a virtualenv under RUNNER_TEMP, `uv pip install
+    <action path>`, after a cache miss (the stand-in cache's). `command: config` needs no extra,
+    so this stays quick."""
     event = pr_event()
     repo = gated_repo(tmp_path, "          command: config", event)
     run = run_act(
@@ -179,7 +180,11 @@ def test_act_installs_mlgate_from_the_action_path(tmp_path: Path, stub: GitHubSt
     assert "Success - Main Install mlgate" in run.output
     assert "mlgate config check" in run.output
     assert "decision=pass" in outputs_line(run.output)
-    installed = re.search(r"installed mlgate, version \S+ into (\S+) \(extras: none\)", run.output)
+    key = r"mlgate-venv-Linux-X64-py3\.\d+\.\d+-[0-9a-f]{8}-[0-9a-f]{16}-core"
+    assert re.search(rf"stand-in cache: miss for key {key}\n", run.output), run.output
+    installed = re.search(
+        r"installed mlgate, version \S+ into (\S+) \(extras: none; with uv\)", run.output
+    )
     assert installed, run.output
     assert Path(installed.group(1)).name == "mlgate-venv"
     assert not Path(installed.group(1)).is_relative_to(repo)  # outside the workspace

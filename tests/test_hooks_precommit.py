@@ -1,10 +1,11 @@
 """The new pre-commit hooks through pre-commit itself: `pre-commit try-repo` for each, passing
 and failing, in tmp repos (tests/fixtures/hook_snapshot.py makes the hook repo).
 
-mlgate-config's environment must hold the core only. mlgate-compare's holds dvc and mlflow;
-building it takes minutes (pip installs ~1 GB), and try-repo builds it anew on every call, so
-try-repo runs it once (advisory: a worse model passes, with the comparison shown); blocking,
-failing and passing, runs under a shared PRE_COMMIT_HOME in the documented lighter setup:
+mlgate-config's environment must hold the core only. mlgate-compare's holds dvc and
+mlflow-skinny; building it takes most of a minute (~230 MB), and try-repo builds it anew on
+every call, so try-repo runs it once (advisory: a worse model passes, with the comparison
+shown); blocking, failing and passing, runs under a shared PRE_COMMIT_HOME in the documented
+lighter setup:
 `additional_dependencies: [".[dvc]"]` and `args: [--block]`. (MLGATE_COMPARE_BLOCK=1 is
 tested with the plain git hooks, tests/test_hooks.py.)
 """

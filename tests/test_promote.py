@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mlgate.registry import local_artifact_location
 from tests.conftest import RunMlgate
 from tests.mlflow_helpers import client, mlflow_server, register_version
 
@@ -207,7 +208,11 @@ def test_promotes_the_model_of_an_mlflow_run(tmp_path: Path, mlgate: RunMlgate) 
     import mlflow
 
     mlflow.set_tracking_uri(uri)
-    experiment = mlflow.set_experiment("training")
+    experiment = mlflow.get_experiment(
+        mlflow.create_experiment(
+            "training", artifact_location=local_artifact_location(uri, "training")
+        )
+    )
     with mlflow.start_run(experiment_id=experiment.experiment_id) as run:
         model_dir = tmp_path / "model-files"
         model_dir.mkdir()

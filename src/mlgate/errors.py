@@ -57,9 +57,9 @@ class ConfigError(InputError):
 class MissingExtra(InputError):
     """An optional dependency group is not installed; the message names the extra to install."""
 
-    def __init__(self, module: str, extra: str) -> None:
+    def __init__(self, module: str, extra: str, why: str = "which is not installed") -> None:
         super().__init__(
-            f"this command needs the Python package {module!r}, which is not installed; "
+            f"this command needs the Python package {module!r}, {why}; "
             f"install it with: pip install 'mlgate[{extra}]'"
         )
 

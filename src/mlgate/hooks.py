@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgate.errors import EXIT_FAIL, EXIT_INPUT, EXIT_NO_VERDICT, EXIT_PASS, InputError
+from mlgate.errors import (
+    EXIT_FAIL,
+    EXIT_INPUT,
+    EXIT_NO_VERDICT,
+    EXIT_PASS,
+    ExternalError,
+    InputError,
+)
+from mlgate.scm import GIT_TIMEOUT_S
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -77,8 +85,19 @@ def worst(codes: Sequence[int]) -> int:
 def git(root: Path, *args: str) -> str:
     try:
         completed = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=GIT_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
         )
+    except subprocess.TimeoutExpired as exc:
+        raise ExternalError(
+            f"`git {' '.join(args)}` in {root} did not finish within {GIT_TIMEOUT_S:g} s "
+            "and was stopped"
+        ) from exc
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
         raise InputError(f"git {' '.join(args)}: {detail.strip()}") from exc

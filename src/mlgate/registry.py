@@ -42,6 +42,7 @@ MAX_NAMES_SEARCHED = 10_000
 SEARCH_PAGE = 1000  # MLflow's largest page of registered models
 SIMILAR_NAME_RATIO = 0.75  # difflib ratio: wine/wind 0.75, fraud-model/churn-model 0.64
 TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SqlAlchemyStore's
 # Where promote stores the per-example records with a version: an artifact of its run.
 PER_EXAMPLE_ARTIFACT = "mlgate/per_example"
 T = TypeVar("T")
@@ -98,6 +99,23 @@ def resolve_tracking_uri(configured: str | None, root: Path) -> str:
     return uri
 
 
+def local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
+    """Where a new experiment keeps its artifacts when the store is a local sqlite file:
+    `mlartifacts/<experiment>` beside the database, as `mlflow server` lays it out. None for
+    any other store (a server decides its own). Without it MLflow puts them in `./mlruns`
+    of whatever folder the process happens to run in."""
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix):
+        return None
+    database = tracking_uri[len(prefix) :].split("?", 1)[0]
+    if not database or database == ":memory:":
+        return None
+    # A folder name from any experiment name: no separators, no `..`.
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", experiment).strip(".") or "experiment"
+    folder = Path(database).resolve().parent / "mlartifacts" / name
+    return folder.as_uri()
+
+
 class Registry:
     """A connection to one tracking server; every call ends within `timeout_s` or fails."""
 
@@ -107,16 +125,32 @@ class Registry:
         for key, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout_s / 3))))
+        self.client: Any = self._open()
+
+    def _open(self) -> Any:
+        """The client every call goes through: MLflow's own here."""
+        import importlib.util
+
+        database = self.tracking_uri.split(":", 1)[0].split("+")[0] in DATABASE_SCHEMES
+        # mlflow-skinny (the `mlflow` extra) opens a database store only beside sqlalchemy,
+        # which the full package brings.
+        if database and importlib.util.find_spec("sqlalchemy") is None:
+            raise MissingExtra(
+                "mlflow",
+                "mlflow-local",
+                f"the full package, not mlflow-skinny, to open the local store {self.tracking_uri}",
+            )
         try:
             from mlflow import MlflowClient
         except ImportError as exc:
-            raise MissingExtra("mlflow", "mlflow") from exc
+            raise MissingExtra("mlflow", "mlflow-local" if database else "mlflow") from exc
         # MLflow logs schema migrations of a new sqlite store at INFO on stderr: not ours to
         # show. Set after the import, which configures mlflow's logger.
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         # Making the client opens the store (a sqlite file is read, a scheme checked): its
         # failures are MLflow's like any other call's.
-        self.client = self.call("opening the store", MlflowClient, tracking_uri, tracking_uri)
+        uri = self.tracking_uri
+        return self.call("opening the store", MlflowClient, uri, uri)
 
     def alias_version(
         self, model: str, alias: str, match: Dataset | None = None
@@ -337,20 +371,24 @@ class Registry:
         from mlflow.exceptions import MlflowException
 
         if isinstance(exc, MlflowException):
-            # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model
-            # alias X not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST:
-            # both mean "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name
-            # or id MLflow rejects: the user's input.
-            if exc.error_code == "RESOURCE_DOES_NOT_EXIST" or (
-                exc.error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
-            ):
-                return _Missing(str(exc))
-            if exc.error_code == "INVALID_PARAMETER_VALUE":
-                return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
-            return self._external(where, exc)
+            return self._classify(where, exc.error_code, exc)
         if isinstance(exc, Exception):
             return self._external(where, exc)
         return exc
+
+    def _classify(self, where: str, error_code: str, exc: Exception) -> Exception:
+        """What an error MLflow's API answered with (`error_code`) means for mlgate."""
+        # MLflow reports a missing alias as INVALID_PARAMETER_VALUE ("Registered model alias X
+        # not found."), a missing model, version or run as RESOURCE_DOES_NOT_EXIST: both mean
+        # "not there", not an outage. Any other INVALID_PARAMETER_VALUE is a name or id MLflow
+        # rejects: the user's input.
+        if error_code == "RESOURCE_DOES_NOT_EXIST" or (
+            error_code == "INVALID_PARAMETER_VALUE" and _ALIAS_NOT_FOUND.search(str(exc))
+        ):
+            return _Missing(str(exc))
+        if error_code == "INVALID_PARAMETER_VALUE":
+            return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
+        return self._external(where, exc)
 
     def _external(self, where: str, exc: Exception) -> ExternalError:
         return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {_first_line(exc)}")
@@ -590,7 +628,12 @@ class Promotions:
         def register() -> Any:
             experiment = self._client.get_experiment_by_name(model)
             experiment_id = (
-                experiment.experiment_id if experiment else self._client.create_experiment(model)
+                experiment.experiment_id
+                if experiment
+                else self._client.create_experiment(
+                    model,
+                    artifact_location=local_artifact_location(self.registry.tracking_uri, model),
+                )
             )
             run_id = self._client.create_run(experiment_id, tags=tags).info.run_id
             logged = self._client.create_logged_model(

@@ -219,7 +219,9 @@ def workspace_metrics(root: Path) -> dict[str, MetricValue]:
 
     def read() -> dict[str, Any]:
         with open_repo(root) as repo:
-            return _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
+            files = _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
+            _require_fetched(repo, files, source)
+            return files
 
     files = _within_deadline(read, root, "the workspace's metrics")
     return _merge_metric_files(files, source, missing_ok=False) or {}
@@ -374,6 +376,27 @@ def _require_readable_at_revision(repo: Any, files: dict[str, Any], rev: str) ->
         raise InputError(f"{where}: {error}")
 
 
+def _require_fetched(repo: Any, files: dict[str, Any], source: str) -> None:
+    """A metrics file DVC could not read because the DVC-tracked output holding it is not in
+    the workspace: say so, and what brings it, rather than DVC's "failed to load directory"."""
+    for path, entry in sorted(files.items()):
+        if "error" not in entry:
+            continue
+        out = _output_holding(repo, path)
+        if out is None or not out.use_cache or out.exists:
+            continue
+        where = PurePosixPath(repo.fs.relpath(out.fs_path, repo.root_dir)).as_posix()
+        held = "" if where == _posix(path) else f" is inside {where}, which"
+        if out.changed_cache():
+            state, command = "is not pulled", f"dvc pull {where}"
+        else:
+            state, command = (
+                "is not checked out (it is in the local cache)",
+                f"dvc checkout {where}",
+            )
+        raise InputError(f"{source}: metrics file {path}{held} {state} — `{command}`")
+
+
 def _output_holding(repo: Any, path: str) -> Any:
     """The pipeline output (or `.dvc`-tracked path) that is or contains `path`, else None."""
     wanted = PurePosixPath(Path(path).as_posix())
@@ -394,9 +417,12 @@ def _remote_name(repo: Any, out: Any) -> str:
 def _merge_metric_files(
     files: dict[str, Any], source: str, *, missing_ok: bool
 ) -> dict[str, MetricValue] | None:
-    """Merge the metric files into one flat mapping; a name in two files is an error."""
-    merged: dict[str, MetricValue] = {}
-    owner: dict[str, str] = {}
+    """Merge the metric files into one flat mapping.
+
+    A name defined in one file keeps its plain name (`accuracy`); a name defined in several is
+    kept apart by file, as `dvc metrics diff` does: `eval/a.json:accuracy`, `eval/b.json:accuracy`.
+    """
+    per_file: dict[str, dict[str, MetricValue]] = {}
     missing = []
     for path, entry in sorted(files.items()):
         if "error" in entry:
@@ -404,14 +430,8 @@ def _merge_metric_files(
                 missing.append(path)
                 continue
             raise InputError(f"{source}: cannot read metrics file {path}: {entry['error']}")
-        for name, value in flatten(entry.get("data") or {}).items():
-            if name in merged:
-                raise InputError(
-                    f"{source}: metric {name!r} is in both {owner[name]} and {path}; "
-                    "give it a distinct name in one of them"
-                )
-            merged[name] = value
-            owner[name] = path
+        per_file[_posix(path)] = flatten(entry.get("data") or {})
+    merged = qualify_colliding(per_file)
     if missing and not merged:
         if missing_ok:
             return None
@@ -422,6 +442,23 @@ def _merge_metric_files(
     if not files and not missing_ok:
         raise InputError(f"{source}: dvc.yaml declares no metrics files")
     return merged or None
+
+
+def qualify_colliding(per_file: dict[str, dict[str, MetricValue]]) -> dict[str, MetricValue]:
+    """One flat mapping; a name found in more than one file becomes `path:name` in each."""
+    seen: dict[str, int] = {}
+    for metrics in per_file.values():
+        for name in metrics:
+            seen[name] = seen.get(name, 0) + 1
+    merged: dict[str, MetricValue] = {}
+    for path, metrics in per_file.items():
+        for name, value in metrics.items():
+            merged[f"{path}:{name}" if seen[name] > 1 else name] = value
+    return merged
+
+
+def _posix(path: str) -> str:
+    return PurePosixPath(Path(path).as_posix()).as_posix()
 
 
 def _shallow_hint(root: Path) -> str:

@@ -11,12 +11,14 @@ is merely absent (not pulled, not checked out) is kept apart from data that chan
 
 from __future__ import annotations
 
+import importlib.util
+import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlgate import yamlio
+from mlgate import dvcfiles
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import flatten
 from mlgate.repro import dvc_message, open_repo, require_dvc, require_pipeline
@@ -45,11 +47,17 @@ class Absent:
     kind: str  # out | dep
     in_cache: bool
     files: int | None = None  # for a partly present directory: how many of its files are absent
+    # `cache: false`: DVC keeps no copy, so no pull brings it; only rerunning the stage makes
+    # it. A fresh clone lacks it by design (it is often gitignored), and DVC's own
+    # `repro --dry --allow-missing` calls such a stage up to date, so it is not stale either.
+    cached: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"path": self.path, "kind": self.kind, "in_cache": self.in_cache}
         if self.files is not None:
             entry["files_absent"] = self.files
+        if not self.cached:
+            entry["not_cached"] = True
         return entry
 
 
@@ -98,11 +106,14 @@ def check_result(
     else:
         summary = f"dvc.lock matches the workspace ({len(checks)} stage(s))"
     if absent:
-        not_pulled = sum(1 for item in absent if not item.in_cache)
+        uncached = sum(1 for item in absent if not item.cached)
+        not_pulled = sum(1 for item in absent if item.cached and not item.in_cache)
         summary += (
             f"; {len(absent)} path(s) not in the workspace ({not_pulled} not pulled, "
-            f"{len(absent) - not_pulled} in the local cache): not stale, "
-            "`dvc pull` or `dvc checkout` brings them"
+            f"{len(absent) - not_pulled - uncached} in the local cache"
+            + (f", {uncached} not cached (`cache: false`)" if uncached else "")
+            + "): not stale, `dvc pull` or `dvc checkout` brings them"
+            + (", `dvc repro` the uncached ones" if uncached else "")
         )
     return Result(
         command="repro",
@@ -139,7 +150,11 @@ def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> list[StageCheck
             stages = collect_stages(repo, targets)
             everything = list(repo.index.stages)
             # Which stage (or .dvc file) produces each path, and the hash its lock records.
-            producers = {out.fs_path: (stage, out) for stage in everything for out in stage.outs}
+            producers = {
+                PurePosixPath(Path(out.fs_path).as_posix()): (stage, out)
+                for stage in everything
+                for out in stage.outs
+            }
             checks = [
                 _check_stage(stage, producers, root)
                 for stage in stages
@@ -166,12 +181,7 @@ def collect_stages(repo: Any, targets: Sequence[str]) -> list[Any]:
 
 
 def _lock_entries(dvcfile: Path) -> dict[str, Any] | None:
-    lock = dvcfile.with_name("dvc.lock")
-    if not lock.is_file():
-        return None
-    data = yamlio.load_file(lock) or {}
-    stages = data.get("stages") if isinstance(data, dict) else None
-    return stages if isinstance(stages, dict) else {}
+    return dvcfiles.lock_stages(dvcfile.with_name(dvcfiles.DVC_LOCK))
 
 
 def _orphan_lock_entries(root: Path, stages: list[Any]) -> list[StageCheck]:
@@ -184,7 +194,10 @@ def _orphan_lock_entries(root: Path, stages: list[Any]) -> list[StageCheck]:
     ]
 
 
-def _check_stage(stage: Any, producers: dict[str, Any], root: Path) -> StageCheck:
+Producers = dict[PurePosixPath, tuple[Any, Any]]
+
+
+def _check_stage(stage: Any, producers: Producers, root: Path) -> StageCheck:
     check = StageCheck(stage_name(stage, root))
     entries = _lock_entries(Path(stage.dvcfile.path))
     if entries is None or stage.name not in entries:
@@ -245,7 +258,7 @@ def edited_outputs(stages: Iterable[Any], root: Path) -> list[EditedOutput]:
     return edited
 
 
-def _check_dep(check: StageCheck, dep: Any, producers: dict[str, Any], root: Path) -> None:
+def _check_dep(check: StageCheck, dep: Any, producers: Producers, root: Path) -> None:
     from dvc.dependency.param import ParamsDependency
 
     if isinstance(dep, ParamsDependency):
@@ -259,11 +272,13 @@ def _check_dep(check: StageCheck, dep: Any, producers: dict[str, Any], root: Pat
         check.reasons.append(Reason("deps", "new", path, detail="not in dvc.lock"))
         return
     if not dep.exists:
-        producer = producers.get(dep.fs_path)
+        producer, inside = _producer(producers, dep.fs_path)
         if producer is None:
             check.reasons.append(
                 Reason("deps", "deleted", path, detail="no stage or .dvc file produces it")
             )
+        elif inside is not None:
+            _check_dep_inside(check, dep, producer, inside, path=path, root=root)
         elif producer[1].hash_info != dep.hash_info:
             check.reasons.append(
                 Reason(
@@ -275,9 +290,70 @@ def _check_dep(check: StageCheck, dep: Any, producers: dict[str, Any], root: Pat
                 )
             )
         else:
-            check.absent.append(Absent(path, "dep", in_cache=_in_cache(producer[1])))
+            check.absent.append(
+                Absent(path, "dep", in_cache=_in_cache(producer[1]), cached=producer[1].use_cache)
+            )
         return
     _compare_present(check, dep, "deps", path)
+
+
+def _producer(
+    producers: Producers, fs_path: str
+) -> tuple[tuple[Any, Any] | None, tuple[str, ...] | None]:
+    """The output that is `fs_path`, or the directory output that holds it (with the path's
+    parts inside that directory); (None, None) when nothing produces it."""
+    wanted = PurePosixPath(Path(fs_path).as_posix())
+    if wanted in producers:
+        return producers[wanted], None
+    for parent in wanted.parents:
+        if parent in producers:
+            return producers[parent], wanted.relative_to(parent).parts
+    return None, None
+
+
+def _check_dep_inside(
+    check: StageCheck,
+    dep: Any,
+    producer: tuple[Any, Any],
+    inside: tuple[str, ...],
+    *,
+    path: str,
+    root: Path,
+) -> None:
+    """A dependency on a file inside another stage's directory output, absent here: compare it
+    with the directory's file list when the cache holds that list, else it is merely absent."""
+    stage, out = producer
+    listed = _listed_hash(out, inside)
+    if listed is not None and listed != dep.hash_info:
+        check.reasons.append(
+            Reason(
+                "deps",
+                "modified",
+                path,
+                detail=f"{stage_name(stage, root)} produced another version since this "
+                "stage last ran",
+            )
+        )
+        return
+    check.absent.append(Absent(path, "dep", in_cache=_in_cache(out), cached=out.use_cache))
+
+
+def _listed_hash(out: Any, inside: tuple[str, ...]) -> Any:
+    """The hash a directory output's lock listing records for the file `inside` it; None when
+    the listing is not in the local cache (a fresh clone) or does not name the file."""
+    from dvc_data.hashfile.tree import Tree
+
+    if not out.hash_info or not out.hash_info.isdir:
+        return None
+    try:
+        listing = out.get_obj()
+    except Exception:  # dvc_data raises several kinds for an object that is not there
+        return None
+    if not isinstance(listing, Tree):
+        return None
+    tree: Any = listing  # dvc_data's Tree is untyped
+    entry = tree.as_dict().get(inside)
+    return entry[1] if entry is not None else None
 
 
 def _check_out(check: StageCheck, out: Any, root: Path) -> None:
@@ -286,12 +362,7 @@ def _check_out(check: StageCheck, out: Any, root: Path) -> None:
         check.reasons.append(Reason("outs", "new", path, detail="not in dvc.lock"))
         return
     if not out.exists:
-        if out.use_cache:
-            check.absent.append(Absent(path, "out", in_cache=_in_cache(out)))
-        else:
-            check.reasons.append(
-                Reason("outs", "deleted", path, detail="not cached, so only rerunning makes it")
-            )
+        check.absent.append(Absent(path, "out", in_cache=_in_cache(out), cached=out.use_cache))
         return
     _compare_present(check, out, "outs", path)
 
@@ -410,53 +481,72 @@ def _relpath(entry: Any, root: Path) -> str:
 def touches_pipeline(root: Path, paths: Iterable[str]) -> bool:
     """True when a path is a DVC file, a params file or a stage dependency (or cannot tell).
 
-    Reads dvc.yaml and dvc.lock as plain YAML, without importing DVC: a hook with nothing to
-    check must cost no more than starting Python.
+    Reads dvc.yaml and dvc.lock as plain YAML (`dvcfiles`, each path through its stage's
+    `wdir`), without importing DVC: a hook with nothing to check must cost no more than
+    starting Python. Where templating could name any file (`vars:`, `${...}`, `foreach`), DVC
+    resolves the pipeline when it is installed; without it, every path concerns it.
     """
-    given = [PurePosixPath(Path(path).as_posix()) for path in paths]
+    given = [posixpath.normpath(Path(path).as_posix()) for path in paths]
     if any(
-        path.name in {"dvc.yaml", "dvc.lock", ".dvcignore"} or path.suffix == ".dvc"
+        PurePosixPath(path).name in {"dvc.yaml", "dvc.lock", ".dvcignore"} or path.endswith(".dvc")
         for path in given
     ):
         return True
-    watched: set[str] = set()
-    for name in ("dvc.yaml", "dvc.lock"):
-        try:
-            if not (root / name).is_file():
-                continue
-            data = yamlio.load_file(root / name) or {}
-        except InputError:
-            return True  # a broken file is for the check itself to report
-        if not _collect_watched(data, watched):
-            return True
-    if not watched:
+    watched = _watched_paths(root)
+    if watched is None:
         return True
     return any(
-        str(path) == item or str(path).startswith(item.rstrip("/") + "/")
+        path == item or path.startswith(item.rstrip("/") + "/")
         for path in given
         for item in watched
     )
 
 
-def _collect_watched(data: Any, watched: set[str]) -> bool:
-    """Add the deps and params files of every stage; False when templating hides them."""
-    stages = data.get("stages") if isinstance(data, dict) else None
-    if not isinstance(stages, dict):
-        return True
-    watched.add("params.yaml")  # DVC's default params file
-    for stage in stages.values():
-        if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:
-            return False
-        for dep in stage.get("deps") or []:
-            text = dep["path"] if isinstance(dep, dict) else str(dep)
-            if "${" in text:
-                return False
-            watched.add(PurePosixPath(text).as_posix())
-        params = stage.get("params") or []
-        items = params.items() if isinstance(params, dict) else enumerate(params)
-        for key, item in items:
-            if isinstance(params, dict):
-                watched.add(str(key))  # dvc.lock: {file: {key: value}}
-            elif isinstance(item, dict):
-                watched.update(str(name) for name in item)  # dvc.yaml: [{file: [keys]}]
-    return True
+def _watched_paths(root: Path) -> set[str] | None:
+    """The deps and params files of every stage, relative to root; None when unsure."""
+    try:
+        pipeline = dvcfiles.read_pipeline(root / dvcfiles.DVC_YAML)
+        locked = dvcfiles.lock_stages(root / dvcfiles.DVC_LOCK) or {}
+    except InputError:
+        return None  # a broken file is for the check itself to report
+    if pipeline is None:
+        return None
+    if pipeline.templated:
+        resolved = _watched_by_dvc(root)
+        return None if resolved is None else resolved | set(pipeline.vars_files)
+    watched = {
+        dvcfiles.DEFAULT_PARAMS,
+        *pipeline.vars_files,
+        *pipeline.deps,
+        *pipeline.watched_params(),
+    }
+    wdirs = {stage.name: stage.wdir for stage in pipeline.stages}
+    for name, entry in locked.items():
+        if isinstance(entry, dict):
+            wdir = wdirs.get(str(name), ".")
+            watched.update(
+                posixpath.normpath(posixpath.join(wdir, dep)) for dep in _lock_deps(entry)
+            )
+    return watched
+
+
+def _lock_deps(entry: dict[str, Any]) -> list[str]:
+    deps = [
+        dep["path"] for dep in entry.get("deps") or [] if isinstance(dep, dict) and "path" in dep
+    ]
+    params = entry.get("params")
+    return [*deps, *(str(name) for name in params)] if isinstance(params, dict) else deps
+
+
+def _watched_by_dvc(root: Path) -> set[str] | None:
+    """The deps and params files of every stage as DVC resolves them (templating, `wdir`,
+    `foreach`); None when DVC is not installed or cannot load the pipeline."""
+    if importlib.util.find_spec("dvc") is None:
+        return None
+    try:
+        with open_repo(root) as repo:
+            return {_relpath(dep, root) for stage in repo.index.stages for dep in stage.deps} | {
+                dvcfiles.DEFAULT_PARAMS
+            }
+    except Exception:  # any failure means "unsure": then the check itself runs
+        return None

@@ -133,7 +133,12 @@ def _reason(reason: dict[str, Any]) -> str:
 
 
 def _absent(absent: dict[str, Any]) -> str:
-    where = "in the local cache (`dvc checkout`)" if absent["in_cache"] else "not pulled"
+    if absent.get("not_cached"):
+        where = "not cached by DVC (`cache: false`), so only `dvc repro` makes it"
+    elif absent["in_cache"]:
+        where = "in the local cache (`dvc checkout`)"
+    else:
+        where = "not pulled"
     files = f", {absent['files_absent']} file(s) missing" if "files_absent" in absent else ""
     return f"{absent['path']} ({absent['kind']}{files}): {where}"
 
@@ -171,8 +176,9 @@ def _check_markdown(details: dict[str, Any]) -> list[str]:
 def _verify_text(details: dict[str, Any]) -> list[str]:
     lines = _stages_text(details.get("stages", []))
     for out in details.get("outputs", []):
-        mark = "same" if out["reproduced"] else "DIFFERS"
-        lines.append(f"{mark:<8} {out['path']} ({out['stage']})")
+        mark = {True: "same", False: "DIFFERS", None: "skipped"}[out["reproduced"]]
+        why = f": {out['skipped']}" if out.get("skipped") else ""
+        lines.append(f"{mark:<8} {out['path']} ({out['stage']}){why}")
         lines += [f"           {name}" for name in out.get("files", [])]
     for moved in details.get("metrics_moved", []):
         lines.append(f"metric {moved['name']}: {_moved(moved)}")
@@ -184,7 +190,7 @@ def _verify_markdown(details: dict[str, Any]) -> list[str]:
     outputs, more_outputs = bounded(details.get("outputs", []), MAX_ROWS)
     lines += [
         f"| {code(out['path'])} | {code(out['stage'])} | "
-        f"{'yes' if out['reproduced'] else '**no**'} |"
+        f"{ {True: 'yes', False: '**no**', None: 'not compared'}[out['reproduced']] } |"
         for out in outputs
     ]
     if more_outputs:

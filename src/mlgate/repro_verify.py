@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate import scm, yamlio
+from mlgate import dvcfiles, scm
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
 from mlgate.repro import (
@@ -36,6 +36,10 @@ from mlgate.repro_run import run_pipeline
 from mlgate.results import Clock, Result
 
 SOURCE_REMOTE = "mlgate-source"
+# The hashes dvc.lock may record for an output, in the order compared: md5 for the local
+# cache layout, etag or checksum for outputs DVC hashes as a cloud or external file system
+# reports them (a cloud-versioned remote adds `cloud:` beside md5, which is left out).
+CONTENT_HASHES = ("md5", "etag", "checksum")
 
 
 def verify_pipeline(
@@ -104,7 +108,25 @@ def verify_pipeline(
 
     details["outputs"] = outputs
     details["metrics_moved"] = moved
-    differs = [out for out in outputs if not out["reproduced"]]
+    differs = [out for out in outputs if out["reproduced"] is False]
+    compared = [out for out in outputs if out["reproduced"] is not None]
+    skipped = [out["path"] for out in outputs if out["reproduced"] is None]
+    skipped_note = (
+        f"; {len(skipped)} output(s) not compared, dvc.lock records no hash for them "
+        f"({', '.join(skipped)})"
+        if skipped
+        else ""
+    )
+    if outputs and not compared:
+        return Result(
+            command="repro",
+            status="error",
+            summary=f"no verdict: no output of the pipeline at {commit[:12]} has a hash in "
+            f"dvc.lock to compare the rerun with{skipped_note}",
+            started_at=clock.started_at,
+            duration_s=clock.elapsed(),
+            details=details,
+        )
     if differs:
         summary = (
             f"not reproducible: {len(differs)} of {len(outputs)} output(s) differ from dvc.lock "
@@ -117,7 +139,8 @@ def verify_pipeline(
             )
         summary += "; look for unseeded randomness, threads, or time in those stages"
     else:
-        summary = f"reproducible: all {len(outputs)} output(s) match dvc.lock at {commit[:12]}"
+        summary = f"reproducible: all {len(compared)} output(s) match dvc.lock at {commit[:12]}"
+    summary += skipped_note
     return Result(
         command="repro",
         status="fail" if differs else "pass",
@@ -193,10 +216,8 @@ def _fetch_sources(work: Path, pull: bool, log: Log) -> None:
 
 def _lock_outs(work: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """{(stage, path): lock entry} for every output in dvc.lock."""
-    lock = work / "dvc.lock"
-    data = yamlio.load_file(lock) if lock.is_file() else None
     outs: dict[tuple[str, str], dict[str, Any]] = {}
-    for stage, entry in ((data or {}).get("stages") or {}).items():
+    for stage, entry in (dvcfiles.lock_stages(work / dvcfiles.DVC_LOCK) or {}).items():
         for out in entry.get("outs") or []:
             outs[(stage, out["path"])] = out
     return outs
@@ -210,16 +231,29 @@ def _compare_outputs(
 ) -> list[dict[str, Any]]:
     outputs = []
     for (stage, path), entry in committed.items():
-        expected = entry.get("md5")
-        actual = rerun.get((stage, path), {}).get("md5")
+        hash_name = next((name for name in CONTENT_HASHES if entry.get(name)), None)
+        if hash_name is None:
+            outputs.append(
+                {
+                    "stage": stage,
+                    "path": path,
+                    "reproduced": None,
+                    "skipped": "dvc.lock records no content hash for it (md5, etag or "
+                    "checksum), so there is nothing to compare the rerun with",
+                }
+            )
+            continue
+        expected = entry[hash_name]
+        actual = rerun.get((stage, path), {}).get(hash_name)
         record: dict[str, Any] = {
             "stage": stage,
             "path": path,
+            "hash": hash_name,
             "expected": expected,
             "actual": actual,
-            "reproduced": expected is not None and expected == actual,
+            "reproduced": expected == actual,
         }
-        if not record["reproduced"] and str(expected).endswith(".dir"):
+        if not record["reproduced"] and hash_name == "md5" and str(expected).endswith(".dir"):
             record["files"] = _dir_differences(
                 _listing(source_cache, expected), _listing(rerun_cache, actual)
             )

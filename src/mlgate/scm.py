@@ -9,14 +9,30 @@ from pathlib import Path
 
 from mlgate.errors import ExternalError, InputError
 
+# A git command that hangs (a lock held by another process, a credential prompt, a slow
+# network filesystem) must end in "no verdict" naming it, not at the CI job's timeout.
+GIT_TIMEOUT_S = 120.0
 
-def git(root: Path, *args: str) -> str:
-    """Run `git args` in `root` and return its stdout; a failure is no verdict (exit 3)."""
+
+def git(root: Path, *args: str, timeout_s: float = GIT_TIMEOUT_S) -> str:
+    """Run `git args` in `root` and return its stdout; a failure or a hang is no verdict (3)."""
     if shutil.which("git") is None:
         raise InputError("git is not installed or not on PATH")
-    completed = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False
-    )
+    try:
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout_s,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ExternalError(
+            f"`git {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and was "
+            "stopped"
+        ) from exc
     if completed.returncode != 0:
         raise ExternalError(f"`git {' '.join(args)}` failed in {root}: {completed.stderr.strip()}")
     return completed.stdout
@@ -37,53 +53,54 @@ def commit_all(root: Path, message: str) -> str:
 
 def current_commit(root: Path) -> str | None:
     """HEAD's SHA, or None outside a git checkout (or without git): it is only informative."""
-    if shutil.which("git") is None:
-        return None
-    completed = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
-    )
-    return completed.stdout.strip() or None if completed.returncode == 0 else None
+    head = _asked(root, "rev-parse", "HEAD")
+    return head.decode().strip() or None if head is not None else None
 
 
 def tracked_changes(root: Path) -> bool | None:
     """Whether tracked files differ from HEAD (untracked ones aside: a local store, results);
     None when git cannot tell. The candidate's identity: does the commit describe the code and
     params that made the model?"""
-    if shutil.which("git") is None:
-        return None
-    completed = subprocess.run(
-        ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
-    return bool(completed.stdout.strip()) if completed.returncode == 0 else None
+    status = _asked(root, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+    return bool(status.strip()) if status is not None else None
 
 
 def has_changes(root: Path, *, ignore: Path | None = None) -> bool | None:
     """Whether the checkout at `root` differs from HEAD (changed, staged or untracked files),
     leaving out anything under `ignore`; None when git cannot tell."""
-    if shutil.which("git") is None:
-        return None
     # --no-optional-locks: this also runs inside git hooks, while git holds the index.
-    completed = subprocess.run(
-        ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
-        cwd=root,
-        capture_output=True,
-        check=False,
+    status = _asked(
+        root, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"
     )
-    top = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, check=False
-    )
-    if completed.returncode != 0 or top.returncode != 0:
+    top = _asked(root, "rev-parse", "--show-toplevel")
+    if status is None or top is None:
         return None
-    toplevel = Path(os.fsdecode(top.stdout.strip()))
+    toplevel = Path(os.fsdecode(top.strip()))
     skip = ignore.resolve() if ignore is not None else None  # relative to the working dir
-    for path in _status_paths(completed.stdout):
+    for path in _status_paths(status):
         changed = (toplevel / path).resolve()
         if skip is None or not changed.is_relative_to(skip):
             return True
     return False
+
+
+def _asked(root: Path, *args: str) -> bytes | None:
+    """`git args`' stdout for a question only worth an answer: None when git is missing, fails
+    or hangs."""
+    if shutil.which("git") is None:
+        return None
+    try:
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return completed.stdout if completed.returncode == 0 else None
 
 
 def _status_paths(output: bytes) -> list[str]:
@@ -108,15 +125,26 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     file there. An unknown revision is the user's input (exit 2)."""
     if shutil.which("git") is None:
         raise InputError("git is not installed or not on PATH")
-    known = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    known = _bounded(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if known.returncode != 0:
         raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
-    shown = subprocess.run(
-        ["git", "show", f"{rev}:./{path}"], cwd=root, capture_output=True, check=False
-    )
+    shown = _bounded(root, "show", f"{rev}:./{path}")
     return shown.stdout if shown.returncode == 0 else None
+
+
+def _bounded(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`git args` whose exit code the caller reads; a hang is no verdict (exit 3)."""
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ExternalError(
+            f"`git {' '.join(args)}` in {root} did not finish within {GIT_TIMEOUT_S:g} s and "
+            "was stopped"
+        ) from exc

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate import yamlio
+from mlgate import dvcfiles
 from mlgate.config import Config
 from mlgate.errors import InputError, MlgateError
 from mlgate.publish import Published, ReportRequest, publish
@@ -282,23 +282,14 @@ def _pipeline_inputs(config: Config) -> list[Path]:
 
 
 def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
+    """What the pipeline writes, relative to dvc.yaml's folder; None when unsure."""
     try:
-        data = yamlio.load_file(dvc_yaml) or {}
+        pipeline = dvcfiles.read_pipeline(dvc_yaml)
     except InputError:
         return None  # repro reports what is wrong with dvc.yaml
-    stages = data.get("stages") if isinstance(data, dict) else None
-    if not isinstance(stages, dict):
+    if pipeline is None or pipeline.templated:
         return None
-    outputs: set[str] = set()
-    for stage in stages.values():
-        if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:
-            return None
-        for kind in ("outs", "metrics", "plots"):
-            for out in stage.get(kind) or []:
-                name = next(iter(out)) if isinstance(out, dict) else out
-                if isinstance(name, str):
-                    outputs.add(name.strip("/"))
-    return outputs
+    return {out.strip("/") for out in pipeline.outs}
 
 
 def _clear_old_results(results_dir: Path) -> None:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from mlgate import yamlio
+from mlgate import dvcfiles, yamlio
 from mlgate.config import Config, DataEntry
 from mlgate.errors import InputError
 
@@ -134,20 +133,7 @@ def is_dvc_file(path: Path) -> bool:
 
 def dvc_outputs(pointer: Path) -> list[Path]:
     """The outputs a `.dvc` file or `dvc.lock` records, as absolute paths."""
-    data: Any = yamlio.load_file(pointer, display_path(pointer))
-    outs: list[Any] = []
-    if isinstance(data, dict) and pointer.name == DVC_LOCK:
-        for stage in (data.get("stages") or {}).values():
-            if isinstance(stage, dict):
-                outs.extend(stage.get("outs") or [])
-    elif isinstance(data, dict):
-        outs.extend(data.get("outs") or [])
-    base = pointer.resolve().parent
-    return [
-        base / out["path"]
-        for out in outs
-        if isinstance(out, dict) and isinstance(out.get("path"), str)
-    ]
+    return dvcfiles.recorded_outputs(pointer, display_path(pointer))
 
 
 def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:

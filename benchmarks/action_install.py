@@ -1,0 +1,131 @@
+"""The action's install, timed the way the runner runs it: cold (nothing cached) and warm
+(the virtualenv restored by actions/cache), for `gate`'s extras.
+
+action.yml's `plan` and `install` steps run with bash (tests/fixtures/action_steps.py), from a
+slim copy of this checkout as the action's path, with a fresh RUNNER_TEMP and fresh pip and uv
+caches (XDG_CACHE_HOME). Warm: the virtualenv is archived as actions/cache archives it (tar,
+zstd when there is one), removed, restored, and the steps run again with `cache-hit` true; the
+restore counts. `--pip` also times the install before uv: `python -m venv` + `pip install`.
+Goals (issue 16): cold <= 60 s, warm <= 10 s.
+
+Run: .venv/bin/python benchmarks/action_install.py [--tracking-uri URI] [--pip]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.fixtures.act_runner import action_copy  # noqa: E402
+from tests.fixtures.action_steps import run_step  # noqa: E402
+
+
+def install(work: Path, action: Path, uri: str, cache_hit: bool) -> tuple[float, str]:
+    env = {
+        "MLGATE_ACTION_PATH": str(action),
+        "MLGATE_COMMAND": "gate",
+        "MLGATE_WORKDIR": ".",
+        "MLGATE_TRACKING_URI": uri,
+        "MLGATE_PYTHON": base_python(),
+        "XDG_CACHE_HOME": str(work / "cache"),
+        "UV_CACHE_DIR": str(work / "cache" / "uv"),
+        "PIP_NO_CACHE_DIR": "1",
+    }
+    temp = work / "runner-temp"
+    start = time.perf_counter()
+    completed, planned = run_step("plan", env, cwd=work, runner_temp=temp)
+    check(completed, "plan")
+    completed, _ = run_step(
+        "install",
+        {
+            **env,
+            "MLGATE_VENV_DIR": planned["venv"],
+            "MLGATE_PYTHON": planned["python"],
+            "MLGATE_EXTRAS": planned["extras"],
+            "MLGATE_CACHE_HIT": "true" if cache_hit else "false",
+        },
+        cwd=work,
+        runner_temp=temp,
+    )
+    check(completed, "install")
+    return time.perf_counter() - start, completed.stdout.strip().splitlines()[-1]
+
+
+def base_python() -> str:
+    """The interpreter a runner's setup-python gives: not this project's virtualenv."""
+    return str(Path(getattr(sys, "_base_executable", sys.executable)))
+
+
+def check(completed: subprocess.CompletedProcess[str], step: str) -> None:
+    if completed.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{completed.stdout}{completed.stderr}")
+
+
+def archive(venv: Path, to: Path) -> list[str]:
+    compress = ["--zstd"] if shutil.which("zstd") else ["-z"]
+    subprocess.run(["tar", *compress, "-cf", str(to), "-P", str(venv)], check=True)
+    return compress
+
+
+def children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def size_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def with_pip(work: Path, action: Path) -> float:
+    venv = work / "pip-venv"
+    spec = f"{action}[validate,dvc,mlflow]"
+    start = time.perf_counter()
+    subprocess.run([base_python(), "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", spec],
+        check=True,
+        env={**os.environ, "PIP_NO_CACHE_DIR": "1"},
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tracking-uri", default="https://mlflow.example.com")
+    parser.add_argument("--pip", action="store_true", help="also time the former pip install")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mlgate-action-install-") as tmp:
+        work = Path(tmp)
+        action = action_copy(work / "action")
+        cold, said = install(work, action, args.tracking_uri, cache_hit=False)
+        venv = work / "runner-temp" / "mlgate-venv"
+        print(f"cold: {cold:.1f} s, {size_mb(venv):.0f} MB ({said})")
+        cached = work / "cache.tar"
+        compress = archive(venv, cached)
+        shutil.rmtree(work / "runner-temp")
+        shutil.rmtree(work / "cache")
+        start, cpu = time.perf_counter(), children_cpu()
+        subprocess.run(["tar", *compress, "-xf", str(cached), "-P"], check=True)
+        restored = time.perf_counter() - start
+        warm, said = install(work, action, args.tracking_uri, cache_hit=True)
+        print(
+            f"warm: {restored + warm:.1f} s (restore {restored:.1f} s; CPU time "
+            f"{children_cpu() - cpu:.1f} s: on a loaded machine the rest is waiting) ({said})"
+        )
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"cache archive: {cached.stat().st_size / 1e6:.0f} MB")
+        if args.pip:
+            print(f"former pip install: {with_pip(work, action):.1f} s")
+
+
+if __name__ == "__main__":
+    main()
