@@ -191,7 +191,44 @@ def test_a_missing_champion_is_no_verdict(mlgate: RunMlgate, data: Path) -> None
     )
     run = mlgate("drift", "--current", "train.csv", cwd=data)
     assert run.code == 3, run.err
-    assert "no reference profile" in run.err
+    assert "'wine' does not exist yet, so there is no champion's profile" in run.err
+
+
+def test_a_typo_in_the_model_name_is_not_a_first_model(mlgate: RunMlgate, data: Path) -> None:
+    from tests.mlflow_helpers import register_version
+
+    uri = f"sqlite:///{data / 'mlflow.db'}"
+    register_version(uri, "wine-classifier", alias="champion")
+    (data / "mlgate.yaml").write_text(
+        f"version: 1\nmlflow:\n  tracking_uri: {uri}\n  model: wine-clasifier\n"
+        "drift:\n  reference: registry\n",
+        encoding="utf-8",
+    )
+    run = mlgate("drift", "--current", "train.csv", cwd=data)
+    assert run.code == 2, run.err
+    assert "did you mean 'wine-classifier'" in run.err
+
+
+def test_gate_of_a_first_model_says_drift_did_not_run_and_passes(
+    mlgate: RunMlgate, data: Path
+) -> None:
+    """No champion yet: nothing to compare the data with, by design. The step is listed as not
+    run (bootstrap), not as an error, and the gate is a plain pass, not pass-with-skips."""
+    (data / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    (data / "mlgate.yaml").write_text(
+        "version: 1\ndata:\n  - path: train.csv\n    schema: schema.yaml\n"
+        "mlflow:\n  tracking_uri: sqlite:///mlflow.db\n  model: wine\n"
+        "drift:\n  reference: registry\n  block: true\n",
+        encoding="utf-8",
+    )
+    run = mlgate("gate", "--format", "json", cwd=data)
+    assert run.code == 0, run.out + run.err
+    gate = json.loads((data / ".mlgate" / "gate.json").read_text("utf-8"))
+    (skipped,) = [entry for entry in gate["details"]["skipped"] if entry["step"] == "drift"]
+    assert skipped["cause"] == "bootstrap"
+    assert "no champion's profile" in skipped["reason"]
+    assert gate["details"]["decision"] == "pass"
+    assert not (data / ".mlgate" / "drift.json").exists()
 
 
 def test_the_champion_profile_is_the_reference(mlgate: RunMlgate, data: Path) -> None:

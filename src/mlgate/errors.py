@@ -74,3 +74,9 @@ class ExternalError(MlgateError):
     """An outside system failed (MLflow, DVC, git, the GitHub API): no verdict."""
 
     exit_code = EXIT_NO_VERDICT
+
+
+class NoReferenceYet(ExternalError):
+    """Nothing to compare with, by design: the first model has no champion yet (bootstrap).
+
+    Still no verdict on its own; `mlgate gate` reports the step as not run for that reason."""

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from mlgate.config import alias_problem
-from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
+from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.metrics import MetricValue
 from mlgate.outbound import redact, redact_data
 
@@ -873,10 +873,13 @@ def champion_profile_file(
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # stderr stays ours
     try:
         version = registry.call(where, registry.client.get_model_version_by_alias, model, alias)
-    except _Missing as exc:
-        raise ExternalError(
-            f"{where}: no version holds the alias, so there is no reference profile"
-        ) from exc
+    except _Missing:
+        # A first model is a reference absent by design; a typo'd name or alias is an input
+        # error (`_first_model` raises it), never "no reference yet".
+        first = registry._first_model(model, alias)
+        raise NoReferenceYet(
+            f"{where}: {first.reason}, so there is no champion's profile to compare with yet"
+        ) from None
     if not version.run_id:
         raise ExternalError(f"{where}: the version has no run, so no stored profile")
     try:

@@ -21,7 +21,7 @@ from typing import Any
 
 from mlgate import dvcfiles
 from mlgate.config import Config
-from mlgate.errors import InputError, MlgateError
+from mlgate.errors import InputError, MlgateError, NoReferenceYet
 from mlgate.publish import Published, ReportRequest, publish
 from mlgate.report import (
     CHECK_STEPS,
@@ -47,6 +47,7 @@ GATE_STEPS = ("validate", "repro", "drift", "compare", "report")
 # Why a step did not run (gate.json `details.skipped[].cause`); SKIPPED_BY_OPTION ("option",
 # --skip STEP) is the only cause that can leave a pass incomplete.
 SKIPPED_AFTER_EARLIER_STEP = "earlier_step"
+SKIPPED_NO_REFERENCE_YET = "bootstrap"  # a first model: no champion to compare with yet
 NOT_CONFIGURED = "not_configured"
 Log = Callable[[str], None]
 
@@ -169,7 +170,15 @@ def _drift(run: _Run) -> None:
     if run.blocked():
         run.skip("drift", "an earlier step did not pass", SKIPPED_AFTER_EARLIER_STEP)
         return
-    _step(run, "drift", lambda: _run_drift(request))
+
+    def check() -> Result | None:
+        try:
+            return _run_drift(request)
+        except NoReferenceYet as exc:
+            run.skip("drift", str(exc), SKIPPED_NO_REFERENCE_YET)
+            return None
+
+    _step(run, "drift", check)
 
 
 def _run_drift(request: GateRequest) -> Result:
@@ -184,6 +193,8 @@ def _run_drift(request: GateRequest) -> Result:
         return run_drift(
             DriftRequest(config=request.config, settings=settings, timeout_s=request.timeout_s)
         )
+    except NoReferenceYet:
+        raise  # a first model: not run, rather than an error (see `_drift`)
     except MlgateError as exc:
         if settings.block:
             raise
