@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,21 @@ class Run:
 
 
 RunMlgate = Callable[..., Run]
+
+
+@pytest.fixture(autouse=True)
+def _no_tracking_uri_leaks() -> Iterator[None]:
+    """MLflow's set_tracking_uri (test helpers, promote, register_model) sets a process-wide URI
+    and MLFLOW_TRACKING_URI: a later test in the same worker must not inherit a server that
+    stopped with the test that started it."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if "mlflow" in sys.modules:  # its own global, even where the variable was restored
+        sys.modules["mlflow"].set_tracking_uri(before)
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
 
 
 @pytest.fixture

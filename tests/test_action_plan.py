@@ -56,6 +56,15 @@ def test_without_a_uri_in_the_environment_mlgate_yaml_says(
     assert plan(tmp_path, MLFLOW_TRACKING_URI="")["extras"] == f"validate,dvc,{mlflow}"
 
 
+def test_drift_brings_its_extra_only_when_mlgate_yaml_asks_for_drift(tmp_path: Path) -> None:
+    (tmp_path / "mlgate.yaml").write_text("version: 1\n# drift: not yet\ngates: {}\n")
+    assert "drift" not in plan(tmp_path, MLFLOW_TRACKING_URI="https://m")["extras"]
+    (tmp_path / "mlgate.yaml").write_text("version: 1\ndrift:\n  reference: registry\n")
+    assert plan(tmp_path, MLFLOW_TRACKING_URI="https://m")["extras"] == "validate,dvc,mlflow,drift"
+    promote = plan(tmp_path, MLFLOW_TRACKING_URI="https://m", MLGATE_COMMAND="promote")
+    assert promote["extras"] == "mlflow,drift"
+
+
 def test_the_input_and_the_environment_win_over_mlgate_yaml(tmp_path: Path) -> None:
     (tmp_path / "mlgate.yaml").write_text("mlflow: {tracking_uri: 'sqlite:///mlflow.db'}\n")
     assert plan(tmp_path, MLFLOW_TRACKING_URI="https://m.example.com")["extras"].endswith(",mlflow")
