@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -74,6 +75,25 @@ def copy_migrated_store(uri: str) -> None:
 
 
 def register_version(
+    uri: str,
+    model: str,
+    **how: Any,
+) -> Version:
+    """A registered version as MLflow 3 makes it (see `_register_version`), leaving MLflow's
+    process-wide tracking URI as it found it: a fixture that outlives its server (module
+    scope) must not hand that server's address to every later test in the worker."""
+    import mlflow
+
+    previous = os.environ.get("MLFLOW_TRACKING_URI")
+    try:
+        return _register_version(uri, model, **how)
+    finally:
+        mlflow.set_tracking_uri(previous)
+        if previous is not None:
+            os.environ["MLFLOW_TRACKING_URI"] = previous
+
+
+def _register_version(
     uri: str,
     model: str,
     *,
