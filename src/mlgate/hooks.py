@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate import scm
 from mlgate.errors import (
     EXIT_FAIL,
     EXIT_INPUT,
     EXIT_NO_VERDICT,
     EXIT_PASS,
-    ExternalError,
     InputError,
 )
-from mlgate.scm import GIT_TIMEOUT_S
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -83,25 +82,8 @@ def worst(codes: Sequence[int]) -> int:
 
 
 def git(root: Path, *args: str) -> str:
-    try:
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=GIT_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ExternalError(
-            f"`git {' '.join(args)}` in {root} did not finish within {GIT_TIMEOUT_S:g} s "
-            "and was stopped"
-        ) from exc
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        raise InputError(f"git {' '.join(args)}: {detail.strip()}") from exc
-    return completed.stdout
+    """git for the hooks: a failure (not a repository, say) is the user's to fix (exit 2)."""
+    return scm.git(root, *args, failure=InputError)
 
 
 def repo_root(start: Path) -> Path:

@@ -7,35 +7,28 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mlgate.errors import ExternalError, InputError
+from mlgate.errors import ExternalError, InputError, MlgateError
 
 # A git command that hangs (a lock held by another process, a credential prompt, a slow
 # network filesystem) must end in "no verdict" naming it, not at the CI job's timeout.
 GIT_TIMEOUT_S = 120.0
 
 
-def git(root: Path, *args: str, timeout_s: float = GIT_TIMEOUT_S) -> str:
-    """Run `git args` in `root` and return its stdout; a failure or a hang is no verdict (3)."""
+def git(
+    root: Path,
+    *args: str,
+    timeout_s: float = GIT_TIMEOUT_S,
+    failure: type[MlgateError] = ExternalError,
+) -> str:
+    """Run `git args` in `root` and return its stdout. A hang is no verdict (exit 3); a failure
+    raises `failure` (no verdict by default; the hooks make it the user's input to fix)."""
     if shutil.which("git") is None:
         raise InputError("git is not installed or not on PATH")
-    try:
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout_s,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ExternalError(
-            f"`git {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and was "
-            "stopped"
-        ) from exc
+    completed = _bounded(root, *args, timeout_s=timeout_s)
     if completed.returncode != 0:
-        raise ExternalError(f"`git {' '.join(args)}` failed in {root}: {completed.stderr.strip()}")
-    return completed.stdout
+        stderr = completed.stderr.decode(errors="replace").strip()
+        raise failure(f"`git {' '.join(args)}` failed in {root}: {stderr}")
+    return completed.stdout.decode(errors="replace")
 
 
 def init_repo(root: Path) -> None:
@@ -90,15 +83,8 @@ def _asked(root: Path, *args: str) -> bytes | None:
     if shutil.which("git") is None:
         return None
     try:
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            check=False,
-            timeout=GIT_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        completed = _bounded(root, *args)
+    except MlgateError:
         return None
     return completed.stdout if completed.returncode == 0 else None
 
@@ -132,19 +118,25 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     return shown.stdout if shown.returncode == 0 else None
 
 
-def _bounded(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    """`git args` whose exit code the caller reads; a hang is no verdict (exit 3)."""
+def _bounded(
+    root: Path, *args: str, timeout_s: float = GIT_TIMEOUT_S
+) -> subprocess.CompletedProcess[bytes]:
+    """`git args` whose exit code the caller reads; a hang is no verdict (exit 3).
+
+    The one place mlgate starts git."""
     try:
         return subprocess.run(
             ["git", *args],
             cwd=root,
             capture_output=True,
             check=False,
-            timeout=GIT_TIMEOUT_S,
+            timeout=timeout_s,
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         raise ExternalError(
-            f"`git {' '.join(args)}` in {root} did not finish within {GIT_TIMEOUT_S:g} s and "
+            f"`git {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and "
             "was stopped"
         ) from exc
+    except OSError as exc:
+        raise InputError(f"cannot run git: {exc}") from exc
