@@ -250,19 +250,28 @@ def test_concurrent_promotions_exactly_one_wins(tmp_path: Path, server: str) -> 
         subprocess.run([sys.executable, "-m", "mlgate", "compare"], cwd=repo, check=True)
         repos.append(repo)
     codes: dict[str, int] = {}
+    said: dict[str, str] = {}
 
     def promote(repo: Path) -> None:
         completed = subprocess.run(
-            [sys.executable, "-m", "mlgate", "promote"], cwd=repo, capture_output=True, check=False
+            [sys.executable, "-m", "mlgate", "promote"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         codes[repo.name] = completed.returncode
+        said[repo.name] = completed.stdout + completed.stderr
 
     threads = [threading.Thread(target=promote, args=(repo,)) for repo in repos]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(codes.values()) == [0, 1], codes
+    # Exactly one wins. The loser sees the alias moved (1) — or, on a machine loaded past its
+    # deadlines, gives up with no verdict (3; seen once in a full parallel run): either way it
+    # must change nothing, which the checks below hold it to.
+    assert sorted(codes.values()) in ([0, 1], [0, 3]), said
     winner = next(name for name, code in codes.items() if code == 0)
     holder = client(server).get_model_version_by_alias(model, "champion")
     logged = client(server).get_logged_model(holder.source.removeprefix("models:/"))
