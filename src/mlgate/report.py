@@ -378,22 +378,30 @@ def is_bootstrap(results: dict[str, dict[str, Any]]) -> bool:
     return isinstance(baseline, dict) and baseline.get("resolution") == "bootstrap"
 
 
-def _stale_markdown(old: dict[str, Any]) -> str:
+def _stale_fields(old: dict[str, Any]) -> tuple[str, str, str, str]:
+    """What a left-out result file says of itself: command, status, start, short commit."""
     commit = old.get("commit")
-    at = f", commit {code(str(commit)[:7])}" if commit else ""
     return (
-        f"- 🕓 **{md(old.get('command'))}** left out, from another run: "
-        f"{md(old.get('status'))}, started {md(old.get('started_at') or 'at an unknown time')}{at}"
+        str(old.get("command")),
+        str(old.get("status")),
+        str(old.get("started_at") or "at an unknown time"),
+        str(commit)[:7] if commit else "",
+    )
+
+
+def _stale_markdown(old: dict[str, Any]) -> str:
+    command, status, started, commit = _stale_fields(old)
+    at = f", commit {code(commit)}" if commit else ""
+    return (
+        f"- 🕓 **{md(command)}** left out, from another run: "
+        f"{md(status)}, started {md(started)}{at}"
     )
 
 
 def _stale_text(old: dict[str, Any]) -> str:
-    commit = old.get("commit")
-    at = f", commit {str(commit)[:7]}" if commit else ""
-    return (
-        f"  {old.get('command')!s:17} STALE  left out, from another run: {old.get('status')}, "
-        f"started {old.get('started_at') or 'at an unknown time'}{at}"
-    )
+    command, status, started, commit = _stale_fields(old)
+    at = f", commit {commit}" if commit else ""
+    return f"  {command:17} STALE  left out, from another run: {status}, started {started}{at}"
 
 
 def _code(result: dict[str, Any]) -> int:
