@@ -72,7 +72,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a gate's per-example records say, computed by compare (gate.py stays pure)."""
+    """What a gate's per-example records say, computed by compare (rules.py stays pure)."""
 
     candidate: Interval  # the candidate's own statistic, for `threshold`
     difference: Interval | None  # candidate - baseline; None: the baseline has no records
