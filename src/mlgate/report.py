@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate.errors import ExitStatus, Status
 from mlgate.outbound import bounded, code, link, md, mermaid_label
 
 __all__ = ["code", "md"]  # the escapers, for the renderers that import them from here
@@ -288,20 +289,16 @@ class ReportContext:
     stale: tuple[dict[str, Any], ...] = ()
 
 
-def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
-    """The decision and exit code of a set of results: 2 if any input error, else 3 if any
-    had no verdict, else 1 if any failed, else 0."""
+def overall(results: dict[str, dict[str, Any]]) -> tuple[Status, ExitStatus]:
+    """The decision and exit code of a set of results (`ExitStatus.worst` of the deciding
+    steps); no deciding result at all is an input error (nothing was checked)."""
     codes = [
-        _code(result)
+        ExitStatus.of_result(result.get("status"), result.get("exit_code"))
         for step, result in results.items()
         if step in STEPS and not advisory(step, result)
     ]
-    if not codes:
-        return "error", 2
-    for worst, decision in ((2, "error"), (3, "error"), (1, "fail")):
-        if worst in codes:
-            return decision, worst
-    return "pass", 0
+    verdict = ExitStatus.worst(codes) if codes else ExitStatus.INPUT
+    return verdict.status, verdict
 
 
 def advisory(step: str, result: dict[str, Any]) -> bool:
@@ -404,16 +401,6 @@ def _stale_text(old: dict[str, Any]) -> str:
     return f"  {command:17} STALE  left out, from another run: {status}, started {started}{at}"
 
 
-def _code(result: dict[str, Any]) -> int:
-    status = result.get("status")
-    if status == "pass":
-        return 0
-    if status == "fail":
-        return 1
-    code = result.get("exit_code")
-    return code if code in (2, 3) else 3
-
-
 def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
@@ -481,7 +468,7 @@ def report_json(results: dict[str, dict[str, Any]], context: ReportContext) -> s
     return json.dumps(
         {
             "decision": decision_of(results),
-            "exit_code": overall(results)[1],
+            "exit_code": int(overall(results)[1]),
             "skipped": skipped_checks(results),
             "commit": context.commit,
             "run_url": context.run_url,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import yamlio
-from mlgate.errors import ExternalError, InputError
+from mlgate.errors import ExitStatus, ExternalError, InputError
 from mlgate.repro import (
     OUTPUT_TAIL_LINES,
     Log,
@@ -319,7 +319,7 @@ def _failed_run(
         started_at=clock.started_at,
         duration_s=clock.elapsed(),
         details=details,
-        exit_code=3,
+        exit_code=ExitStatus.NO_VERDICT,
     )
 
 
