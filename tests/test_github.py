@@ -13,6 +13,7 @@ from typing import Protocol
 import pytest
 
 from mlgate import __version__
+from mlgate.ci import PullRequest
 from mlgate.errors import ExitStatus, InputError
 from mlgate.github import (
     MAX_COMMENT_CHARS,
@@ -20,7 +21,6 @@ from mlgate.github import (
     GitHubClient,
     GitHubEnv,
     GitHubError,
-    PullRequest,
     comment_body,
     github_env,
     marker,
