@@ -33,14 +33,35 @@ _CANDIDATE_SOURCE = re.compile(
 _BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
 
 GATE_KEYS = ("direction", "threshold", "required", "confidence", "on_inconclusive", "statistic")
-# The rules of a gate that take a non-negative amount; `threshold` may be any number.
-AMOUNT_RULES = (
-    "max_regression",
-    "max_regression_pct",
-    "min_improvement",
-    "min_improvement_pct",
-    "max_improvement",
-    "max_improvement_pct",
+DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
+
+# What an amount rule limits: the worsening, or the improvement from below or from above.
+RuleKind = Literal["max_regression", "min_improvement", "max_improvement"]
+
+
+@dataclass(frozen=True)
+class AmountRule:
+    """A gate rule that limits the change against the baseline by a non-negative amount,
+    absolute or (`_pct`) in percent of |baseline|; `threshold` is the one rule on the value."""
+
+    kind: RuleKind
+    percent: bool
+
+    @property
+    def name(self) -> str:
+        """The key in mlgate.yaml, the `GateRule` field and the check's `rule`."""
+        return f"{self.kind}_pct" if self.percent else self.kind
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.percent else ""
+
+
+# The one list of amount rules: the config reader accepts these keys, the rules check them.
+AMOUNT_RULES = tuple(
+    AmountRule(kind, percent)
+    for kind in ("max_regression", "min_improvement", "max_improvement")
+    for percent in (False, True)
 )
 
 
@@ -564,25 +585,25 @@ def _read_gates(reader: _Reader, entry: Entry | None) -> tuple[GateRule, ...]:
 def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Node) -> GateRule:
     key = f"gates.{metric}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, (*GATE_KEYS, *AMOUNT_RULES), key)
+    reader.reject_unknown(fields, (*GATE_KEYS, *(rule.name for rule in AMOUNT_RULES)), key)
     _, direction_node = reader.require(fields, "direction", key, key_node)
-    direction = reader.choice(direction_node, f"{key}.direction", ("higher", "lower"))
+    direction = reader.choice(direction_node, f"{key}.direction", DIRECTIONS)
     amounts: dict[str, Any] = {}
     for rule in AMOUNT_RULES:
-        if rule in fields:
-            value = reader.number(fields[rule][1], f"{key}.{rule}")
+        if rule.name in fields:
+            node = fields[rule.name][1]
+            value = reader.number(node, f"{key}.{rule.name}")
             if value < 0:
                 raise reader.error(
                     f"must be zero or more, got {value:g} (the direction already says which "
                     "way is worse)",
-                    fields[rule][1],
-                    f"{key}.{rule}",
+                    node,
+                    f"{key}.{rule.name}",
                 )
-            amounts[rule] = value
-    for low, high in (
-        ("min_improvement", "max_improvement"),
-        ("min_improvement_pct", "max_improvement_pct"),
-    ):
+            amounts[rule.name] = value
+    for percent in (False, True):
+        low = AmountRule("min_improvement", percent).name
+        high = AmountRule("max_improvement", percent).name
         if low in amounts and high in amounts and amounts[low] > amounts[high]:
             raise reader.error(
                 f"{low} ({amounts[low]:g}) is larger than {high} ({amounts[high]:g}): "
