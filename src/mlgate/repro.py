@@ -462,18 +462,9 @@ def _posix(path: str) -> str:
 
 
 def _shallow_hint(root: Path) -> str:
-    try:
-        completed = subprocess.run(
-            ["git", "rev-parse", "--is-shallow-repository"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=QUICK_TIMEOUT_S,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""  # only a hint
-    if completed.stdout.strip() == "true":
+    from mlgate.scm import is_shallow
+
+    if is_shallow(root):
         return (
             "; this is a shallow clone, so older revisions are missing: fetch the full history "
             "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
