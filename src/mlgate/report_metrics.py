@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from mlgate.outbound import bounded, md, mermaid_label
@@ -217,7 +218,10 @@ def compare_reason(details: dict[str, Any]) -> str:
     if not shown:
         return ""
     left = len(gated) - len(shown)
-    return ", ".join(shown) + (f" and {left} more" if left > 0 else "") + ": every rule holds"
+    judged = (
+        "every rule holds" if any(is_number(r.baseline) for r in gated) else "every threshold holds"
+    )
+    return ", ".join(shown) + (f" and {left} more" if left > 0 else "") + f": {judged}"
 
 
 def compare_step_line(result: dict[str, Any]) -> str:
@@ -331,7 +335,21 @@ def metrics_table(details: dict[str, Any]) -> list[str]:
         )
     if more:
         lines.append(f"| … {more:,} more metrics in compare.json | | | | |")
-    return lines
+    legend = _interval_legend(details)
+    return [*lines, "", legend] if legend else lines
+
+
+def _interval_legend(details: dict[str, Any]) -> str:
+    """What the brackets are, once: the interval and how many examples it rests on."""
+    for check in details.get("checks") or []:
+        interval = check.get("interval") if isinstance(check, dict) else None
+        if isinstance(interval, dict):
+            rows = interval.get("rows")
+            records = (
+                f"{rows:,} per-example records" if isinstance(rows, int) else "per-example records"
+            )
+            return f"In brackets: the {_level(interval)}interval, from {records}."
+    return ""
 
 
 def judged_notes(details: dict[str, Any], max_items: int) -> list[str]:
@@ -417,6 +435,11 @@ def history_chart(details: dict[str, Any]) -> str:
     )
 
 
+def _plain(value: float) -> str:
+    """A number Mermaid reads: six significant digits, never in exponent form (1e-05)."""
+    return f"{Decimal(f'{value:.6g}'):f}"
+
+
 def _chart(metric: str, labels: list[str], series: list[tuple[str, list[float]]]) -> str:
     values = [value for _, points in series for value in points]
     low, high = min(values), max(values)
@@ -429,8 +452,8 @@ def _chart(metric: str, labels: list[str], series: list[tuple[str, list[float]]]
             "xychart-beta",
             f'    title "{mermaid_label(metric)}: production history and candidate"',
             f"    x-axis [{names}]",
-            f"    y-axis {low - pad:.4g} --> {high + pad:.4g}",
-            *(f"    {kind} [{', '.join(f'{v:.6g}' for v in points)}]" for kind, points in series),
+            f'    y-axis "{mermaid_label(metric)}" {_plain(low - pad)} --> {_plain(high + pad)}',
+            *(f"    {kind} [{', '.join(_plain(v) for v in points)}]" for kind, points in series),
             "```",
         ]
     )
