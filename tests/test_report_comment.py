@@ -233,3 +233,11 @@ def test_the_fixtures_are_the_demos_files_with_the_agreed_fields() -> None:
         assert {"compare", "gate", "repro", "validate"} <= set(files)
         assert len({result["run_id"] for result in files.values()}) == 1
         assert "changes" in files["compare"]["details"]
+
+
+def test_the_readme_shows_the_blocked_comment_as_it_is() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    shown = readme.split("The example's worse change, as the comment shows it")[1]
+    block = shown.split("```markdown\n", 1)[1].split("\n```", 1)[0]
+    snapshot = (SNAPSHOTS / "comment_blocked.md").read_text()
+    assert snapshot.startswith(block + "\n"), "README's example comment is out of date"
