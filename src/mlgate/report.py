@@ -489,7 +489,10 @@ def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> s
     for step in _ordered(results):
         result = results[step]
         status = str(result.get("status", "error")).upper()
-        lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {result.get('summary', '')}")
+        said = result.get("summary", "")
+        if step == "compare" and isinstance(result.get("details"), dict):
+            said = compare_step_line(result)  # the reason above says the rest
+        lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {said}")
     for extra in gate_skips(results):
         lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")
     lines.extend(_stale_text(old) for old in context.stale)

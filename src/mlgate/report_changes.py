@@ -73,7 +73,9 @@ def params_markdown(params: dict[str, Any], no_baseline: bool = False) -> list[s
     return [*lines, "", f"Baseline's params from {md(source)}{md(kept)}."]
 
 
-def params_text(params: dict[str, Any]) -> list[str]:
+def params_text(params: dict[str, Any], no_baseline: bool = False) -> list[str]:
+    if no_baseline:
+        return ["params: no baseline to diff against"]
     if params.get("missing_reason") or params.get("source") is None:
         reason = params.get("missing_reason") or "no source recorded"
         return [f"params: the baseline's are unknown ({reason})"]
@@ -163,12 +165,16 @@ def data_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _against(entry: dict[str, Any]) -> str:
+    if entry.get("baseline_rows") is None and entry.get("changed") is None:
+        return ""
+    return f" (baseline {_count(entry.get('baseline_rows'))}, {_content(entry)})"
+
+
 def data_text(results: dict[str, dict[str, Any]]) -> list[str]:
     rows, more = bounded(data_rows(results), MAX_FILES)
     parts = [
-        f"{entry.get('path')} {_count(entry.get('rows'))} rows"
-        f" (baseline {_count(entry.get('baseline_rows'))}, {_content(entry)})"
-        for entry in rows
+        f"{entry.get('path')} {_count(entry.get('rows'))} rows{_against(entry)}" for entry in rows
     ]
     tail = f" and {more} more" if more else ""
     return [f"data: {', '.join(parts)}{tail}"] if parts else []
@@ -177,14 +183,18 @@ def data_text(results: dict[str, dict[str, Any]]) -> list[str]:
 # --- the section -------------------------------------------------------------------------
 
 
+def _no_baseline(results: dict[str, dict[str, Any]]) -> bool:
+    """Whether the comparison had no baseline: then it, not the params, says why."""
+    baseline = _details(results, "compare").get("baseline")
+    return isinstance(baseline, dict) and baseline.get("metrics") is None
+
+
 def changes_markdown(results: dict[str, dict[str, Any]]) -> str:
     """The "What changed" section, or "" when the results say nothing about it."""
     params = _changes(results).get("params")
     blocks = []
     if isinstance(params, dict):
-        baseline = _details(results, "compare").get("baseline")
-        no_baseline = isinstance(baseline, dict) and baseline.get("metrics") is None
-        blocks.append(params_markdown(params, no_baseline))
+        blocks.append(params_markdown(params, _no_baseline(results)))
     for block in (stages_markdown(results), data_markdown(results)):
         if block:
             blocks.append(block)
@@ -198,5 +208,5 @@ def changes_markdown(results: dict[str, dict[str, Any]]) -> str:
 
 def changes_text(results: dict[str, dict[str, Any]]) -> list[str]:
     params = _changes(results).get("params")
-    lines = params_text(params) if isinstance(params, dict) else []
+    lines = params_text(params, _no_baseline(results)) if isinstance(params, dict) else []
     return lines + stages_text(results) + data_text(results)

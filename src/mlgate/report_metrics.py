@@ -235,10 +235,10 @@ def compare_step_line(result: dict[str, Any]) -> str:
     failed = sum(1 for check in judged if failing(check))
     if len(judged) == 1:
         counted = "its one check fails" if failed else "its one check holds"
+    elif failed:
+        counted = f"{failed} of {len(judged)} checks {'fails' if failed == 1 else 'fail'}"
     else:
-        counted = (
-            f"{failed} of {len(judged)} checks fail" if failed else f"{len(judged)} checks hold"
-        )
+        counted = f"{len(judged)} checks hold"
     if baseline.get("metrics") is None:  # the headline and the section say why
         return f"{counted} on the absolute thresholds"
     return f"{counted} against {baseline_label(baseline)}"
