@@ -241,3 +241,39 @@ def test_the_readme_shows_the_blocked_comment_as_it_is() -> None:
     block = shown.split("```markdown\n", 1)[1].split("\n```", 1)[0]
     snapshot = (SNAPSHOTS / "comment_blocked.md").read_text()
     assert snapshot.startswith(block + "\n"), "README's example comment is out of date"
+
+
+def test_a_failing_step_other_than_the_model_is_the_reason_and_its_section_stays_open() -> None:
+    from tests.test_report import envelope
+
+    results = results_of("blocked")
+    failing_file = {
+        "path": "data/train.csv",
+        "schema": "schemas/train.yaml",
+        "status": "fail",
+        "rows": 133,
+        "failing_rows": 3,
+        "failures": [{"column": "alcohol", "check": "not_nullable", "rows": 3, "examples": []}],
+    }
+    results["validate"] = envelope(
+        "validate", "fail", "data/train.csv: 3 failing rows", files=[failing_file]
+    )
+    del results["compare"]
+    text = comment(results)
+    assert "**Why:** data/train.csv: 3 failing rows\n" in text
+    assert "- ❌ **data validation**\n" in text  # the reason is not said twice
+    section = text.split("### ❌ Data validation\n")[1].split("\n### ")[0]
+    assert "<details>" not in section  # a failing step's detail is open
+    assert "| `alcohol` |" in section or "| alcohol |" in section
+
+
+def test_a_step_with_no_verdict_comes_before_a_blocked_model() -> None:
+    from tests.test_report import envelope
+
+    results = results_of("blocked")
+    results["drift"] = envelope("drift", "error", "MLflow at http://127.0.0.1:5000 did not answer")
+    results["drift"]["details"] = {"block": True}
+    text = comment(results)
+    assert text.startswith("## mlgate: ⚠️ no verdict\n\n**Why:** MLflow at")
+    assert "- ⚠️ **data drift**\n" in text
+    assert "- ❌ **model comparison**: 4 of 4 checks fail" in text
