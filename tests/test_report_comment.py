@@ -277,3 +277,19 @@ def test_a_step_with_no_verdict_comes_before_a_blocked_model() -> None:
     assert text.startswith("## mlgate: ⚠️ no verdict\n\n**Why:** MLflow at")
     assert "- ⚠️ **data drift**\n" in text
     assert "- ❌ **model comparison**: 4 of 4 checks fail" in text
+
+
+def test_a_long_param_name_or_path_is_cut_in_the_full_comment() -> None:
+    results = results_of("blocked")
+    changes = results["compare"]["details"]["changes"]
+    changes["params"]["changed"] = [
+        {"file": "params.yaml", "name": f"{i}" + "n" * 5000, "baseline": 1, "candidate": 2}
+        for i in range(50)
+    ]
+    changes["data"] = [{"path": f"{i}" + "p" * 5000, "rows": 1} for i in range(20)]
+    stages = [{"name": f"{i}" + "s" * 5000, "status": "ran"} for i in range(20)]
+    results["repro"]["details"]["stages"] = stages
+    text = comment(results)
+    assert max(len(line) for line in text.splitlines()) < 5000
+    changed = text.split("### 📝 What changed")[1].split("\n### ")[0]
+    assert len(changed) < 25_000  # 50 params, 20 files, 20 stages, each name cut at 200

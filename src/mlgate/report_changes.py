@@ -12,10 +12,14 @@ from typing import Any
 
 from mlgate.outbound import bounded, code, md
 from mlgate.report_metrics import short
+from mlgate.wording import counted
 
 MAX_PARAMS = 50
 MAX_FILES = 20
 MAX_STAGE_NAMES = 20
+# A param's name or a file's path, and a param's value, are cut at these lengths in a table.
+MAX_NAME = 200
+MAX_VALUE = 80
 HEADING = "### 📝 What changed"
 
 
@@ -35,7 +39,7 @@ def _value(value: object) -> str:
         return "—"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return md(short(value) if isinstance(value, float) else value)
-    return code(value if isinstance(value, str) else json.dumps(value), limit=80)
+    return code(value if isinstance(value, str) else json.dumps(value), limit=MAX_VALUE)
 
 
 # --- params ------------------------------------------------------------------------------
@@ -66,9 +70,9 @@ def params_markdown(params: dict[str, Any], no_baseline: bool = False) -> list[s
         baseline, candidate = entry.get("baseline"), entry.get("candidate")
         old = "— (added)" if baseline is None else _value(baseline)
         new = "— (removed)" if candidate is None else _value(candidate)
-        lines.append(f"| {code(name)} | {old} | {new} |")
+        lines.append(f"| {code(name, limit=MAX_NAME)} | {old} | {new} |")
     if more:
-        lines.append(f"| … {more:,} more changed params in compare.json | | |")
+        lines.append(f"| … {counted(more, 'more changed param')} in compare.json | | |")
     kept = f"; {unchanged:,} unchanged" if isinstance(unchanged, int) else ""
     return [*lines, "", f"Baseline's params from {md(source)}{md(kept)}."]
 
@@ -106,7 +110,9 @@ def stages_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
     parts = []
     for word, names in _stages_by_status(results):
         shown, more = bounded(names, MAX_STAGE_NAMES)
-        listed = ", ".join(code(name) for name in shown) + (f" and {more:,} more" if more else "")
+        listed = ", ".join(code(name, limit=MAX_NAME) for name in shown) + (
+            f" and {more:,} more" if more else ""
+        )
         parts.append(f"{word} {listed}")
     return [f"Stages: {'; '.join(parts)}."] if parts else []
 
@@ -152,16 +158,18 @@ def data_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
     if not any(e.get("baseline_rows") is not None or e.get("changed") is not None for e in rows):
         # Nothing known of the baseline's data: the rows alone, no columns of dashes.
         lines = ["| data file | rows |", "|---|---:|"]
-        lines += [f"| {code(e.get('path'))} | {_count(e.get('rows'))} |" for e in rows]
-        return lines + ([f"| … {more:,} more data files | |"] if more else [])
+        lines += [
+            f"| {code(e.get('path'), limit=MAX_NAME)} | {_count(e.get('rows'))} |" for e in rows
+        ]
+        return lines + ([f"| … {counted(more, 'more data file')} | |"] if more else [])
     lines = ["| data file | rows | baseline rows | content |", "|---|---:|---:|---|"]
     for entry in rows:
         lines.append(
-            f"| {code(entry.get('path'))} | {_count(entry.get('rows'))} "
+            f"| {code(entry.get('path'), limit=MAX_NAME)} | {_count(entry.get('rows'))} "
             f"| {_count(entry.get('baseline_rows'))} | {_content(entry)} |"
         )
     if more:
-        lines.append(f"| … {more:,} more data files | | | |")
+        lines.append(f"| … {counted(more, 'more data file')} | | | |")
     return lines
 
 

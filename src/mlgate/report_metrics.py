@@ -17,6 +17,7 @@ MAX_METRICS = 100
 MAX_CHARTS = 10
 MAX_HISTORY = 20
 MAX_REASON_METRICS = 3
+MAX_NAME = 200  # a metric's name in a table cell
 # The rule a reviewer reads first when several fail: how the candidate compares with production
 # before the absolute bounds, a definite failure before an inconclusive one.
 RULE_ORDER = (
@@ -329,10 +330,8 @@ def metrics_table(details: dict[str, Any]) -> list[str]:
     lines = ["| metric | baseline | candidate | Δ | rules |", "|---|---:|---:|---:|---|"]
     for row in rows:
         rules = "<br>".join(md(rule_text(check), limit=200) for check in row.checks)
-        lines.append(
-            f"| {md(row.metric)} | {md(short(row.baseline))} | {md(_candidate_cell(row))} "
-            f"| {md(_delta_cell(row))} | {rules or 'not gated'} |"
-        )
+        values = f"{md(short(row.baseline))} | {md(_candidate_cell(row))} | {md(_delta_cell(row))}"
+        lines.append(f"| {md(row.metric, limit=MAX_NAME)} | {values} | {rules or 'not gated'} |")
     if more:
         lines.append(f"| … {more:,} more metrics in compare.json | | | | |")
     legend = _interval_legend(details)
