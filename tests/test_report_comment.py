@@ -293,3 +293,13 @@ def test_a_long_param_name_or_path_is_cut_in_the_full_comment() -> None:
     assert max(len(line) for line in text.splitlines()) < 5000
     changed = text.split("### 📝 What changed")[1].split("\n### ")[0]
     assert len(changed) < 25_000  # 50 params, 20 files, 20 stages, each name cut at 200
+
+
+def test_the_candidates_mlflow_run_is_linked() -> None:
+    results = results_of("blocked")
+    run = "http://127.0.0.1:5000/#/experiments/1/runs/4f1c"
+    results["compare"]["details"]["candidate"]["url"] = run
+    text = comment(results)
+    assert (
+        f"Candidate `dvc` ([MLflow run]({run})) against `models:/wine-classifier@champion`" in text
+    )
