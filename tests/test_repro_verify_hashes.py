@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate.repro_verify import _compare_outputs
+from mlgate.repro.verify import _compare_outputs
 
 ETAG = {"path": "s3://bucket/model.pkl", "etag": "8f1c0e4d2a"}
 

@@ -501,11 +501,11 @@ def _section(step: str, result: dict[str, Any], detail: str) -> str:
     if result.get("status") == "error" and not details:
         return f"### ⚠️ {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
     if step == "validate":
-        from mlgate.validate_report import render_validate_markdown
+        from mlgate.validate import render_validate_markdown
 
         return render_validate_markdown(_shed_validate(details, detail), result.get("summary", ""))
     if step == "repro":
-        from mlgate.repro_report import render_repro_markdown
+        from mlgate.repro import render_repro_markdown
 
         if detail not in {"full", "no examples"}:
             details = {k: v for k, v in details.items() if k not in ("stages", "metrics", "params")}

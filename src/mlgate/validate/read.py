@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.errors import InputError
-from mlgate.validate_lines import (
+from mlgate.validate.lines import (
     FIRST_ROW_LINE,
     CountingReader,
     FieldCounter,
@@ -30,7 +30,7 @@ from mlgate.validate_lines import (
     map_lines,
     short_row,
 )
-from mlgate.validate_targets import Target
+from mlgate.validate.targets import Target
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
 HEAD_BYTES = 1 << 20  # enough for the header and the first row

@@ -19,7 +19,9 @@ from typing import Any
 from mlgate import dvcfiles, scm
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
-from mlgate.repro import (
+from mlgate.repro.check import check_result, inspect_pipeline, touches_pipeline
+from mlgate.repro.run import run_pipeline
+from mlgate.repro.runner import (
     Log,
     dvc,
     open_repo,
@@ -31,8 +33,6 @@ from mlgate.repro import (
     tail,
     transfer_timeout_s,
 )
-from mlgate.repro_check import check_result, inspect_pipeline, touches_pipeline
-from mlgate.repro_run import run_pipeline
 from mlgate.results import Clock, Result
 
 SOURCE_REMOTE = "mlgate-source"

@@ -1,4 +1,4 @@
-"""DVC: the one module (with its `repro_*` siblings) that runs it.
+"""Running DVC: the `dvc` process and `dvc.repo.Repo`, with DVC's errors made mlgate's.
 
 Stages run through the `dvc` command line (in this Python, `python -m dvc`) rather than
 `dvc.repo.Repo.reproduce`: the CLI gives each stage's real output and exit code, and a

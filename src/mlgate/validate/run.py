@@ -1,8 +1,8 @@
 """`mlgate validate`: data files against Pandera schemas, every failure of every file at once.
 
-The only modules that import pandas, pandera and pyarrow are this one and its `validate_*`
-helpers, and only inside functions: a hook whose staged files match no configured glob
-finishes without loading them.
+The only modules that import pandas, pandera and pyarrow are those of `mlgate.validate`,
+and only inside functions: a hook whose staged files match no configured glob finishes
+without loading them.
 
 Files are streamed in chunks of `chunk_rows` rows. Pandera checks each chunk lazily;
 uniqueness is taken out of the per-chunk schema and checked here across chunks (64-bit
@@ -22,9 +22,9 @@ from mlgate import yamlio
 from mlgate.config import Config
 from mlgate.errors import InputError
 from mlgate.results import Clock, Result
-from mlgate.validate_read import Layout, Progress, first_line_number, read_chunks
-from mlgate.validate_schema import ChunkPlan, UniqueSet, chunk_plan, load_schema
-from mlgate.validate_targets import (
+from mlgate.validate.read import Layout, Progress, first_line_number, read_chunks
+from mlgate.validate.schema import ChunkPlan, UniqueSet, chunk_plan, load_schema
+from mlgate.validate.targets import (
     Plan,
     Target,
     display_path,
@@ -600,9 +600,9 @@ def _no_rows(files: list[dict[str, Any]]) -> str:
 
 def infer_schema(data: Path, data_format: str | None, sample_rows: int) -> str:
     """`mlgate schema infer`: a Pandera YAML schema inferred from the first rows of `data`."""
-    from mlgate.validate_schema import import_pandera, infer_schema_yaml
-    from mlgate.validate_targets import data_format as format_of
-    from mlgate.validate_targets import require_present
+    from mlgate.validate.schema import import_pandera, infer_schema_yaml
+    from mlgate.validate.targets import data_format as format_of
+    from mlgate.validate.targets import require_present
 
     import_pandera()
     path = data.resolve()

@@ -20,7 +20,8 @@ from typing import Any
 
 from mlgate import yamlio
 from mlgate.errors import ExternalError, InputError
-from mlgate.repro import (
+from mlgate.repro.check import EditedOutput, collect_stages, edited_outputs, stage_name
+from mlgate.repro.runner import (
     OUTPUT_TAIL_LINES,
     Log,
     dvc_env,
@@ -33,7 +34,6 @@ from mlgate.repro import (
     tail,
     transfer_timeout_s,
 )
-from mlgate.repro_check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.results import Clock, Result
 
 # What `dvc repro` prints around each stage (dvc/stage/run.py, dvc/stage/__init__.py,
