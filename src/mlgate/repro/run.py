@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate import yamlio
+from mlgate import dvcfiles
 from mlgate.errors import ExternalError, InputError
 from mlgate.repro.check import EditedOutput, collect_stages, edited_outputs, stage_name
+from mlgate.repro.metrics import metrics_and_params
 from mlgate.repro.runner import (
     OUTPUT_TAIL_LINES,
     Log,
     dvc_env,
-    metrics_and_params,
     open_repo,
     pulling_from,
     require_dvc,
@@ -326,20 +326,10 @@ def _failed_run(
 def _ordered_stages(root: Path, seen: dict[str, StageRun]) -> list[StageRun]:
     """Stages in the order DVC handled them, then those it never reached (after a failure)."""
     ordered = list(seen.values())
-    for name in pipeline_stage_names(root):
+    for name in dvcfiles.stage_names(root / dvcfiles.DVC_YAML):
         if name not in seen:
             ordered.append(StageRun(name, "not_run"))
     return ordered
-
-
-def pipeline_stage_names(root: Path) -> list[str]:
-    try:
-        data = yamlio.load_file(root / "dvc.yaml") or {}
-    except InputError:
-        return []
-    stages = data.get("stages") if isinstance(data, dict) else None
-    # foreach/matrix stages expand to name@key; those appear under their expanded names.
-    return [str(name) for name in stages] if isinstance(stages, dict) else []
 
 
 def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:

@@ -31,7 +31,6 @@ FORMAT_BY_SUFFIX = {
     ".ndjson": "jsonl",
 }
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
-DVC_LOCK = "dvc.lock"
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def is_dvc_file(path: Path) -> bool:
-    return path.name == DVC_LOCK or path.suffix == ".dvc"
+    return path.name == dvcfiles.DVC_LOCK or path.suffix == ".dvc"
 
 
 def dvc_outputs(pointer: Path) -> list[Path]:
@@ -364,8 +363,8 @@ def _dvc_tracked(root: Path, pattern: str) -> list[str]:
             pointer = root / ancestor.parent / f"{ancestor.name}.dvc"
             if pointer.is_file():
                 pointers.append(pointer)
-    if (root / DVC_LOCK).is_file():
-        pointers.append(root / DVC_LOCK)
+    if (root / dvcfiles.DVC_LOCK).is_file():
+        pointers.append(root / dvcfiles.DVC_LOCK)
     tracked: list[str] = []
     for pointer in pointers:
         try:
