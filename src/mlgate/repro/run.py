@@ -38,6 +38,13 @@ from mlgate.results import Clock, Result
 
 # What `dvc repro` prints around each stage (dvc/stage/run.py, dvc/stage/__init__.py,
 # dvc/stage/cache.py, dvc/repo/reproduce.py). Stage output comes between these lines.
+# DVC's Python API cannot give what these lines give (checked against DVC 3.x):
+# `Repo.reproduce` returns only when every stage is done, with the stages it reproduced, so no
+# stage's output or duration as it runs; in that list a stage restored from the run cache
+# looks like one that ran (`StageCache.restore` returns nothing and only logs "is cached");
+# it has no per-stage callback; and in-process, DVC's logging, locks and signal handling
+# would be mlgate's. Success is never read from these lines but from the exit code, and the
+# lock and metrics are then read with `dvc.repo.Repo` (`metrics_and_params`).
 _RUNNING = re.compile(r"^Running stage '(?P<name>.+)':$")
 _SKIPPED = re.compile(r"^Stage '(?P<name>.+)' didn't change, skipping$")
 _CACHED = re.compile(r"^Stage '(?P<name>.+)' is cached - skipping run, checking out outputs$")
@@ -346,6 +353,9 @@ def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
         log(line)
     if completed.returncode == 0:
         return
+    # In-process, `Repo.pull` would raise NoRemoteError or CheckoutError instead of printing
+    # them; but a hung remote could then not be stopped at the deadline. So the process, and
+    # its message read here, only to pick the hint.
     lowered = output.lower()
     if "no remote specified" in lowered or "no default remote" in lowered:
         raise InputError(
