@@ -2,9 +2,10 @@
 
 Callers outside the package import from here; its modules are private to it:
 `targets` (which files, which schema; no pandas), `read` and `lines` (chunks, rows, lines),
-`schema` (Pandera schemas and the per-chunk plan), `run` (the validation), `report` (pure
-renderers). None imports pandas, pandera or pyarrow at module level: a hook whose staged
-files match no configured glob finishes without loading them.
+`schema` (Pandera schemas and the per-chunk plan), `run` (the validation, with `parse`,
+`unique` and `failures`), `report` (pure renderers). None imports pandas, pandera or
+pyarrow at module level: a hook whose staged files match no configured glob finishes
+without loading them.
 """
 
 from __future__ import annotations
