@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlgate.repro_check import touches_pipeline
-from mlgate.repro_report import render_repro, render_repro_markdown
+from mlgate.repro import render_repro, render_repro_markdown, touches_pipeline
 from tests.conftest import REPO_ROOT, RunMlgate
 from tests.dvc_helpers import hung_http_remote
 

@@ -532,12 +532,12 @@ def _section(step: str, result: dict[str, Any], detail: str, with_compare: bool)
         chart = history_chart(details) if detail == "full" else ""
         return compare_markdown(result, in_report=True) + (f"\n\n{chart}" if chart else "")
     if step == "validate":
-        from mlgate.validate_report import render_validate_markdown
+        from mlgate.validate import render_validate_markdown
 
         section = render_validate_markdown(_shed_validate(details, detail))
         return _collapsed(section, "files and schemas") if status == "pass" else section
     if step == "repro":
-        from mlgate.repro_report import render_repro_markdown
+        from mlgate.repro import render_repro_markdown
 
         # The candidate's metrics are the comparison's table already.
         dropped = {"metrics"} if with_compare else set()
