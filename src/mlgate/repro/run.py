@@ -218,9 +218,10 @@ def _run_summary(stages: Sequence[StageRun]) -> str:
     unchanged = len(by_status.get("skipped", []))
     if not ran and not restored:
         return f"nothing to run: all {unchanged} stage(s) unchanged"
-    parts = [f"ran {len(ran)} stage(s)" + (f" ({', '.join(ran)})" if ran else "")]
+    parts = [f"ran {len(ran)} stage(s) ({', '.join(ran)})"] if ran else []
     if restored:
-        parts.append(f"restored {len(restored)} from DVC's run cache ({', '.join(restored)})")
+        restored_count = f"{len(restored)}" if ran else f"{len(restored)} stage(s)"
+        parts.append(f"restored {restored_count} from DVC's run cache ({', '.join(restored)})")
     return ", ".join([*parts, f"{unchanged} unchanged"])
 
 
