@@ -18,6 +18,7 @@ import yaml
 
 from mlgate import dataformats, yamlio
 from mlgate.errors import ConfigError, InputError
+from mlgate.rule_names import AMOUNT_RULES, AmountRule
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 SUPPORTED_VERSION = 1
@@ -33,35 +34,6 @@ _BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
 
 GATE_KEYS = ("direction", "threshold", "required", "confidence", "on_inconclusive", "statistic")
 DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
-
-# What an amount rule limits: the worsening, or the improvement from below or from above.
-RuleKind = Literal["max_regression", "min_improvement", "max_improvement"]
-
-
-@dataclass(frozen=True)
-class AmountRule:
-    """A gate rule that limits the change against the baseline by a non-negative amount,
-    absolute or (`_pct`) in percent of |baseline|; `threshold` is the one rule on the value."""
-
-    kind: RuleKind
-    percent: bool
-
-    @property
-    def name(self) -> str:
-        """The key in mlgate.yaml, the `GateRule` field and the check's `rule`."""
-        return f"{self.kind}_pct" if self.percent else self.kind
-
-    @property
-    def unit(self) -> str:
-        return "%" if self.percent else ""
-
-
-# The one list of amount rules: the config reader accepts these keys, the rules check them.
-AMOUNT_RULES = tuple(
-    AmountRule(kind, percent)
-    for kind in ("max_regression", "min_improvement", "max_improvement")
-    for percent in (False, True)
-)
 
 
 @dataclass(frozen=True)

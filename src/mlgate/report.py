@@ -24,6 +24,7 @@ from mlgate.report_metrics import (
     judged_notes,
     metrics_table,
 )
+from mlgate.rule_names import amount_rule
 
 # The escapers, for the renderers that import them from here; the chart, for its tests.
 __all__ = ["code", "history_chart", "md"]
@@ -78,8 +79,8 @@ def _rule_text(check: dict[str, Any]) -> str:
     limit = check.get("limit")
     if limit is None:
         return rule
-    unit = "%" if rule.endswith("_pct") else ""
-    return f"{rule} {number(limit)}{unit}"
+    found = amount_rule(rule)
+    return f"{rule} {number(limit)}{found.unit if found else ''}"
 
 
 def _outcome(check: dict[str, Any]) -> str:

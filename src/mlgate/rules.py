@@ -28,8 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mlgate.config import AMOUNT_RULES, AmountRule, GateRule, RuleKind
+from mlgate.config import GateRule
 from mlgate.metrics import MetricValue, numeric, require_single_value
+from mlgate.rule_names import AMOUNT_RULES, AmountRule, RuleKind, amount_rule
 
 if TYPE_CHECKING:
     from mlgate.paired import Interval
@@ -49,7 +50,6 @@ _UNDECIDED: dict[RuleKind, str] = {
     "min_improvement": "show an improvement of {limit}",
     "max_improvement": "show a gain above {limit}",
 }
-_NAMED = {rule.name: rule for rule in AMOUNT_RULES}
 
 
 @dataclass(frozen=True)
@@ -224,8 +224,8 @@ def _relative_checks(
     value, reference = base.candidate, base.baseline
     assert value is not None
     checks = []
-    for amount_rule in AMOUNT_RULES:
-        limit = getattr(rule, amount_rule.name)
+    for limited in AMOUNT_RULES:
+        limit = getattr(rule, limited.name)
         if limit is None:
             continue
         if reference is None:
@@ -233,7 +233,7 @@ def _relative_checks(
             checks.append(
                 _with(
                     base,
-                    rule=amount_rule.name,
+                    rule=limited.name,
                     limit=limit,
                     skipped=True,
                     message=f"skipped: {why}",
@@ -243,9 +243,9 @@ def _relative_checks(
                 notes.append(f"{rule.metric}: {why}, so its relative rules were not checked")
             continue
         if evidence is not None and evidence.difference is not None:
-            checks.append(_relative_interval(base, amount_rule, limit, reference, evidence))
+            checks.append(_relative_interval(base, limited, limit, reference, evidence))
         else:
-            point = _relative(base, amount_rule, limit, value, reference)
+            point = _relative(base, limited, limit, value, reference)
             checks.append(point if evidence is None else _with(point, evidence="point"))
     return checks
 
@@ -407,13 +407,13 @@ def _judged(
 
 def _resolution(rule: str, limit: float, evidence: Evidence, rows_needed: int | None) -> str:
     """The plain sentence: what these rows cannot show, and how many would."""
-    amount_rule = _NAMED.get(rule)  # None: the threshold, on the candidate's own value
-    if amount_rule is None:
+    found = amount_rule(rule)  # None: the threshold, on the candidate's own value
+    if found is None:
         rows, kind = evidence.candidate.rows, "examples"
         question = f"place the metric on either side of {_fmt(limit)}"
     else:
         rows, kind = evidence.paired_rows, "paired examples"
-        question = _UNDECIDED[amount_rule.kind].format(limit=f"{_fmt(limit)}{amount_rule.unit}")
+        question = _UNDECIDED[found.kind].format(limit=f"{_fmt(limit)}{found.unit}")
     said = f"{rows:,} {kind} cannot {question}"
     if rows_needed is None:
         return f"{said}; the observed difference sits on the limit, so no number of rows would"
