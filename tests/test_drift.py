@@ -375,5 +375,6 @@ def test_the_reference_at_a_git_revision_is_the_data_git_held_there(
     moved = mlgate("drift", "--current", str(data / "shifted.csv"), cwd=project)
     assert moved.code == 1, moved.out + moved.err
     missing = mlgate("drift", "--reference", "git:no-such-ref", cwd=project)
-    assert missing.code in (2, 3), missing.out + missing.err
+    assert missing.code == 2, missing.out + missing.err
+    assert "no such revision" in missing.err, missing.err
     assert "git:no-such-ref" in missing.err

@@ -261,10 +261,11 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
 
 def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
     """The configured data as it was at `ref`: the files git holds there, profiled."""
-    from mlgate.scm import file_at_revision, git
+    from mlgate.scm import file_at_revision, git, require_revision
     from mlgate.validate import glob_regex
 
     root = config.root.resolve()
+    require_revision(root, ref)
     prefix = git(root, "rev-parse", "--show-prefix").strip()
     try:
         listed = git(root, "ls-tree", "-r", "--name-only", "--full-tree", ref, "--", ".")

@@ -114,13 +114,18 @@ def _status_paths(output: bytes) -> list[str]:
 def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes `path` (relative to `root`) held in git at `rev`; None when git had no such
     file there. An unknown revision is the user's input (exit 2)."""
+    require_revision(root, rev)
+    shown = _bounded(root, "show", f"{rev}:./{path}")
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def require_revision(root: Path, rev: str) -> None:
+    """Refuse a `git:REV` that names no commit here: the user's input (exit 2)."""
     if shutil.which("git") is None:
         raise InputError("git is not installed or not on PATH")
     known = _bounded(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if known.returncode != 0:
         raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
-    shown = _bounded(root, "show", f"{rev}:./{path}")
-    return shown.stdout if shown.returncode == 0 else None
 
 
 def _bounded(
