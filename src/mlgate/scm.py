@@ -118,6 +118,18 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     return shown.stdout if shown.returncode == 0 else None
 
 
+def differs_from_revision(root: Path, rev: str, path: Path) -> bool | None:
+    """Whether the workspace's `path` differs from the file git held at `rev`; None when git
+    held no such file there (data kept by DVC) or the path is not tracked now."""
+    relative = f"./{os.path.relpath(path, root)}"
+    if _bounded(root, "cat-file", "-e", f"{rev}:{relative}").returncode != 0:
+        return None
+    if _bounded(root, "ls-files", "--error-unmatch", "--", relative).returncode != 0:
+        return None
+    compared = _bounded(root, "diff", "--quiet", rev, "--", relative)
+    return {0: False, 1: True}.get(compared.returncode)
+
+
 def _bounded(
     root: Path, *args: str, timeout_s: float = GIT_TIMEOUT_S
 ) -> subprocess.CompletedProcess[bytes]:
