@@ -260,8 +260,9 @@ def data_changes(request: CompareRequest, spec: str, baseline: Side) -> list[dic
         shown = repo_relative(path, request.root)
         rows = counted.get(shown)
         baseline_rows, changed = compare(path, shown)
-        if changed is False and baseline_rows is None:
-            baseline_rows = rows  # the same bytes hold the same rows
+        if changed is False:  # the same bytes hold the same rows
+            rows = baseline_rows if rows is None else rows
+            baseline_rows = rows if baseline_rows is None else baseline_rows
         entries.append(
             {"path": shown, "rows": rows, "baseline_rows": baseline_rows, "changed": changed}
         )

@@ -34,7 +34,7 @@ from typing import Any, TextIO, TypeVar
 from mlgate.config import alias_problem
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.metrics import MetricValue
-from mlgate.outbound import redact, redact_data
+from mlgate.outbound import redact, redact_data, safe_url
 
 DEFAULT_TIMEOUT_S = 30.0
 # Names searched for a typo before a missing registered model counts as a first model.
@@ -357,7 +357,7 @@ class Registry:
     def _ui_url(self, route: str) -> str | None:
         """A page of the MLflow UI on an http(s) tracking server (never with credentials)."""
         if self.tracking_uri.startswith(("http://", "https://")):
-            return redact(f"{self.tracking_uri.rstrip('/')}/#/{route}")
+            return safe_url(f"{self.tracking_uri.rstrip('/')}/#/{route}")
         return None
 
     def call(self, where: str, func: Callable[..., T], *args: Any) -> T:
