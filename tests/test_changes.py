@@ -366,3 +366,28 @@ def test_data_against_the_champions_stored_profile(tmp_path: Path, mlgate: RunMl
         {"path": "data/test.csv", "rows": 1, "baseline_rows": 1, "changed": False},
         {"path": "data/train.csv", "rows": None, "baseline_rows": 3, "changed": True},
     ]
+
+
+@pytest.mark.slow
+def test_a_stale_dep_of_a_dvc_project_in_a_subfolder_is_named_from_the_repository_root(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    import sys
+
+    git(tmp_path, "init", "--quiet", "--initial-branch=main")
+    project = tmp_path / "ml"
+    project.mkdir()
+    dvc(project, "init", "--subdir", "--quiet")
+    (project / "data.csv").write_text("x\n1\n")
+    (project / "dvc.yaml").write_text(
+        "stages:\n  copy:\n"
+        f"    cmd: {sys.executable} -c \"open('out.txt', 'w').write(open('data.csv').read())\"\n"
+        "    deps: [data.csv]\n    outs: [out.txt]\n"
+    )
+    (project / "mlgate.yaml").write_text("version: 1\n")
+    dvc(project, "repro", "--quiet")
+    (project / "data.csv").write_text("x\n2\n")
+    result = mlgate("repro", "--check", "--format", "json", cwd=project)
+    assert result.code == 1, result.out + result.err
+    (stage,) = json.loads(result.out)["details"]["stages"]
+    assert [reason["path"] for reason in stage["reasons"]] == ["ml/data.csv"]
