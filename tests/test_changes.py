@@ -143,6 +143,7 @@ def test_params_and_data_against_the_base_branch(tmp_path: Path, mlgate: RunMlga
     git(repo, "checkout", "--quiet", "-b", "change")
     set_params(repo, 0.95, 0.3)
     (repo / "data" / "train.csv").write_text("x\n1\n2\n4\n")
+    (repo / "data" / "new.csv").write_text("x\n9\n")  # not in git at main: unknown
     dvc(repo, "repro", "--quiet")
 
     # From a subfolder: the paths stay the repository's.
@@ -160,6 +161,7 @@ def test_params_and_data_against_the_base_branch(tmp_path: Path, mlgate: RunMlga
         "unchanged": 1,
     }
     assert changes["data"] == [
+        {"path": "data/new.csv", "rows": None, "baseline_rows": None, "changed": None},
         {"path": "data/test.csv", "rows": None, "baseline_rows": None, "changed": False},
         {"path": "data/train.csv", "rows": None, "baseline_rows": None, "changed": True},
     ]

@@ -48,9 +48,13 @@ def changes(
     baseline_spec: str,
     baseline: Side,
 ) -> dict[str, Any]:
+    try:
+        data = data_changes(request, baseline_spec, baseline)
+    except (MlgateError, OSError):
+        data = None  # unknown: what changed is for the reader, never part of the verdict
     return {
         "params": params_changes(request, candidate_spec, candidate, baseline_spec, baseline),
-        "data": data_changes(request, baseline_spec, baseline),
+        "data": data,
     }
 
 
@@ -281,7 +285,11 @@ def _data_files(request: CompareRequest) -> list[Path]:
     found: list[Path] = []
     for entry in request.config.data:
         for pattern in entry.paths:
-            found += sorted(path for path in root.glob(pattern) if path.is_file())
+            found += sorted(
+                path
+                for path in root.glob(pattern)
+                if path.is_file() and path.resolve().is_relative_to(root)
+            )
     return list(dict.fromkeys(found))
 
 
@@ -328,12 +336,14 @@ def _against_profile(request: CompareRequest) -> Callable[[Path, str], Known]:
 
 def _against_revision(root: Path, rev: str) -> Callable[[Path, str], Known]:
     """Whether a git-tracked data file differs from REF's (git compares, nothing is parsed)."""
-    from mlgate.scm import differs_from_revision
+    from mlgate.scm import diff_from_revision
+
+    try:
+        diff = diff_from_revision(root, rev)
+    except MlgateError:
+        return _nothing_known
 
     def known(path: Path, _shown: str) -> Known:
-        try:
-            return None, differs_from_revision(root, rev, path)
-        except MlgateError:
-            return None, None
+        return None, diff.differs(path.relative_to(root.resolve()).as_posix())
 
     return known

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.errors import ExternalError, InputError, MlgateError
@@ -118,16 +119,35 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     return shown.stdout if shown.returncode == 0 else None
 
 
-def differs_from_revision(root: Path, rev: str, path: Path) -> bool | None:
-    """Whether the workspace's `path` differs from the file git held at `rev`; None when git
-    held no such file there (data kept by DVC) or the path is not tracked now."""
-    relative = f"./{os.path.relpath(path, root)}"
-    if _bounded(root, "cat-file", "-e", f"{rev}:{relative}").returncode != 0:
-        return None
-    if _bounded(root, "ls-files", "--error-unmatch", "--", relative).returncode != 0:
-        return None
-    compared = _bounded(root, "diff", "--quiet", rev, "--", relative)
-    return {0: False, 1: True}.get(compared.returncode)
+@dataclass(frozen=True)
+class RevisionDiff:
+    """Files under a folder (paths relative to it): held in git at a revision, tracked now, and
+    differing between the two."""
+
+    held: frozenset[str]
+    tracked: frozenset[str]
+    differing: frozenset[str]
+
+    def differs(self, path: str) -> bool | None:
+        """None when git held no such file at the revision (data kept by DVC) or does not
+        track it now."""
+        if path not in self.held or path not in self.tracked:
+            return None
+        return path in self.differing
+
+
+def diff_from_revision(root: Path, rev: str) -> RevisionDiff:
+    """Three git calls for the whole folder, whatever the number of files."""
+
+    def names(command: str, *args: str) -> frozenset[str]:
+        listed = git(root, command, "-z", *args, "--", ".")
+        return frozenset(name for name in listed.split("\0") if name)
+
+    return RevisionDiff(
+        held=names("ls-tree", "-r", "--name-only", rev),
+        tracked=names("ls-files"),
+        differing=names("diff", "--name-only", "--relative", rev),
+    )
 
 
 def _bounded(
