@@ -169,7 +169,9 @@ def test_params_and_data_against_the_base_branch(tmp_path: Path, mlgate: RunMlga
     # Inside the gate the rows come from validate.json: no second pass over the data.
     gate = mlgate("gate", "--format", "json", "--skip", "report", cwd=repo)
     assert gate.code == 0, gate.out + gate.err
-    rows = {item["path"]: item for item in compared(repo)["changes"]["data"]}
+    in_gate = compared(repo)["changes"]
+    assert in_gate["params"] == changes["params"]  # repro.json's params: the same diff
+    rows = {item["path"]: item for item in in_gate["data"]}
     assert rows["data/train.csv"]["rows"] == 3
     assert rows["data/test.csv"] == {
         "path": "data/test.csv",
