@@ -14,9 +14,9 @@ from mlgate.changes import changes
 from mlgate.config import Config, parse_baseline_source, parse_candidate_source
 from mlgate.errors import InputError
 from mlgate.evidence import gather
-from mlgate.gate import Check, Decision, decide
 from mlgate.metrics import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
+from mlgate.rules import Check, Decision, decide
 
 DECISION_TAG_PREFIX = "mlgate."
 

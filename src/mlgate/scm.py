@@ -78,6 +78,11 @@ def has_changes(root: Path, *, ignore: Path | None = None) -> bool | None:
     return False
 
 
+def is_shallow(root: Path) -> bool:
+    """Whether the checkout is a shallow clone (older revisions missing); False when unsure."""
+    return (_asked(root, "rev-parse", "--is-shallow-repository") or b"").strip() == b"true"
+
+
 def _asked(root: Path, *args: str) -> bytes | None:
     """`git args`' stdout for a question only worth an answer: None when git is missing, fails
     or hangs."""

@@ -336,7 +336,7 @@ def _write_gate_result(run: _Run, clock: Clock) -> None:
         run.request.results_dir,
         Result(
             command="gate",
-            status="pass" if decision == "pass" else "fail" if decision == "fail" else "error",
+            status=decision,
             summary=f"{decision_output}: {ran or 'no step ran'}"
             + (f"; did not run: {', '.join(left_out)}" if left_out else ""),
             started_at=clock.started_at,
