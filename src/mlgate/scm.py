@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.errors import ExternalError, InputError, MlgateError
@@ -126,6 +127,37 @@ def require_revision(root: Path, rev: str) -> None:
     known = _bounded(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if known.returncode != 0:
         raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
+
+
+@dataclass(frozen=True)
+class RevisionDiff:
+    """Files under a folder (paths relative to it): held in git at a revision, tracked now, and
+    differing between the two."""
+
+    held: frozenset[str]
+    tracked: frozenset[str]
+    differing: frozenset[str]
+
+    def differs(self, path: str) -> bool | None:
+        """None when git held no such file at the revision (data kept by DVC) or does not
+        track it now."""
+        if path not in self.held or path not in self.tracked:
+            return None
+        return path in self.differing
+
+
+def diff_from_revision(root: Path, rev: str) -> RevisionDiff:
+    """Three git calls for the whole folder, whatever the number of files."""
+
+    def names(command: str, *args: str) -> frozenset[str]:
+        listed = git(root, command, "-z", *args, "--", ".")
+        return frozenset(name for name in listed.split("\0") if name)
+
+    return RevisionDiff(
+        held=names("ls-tree", "-r", "--name-only", rev),
+        tracked=names("ls-files"),
+        differing=names("diff", "--name-only", "--relative", rev),
+    )
 
 
 def _bounded(
