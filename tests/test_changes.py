@@ -395,3 +395,26 @@ def test_a_stale_dep_of_a_dvc_project_in_a_subfolder_is_named_from_the_repositor
     assert result.code == 1, result.out + result.err
     (stage,) = json.loads(result.out)["details"]["stages"]
     assert [reason["path"] for reason in stage["reasons"]] == ["ml/data.csv"]
+
+
+def test_a_pull_request_run_without_its_event_payload_still_writes_gate_json(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = validate_project(tmp_path)
+    (root / "data" / "train.csv").write_text("x\n1\n")
+    result = mlgate(
+        "gate",
+        "--skip",
+        "report",
+        cwd=root,
+        env={
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(tmp_path / "no-such-event.json"),
+            "GITHUB_REPOSITORY": "acme/wine",
+            "GITHUB_RUN_ID": "777",
+        },
+    )
+    gate = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert gate["details"]["links"] == {"workflow_run": None, "commit": None}
+    assert result.code == 0, result.out + result.err
+    assert "no-such-event.json: cannot read the event payload" in result.err

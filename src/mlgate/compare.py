@@ -271,21 +271,21 @@ def _record(request: CompareRequest, candidate: Side, baseline: Side, result: Re
     from mlgate.errors import MlgateError
     from mlgate.report import render_compare
 
-    context = ci.detect(request.root)
-    tags = {
-        "mlgate.decision": result.status,
-        "mlgate.summary": result.summary[:5000],
-        "mlgate.baseline": baseline.source,
-    }
-    optional = {
-        "mlgate.baseline_version": baseline.version,
-        "mlgate.commit": context.commit,
-        "mlgate.pr": str(context.pr_number) if context.pr_number else None,
-        "mlgate.workflow_run": context.run_url,
-    }
-    tags.update({key: value for key, value in optional.items() if value})
     assert candidate.run_id is not None
     try:
+        context = ci.detect(request.root)
+        tags = {
+            "mlgate.decision": result.status,
+            "mlgate.summary": result.summary[:5000],
+            "mlgate.baseline": baseline.source,
+        }
+        optional = {
+            "mlgate.baseline_version": baseline.version,
+            "mlgate.commit": context.commit,
+            "mlgate.pr": str(context.pr_number) if context.pr_number else None,
+            "mlgate.workflow_run": context.run_url,
+        }
+        tags.update({key: value for key, value in optional.items() if value})
         request.registry().record_decision(
             candidate.run_id, tags, render_compare(result.to_dict(), "markdown")
         )

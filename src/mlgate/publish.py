@@ -144,13 +144,21 @@ def publish(request: ReportRequest) -> Published:
         request.results_dir, commit=current_commit(request.root), run_id=run_id_at_hand()
     )
     results = loaded.results
-    context = _context(request.root, loaded.stale)
+    try:
+        context = _context(request.root, loaded.stale)
+        event_trouble = None
+    except (ExternalError, InputError) as exc:
+        # The links are lost, not the report: posting meets the same trouble and says so.
+        context = ReportContext(commit=current_commit(request.root), stale=loaded.stale)
+        event_trouble = f"the report has no links to the run: {exc}"
     code = overall(results)[1]
     decision = decision_of(results)
     markdown = redact(report_markdown(results, context))
     report_path = request.output or request.results_dir / REPORT_FILE
     write_atomic(report_path, markdown + "\n")
     published = Published(results, context, decision, code, report_path)
+    if event_trouble:
+        published.warnings.append(event_trouble)
     if loaded.stale:
         left_out = ", ".join(str(old.get("command")) for old in loaded.stale)
         published.notes.append(f"left out, from another run: {left_out}")

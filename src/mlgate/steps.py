@@ -309,11 +309,15 @@ def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
 
 
 def links(root: Path) -> dict[str, str | None]:
-    """The workflow run and the commit on the forge, for the report (under Actions)."""
+    """The workflow run and the commit on the forge, for the report (under Actions); none when
+    the run's event cannot be read — links never cost the gate its result file."""
     from mlgate import ci
     from mlgate.outbound import safe_url
 
-    context = ci.detect(root)
+    try:
+        context = ci.detect(root)
+    except MlgateError:
+        return {"workflow_run": None, "commit": None}
     commit = None
     if context.repository and context.commit:
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
