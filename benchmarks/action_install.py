@@ -6,9 +6,11 @@ slim copy of this checkout as the action's path, with a fresh RUNNER_TEMP and fr
 caches (XDG_CACHE_HOME). Warm: the virtualenv is archived as actions/cache archives it (tar,
 zstd when there is one), removed, restored, and the steps run again with `cache-hit` true; the
 restore counts. `--pip` also times the install before uv: `python -m venv` + `pip install`.
+`--parquet`: the working directory's mlgate.yaml names Parquet data, so the plan adds the
+`parquet` extra (pyarrow), as every install had before it was optional.
 Goals (issue 16): cold <= 60 s, warm <= 10 s.
 
-Run: .venv/bin/python benchmarks/action_install.py [--tracking-uri URI] [--pip]
+Run: .venv/bin/python benchmarks/action_install.py [--tracking-uri URI] [--parquet] [--pip]
 """
 
 from __future__ import annotations
@@ -85,6 +87,14 @@ def size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
+def largest(venv: Path, count: int = 6) -> str:
+    """The biggest top-level entries of site-packages, e.g. 'pyarrow 165 MB'."""
+    (site,) = venv.glob("lib/python*/site-packages")
+    sizes = {entry.name: size_mb(entry) for entry in site.iterdir() if entry.is_dir()}
+    biggest = sorted(sizes.items(), key=lambda item: -item[1])[:count]
+    return ", ".join(f"{name} {mb:.0f} MB" for name, mb in biggest)
+
+
 def with_pip(work: Path, action: Path) -> float:
     venv = work / "pip-venv"
     spec = f"{action}[validate,dvc,mlflow]"
@@ -102,13 +112,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tracking-uri", default="https://mlflow.example.com")
     parser.add_argument("--pip", action="store_true", help="also time the former pip install")
+    parser.add_argument("--parquet", action="store_true", help="mlgate.yaml names Parquet data")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlgate-action-install-") as tmp:
         work = Path(tmp)
         action = action_copy(work / "action")
+        if args.parquet:
+            (work / "mlgate.yaml").write_text(
+                "version: 1\ndata:\n  - path: data/train.parquet\n    schema: schemas/train.yaml\n"
+            )
         cold, said = install(work, action, args.tracking_uri, cache_hit=False)
         venv = work / "runner-temp" / "mlgate-venv"
         print(f"cold: {cold:.1f} s, {size_mb(venv):.0f} MB ({said})")
+        print(f"largest: {largest(venv)}")
         cached = work / "cache.tar"
         compress = archive(venv, cached)
         shutil.rmtree(work / "runner-temp")
