@@ -68,7 +68,16 @@ ALLOWED_TAGS = {
     "blockquote",
     "br",
 }
-HEADLINE_PREFIXES = ("✅", "❌", "⚠️", "Pipeline run", "dvc.lock check", "Reproducibility check")
+# The report's own headings; "What changed" is the one with no status of its own.
+HEADLINE_PREFIXES = (
+    "✅",
+    "❌",
+    "⚠️",
+    "📝 What changed",
+    "Pipeline run",
+    "dvc.lock check",
+    "Reproducibility check",
+)
 
 
 class _Html(HTMLParser):
@@ -287,7 +296,8 @@ def test_report_with_payloads_in_every_field_is_inert(payload: str) -> None:
         markdown, links=("https://github.com/acme/wine/", "https://mlflow.example/")
     )
     assert page.tags.count("pre") == 1  # the stage output, whole in its fence
-    assert "Traceback: boom" in markdown.split("<details>")[1]  # the fence held to its end
+    tail = markdown.split("<details><summary>last lines of")[1].split("<details>")[0]
+    assert "Traceback: boom" in tail  # the fence held to its end
 
 
 def test_a_forged_history_version_cannot_leave_the_chart() -> None:

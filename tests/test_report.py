@@ -100,10 +100,10 @@ def test_report_has_verdict_sections_chart_links_and_escapes() -> None:
         context,
     )
     assert text.startswith("## mlgate: ❌ blocked")
-    assert "- ❌ **model comparison**: blocked against wine v3 \\(champion\\)" in text
+    assert "- ❌ **model comparison**: its one check fails against wine v3 \\(champion\\)" in text
     assert "```mermaid\nxychart-beta" in text
     assert 'x-axis ["v2", "v3", "candidate"]' in text
-    assert "bar [0.93, 0.95, 0.9]" in text
+    assert "line [0.93, 0.95, 0.9]" in text
     assert "[workflow run](https://github.com/acme/wine/actions/runs/9)" in text
     assert f"[`aaaaaaa`](https://github.com/{REPO}/commit/{'a' * 40})" in text
     row = next(line for line in text.splitlines() if line.startswith("| acc"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.repro_check import touches_pipeline
+from mlgate.repro import touches_pipeline
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, dvc, git, init_repo
 

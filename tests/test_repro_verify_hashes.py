@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgate.repro_verify import _compare_outputs
+from mlgate.repro.verify import compare_outputs
 
 ETAG = {"path": "s3://bucket/model.pkl", "etag": "8f1c0e4d2a"}
 
 
 def compare(committed: dict[str, object], rerun: dict[str, object]) -> dict[str, object]:
     key = ("train", "model.pkl")
-    (record,) = _compare_outputs({key: committed}, {key: rerun}, Path("/no"), Path("/no"))
+    (record,) = compare_outputs({key: committed}, {key: rerun}, Path("/no"), Path("/no"))
     return record
 
 

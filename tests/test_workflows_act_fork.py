@@ -272,7 +272,14 @@ def forged_commands_in_the_log(output: str) -> list[str]:
     return found
 
 
-MERMAID_LINES = ("xychart-beta", "    title ", "    x-axis ", "    bar ")
+MERMAID_LINES = (
+    "xychart-beta",
+    "    title ",
+    "    x-axis ",
+    "    y-axis ",
+    "    bar ",
+    "    line ",
+)
 
 
 def rendered(body: str) -> str:

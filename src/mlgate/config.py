@@ -16,14 +16,13 @@ from typing import Any, Literal
 
 import yaml
 
-from mlgate import yamlio
+from mlgate import dataformats, yamlio
 from mlgate.errors import ConfigError, InputError
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 SUPPORTED_VERSION = 1
 
 Direction = Literal["higher", "lower"]
-DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
 CANDIDATE_SOURCE_FORMS = "dvc, file:PATH, run:RUN_ID, models:/NAME/VERSION, models:/NAME@ALIAS"
 BASELINE_SOURCE_FORMS = "registry, git:REF, file:PATH, none"
@@ -444,7 +443,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
         _, schema_node = reader.require(fields, "schema", key, item)
         data_format = None
         if "format" in fields:
-            data_format = reader.choice(fields["format"][1], f"{key}.format", DATA_FORMATS)
+            data_format = reader.choice(fields["format"][1], f"{key}.format", dataformats.NAMES)
         paths = reader.strings(path_node, f"{key}.path")
         for pattern in paths:
             if Path(pattern).is_absolute() or _leaves_folder(pattern):

@@ -212,7 +212,7 @@ def current_files(request: DriftRequest) -> tuple[Path, ...]:
 
 
 def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
-    from mlgate.validate_targets import require_inside
+    from mlgate.validate import require_inside
 
     root = config.root.resolve()
     found: list[Path] = []
@@ -262,7 +262,7 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
 def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
     """The configured data as it was at `ref`: the files git holds there, profiled."""
     from mlgate.scm import git
-    from mlgate.validate_targets import glob_regex
+    from mlgate.validate import glob_regex
 
     root = config.root.resolve()
     prefix = git(root, "rev-parse", "--show-prefix").strip()

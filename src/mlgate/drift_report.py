@@ -50,10 +50,13 @@ def drift_text(result: dict[str, Any]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def drift_markdown(result: dict[str, Any]) -> str:
+def drift_markdown(result: dict[str, Any], with_summary: bool = True) -> str:
+    """The drift section; in the whole report the summary is the step's line already."""
     details = result.get("details") or {}
     status = result.get("status", "error")
-    lines = [f"### {_MARK.get(status, '❌')} Data drift", "", md(result.get("summary", ""))]
+    lines = [f"### {_MARK.get(status, '❌')} Data drift"]
+    if with_summary:
+        lines += ["", md(result.get("summary", ""))]
     columns = details.get("columns") or []
     if not columns:
         return "\n".join(lines)

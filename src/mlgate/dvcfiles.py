@@ -81,6 +81,22 @@ def read_pipeline(dvc_yaml: Path) -> Pipeline | None:
     )
 
 
+def stage_names(dvc_yaml: Path) -> list[str]:
+    """The stage names dvc.yaml declares, in its order; [] when it is absent or unreadable.
+
+    A foreach/matrix stage is listed under its own name; DVC runs it as `name@key`, and those
+    names appear in the run's log.
+    """
+    from mlgate.errors import InputError
+
+    try:
+        data = yamlio.load_file(dvc_yaml) if dvc_yaml.is_file() else None
+    except InputError:
+        return []
+    stages = data.get("stages") if isinstance(data, dict) else None
+    return [str(name) for name in stages] if isinstance(stages, dict) else []
+
+
 def lock_stages(dvc_lock: Path) -> dict[str, Any] | None:
     """dvc.lock's `stages:` mapping as written (paths relative to each stage's wdir); None when
     there is no lock."""

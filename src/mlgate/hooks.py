@@ -134,7 +134,7 @@ def _concerns_data(config: Config, root: Path, files: Sequence[str]) -> bool:
     """A staged file matches a `data:` glob (or is a DVC file standing for data); when that
     cannot be told here, validate decides and reports."""
     from mlgate.errors import MlgateError
-    from mlgate.validate_targets import plan_from_config
+    from mlgate.validate import plan_from_config
 
     try:
         plan = plan_from_config(config, tuple(root / name for name in files))
@@ -144,7 +144,7 @@ def _concerns_data(config: Config, root: Path, files: Sequence[str]) -> bool:
 
 
 def _concerns_pipeline(root: Path, files: Sequence[str]) -> bool:
-    from mlgate.repro_check import touches_pipeline
+    from mlgate.repro import touches_pipeline
 
     return touches_pipeline(root, files)
 

@@ -49,8 +49,7 @@ def read_records(path: Path, display: str, columns: Columns = Columns()) -> Any:
     """The whole records file as a DataFrame, or an input error naming the file."""
     import pandas as pd
 
-    from mlgate.validate_read import read_chunks
-    from mlgate.validate_targets import Target, data_format
+    from mlgate.validate import Target, data_format, read_chunks
 
     target = Target(
         path=path,

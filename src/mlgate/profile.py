@@ -335,9 +335,8 @@ def profile_paths(
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, Any]:
     """The profile of the data in `paths` together (one dataset split over files)."""
-    from mlgate.validate_read import read_chunks
-    from mlgate.validate_targets import Target, display_path
-    from mlgate.validate_targets import data_format as format_of
+    from mlgate.validate import Target, display_path, read_chunks
+    from mlgate.validate import data_format as format_of
 
     require_numeric_stack()
     if not paths:

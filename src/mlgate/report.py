@@ -13,16 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlgate.outbound import bounded, code, link, md, mermaid_label
+from mlgate.outbound import bounded, code, link, md
+from mlgate.report_changes import changes_markdown, changes_text
+from mlgate.report_metrics import (
+    baseline_label,
+    compare_reason,
+    compare_step_line,
+    history_chart,
+    judged_notes,
+    metrics_table,
+)
 
-__all__ = ["code", "md"]  # the escapers, for the renderers that import them from here
+# The escapers, for the renderers that import them from here; the chart, for its tests.
+__all__ = ["code", "history_chart", "md"]
 
 # How many rows of untrusted lists a report shows; the rest is counted, not listed.
 MAX_CHECKS = 100
 MAX_NOTES = 20
 MAX_SKIPPED = 10
-MAX_CHARTS = 10
-MAX_HISTORY = 20
 
 
 def number(value: object) -> str:
@@ -159,66 +167,38 @@ def _origin(side: dict[str, Any]) -> str:
     return f"({'; '.join(parts)})" if parts else ""
 
 
-def compare_markdown(result: dict[str, Any]) -> str:
-    details = result.get("details", {})
-    baseline = details.get("baseline") or {}
-    icon = {"pass": "✅", "fail": "❌"}.get(result["status"], "⚠️")
-    lines = [f"### {icon} Model comparison: {md(result['summary'])}", ""]
-    lines.append(f"Baseline: {_baseline_link(baseline)}  ")
-    candidate = details.get("candidate") or {}
-    lines.append(f"Candidate: {code(candidate.get('source'))}")
-    lines.append("")
-    lines.append("| metric | baseline | candidate | Δ | rule | result |")
-    lines.append("|---|---:|---:|---:|---|---|")
-    checks, more_checks = bounded(details.get("checks", []), MAX_CHECKS)
-    for check in checks:
-        delta = _delta_text(check)
-        if check.get("delta_pct") is not None and not check.get("interval"):
-            delta += f" ({signed(check['delta_pct'], '%')})"
-        result_cell = {"pass": "✅ pass", "FAIL": "❌ fail", "skipped": "⏭️ skipped"}[
-            _outcome(check)
-        ]
-        if _inconclusive(check):
-            result_cell += " (inconclusive)"
-        lines.append(
-            f"| {md(check['metric'])} | {number(check.get('baseline'))} "
-            f"| {_candidate_text(check)} | {delta} | {md(_rule_text(check))} "
-            f"| {result_cell} |"
-        )
-    if more_checks:
-        lines.append(f"| … {more_checks:,} more checks in compare.json | | | | | |")
-    messages = [
-        f"- **{md(check['metric'])}** {md(check['rule'])}: {md(check['message'])}"
-        for check in checks
-        if _explained(check)
-    ]
-    if messages:
-        lines.extend(["", *messages])
-    ungated, more_ungated = bounded(details.get("ungated", []), MAX_CHECKS)
-    if ungated:
-        lines.extend(
-            [
-                "",
-                "Not gated (shown only): "
-                + ", ".join(f"{md(item['metric'])} {number(item['candidate'])}" for item in ungated)
-                + (f" and {more_ungated:,} more" if more_ungated else ""),
-            ]
-        )
-    notes, _ = bounded(details.get("notes", []), MAX_NOTES)
-    if notes:
-        lines.extend(["", *(f"> {md(note)}" for note in notes)])
+def compare_markdown(result: dict[str, Any], in_report: bool = False) -> str:
+    """The comparison's section: what was compared, one row per metric, how each rule was
+    judged (collapsed). On its own it leads with the decisive reason, which in the whole report
+    is the headline's."""
+    details = result.get("details") or {}
+    icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
+    lines = [f"### {icon} Model comparison", ""]
+    if not in_report:
+        reason = compare_reason(details) or str(result.get("summary", ""))
+        lines += [f"**Why:** {md(reason)}", ""]
+    lines.append(_sides(details))
+    table = metrics_table(details)
+    if table:
+        lines += ["", *table]
+    lines += judged_notes(details, MAX_NOTES)
     return "\n".join(lines)
 
 
-def _baseline_link(baseline: dict[str, Any]) -> str:
+def _sides(details: dict[str, Any]) -> str:
+    """Candidate `dvc` ([MLflow run](…)) against `models:/wine@champion` → [wine v3](…)."""
+    candidate = details.get("candidate") or {}
+    baseline = details.get("baseline") or {}
+    text = f"Candidate {code(candidate.get('source'))}"
+    if candidate.get("url"):
+        text += f" ({link('MLflow run', candidate.get('url'))})"
     if baseline.get("metrics") is None:
         reason = baseline.get("missing_reason") or "none"
-        return f"{code(baseline.get('source'))} — {md(reason)}"
-    label = code(baseline.get("source"))
+        return f"{text}; no baseline: {code(baseline.get('source'))} — {md(reason)}"
+    text += f" against {code(baseline.get('source'))}"
     if baseline.get("version"):
-        version = f"{md(baseline.get('model'))} v{md(baseline['version'])}"
-        label += f" → {link(version, baseline.get('url'))}"
-    return label
+        text += f" → {link(md(baseline_label(baseline)), baseline.get('url'))}"
+    return text
 
 
 def compare_junit(result: dict[str, Any]) -> str:
@@ -414,14 +394,49 @@ def _code(result: dict[str, Any]) -> int:
     return code if code in (2, 3) else 3
 
 
+def reason(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The step that decided and why, in one plain line: a step with no verdict first, then a
+    blocked comparison (its worst check with its numbers), then any other failing step; on a
+    pass, what the comparison found. ("", "") when there is nothing to say."""
+    judged = [step for step in _ordered(results) if not advisory(step, results[step])]
+    for status in ("error", "fail"):
+        for step in sorted(judged, key=lambda name: name != "compare"):
+            if results[step].get("status") == status:
+                return step, _step_reason(step, results[step])
+    compare = results.get("compare")
+    if compare and compare.get("status") == "pass":
+        return "compare", compare_reason(compare.get("details") or {})
+    return "", ""
+
+
+def _step_reason(step: str, result: dict[str, Any]) -> str:
+    details = result.get("details")
+    if step == "compare" and result.get("status") == "fail" and isinstance(details, dict):
+        return compare_reason(details) or str(result.get("summary", ""))
+    return str(result.get("summary", ""))
+
+
+def _step_line(step: str, result: dict[str, Any], decided_by: str) -> str:
+    """The step's own line under the headline; the summary the reason already says is left out."""
+    if step == "compare" and isinstance(result.get("details"), dict):
+        return compare_step_line(result)
+    return "" if step == decided_by else str(result.get("summary", ""))
+
+
 def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
     lines = [f"## mlgate: {headline(results)}", ""]
+    decided_by, why = reason(results)
+    if why:
+        lines += [f"**Why:** {md(why)}", ""]
     for step in _ordered(results):
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
-        lines.append(f"- {icon} **{STEP_TITLES.get(step, step)}**: {md(result.get('summary', ''))}")
+        said = _step_line(step, result, decided_by)
+        lines.append(
+            f"- {icon} **{STEP_TITLES.get(step, step)}**" + (f": {md(said)}" if said else "")
+        )
     skipped, more_skipped = bounded(gate_skips(results), MAX_SKIPPED)
     for extra in skipped:
         lines.append(f"- ⏭️ **{md(extra.get('step'))}** skipped: {md(extra.get('reason'))}")
@@ -429,8 +444,11 @@ def report_markdown(
         lines.append(f"- ⏭️ … and {more_skipped:,} more skipped steps (gate.json)")
     lines.extend(_stale_markdown(old) for old in context.stale)
     if detail != "summary only":
-        for step in _ordered(results):
-            section = _section(step, results[step], detail)
+        changes = changes_markdown(results)
+        if changes:
+            lines.extend(["", changes])
+        for step in sorted(_ordered(results), key=lambda name: name != "compare"):
+            section = _section(step, results[step], detail, "compare" in results)
             if section:
                 lines.extend(["", section])
     if detail != "full":
@@ -441,7 +459,7 @@ def report_markdown(
                 f"the full report is in {context.full_report_at}.",
             ]
         )
-    footer = _footer(context)
+    footer = _footer(context, _gate_links(results))
     if footer:
         lines.extend(["", "---", footer])
     return "\n".join(lines)
@@ -465,13 +483,20 @@ def fit_markdown(
 def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
     code = overall(results)[1]
     lines = [f"mlgate: {headline(results)} (exit {code})"]
+    why = reason(results)[1]
+    if why:
+        lines.append(f"  why: {why}")
     for step in _ordered(results):
         result = results[step]
         status = str(result.get("status", "error")).upper()
-        lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {result.get('summary', '')}")
+        said = result.get("summary", "")
+        if step == "compare" and isinstance(result.get("details"), dict):
+            said = compare_step_line(result)  # the reason above says the rest
+        lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {said}")
     for extra in gate_skips(results):
         lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")
     lines.extend(_stale_text(old) for old in context.stale)
+    lines.extend(f"  {line}" for line in changes_text(results))
     if context.run_url:
         lines.append(f"  run: {context.run_url}")
     return "\n".join(lines)
@@ -496,29 +521,48 @@ def _ordered(results: dict[str, dict[str, Any]]) -> list[str]:
     return [step for step in STEPS if step in results]
 
 
-def _section(step: str, result: dict[str, Any], detail: str) -> str:
+def _section(step: str, result: dict[str, Any], detail: str, with_compare: bool) -> str:
+    """A step's section, without the summary the step's line already says; a passing step's
+    detail is collapsed, a failing one's open."""
     details = result.get("details") or {}
-    if result.get("status") == "error" and not details:
+    status = str(result.get("status", ""))
+    if status == "error" and not details:
         return f"### ⚠️ {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
+    if step == "compare":
+        chart = history_chart(details) if detail == "full" else ""
+        return compare_markdown(result, in_report=True) + (f"\n\n{chart}" if chart else "")
     if step == "validate":
-        from mlgate.validate_report import render_validate_markdown
+        from mlgate.validate import render_validate_markdown
 
-        return render_validate_markdown(_shed_validate(details, detail), result.get("summary", ""))
+        section = render_validate_markdown(_shed_validate(details, detail))
+        return _collapsed(section, "files and schemas") if status == "pass" else section
     if step == "repro":
-        from mlgate.repro_report import render_repro_markdown
+        from mlgate.repro import render_repro_markdown
 
+        # The candidate's metrics are the comparison's table already.
+        dropped = {"metrics"} if with_compare else set()
         if detail not in {"full", "no examples"}:
-            details = {k: v for k, v in details.items() if k not in ("stages", "metrics", "params")}
-        return render_repro_markdown(details, result.get("summary", ""))
+            dropped |= {"stages", "metrics", "params"}
+        details = {k: v for k, v in details.items() if k not in dropped}
+        section = render_repro_markdown(details, status=status).rstrip()
+        return _collapsed(section, "stages") if status == "pass" else section
     if step == "drift":
         from mlgate.drift_report import drift_markdown
 
-        return drift_markdown(result)
-    if step == "compare":
-        chart = history_chart(details) if detail == "full" else ""
-        return compare_markdown(result) + (f"\n\n{chart}" if chart else "")
-    icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
+        section = drift_markdown(result, with_summary=False)
+        return _collapsed(section, "columns") if status == "pass" else section
+    icon = {"pass": "✅", "fail": "❌"}.get(status, "⚠️")
     return f"### {icon} {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
+
+
+def _collapsed(section: str, label: str) -> str:
+    """The section's heading, and its body in a collapsed block (nothing to hide: the heading)."""
+    heading, _, body = section.partition("\n")
+    if not body.strip():
+        return heading
+    return "\n".join(
+        [heading, "", f"<details><summary>{label}</summary>", "", body.strip(), "", "</details>"]
+    )
 
 
 def _shed_validate(details: dict[str, Any], detail: str) -> dict[str, Any]:
@@ -534,66 +578,27 @@ def _shed_validate(details: dict[str, Any], detail: str) -> dict[str, Any]:
     return {**details, "files": files}
 
 
-def _footer(context: ReportContext) -> str:
+def _gate_links(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """gate.json's `details.links` (workflow_run, commit); {} in older or foreign files."""
+    details = (results.get("gate") or {}).get("details")
+    links = details.get("links") if isinstance(details, dict) else None
+    return links if isinstance(links, dict) else {}
+
+
+def _footer(context: ReportContext, links: dict[str, Any]) -> str:
     parts = []
-    if context.run_url:
-        parts.append(link("workflow run", context.run_url))
+    run_url = context.run_url or links.get("workflow_run")
+    if run_url:
+        parts.append(link("workflow run", run_url))
     if context.commit:
         short = code(context.commit[:7])
         if context.repository:
             url = f"{context.server_url}/{context.repository}/commit/{context.commit}"
             parts.append(f"commit {link(short, url)}")
+        elif links.get("commit"):
+            parts.append(f"commit {link(short, links.get('commit'))}")
         else:
             parts.append(f"commit {short}")
+    elif links.get("commit"):
+        parts.append(link("commit", links.get("commit")))
     return " · ".join(parts)
-
-
-def history_chart(details: dict[str, Any]) -> str:
-    """Per gated metric, the last holders of the production alias beside the candidate, as
-    Mermaid `xychart-beta` blocks (GitHub renders them; no image hosting)."""
-    history = (details.get("history") or [])[:MAX_HISTORY]
-    candidate = (details.get("candidate") or {}).get("metrics") or {}
-    gated = list(dict.fromkeys(check["metric"] for check in details.get("checks", [])))
-    gated = gated[:MAX_CHARTS]
-    blocks = []
-    for metric in gated:
-        points = [
-            (mermaid_label(f"v{entry['version']}"), entry["metrics"][metric])
-            for entry in history
-            if _is_number(entry.get("metrics", {}).get(metric))
-        ]
-        if not points or not _is_number(candidate.get(metric)):
-            continue
-        points.append(("candidate", candidate[metric]))
-        labels = ", ".join(f'"{label}"' for label, _ in points)
-        values = ", ".join(f"{value:.6g}" for _, value in points)
-        # Mermaid renders some HTML in labels: keep the metric's name to plain characters.
-        title = mermaid_label(metric)
-        blocks.append(
-            "\n".join(
-                [
-                    "```mermaid",
-                    "xychart-beta",
-                    f'    title "{title}: production history and candidate"',
-                    f"    x-axis [{labels}]",
-                    f"    bar [{values}]",
-                    "```",
-                ]
-            )
-        )
-    if not blocks:
-        return ""
-    return "\n".join(
-        [
-            "<details><summary>History of the production alias</summary>",
-            "",
-            *blocks,
-            "",
-            "</details>",
-        ]
-    )
-
-
-def _is_number(value: object) -> bool:
-    as_float = _as_float(value)
-    return as_float is not None and math.isfinite(as_float)

@@ -260,7 +260,7 @@ def _validate(request: GateRequest, *, inputs_only: bool) -> Result | None:
 
 
 def _repro(request: GateRequest) -> Result:
-    from mlgate.repro_run import run_pipeline
+    from mlgate.repro import run_pipeline
 
     return run_pipeline(request.config.root, log=request.log, bin_dir=request.bin_dir)
 

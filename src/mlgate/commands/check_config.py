@@ -23,7 +23,7 @@ def config_check(config_path: Path | None, results_dir: Path | None, output_form
     """Load and validate mlgate.yaml; print it normalised, with defaults filled in."""
     del results_dir  # config check reads only; it writes no result file
     from mlgate.config import require_config
-    from mlgate.validate_targets import require_data_inside, require_schemas_exist
+    from mlgate.validate import require_data_inside, require_schemas_exist
 
     config = require_config(config_path)
     require_data_inside(config)

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from mlgate import dataformats
 from mlgate.commands.common import common_options, echo, mlflow_timeout_option, run_check
 
 if TYPE_CHECKING:
     from mlgate.config import Config
     from mlgate.results import Result
-
-DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
 
 @click.command("profile")
@@ -27,7 +26,7 @@ DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 )
 @click.option(
     "--data-format",
-    type=click.Choice(DATA_FORMATS),
+    type=click.Choice(dataformats.NAMES),
     default=None,
     help="Read every file as this format [default: from the extension].",
 )

@@ -63,25 +63,25 @@ def repro(
         raise InputError("--check runs and fetches nothing: drop --pull/--force")
 
     if check and paths:
-        from mlgate.repro_check import touches_pipeline
+        from mlgate.repro import touches_pipeline
 
         if not touches_pipeline(root, paths):
             if output_format == "text":
                 echo("mlgate repro --check: no pipeline file among the changes; nothing to check")
             return 0
 
-    from mlgate.repro_report import render_repro
+    from mlgate.repro import render_repro
 
     def run() -> Result:
         if check:
-            from mlgate.repro_check import check_lock
+            from mlgate.repro import check_lock
 
             return check_lock(root, targets)
         if verify:
-            from mlgate.repro_verify import verify_pipeline
+            from mlgate.repro import verify_pipeline
 
             return verify_pipeline(root, targets=targets, pull=pull, log=log)
-        from mlgate.repro_run import run_pipeline
+        from mlgate.repro import run_pipeline
 
         return run_pipeline(root, targets=targets, pull=pull, force=force, log=log)
 

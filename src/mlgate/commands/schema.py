@@ -4,10 +4,9 @@ from pathlib import Path
 
 import click
 
+from mlgate import dataformats
 from mlgate.commands.common import debug_option, echo
 from mlgate.errors import InputError
-
-DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
 
 @click.group("schema")
@@ -27,7 +26,7 @@ def schema_group() -> None:
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option(
     "--data-format",
-    type=click.Choice(DATA_FORMATS),
+    type=click.Choice(dataformats.NAMES),
     default=None,
     help="Read DATA as this format [default: from the extension].",
 )

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mlgate import dataformats
 from mlgate.commands.common import common_options, echo_workflow_command, run_check
 
 if TYPE_CHECKING:
     from mlgate.results import Result
-
-DATA_FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
 
 class ProgressBar:
@@ -55,7 +54,7 @@ class ProgressBar:
 )
 @click.option(
     "--data-format",
-    type=click.Choice(DATA_FORMATS),
+    type=click.Choice(dataformats.NAMES),
     default=None,
     help="Read every file as this format [default: from the extension].",
 )
@@ -92,8 +91,7 @@ def validate(
     the outputs it tracks.
     """
     from mlgate.config import require_config
-    from mlgate.validate import ValidateRequest, run_validate
-    from mlgate.validate_report import render_annotations, render_validate
+    from mlgate.validate import ValidateRequest, render_annotations, render_validate, run_validate
 
     bar = ProgressBar() if sys.stderr.isatty() else None
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlgate import dataformats
 from mlgate.errors import InputError, MissingExtra
-from mlgate.validate_lines import (
+from mlgate.validate.lines import (
     FIRST_ROW_LINE,
     CountingReader,
     FieldCounter,
@@ -30,7 +31,7 @@ from mlgate.validate_lines import (
     map_lines,
     short_row,
 )
-from mlgate.validate_targets import Target
+from mlgate.validate.targets import Target
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
 HEAD_BYTES = 1 << 20  # enough for the header and the first row
@@ -40,7 +41,7 @@ TEXT_DTYPE = "str"  # what pandas reads text as when not told
 
 def first_line_number(target: Target) -> int | None:
     """The file line of row 0, for text formats (one line per row); None for Parquet."""
-    return {"csv": 2, "tsv": 2, "jsonl": 1}.get(target.data_format)
+    return dataformats.by_name(target.data_format).first_row_line
 
 
 def read_chunks(
@@ -287,7 +288,10 @@ def _header(raw: Any, gzipped: bool, target: Target) -> tuple[list[str], bytes]:
 
 
 def _delimiter(target: Target) -> str:
-    return "\t" if target.data_format == "tsv" else ","
+    delimiter = dataformats.by_name(target.data_format).delimiter
+    if delimiter is None:
+        raise ValueError(f"{target.data_format} is not a delimited text format")
+    return delimiter
 
 
 def _check_complete_last_line(raw: Any, total: int, fields: int, rows: int, target: Target) -> None:

@@ -13,25 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate import dvcfiles, yamlio
+from mlgate import dataformats, dvcfiles, yamlio
 from mlgate.config import Config, DataEntry
 from mlgate.errors import InputError
-
-# Extension (lower case) -> format; the longest match wins, so `.csv.gz` is gzip'd CSV.
-FORMAT_BY_SUFFIX = {
-    ".csv": "csv",
-    ".csv.gz": "csv",
-    ".tsv": "tsv",
-    ".tsv.gz": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".jsonl.gz": "jsonl",
-    ".ndjson": "jsonl",
-}
-FORMATS = ("csv", "tsv", "parquet", "jsonl")
-DVC_LOCK = "dvc.lock"
 
 
 @dataclass(frozen=True)
@@ -66,24 +50,22 @@ class Plan:
 
 
 def data_format(path: Path, override: str | None) -> str:
+    names = dataformats.NAMES
     if override is not None:
-        if override not in FORMATS:
-            raise InputError(f"unknown data format {override!r}; expected {', '.join(FORMATS)}")
+        if override not in names:
+            raise InputError(f"unknown data format {override!r}; expected {', '.join(names)}")
         return override
-    name = path.name.lower()
-    for suffix in sorted(FORMAT_BY_SUFFIX, key=len, reverse=True):
-        if name.endswith(suffix):
-            return FORMAT_BY_SUFFIX[suffix]
+    found = dataformats.from_suffix(path)
+    if found is not None:
+        return found.name
     raise InputError(
         f"{display_path(path)}: cannot tell the data format from the extension; "
-        f"name it .csv, .tsv, .parquet or .jsonl (optionally .gz), or set `format:` "
-        f"({', '.join(FORMATS)})"
+        f"name it {dataformats.SUFFIX_HINT}, or set `format:` ({', '.join(names)})"
     )
 
 
 def has_data_suffix(path: Path) -> bool:
-    name = path.name.lower()
-    return any(name.endswith(suffix) for suffix in FORMAT_BY_SUFFIX)
+    return dataformats.from_suffix(path) is not None
 
 
 def display_path(path: Path) -> str:
@@ -128,7 +110,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def is_dvc_file(path: Path) -> bool:
-    return path.name == DVC_LOCK or path.suffix == ".dvc"
+    return path.name == dvcfiles.DVC_LOCK or path.suffix == ".dvc"
 
 
 def dvc_outputs(pointer: Path) -> list[Path]:
@@ -364,8 +346,8 @@ def _dvc_tracked(root: Path, pattern: str) -> list[str]:
             pointer = root / ancestor.parent / f"{ancestor.name}.dvc"
             if pointer.is_file():
                 pointers.append(pointer)
-    if (root / DVC_LOCK).is_file():
-        pointers.append(root / DVC_LOCK)
+    if (root / dvcfiles.DVC_LOCK).is_file():
+        pointers.append(root / dvcfiles.DVC_LOCK)
     tracked: list[str] = []
     for pointer in pointers:
         try:

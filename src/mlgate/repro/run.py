@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate import yamlio
+from mlgate import dvcfiles
 from mlgate.errors import ExternalError, InputError
-from mlgate.repro import (
+from mlgate.repro.check import EditedOutput, collect_stages, edited_outputs, stage_name
+from mlgate.repro.metrics import metrics_and_params
+from mlgate.repro.runner import (
     OUTPUT_TAIL_LINES,
     Log,
     dvc_env,
-    metrics_and_params,
     open_repo,
     pulling_from,
     require_dvc,
@@ -33,11 +34,17 @@ from mlgate.repro import (
     tail,
     transfer_timeout_s,
 )
-from mlgate.repro_check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.results import Clock, Result
 
 # What `dvc repro` prints around each stage (dvc/stage/run.py, dvc/stage/__init__.py,
 # dvc/stage/cache.py, dvc/repo/reproduce.py). Stage output comes between these lines.
+# DVC's Python API cannot give what these lines give (checked against DVC 3.x):
+# `Repo.reproduce` returns only when every stage is done, with the stages it reproduced, so no
+# stage's output or duration as it runs; in that list a stage restored from the run cache
+# looks like one that ran (`StageCache.restore` returns nothing and only logs "is cached");
+# it has no per-stage callback; and in-process, DVC's logging, locks and signal handling
+# would be mlgate's. Success is never read from these lines but from the exit code, and the
+# lock and metrics are then read with `dvc.repo.Repo` (`metrics_and_params`).
 _RUNNING = re.compile(r"^Running stage '(?P<name>.+)':$")
 _SKIPPED = re.compile(r"^Stage '(?P<name>.+)' didn't change, skipping$")
 _CACHED = re.compile(r"^Stage '(?P<name>.+)' is cached - skipping run, checking out outputs$")
@@ -211,9 +218,10 @@ def _run_summary(stages: Sequence[StageRun]) -> str:
     unchanged = len(by_status.get("skipped", []))
     if not ran and not restored:
         return f"nothing to run: all {unchanged} stage(s) unchanged"
-    parts = [f"ran {len(ran)} stage(s)" + (f" ({', '.join(ran)})" if ran else "")]
+    parts = [f"ran {len(ran)} stage(s) ({', '.join(ran)})"] if ran else []
     if restored:
-        parts.append(f"restored {len(restored)} from DVC's run cache ({', '.join(restored)})")
+        restored_count = f"{len(restored)}" if ran else f"{len(restored)} stage(s)"
+        parts.append(f"restored {restored_count} from DVC's run cache ({', '.join(restored)})")
     return ", ".join([*parts, f"{unchanged} unchanged"])
 
 
@@ -326,20 +334,10 @@ def _failed_run(
 def _ordered_stages(root: Path, seen: dict[str, StageRun]) -> list[StageRun]:
     """Stages in the order DVC handled them, then those it never reached (after a failure)."""
     ordered = list(seen.values())
-    for name in pipeline_stage_names(root):
+    for name in dvcfiles.stage_names(root / dvcfiles.DVC_YAML):
         if name not in seen:
             ordered.append(StageRun(name, "not_run"))
     return ordered
-
-
-def pipeline_stage_names(root: Path) -> list[str]:
-    try:
-        data = yamlio.load_file(root / "dvc.yaml") or {}
-    except InputError:
-        return []
-    stages = data.get("stages") if isinstance(data, dict) else None
-    # foreach/matrix stages expand to name@key; those appear under their expanded names.
-    return [str(name) for name in stages] if isinstance(stages, dict) else []
 
 
 def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
@@ -356,6 +354,9 @@ def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
         log(line)
     if completed.returncode == 0:
         return
+    # In-process, `Repo.pull` would raise NoRemoteError or CheckoutError instead of printing
+    # them; but a hung remote could then not be stopped at the deadline. So the process, and
+    # its message read here, only to pick the hint.
     lowered = output.lower()
     if "no remote specified" in lowered or "no default remote" in lowered:
         raise InputError(

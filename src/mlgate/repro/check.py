@@ -21,7 +21,7 @@ from typing import Any
 from mlgate import dvcfiles
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import flatten
-from mlgate.repro import dvc_message, open_repo, require_dvc, require_pipeline
+from mlgate.repro.runner import dvc_message, open_repo, require_dvc, require_pipeline
 from mlgate.results import Clock, Result
 
 LISTED_FILES = 10  # changed files named per directory; the rest are counted

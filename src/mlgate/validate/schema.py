@@ -20,7 +20,7 @@ import yaml
 
 from mlgate import yamlio
 from mlgate.errors import InputError, MissingExtra
-from mlgate.validate_targets import display_path, is_import_path
+from mlgate.validate.targets import display_path, is_import_path
 
 SCHEMA_KEYS = frozenset(
     {

@@ -22,7 +22,9 @@ def render_repro(envelope: dict[str, Any], fmt: str) -> str:
     """The whole result envelope as `text` or `markdown`."""
     details = envelope.get("details", {})
     if fmt == "markdown":
-        return render_repro_markdown(details, summary=envelope.get("summary", ""))
+        return render_repro_markdown(
+            details, summary=envelope.get("summary", ""), status=envelope.get("status")
+        )
     return render_repro_text(details, summary=envelope.get("summary", ""))
 
 
@@ -40,12 +42,20 @@ def render_repro_text(details: dict[str, Any], summary: str = "") -> str:
     return "\n".join(lines)
 
 
-def render_repro_markdown(details: dict[str, Any], summary: str = "") -> str:
+_STATUS_MARK = {"pass": "✅", "fail": "❌", "error": "⚠️"}
+# How the report names a stage's status: DVC's "skipped" is a stage it had no need to run.
+_STAGE_STATUS = {"restored": "♻️ restored from the run cache", "skipped": "unchanged"}
+
+
+def render_repro_markdown(
+    details: dict[str, Any], summary: str = "", status: str | None = None
+) -> str:
     mode = details.get("mode")
     title = {"check": "dvc.lock check", "verify": "Reproducibility check"}.get(
         str(mode), "Pipeline run"
     )
-    lines = [f"### {title}", ""]
+    mark = _STATUS_MARK.get(str(status))
+    lines = [f"### {mark} {title}" if mark else f"### {title}", ""]
     if summary:
         lines += [md(summary), ""]
     if mode == "check" or "stale_stages" in details:
@@ -90,8 +100,7 @@ def _stages_markdown(stages: list[dict[str, Any]]) -> list[str]:
     lines = ["| stage | status | duration |", "|---|---|---:|"]
     shown, more = bounded(stages, MAX_ROWS)
     lines += [
-        f"| {code(stage['name'])} | {md(stage.get('status', ''))} | "
-        f"{stage.get('duration_s', 0.0):.2f} s |"
+        f"| {code(stage['name'])} | {_stage_status(stage)} | {stage.get('duration_s', 0.0):.2f} s |"
         for stage in shown
     ]
     if more:
@@ -109,6 +118,11 @@ def _stages_markdown(stages: list[dict[str, Any]]) -> list[str]:
                 "</details>",
             ]
     return [*lines, ""]
+
+
+def _stage_status(stage: dict[str, Any]) -> str:
+    status = str(stage.get("status", ""))
+    return _STAGE_STATUS.get(status) or md(status)
 
 
 def _metrics_markdown(metrics: dict[str, Any]) -> list[str]:

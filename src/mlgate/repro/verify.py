@@ -19,11 +19,13 @@ from typing import Any
 from mlgate import dvcfiles, scm
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue
-from mlgate.repro import (
+from mlgate.repro.check import check_result, inspect_pipeline, touches_pipeline
+from mlgate.repro.metrics import pipeline_metrics
+from mlgate.repro.run import run_pipeline
+from mlgate.repro.runner import (
     Log,
     dvc,
     open_repo,
-    pipeline_metrics,
     pulling_from,
     require_dvc,
     require_pipeline,
@@ -31,8 +33,6 @@ from mlgate.repro import (
     tail,
     transfer_timeout_s,
 )
-from mlgate.repro_check import check_result, inspect_pipeline, touches_pipeline
-from mlgate.repro_run import run_pipeline
 from mlgate.results import Clock, Result
 
 SOURCE_REMOTE = "mlgate-source"
@@ -103,7 +103,7 @@ def verify_pipeline(
                 exit_code=run.exit_code,
             )
         rerun_lock = _lock_outs(work)
-        outputs = _compare_outputs(committed_lock, rerun_lock, source_cache, Path(temp) / "cache")
+        outputs = compare_outputs(committed_lock, rerun_lock, source_cache, Path(temp) / "cache")
         moved = _moved_metrics(committed_metrics, run.details.get("metrics") or {})
 
     details["outputs"] = outputs
@@ -223,12 +223,15 @@ def _lock_outs(work: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return outs
 
 
-def _compare_outputs(
+def compare_outputs(
     committed: dict[tuple[str, str], dict[str, Any]],
     rerun: dict[tuple[str, str], dict[str, Any]],
     source_cache: Path,
     rerun_cache: Path,
 ) -> list[dict[str, Any]]:
+    """One record per committed output: reproduced or not by the hash dvc.lock records for it
+    (md5, or etag/checksum where DVC hashes without the md5 cache layout); None when the lock
+    records no content hash. A directory that differs lists the files that changed."""
     outputs = []
     for (stage, path), entry in committed.items():
         hash_name = next((name for name in CONTENT_HASHES if entry.get(name)), None)

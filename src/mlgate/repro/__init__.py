@@ -1,0 +1,31 @@
+"""DVC: the one package that runs it, and its one public face.
+
+Callers outside the package import from here; its modules are private to it: `runner` (the
+`dvc` process and `dvc.repo.Repo`, with DVC's errors made mlgate's), `metrics` (metrics and
+params, in the workspace and at a git revision), `check` (`repro
+--check`), `run` (`mlgate repro`), `verify` (`repro --verify`), `report` (pure renderers).
+Reading DVC's files without DVC is `mlgate.dvcfiles`. None imports DVC at module level.
+"""
+
+from __future__ import annotations
+
+from mlgate.repro.check import check_lock, touches_pipeline
+from mlgate.repro.metrics import file_at_revision, metrics_at_revision, workspace_metrics
+from mlgate.repro.report import render_repro, render_repro_markdown
+from mlgate.repro.run import run_pipeline
+from mlgate.repro.runner import dvc, init
+from mlgate.repro.verify import verify_pipeline
+
+__all__ = [
+    "check_lock",
+    "dvc",
+    "file_at_revision",
+    "init",
+    "metrics_at_revision",
+    "render_repro",
+    "render_repro_markdown",
+    "run_pipeline",
+    "touches_pipeline",
+    "verify_pipeline",
+    "workspace_metrics",
+]
