@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from mlgate.config import GateRule, load_config
+from mlgate.config import GATE_KEYS, GateRule, load_config
 from mlgate.errors import ConfigError
+from mlgate.rule_names import AMOUNT_RULES
 from tests.conftest import EXAMPLE, RunMlgate
 
 GOOD = """\
@@ -48,6 +50,20 @@ def test_good_config_is_normalised_with_defaults(tmp_path: Path) -> None:
     )
     assert config.data[0].paths == ("data/*.csv",)
     assert config.warnings == ()
+
+
+def test_every_amount_rule_is_read_and_kept_from_the_one_table(tmp_path: Path) -> None:
+    """The table is the list of amount rules: each is a key the reader takes and a field the
+    rules read, and a GateRule field that is in neither the table nor GATE_KEYS could never be
+    set or checked."""
+    names = [rule.name for rule in AMOUNT_RULES]
+    assert {f.name for f in fields(GateRule)} == {"metric", *GATE_KEYS, *names}
+    amounts = "".join(f"    {name}: {i}\n" for i, name in enumerate(names, 1))
+    head = "version: 1\nmetrics: {baseline: none}\ngates:\n  accuracy:\n    direction: higher\n"
+    text = head + amounts
+    [gate] = load_config(write(tmp_path, text)).gates
+    assert [getattr(gate, name) for name in names] == list(range(1, len(names) + 1))
+    assert [r.unit for r in AMOUNT_RULES] == ["", "%"] * 3
 
 
 BAD_CASES = {

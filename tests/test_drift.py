@@ -348,3 +348,33 @@ def test_promote_stores_the_training_profile_and_drift_reads_it(
     moved = mlgate("drift", "--current", "shifted.csv", cwd=repo)
     assert moved.code == 1, moved.err
     assert drift_json(repo)["details"]["reference"]["files"][0]["path"] == "train.csv"
+
+
+def test_the_reference_at_a_git_revision_is_the_data_git_held_there(
+    mlgate: RunMlgate, data: Path, tmp_path: Path
+) -> None:
+    """`git:REF` reads the configured files as committed at REF, from a project that is a
+    subfolder of its repository, through mlgate's one git runner."""
+    from tests.dvc_helpers import git
+
+    repo = tmp_path / "repo"
+    project = repo / "project"
+    project.mkdir(parents=True)
+    (project / "data.csv").write_bytes((data / "train.csv").read_bytes())
+    (project / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n")
+    (project / "mlgate.yaml").write_text(
+        "version: 1\ndata:\n  - path: data.csv\n    schema: schema.yaml\n"
+        "drift:\n  reference: git:HEAD\n"
+    )
+    git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "data")
+    calm = mlgate("drift", "--current", str(data / "resample.csv"), cwd=project)
+    assert calm.code == 0, calm.out + calm.err
+    assert drift_json(project)["details"]["dataset_drifted"] is False
+    moved = mlgate("drift", "--current", str(data / "shifted.csv"), cwd=project)
+    assert moved.code == 1, moved.out + moved.err
+    missing = mlgate("drift", "--reference", "git:no-such-ref", cwd=project)
+    assert missing.code == 2, missing.out + missing.err
+    assert "no such revision" in missing.err, missing.err
+    assert "git:no-such-ref" in missing.err

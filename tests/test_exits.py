@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from mlgate.errors import ExitStatus
 from tests.conftest import RunMlgate, run_subprocess
 
 DATA = "id,x\n1,0.5\n2,1.5\n"
@@ -155,3 +156,18 @@ def test_a_stray_system_exit_is_no_verdict_not_its_code(tmp_path: Path) -> None:
     assert completed.returncode == 3
     assert "sys.exit(0)" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_one_ranking_of_exit_codes_when_steps_end_differently() -> None:
+    """Input error before no verdict before blocked before pass; a code outside the contract
+    (a step killed by a signal) is no verdict, never passed through."""
+    assert ExitStatus.worst([]) == ExitStatus.PASS
+    assert ExitStatus.worst([0, 1, 0]) == ExitStatus.BLOCKED
+    assert ExitStatus.worst([1, 3]) == ExitStatus.NO_VERDICT
+    assert ExitStatus.worst([3, 2, 1]) == ExitStatus.INPUT
+    assert ExitStatus.worst([0, -9]) == ExitStatus.NO_VERDICT
+    assert ExitStatus.worst([2, 247]) == ExitStatus.INPUT
+    assert [ExitStatus.of_result(s) for s in ("pass", "fail", "error", None)] == [0, 1, 3, 3]
+    assert ExitStatus.of_result("error", 2) == ExitStatus.INPUT
+    assert ExitStatus.of_result("error", 0) == ExitStatus.NO_VERDICT  # an error never passes
+    assert [code.status for code in ExitStatus] == ["pass", "fail", "error", "error"]

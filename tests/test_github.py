@@ -13,14 +13,14 @@ from typing import Protocol
 import pytest
 
 from mlgate import __version__
-from mlgate.errors import EXIT_NO_VERDICT, InputError
+from mlgate.ci import PullRequest
+from mlgate.errors import ExitStatus, InputError
 from mlgate.github import (
     MAX_COMMENT_CHARS,
     CommentForbidden,
     GitHubClient,
     GitHubEnv,
     GitHubError,
-    PullRequest,
     comment_body,
     github_env,
     marker,
@@ -261,7 +261,7 @@ def test_persistent_5xx_gives_up_after_the_bounded_tries(
     with pytest.raises(GitHubError) as error:
         post_sticky_comment("report", client=client)
     assert time.monotonic() - started < 5.0
-    assert error.value.status == 502 and error.value.exit_code == EXIT_NO_VERDICT
+    assert error.value.status == 502 and error.value.exit_code == ExitStatus.NO_VERDICT
     assert "3 tries" in str(error.value) and "GET /user" in str(error.value)
     assert len(on_pr.calls()) == 3
 
@@ -299,7 +299,7 @@ def test_a_server_dripping_bytes_is_given_up_on_within_the_budget(
     with pytest.raises(GitHubError, match=r"^GET /user: ") as error:
         post_sticky_comment("report", client=client)
     assert time.monotonic() - started < 3.0
-    assert error.value.exit_code == EXIT_NO_VERDICT
+    assert error.value.exit_code == ExitStatus.NO_VERDICT
     assert "_Overdue: no complete answer within" in str(error.value)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.hooks import BLOCK_ENV, MARKER, SCRIPTS, worst
+from mlgate.hooks import BLOCK_ENV, MARKER, SCRIPTS
 from tests.conftest import REPO_ROOT, RunMlgate
 from tests.dvc_helpers import DVC_ENV, commit, dvc, git, metrics_pipeline, set_params
 
@@ -68,13 +68,6 @@ def test_the_repo_hooks_folder_is_what_install_writes() -> None:
         path = REPO_ROOT / "hooks" / name
         assert path.read_text(encoding="utf-8") == text
         assert os.access(path, os.X_OK)
-
-
-def test_worst_follows_the_exit_code_contract() -> None:
-    assert worst([]) == 0
-    assert worst([0, 1, 0]) == 1
-    assert worst([1, 3]) == 3
-    assert worst([3, 2, 1]) == 2
 
 
 def test_install_then_git_commit_runs_the_checks(repo: Path, mlgate: RunMlgate) -> None:
@@ -203,6 +196,29 @@ def test_pre_push_is_advisory_unless_asked_to_block(tmp_path: Path, repo: Path) 
     commit_with_hooks(repo, "better")
     passed = run_git(repo, "push", "origin", "main", **{BLOCK_ENV: "1"})
     assert passed.returncode == 0, passed.stderr
+
+
+def test_a_hook_step_killed_by_a_signal_is_no_verdict(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OOM killer ends the compare step (-9): the blocking hook exits 3, never the -9 that
+    the shell would read as 247, a code outside the contract."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "--quiet")
+    (root / "mlgate.yaml").write_text(CONFIG)
+    # Every new Python process (the hook's `python -m mlgate compare`) kills itself at startup.
+    killer = tmp_path / "killer"
+    killer.mkdir()
+    (killer / "sitecustomize.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(killer), os.environ.get("PYTHONPATH", "")])
+    )
+    killed = mlgate("hooks", "pre-push", "--block", cwd=root)
+    assert "mlgate hook: compare: exit -9" in killed.err
+    assert killed.code == 3
 
 
 def test_a_hook_without_mlgate_on_path_says_how_to_get_it(repo: Path) -> None:

@@ -78,6 +78,9 @@ def populate(url: str) -> None:
             )
         ],
     )
+    # What `mlgate promote` logs with a version: the pipeline's params (both key shapes).
+    mlflow_client.log_param(run_based.run_id, "params.yaml.train.n_estimators", "100")
+    mlflow_client.log_param(run_based.run_id, "lr", "0.1")
     register_version(
         url, "empty-logged", run_metrics={"accuracy": 0.6}, model_metrics={}, alias="champion"
     )
@@ -112,6 +115,9 @@ LOOKUPS: dict[str, Lookup] = {
     "bootstrap: registered, no version": lambda r: r.alias_version("registered-empty", "champion"),
     "missing version": lambda r: r.version_metrics("logged", "99"),
     "missing run": lambda r: r.run_metrics("0" * 32),
+    "a version's run params": lambda r: r.run_params(_run_of(r, "run-based")),
+    "a run without params": lambda r: r.run_params(_run_of(r, "logged")),
+    "missing run's params": lambda r: r.run_params("0" * 32),
     "a version MLflow rejects": lambda r: r.version_metrics("logged", "two"),
     "model tags (the alias history)": lambda r: Promotions(r).model_tags("logged"),
     "per-example records (artifacts: MlflowClient)": lambda r: r.per_example_records(
@@ -157,6 +163,12 @@ def test_the_cases_cover_each_outcome(server: str) -> None:
     assert kinds["bootstrap: registered, no version"][1].reason.endswith("has no version yet")
     assert kinds["missing version"][0] == kinds["missing run"][0] == "InputError"
     assert kinds["model tags (the alias history)"][1]["mlgate.history"] == '[{"version": "1"}]'
+    assert kinds["a version's run params"][1] == {
+        "params.yaml.train.n_estimators": "100",
+        "lr": "0.1",
+    }
+    assert kinds["a run without params"][1] == {}
+    assert kinds["missing run's params"][0] == "ExternalError"
 
 
 def test_compare_against_a_server_does_not_import_mlflow(server: str, tmp_path: Path) -> None:

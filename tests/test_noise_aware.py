@@ -17,7 +17,13 @@ from tests.mlflow_helpers import register_version
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MLFLOW_TRACKING_URI", "MLGATE_RESULTS_DIR", "GITHUB_EVENT_PATH", "GITHUB_SHA"):
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLGATE_RESULTS_DIR",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_SHA",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

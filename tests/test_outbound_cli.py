@@ -49,6 +49,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "MLFLOW_TRACKING_URI",
         "MLGATE_RESULTS_DIR",
+        "GITHUB_EVENT_NAME",
         "GITHUB_EVENT_PATH",
         "GITHUB_SHA",
         "GITHUB_RUN_ID",

@@ -28,7 +28,13 @@ gates:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MLFLOW_TRACKING_URI", "MLGATE_RESULTS_DIR", "GITHUB_EVENT_PATH", "GITHUB_SHA"):
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLGATE_RESULTS_DIR",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_SHA",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -72,6 +78,7 @@ def test_promote_rollback_twice_and_history(
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 42, "head": {"sha": "abc123"}}}))
     for key, value in {
+        "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_REPOSITORY": "acme/wine",
         "GITHUB_RUN_ID": "777",
@@ -89,6 +96,7 @@ def test_promote_rollback_twice_and_history(
     )
     assert version.tags["mlgate.decision_status"] == "pass"
     assert version.tags["mlgate.decision"].startswith("passed")
+    monkeypatch.delenv("GITHUB_EVENT_NAME")
     monkeypatch.delenv("GITHUB_EVENT_PATH")
     # The registered version carries the pipeline's metrics, params and model file.
     logged = client(uri).get_logged_model(version.source.removeprefix("models:/"))
@@ -337,6 +345,7 @@ def test_an_unreadable_ci_event_stops_promote_before_the_alias_moves(
     assert mlgate("compare", cwd=repo).code == 0
     event = tmp_path / "event.json"
     event.write_text("{not json")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
     result = mlgate("promote", cwd=repo)
     assert result.code == 2

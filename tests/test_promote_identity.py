@@ -35,7 +35,13 @@ gates:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MLFLOW_TRACKING_URI", "MLGATE_RESULTS_DIR", "GITHUB_EVENT_PATH", "GITHUB_SHA"):
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLGATE_RESULTS_DIR",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_SHA",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -52,6 +52,52 @@ FORGED = {
         envelope("compare", {"baseline": {"url": {"x": 1}}}),
         "details.baseline.url: expected a string or null, got an object",
     ),
+    "candidate url an object": (
+        envelope("compare", {"candidate": {"url": ["http://x"]}}),
+        "details.candidate.url: expected a string or null, got a list",
+    ),
+    "changed param name an object": (
+        envelope(
+            "compare",
+            {"changes": {"params": {"changed": [{"file": "params.yaml", "name": {"x": 1}}]}}},
+        ),
+        "details.changes.params.changed[0].name: expected a string, got an object",
+    ),
+    "changed param value a list": (
+        envelope(
+            "compare",
+            {
+                "changes": {
+                    "params": {"changed": [{"file": "p.yaml", "name": "n", "baseline": ["|", "x"]}]}
+                }
+            },
+        ),
+        "details.changes.params.changed[0].baseline: expected",
+    ),
+    "params unchanged a string": (
+        envelope("compare", {"changes": {"params": {"unchanged": "all of them"}}}),
+        "details.changes.params.unchanged: expected an integer",
+    ),
+    "params missing_reason a number": (
+        envelope("compare", {"changes": {"params": {"missing_reason": 3}}}),
+        "details.changes.params.missing_reason: expected a string or null, got int",
+    ),
+    "data rows a string": (
+        envelope("compare", {"changes": {"data": [{"path": "d.csv", "rows": "10 | x"}]}}),
+        "details.changes.data[0].rows: expected an integer or null",
+    ),
+    "data changed a number": (
+        envelope("compare", {"changes": {"data": [{"path": "d.csv", "changed": 1}]}}),
+        "details.changes.data[0].changed: expected true or false or null, got int",
+    ),
+    "data without a path": (
+        envelope("compare", {"changes": {"data": [{"rows": 3}]}}),
+        "details.changes.data[0]: missing 'path'",
+    ),
+    "gate link an object": (
+        envelope("gate", {"links": {"workflow_run": {"href": "x"}}}),
+        "details.links.workflow_run: expected a string or null, got an object",
+    ),
     "validate files a string": (envelope("validate", {"files": "x"}), "details.files: expected"),
     "repro stage name an object": (
         envelope("repro", {"stages": [{"name": {}, "status": "ok"}]}),
@@ -101,9 +147,28 @@ def test_results_mlgate_writes_pass_the_check(tmp_path: Path) -> None:
         "candidate": {"source": "dvc", "metrics": {"acc": 0.5, "name": "x"}},
         "history": [{"version": "3", "metrics": {"acc": 0.9}}],
         "notes": [],
+        "changes": {
+            "params": {
+                "source": "m v3 (run abc)",
+                "missing_reason": None,
+                "changed": [
+                    {"file": "params.yaml", "name": "n", "baseline": 100, "candidate": 20},
+                    {"file": "params.yaml", "name": "new", "baseline": None, "candidate": "x"},
+                ],
+                "unchanged": 4,
+            },
+            "data": [
+                {"path": "data/train.csv", "rows": 10, "baseline_rows": 9, "changed": True},
+                {"path": "data/test.csv", "rows": None, "baseline_rows": None, "changed": None},
+            ],
+        },
     }
     path.write_text(json.dumps(envelope("compare", details)))
     assert read_result(path)["details"] == details
+    gate = tmp_path / "gate.json"
+    links = {"workflow_run": "https://github.com/o/r/actions/runs/1", "commit": None}
+    gate.write_text(json.dumps(envelope("gate", {"steps": [], "links": links})))
+    assert read_result(gate)["details"]["links"] == links
 
 
 @pytest.mark.parametrize(

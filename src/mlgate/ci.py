@@ -4,11 +4,33 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.errors import InputError
 from mlgate.scm import current_commit
+
+# The only events whose run is about a pull request. Others carry one in their payload too
+# (pull_request_review, a workflow_run's pull_requests), but a run they start must not
+# comment on, or tag a model with, a pull request it was not asked about.
+PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    head_sha: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the runner says the run is about: GITHUB_EVENT_NAME and, for a pull request
+    event, its payload at GITHUB_EVENT_PATH (read for those events only)."""
+
+    name: str | None
+    pull_request: PullRequest | None = None
+    repository: str | None = None  # the payload's repository.full_name
 
 
 @dataclass(frozen=True)
@@ -20,35 +42,69 @@ class CiContext:
     event_name: str | None
 
 
+def read_event(env: Mapping[str, str]) -> Event:
+    """The run's event. A pull request event must name its payload and the payload its pull
+    request (an integer number): anything else is an input error, never a run without one."""
+    name = env.get("GITHUB_EVENT_NAME") or None
+    if name not in PR_EVENTS:
+        return Event(name)
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        raise InputError(f"GITHUB_EVENT_NAME={name} but GITHUB_EVENT_PATH is not set")
+    payload = _read_payload(path)
+    pull_request = pull_request_from_event(name, payload)
+    if pull_request is None:
+        raise InputError(f"GITHUB_EVENT_PATH={path}: a {name} event without a pull request")
+    return Event(name, pull_request, _full_name(payload))
+
+
+def pull_request_from_event(event_name: str | None, payload: object) -> PullRequest | None:
+    """The pull request a webhook payload is about, for the events that have one, else None."""
+    if event_name not in PR_EVENTS or not isinstance(payload, dict):
+        return None
+    pr = payload.get("pull_request")
+    if not isinstance(pr, dict):
+        return None
+    number = pr.get("number", payload.get("number"))
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    head = pr.get("head")
+    sha = head.get("sha") if isinstance(head, dict) else None
+    return PullRequest(number=number, head_sha=sha if isinstance(sha, str) else None)
+
+
+def _read_payload(path: str) -> object:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from exc
+
+
+def _full_name(payload: object) -> str | None:
+    repo = payload.get("repository") if isinstance(payload, dict) else None
+    name = repo.get("full_name") if isinstance(repo, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def detect(root: Path) -> CiContext:
-    """GitHub Actions' variables when set; locally, the checkout's HEAD."""
+    """GitHub Actions' variables when set; locally, the checkout's HEAD. The commit is the pull
+    request's head (GITHUB_SHA is the merge commit there), else GITHUB_SHA."""
     env = os.environ
-    event = _event_payload(env.get("GITHUB_EVENT_PATH"))
-    pull_request = event.get("pull_request") if isinstance(event, dict) else None
-    pr_number = pull_request.get("number") if isinstance(pull_request, dict) else None
-    head = pull_request.get("head", {}) if isinstance(pull_request, dict) else {}
-    commit = (head.get("sha") if isinstance(head, dict) else None) or env.get("GITHUB_SHA")
-    repository = env.get("GITHUB_REPOSITORY")
+    event = read_event(env)
+    pull_request = event.pull_request
+    repository = env.get("GITHUB_REPOSITORY") or event.repository
     run_url = None
     if repository and env.get("GITHUB_RUN_ID"):
         server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
         run_url = f"{server}/{repository}/actions/runs/{env['GITHUB_RUN_ID']}"
+    commit = (pull_request.head_sha if pull_request else None) or env.get("GITHUB_SHA")
     return CiContext(
         commit=commit or current_commit(root),
-        pr_number=pr_number if isinstance(pr_number, int) else None,
+        pr_number=pull_request.number if pull_request else None,
         run_url=run_url,
         repository=repository,
-        event_name=env.get("GITHUB_EVENT_NAME"),
+        event_name=event.name,
     )
-
-
-def _event_payload(path: str | None) -> object:
-    if not path:
-        return {}
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from exc
 
 
 def append_step_summary(markdown: str) -> Path | None:

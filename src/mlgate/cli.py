@@ -26,7 +26,7 @@ from mlgate.commands.report import report
 from mlgate.commands.repro import repro
 from mlgate.commands.schema import schema_group
 from mlgate.commands.validate import validate
-from mlgate.errors import EXIT_NO_VERDICT, MlgateError
+from mlgate.errors import ExitStatus, MlgateError
 from mlgate.results import unexpected
 
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         echo("mlgate: aborted", err=True)
-        sys.exit(EXIT_NO_VERDICT)
+        sys.exit(ExitStatus.NO_VERDICT)
     except MlgateError as exc:
         _report_error(f"mlgate: error: {exc}")
         sys.exit(exc.exit_code)
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             f"mlgate: {unexpected(exc)}\n"
             "This is a bug in mlgate, or in code it ran; rerun with --debug for the traceback."
         )
-        sys.exit(EXIT_NO_VERDICT)
-    sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(ExitStatus.NO_VERDICT)
+    sys.exit(code if isinstance(code, int) else ExitStatus.PASS)
 
 
 def _report_error(message: str) -> None:

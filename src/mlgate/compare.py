@@ -10,12 +10,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlgate.changes import changes
 from mlgate.config import Config, parse_baseline_source, parse_candidate_source
 from mlgate.errors import InputError
 from mlgate.evidence import gather
-from mlgate.gate import Check, Decision, decide
 from mlgate.metrics import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
+from mlgate.rules import Check, Decision, decide
 
 DECISION_TAG_PREFIX = "mlgate."
 
@@ -47,6 +48,9 @@ class CompareRequest:
     baseline: str | None = None
     log_decision: bool = True
     timeout_s: float = 30.0
+    # This gate run's results (validate.json's rows, repro.json's params) for "What changed";
+    # None for a compare of its own, which reads the workspace instead.
+    results_dir: Path | None = None
     _registry: Any = field(default=None, repr=False)
 
     @property
@@ -97,6 +101,7 @@ def run_compare(request: CompareRequest) -> Result:
     if baseline_spec == "none":
         notes.append("baseline: none, so only absolute thresholds were checked")
     details = _details(candidate, baseline, decision, notes)
+    details["changes"] = changes(request, candidate_spec, candidate, baseline_spec, baseline)
     if records.details is not None:
         details["per_example"] = records.details
     if baseline_spec == "registry" and baseline.version:
@@ -300,6 +305,7 @@ def _details(
             "model": candidate.model,
             "version": candidate.version,
             "run_id": candidate.run_id,
+            "url": candidate.url,
             "metrics": candidate.metrics,
             "identity": candidate.identity,
         },

@@ -18,6 +18,7 @@ import yaml
 
 from mlgate import dataformats, yamlio
 from mlgate.errors import ConfigError, InputError
+from mlgate.rule_names import AMOUNT_RULES, AmountRule
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 SUPPORTED_VERSION = 1
@@ -32,15 +33,7 @@ _CANDIDATE_SOURCE = re.compile(
 _BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
 
 GATE_KEYS = ("direction", "threshold", "required", "confidence", "on_inconclusive", "statistic")
-# The rules of a gate that take a non-negative amount; `threshold` may be any number.
-AMOUNT_RULES = (
-    "max_regression",
-    "max_regression_pct",
-    "min_improvement",
-    "min_improvement_pct",
-    "max_improvement",
-    "max_improvement_pct",
-)
+DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
 
 
 @dataclass(frozen=True)
@@ -563,25 +556,25 @@ def _read_gates(reader: _Reader, entry: Entry | None) -> tuple[GateRule, ...]:
 def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Node) -> GateRule:
     key = f"gates.{metric}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, (*GATE_KEYS, *AMOUNT_RULES), key)
+    reader.reject_unknown(fields, (*GATE_KEYS, *(rule.name for rule in AMOUNT_RULES)), key)
     _, direction_node = reader.require(fields, "direction", key, key_node)
-    direction = reader.choice(direction_node, f"{key}.direction", ("higher", "lower"))
+    direction = reader.choice(direction_node, f"{key}.direction", DIRECTIONS)
     amounts: dict[str, Any] = {}
     for rule in AMOUNT_RULES:
-        if rule in fields:
-            value = reader.number(fields[rule][1], f"{key}.{rule}")
+        if rule.name in fields:
+            node = fields[rule.name][1]
+            value = reader.number(node, f"{key}.{rule.name}")
             if value < 0:
                 raise reader.error(
                     f"must be zero or more, got {value:g} (the direction already says which "
                     "way is worse)",
-                    fields[rule][1],
-                    f"{key}.{rule}",
+                    node,
+                    f"{key}.{rule.name}",
                 )
-            amounts[rule] = value
-    for low, high in (
-        ("min_improvement", "max_improvement"),
-        ("min_improvement_pct", "max_improvement_pct"),
-    ):
+            amounts[rule.name] = value
+    for percent in (False, True):
+        low = AmountRule("min_improvement", percent).name
+        high = AmountRule("max_improvement", percent).name
         if low in amounts and high in amounts and amounts[low] > amounts[high]:
             raise reader.error(
                 f"{low} ({amounts[low]:g}) is larger than {high} ({amounts[high]:g}): "

@@ -21,8 +21,8 @@ from typing import Any
 from mlgate import repro, scm
 from mlgate.config import load_config
 from mlgate.errors import InputError
-from mlgate.gate import round_rows
 from mlgate.report import report_text
+from mlgate.rules import round_rows
 
 EXAMPLE = "wine"
 ADOPT_SECTION = "Adopt it in your repo"

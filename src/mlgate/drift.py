@@ -261,10 +261,11 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
 
 def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
     """The configured data as it was at `ref`: the files git holds there, profiled."""
-    from mlgate.scm import git
+    from mlgate.scm import file_at_revision, git, require_revision
     from mlgate.validate import glob_regex
 
     root = config.root.resolve()
+    require_revision(root, ref)
     prefix = git(root, "rev-parse", "--show-prefix").strip()
     try:
         listed = git(root, "ls-tree", "-r", "--name-only", "--full-tree", ref, "--", ".")
@@ -287,17 +288,9 @@ def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
         for index, name in enumerate(names):
             target = Path(folder) / str(index) / Path(name).name
             target.parent.mkdir(parents=True)
-            target.write_bytes(_git_blob(root, f"{ref}:{prefix}{name}"))
+            blob = file_at_revision(root, ref, name)
+            if blob is None:  # listed by ls-tree a moment ago
+                raise ExternalError(f"git:{ref}: cannot read {name} at that revision")
+            target.write_bytes(blob)
             paths.append(target)
         return profile_paths(paths)
-
-
-def _git_blob(root: Path, spec: str) -> bytes:
-    import subprocess
-
-    completed = subprocess.run(["git", "show", spec], cwd=root, capture_output=True, check=False)
-    if completed.returncode != 0:
-        raise ExternalError(
-            f"`git show {spec}` failed: {completed.stderr.decode(errors='replace')}"
-        )
-    return completed.stdout

@@ -59,7 +59,11 @@ def read_pipeline(dvc_yaml: Path) -> Pipeline | None:
     """
     if not dvc_yaml.is_file():
         return None
-    data = yamlio.load_file(dvc_yaml) or {}
+    return pipeline_from(yamlio.load_file(dvc_yaml) or {})
+
+
+def pipeline_from(data: Any) -> Pipeline | None:
+    """`read_pipeline` for dvc.yaml's parsed content (e.g. read at a git revision)."""
     stages = data.get("stages") if isinstance(data, dict) else None
     if not isinstance(stages, dict):
         return None

@@ -7,22 +7,67 @@ Exit codes (README "Exit codes"):
 
 from __future__ import annotations
 
-EXIT_PASS = 0
-EXIT_FAIL = 1
-EXIT_INPUT = 2
-EXIT_NO_VERDICT = 3
+from collections.abc import Iterable
+from enum import IntEnum
+from typing import Literal
+
+Status = Literal["pass", "fail", "error"]
+
+
+class ExitStatus(IntEnum):
+    """The exit code of every command, and the one ranking of codes when several steps end
+    differently (as httpie's `ExitStatus` and black's `Report.return_code`)."""
+
+    PASS = 0
+    BLOCKED = 1
+    INPUT = 2
+    NO_VERDICT = 3
+
+    @classmethod
+    def of(cls, code: int) -> ExitStatus:
+        """A code outside the contract (a step killed by a signal, a crashed interpreter's
+        120) is no verdict: a gate fails closed."""
+        return cls(code) if code in cls._value2member_map_ else cls.NO_VERDICT
+
+    @classmethod
+    def worst(cls, codes: Iterable[int]) -> ExitStatus:
+        """The code of several steps: 2 if any input was wrong (no rerun fixes it, and it may
+        be why another step failed), else 3 if any step had no verdict, else 1 if any
+        blocked, else 0 (also for no steps)."""
+        found = {cls.of(code) for code in codes}
+        for status in (cls.INPUT, cls.NO_VERDICT, cls.BLOCKED):
+            if status in found:
+                return status
+        return cls.PASS
+
+    @classmethod
+    def of_result(cls, status: object, exit_code: object = None) -> ExitStatus:
+        """The code a result file stands for: its status, and for an error the code it
+        carries (2 or 3; anything else, or none, is no verdict)."""
+        if status == "pass":
+            return cls.PASS
+        if status == "fail":
+            return cls.BLOCKED
+        return cls.INPUT if exit_code == cls.INPUT else cls.NO_VERDICT
+
+    @property
+    def status(self) -> Status:
+        """The result file's `status` for this code: pass, fail (blocked) or error."""
+        if self is ExitStatus.PASS:
+            return "pass"
+        return "fail" if self is ExitStatus.BLOCKED else "error"
 
 
 class MlgateError(Exception):
     """Base of every error mlgate expects; never shown to users as a traceback."""
 
-    exit_code = EXIT_NO_VERDICT
+    exit_code = ExitStatus.NO_VERDICT
 
 
 class InputError(MlgateError):
     """The user's input is wrong: config, schema, metrics file, CLI usage."""
 
-    exit_code = EXIT_INPUT
+    exit_code = ExitStatus.INPUT
 
 
 class ConfigError(InputError):
@@ -67,13 +112,13 @@ class MissingExtra(InputError):
 class GateFailed(MlgateError):
     """The check ran and the change is blocked."""
 
-    exit_code = EXIT_FAIL
+    exit_code = ExitStatus.BLOCKED
 
 
 class ExternalError(MlgateError):
     """An outside system failed (MLflow, DVC, git, the GitHub API): no verdict."""
 
-    exit_code = EXIT_NO_VERDICT
+    exit_code = ExitStatus.NO_VERDICT
 
 
 class NoReferenceYet(ExternalError):

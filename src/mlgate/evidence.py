@@ -1,5 +1,5 @@
 """The per-example records of both sides, turned into the intervals gates with `confidence`
-are judged on (gate.Evidence). I/O lives here; gate.py stays pure.
+are judged on (rules.Evidence). I/O lives here; rules.py stays pure.
 
 The candidate's records are `metrics.per_example` in the workspace. The baseline's: for
 `file:` the mapping form's `baseline:`; for `git:REF` the same path at that revision; for
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config import GateRule, PerExample
 from mlgate.errors import InputError, MissingExtra
-from mlgate.gate import Evidence
 from mlgate.metrics import MetricValue
+from mlgate.rules import Evidence
 
 if TYPE_CHECKING:
     from mlgate.compare import CompareRequest, Side

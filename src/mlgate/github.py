@@ -19,7 +19,6 @@ a log line; messages built here are scrubbed of it in case a server echoes it ba
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -27,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -35,6 +33,7 @@ import requests
 import urllib3.exceptions
 
 from mlgate import __version__
+from mlgate.ci import PullRequest, read_event
 from mlgate.errors import ExternalError, InputError
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -44,7 +43,6 @@ API_VERSION = "2022-11-28"
 MAX_COMMENT_CHARS = 65536
 # The author of every comment made with a workflow's GITHUB_TOKEN.
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
-PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
 _MARKER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -91,12 +89,6 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class PullRequest:
-    number: int
-    head_sha: str | None
-
-
-@dataclass(frozen=True)
 class GitHubEnv:
     """What the runner says about this run. The token is kept out of the repr."""
 
@@ -108,64 +100,21 @@ class GitHubEnv:
 
 
 def github_env(environ: Mapping[str, str] | None = None, *, token: str | None = None) -> GitHubEnv:
-    """Read GITHUB_TOKEN, the API URL, GITHUB_REPOSITORY and the pull request from the event.
+    """Read GITHUB_TOKEN, the API URL, GITHUB_REPOSITORY and the pull request from the event
+    (`ci.read_event`: only `pull_request` and `pull_request_target` events have one).
 
     The API URL is `MLGATE_GITHUB_API_URL`, else `GITHUB_API_URL`, else api.github.com.
-    A pull request exists only for `pull_request` and `pull_request_target` events; its number
-    and head SHA come from the payload at `GITHUB_EVENT_PATH`.
     """
     env = os.environ if environ is None else environ
     api_url = next((env[name] for name in API_URL_ENVS if env.get(name)), DEFAULT_API_URL)
-    event_name = env.get("GITHUB_EVENT_NAME") or None
-    pull_request = None
-    repository = env.get("GITHUB_REPOSITORY") or None
-    if event_name in PR_EVENTS:
-        path = env.get("GITHUB_EVENT_PATH")
-        if not path:
-            raise InputError(f"GITHUB_EVENT_NAME={event_name} but GITHUB_EVENT_PATH is not set")
-        payload = _read_event(path)
-        pull_request = pull_request_from_event(event_name, payload)
-        if pull_request is None:
-            raise InputError(
-                f"GITHUB_EVENT_PATH={path}: a {event_name} event without a pull request"
-            )
-        if repository is None:
-            repository = _full_name(payload)
+    event = read_event(env)
     return GitHubEnv(
         api_url=api_url.rstrip("/"),
-        repository=repository,
-        event_name=event_name,
-        pull_request=pull_request,
+        repository=env.get("GITHUB_REPOSITORY") or event.repository,
+        event_name=event.name,
+        pull_request=event.pull_request,
         token=token or env.get("GITHUB_TOKEN") or None,
     )
-
-
-def pull_request_from_event(event_name: str | None, payload: object) -> PullRequest | None:
-    """The pull request a webhook payload is about, for the events that have one, else None."""
-    if event_name not in PR_EVENTS or not isinstance(payload, dict):
-        return None
-    pr = payload.get("pull_request")
-    if not isinstance(pr, dict):
-        return None
-    number = pr.get("number", payload.get("number"))
-    if not isinstance(number, int) or isinstance(number, bool):
-        return None
-    head = pr.get("head")
-    sha = head.get("sha") if isinstance(head, dict) else None
-    return PullRequest(number=number, head_sha=sha if isinstance(sha, str) else None)
-
-
-def _read_event(path: str) -> object:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from exc
-
-
-def _full_name(payload: object) -> str | None:
-    repo = payload.get("repository") if isinstance(payload, dict) else None
-    name = repo.get("full_name") if isinstance(repo, dict) else None
-    return name if isinstance(name, str) else None
 
 
 # --- the HTTP client ------------------------------------------------------------------------

@@ -17,13 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlgate import scm
-from mlgate.errors import (
-    EXIT_FAIL,
-    EXIT_INPUT,
-    EXIT_NO_VERDICT,
-    EXIT_PASS,
-    InputError,
-)
+from mlgate.errors import ExitStatus, InputError
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -73,14 +67,6 @@ class Step:
     args: tuple[str, ...]
 
 
-def worst(codes: Sequence[int]) -> int:
-    """The contract's precedence, as `mlgate gate` uses it: 2, else 3, else 1, else 0."""
-    for code in (EXIT_INPUT, EXIT_NO_VERDICT, EXIT_FAIL):
-        if code in codes:
-            return code
-    return next((code for code in codes if code != EXIT_PASS), EXIT_PASS)
-
-
 def git(root: Path, *args: str) -> str:
     """git for the hooks: a failure (not a repository, say) is the user's to fix (exit 2)."""
     return scm.git(root, *args, failure=InputError)
@@ -100,13 +86,15 @@ def config_files(files: Sequence[str]) -> list[str]:
     return [name for name in files if Path(name).name in CONFIG_NAMES]
 
 
-def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[int, list[Step]]:
+def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[ExitStatus, list[Step]]:
     """Check the staged mlgate.yaml files in-process, then say which commands the commit needs.
 
     Returns the config check's code and the steps; no steps when the repo has no valid
     mlgate.yaml at its root, or when it configures nothing that the files could touch.
     """
-    code = check_configs(config_files(files), log, root=root) if config_files(files) else 0
+    code = ExitStatus.PASS
+    if config_files(files):
+        code = check_configs(config_files(files), log, root=root)
     config_path = root / "mlgate.yaml"
     if not config_path.is_file() or not files:
         return code, []
@@ -118,7 +106,7 @@ def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[int, l
     except MlgateError as exc:
         if not config_files(files):  # not reported above: say why nothing else was checked
             log(f"mlgate: error: {exc}")
-        return worst([code, exc.exit_code]), []
+        return ExitStatus.worst([code, exc.exit_code]), []
     steps = []
     # A step runs only when a staged file concerns it, so that a commit touching no data and no
     # pipeline file costs no process and prints nothing, as pre-commit's own hooks do.
@@ -149,43 +137,43 @@ def _concerns_pipeline(root: Path, files: Sequence[str]) -> bool:
     return touches_pipeline(root, files)
 
 
-def run_steps(root: Path, steps: Sequence[Step], log: Log) -> int:
+def run_steps(root: Path, steps: Sequence[Step], log: Log) -> ExitStatus:
     codes = []
     for step in steps:
         argv = [sys.executable, "-m", "mlgate", *step.args]
         completed = subprocess.run(argv, cwd=root, check=False)
-        if completed.returncode != EXIT_PASS:
+        if completed.returncode != ExitStatus.PASS:
             log(f"mlgate hook: {step.label}: exit {completed.returncode}")
         codes.append(completed.returncode)
-    return worst(codes)
+    return ExitStatus.worst(codes)
 
 
-def pre_commit(start: Path, files: Sequence[str] | None, log: Log) -> int:
+def pre_commit(start: Path, files: Sequence[str] | None, log: Log) -> ExitStatus:
     root = repo_root(start)
     chosen = list(files) if files else staged_files(root)
     code, steps = pre_commit_steps(root, chosen, log)
-    return worst([code, run_steps(root, steps, log)])
+    return ExitStatus.worst([code, run_steps(root, steps, log)])
 
 
 def block_requested(flag: bool) -> bool:
     return flag or os.environ.get(BLOCK_ENV, "").lower() in ("1", "true", "yes")
 
 
-def pre_push(start: Path, *, block: bool, log: Log) -> int:
+def pre_push(start: Path, *, block: bool, log: Log) -> ExitStatus:
     """The workspace's metrics against the champion. Advisory (exit 0) unless blocking is asked."""
     root = repo_root(start)
     if not (root / "mlgate.yaml").is_file():
         log("mlgate hook: no mlgate.yaml here; nothing to compare")
-        return EXIT_PASS
+        return ExitStatus.PASS
     # --no-log: a laptop's comparison is not a decision worth recording on an MLflow run.
     code = run_steps(root, [Step("compare", ("compare", "--no-log"))], log)
-    if code == EXIT_PASS or block_requested(block):
+    if code == ExitStatus.PASS or block_requested(block):
         return code
     log(
         f"mlgate hook: compare exited {code}; advisory, the push goes on "
         f"(pass --block or set {BLOCK_ENV}=1 to block it)"
     )
-    return EXIT_PASS
+    return ExitStatus.PASS
 
 
 @dataclass(frozen=True)
@@ -229,13 +217,13 @@ def install(start: Path, *, hooks_path: Path | None, force: bool) -> Installed:
     return Installed(directory, tuple(written), configured)
 
 
-def check_configs(files: Sequence[str], log: Log, *, root: Path | None = None) -> int:
+def check_configs(files: Sequence[str], log: Log, *, root: Path | None = None) -> ExitStatus:
     """Load each mlgate.yaml among `files` (all of them when none is named so): every error
     with its file, line and key, then exit 2 if there was any."""
     from mlgate.config import require_config
     from mlgate.errors import MlgateError
 
-    code = EXIT_PASS
+    code = ExitStatus.PASS
     for name in config_files(files) or files:
         path = Path(name) if root is None else root / name
         try:
@@ -243,7 +231,7 @@ def check_configs(files: Sequence[str], log: Log, *, root: Path | None = None) -
         except MlgateError as exc:
             log(f"mlgate: error: {exc}")
             log(f"mlgate hook: config {name}: exit {exc.exit_code}")
-            code = worst([code, exc.exit_code])
+            code = ExitStatus.worst([code, exc.exit_code])
             continue
         for message in config.warnings:
             log(f"warning: {message}")

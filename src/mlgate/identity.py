@@ -80,4 +80,6 @@ def sha256_of(path: Path) -> str:
 
 
 def _shown(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    from mlgate.paths import repo_relative
+
+    return repo_relative(path, root)

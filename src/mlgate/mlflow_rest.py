@@ -4,8 +4,9 @@
 For an http(s) tracking URI the baseline is read instead with `requests`, through the same
 documented endpoints MlflowClient calls (https://mlflow.org/docs/latest/rest-api.html):
 registered-models/alias, model-versions/get, registered-models/get, registered-models/search,
-model-versions/search, logged-models/{id}, runs/get. MLflow's own settings apply: credentials
-(MLFLOW_TRACKING_USERNAME/PASSWORD, ~/.mlflow/credentials, MLFLOW_TRACKING_TOKEN), TLS
+model-versions/search, logged-models/{id}, runs/get (metrics, params, inputs). MLflow's own
+settings apply: credentials (MLFLOW_TRACKING_USERNAME/PASSWORD, ~/.mlflow/credentials,
+MLFLOW_TRACKING_TOKEN), TLS
 (MLFLOW_TRACKING_INSECURE_TLS, MLFLOW_TRACKING_SERVER_CERT_PATH and _CLIENT_CERT_PATH),
 MLFLOW_WORKSPACE, and MLFLOW_HTTP_REQUEST_MAX_RETRIES, _BACKOFF_FACTOR and _TIMEOUT (not the
 jitter, which urllib3 1.26 lacks).
@@ -239,6 +240,7 @@ class RunInputs:
 @dataclass(frozen=True)
 class RunData:
     metrics: dict[str, float | str]
+    params: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -317,12 +319,14 @@ class RestClient:
 
     def get_run(self, run_id: str) -> Run:
         run = self._get("runs/get", {"run_id": run_id})["run"]
-        metrics = {item["key"]: item["value"] for item in run.get("data", {}).get("metrics", [])}
+        data = run.get("data", {})
+        metrics = {item["key"]: item["value"] for item in data.get("metrics", [])}
+        params = {item["key"]: str(item.get("value", "")) for item in data.get("params", [])}
         inputs = [
             DatasetInput(DatasetRef(item["dataset"].get("name"), item["dataset"].get("digest")))
             for item in run.get("inputs", {}).get("dataset_inputs", [])
         ]
-        return Run(RunData(metrics), RunInputs(inputs))
+        return Run(RunData(metrics, params), RunInputs(inputs))
 
     def _get(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
         path = f"{API}/{endpoint}"

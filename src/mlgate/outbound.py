@@ -202,17 +202,24 @@ _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&*+,;=% ]+")
 
 def link(label: str, url: object) -> str:
     """`label` (already Markdown) linked to `url` when it is a plain http(s) URL, else plain."""
+    target = safe_url(url)
+    return label if target is None else f"[{label}]({target})"
+
+
+def safe_url(url: object) -> str | None:
+    """`url` as a link may carry it (a plain http(s) URL, spaces encoded, no credentials);
+    None for anything else."""
     # No credentials in a link, not even masked ones: the browser would send them.
     target = redact(url).replace(f"://{MASK}@", "://") if isinstance(url, str) else ""
     if not _URL_CHARS.fullmatch(target):
-        return label
+        return None
     try:
         parts = urlsplit(target)
     except ValueError:
-        return label
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return label
-    return f"[{label}]({target.replace(' ', '%20')})"
+        return None
+    return target.replace(" ", "%20")
 
 
 def _longest_run(text: str, char: str) -> int:

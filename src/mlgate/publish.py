@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import ci
-from mlgate.errors import ExternalError, InputError
+from mlgate.errors import ExitStatus, ExternalError, InputError
 from mlgate.outbound import redact
 from mlgate.report import (
     STEPS,
@@ -53,7 +53,7 @@ class Published:
     results: dict[str, dict[str, Any]]
     context: ReportContext
     decision: str
-    exit_code: int
+    exit_code: ExitStatus
     report_path: Path
     comment_url: str | None = None
     in_job_summary: bool = False

@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -34,7 +34,7 @@ from typing import Any, TextIO, TypeVar
 from mlgate.config import alias_problem
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.metrics import MetricValue
-from mlgate.outbound import redact, redact_data
+from mlgate.outbound import redact, redact_data, safe_url
 
 DEFAULT_TIMEOUT_S = 30.0
 # Names searched for a typo before a missing registered model counts as a first model.
@@ -186,9 +186,10 @@ class Registry:
     def run_metrics(self, run_id: str) -> ModelMetrics:
         """The metrics of the run a user named (`run:RUN_ID`): a missing run is their input."""
         try:
-            return self._run_metrics(run_id)
+            found = self._run_metrics(run_id)
         except _Missing as exc:
             raise InputError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+        return replace(found, url=self._run_url(run_id))
 
     def _first_model(self, model: str, alias: str) -> FirstModel:
         """Why no version holding `alias` means a first model; else raise what is wrong."""
@@ -270,6 +271,15 @@ class Registry:
             dataset=datasets.pop() if len(datasets) == 1 else None,
         )
 
+    def run_params(self, run_id: str) -> dict[str, str]:
+        """The params logged on a run, as MLflow keeps them (strings): for a registered version
+        what `mlgate promote` logged with it."""
+        try:
+            run = self.call(f"run {run_id}", self.client.get_run, run_id)
+        except _Missing as exc:
+            raise ExternalError(f"run {run_id}: not found in {self.tracking_uri}") from exc
+        return {str(key): str(value) for key, value in run.data.params.items()}
+
     def record_decision(self, run_id: str, tags: dict[str, str], markdown: str) -> None:
         """Tags and the report on the candidate's run, so the MLflow UI shows the verdict."""
 
@@ -339,8 +349,15 @@ class Registry:
         )
 
     def _version_url(self, model: str, version: str) -> str | None:
+        return self._ui_url(f"models/{model}/versions/{version}")
+
+    def _run_url(self, run_id: str) -> str | None:
+        return self._ui_url(f"runs/{run_id}")  # the UI's direct run page finds the experiment
+
+    def _ui_url(self, route: str) -> str | None:
+        """A page of the MLflow UI on an http(s) tracking server (never with credentials)."""
         if self.tracking_uri.startswith(("http://", "https://")):
-            return f"{self.tracking_uri.rstrip('/')}/#/models/{model}/versions/{version}"
+            return safe_url(f"{self.tracking_uri.rstrip('/')}/#/{route}")
         return None
 
     def call(self, where: str, func: Callable[..., T], *args: Any) -> T:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate.errors import ExitStatus, Status
 from mlgate.outbound import bounded, code, link, md
 from mlgate.report_changes import changes_markdown, changes_text
 from mlgate.report_metrics import (
@@ -23,6 +24,7 @@ from mlgate.report_metrics import (
     judged_notes,
     metrics_table,
 )
+from mlgate.rule_names import amount_rule
 
 # The escapers, for the renderers that import them from here; the chart, for its tests.
 __all__ = ["code", "history_chart", "md"]
@@ -77,8 +79,8 @@ def _rule_text(check: dict[str, Any]) -> str:
     limit = check.get("limit")
     if limit is None:
         return rule
-    unit = "%" if rule.endswith("_pct") else ""
-    return f"{rule} {number(limit)}{unit}"
+    found = amount_rule(rule)
+    return f"{rule} {number(limit)}{found.unit if found else ''}"
 
 
 def _outcome(check: dict[str, Any]) -> str:
@@ -268,20 +270,16 @@ class ReportContext:
     stale: tuple[dict[str, Any], ...] = ()
 
 
-def overall(results: dict[str, dict[str, Any]]) -> tuple[str, int]:
-    """The decision and exit code of a set of results: 2 if any input error, else 3 if any
-    had no verdict, else 1 if any failed, else 0."""
+def overall(results: dict[str, dict[str, Any]]) -> tuple[Status, ExitStatus]:
+    """The decision and exit code of a set of results (`ExitStatus.worst` of the deciding
+    steps); no deciding result at all is an input error (nothing was checked)."""
     codes = [
-        _code(result)
+        ExitStatus.of_result(result.get("status"), result.get("exit_code"))
         for step, result in results.items()
         if step in STEPS and not advisory(step, result)
     ]
-    if not codes:
-        return "error", 2
-    for worst, decision in ((2, "error"), (3, "error"), (1, "fail")):
-        if worst in codes:
-            return decision, worst
-    return "pass", 0
+    verdict = ExitStatus.worst(codes) if codes else ExitStatus.INPUT
+    return verdict.status, verdict
 
 
 def advisory(step: str, result: dict[str, Any]) -> bool:
@@ -382,16 +380,6 @@ def _stale_text(old: dict[str, Any]) -> str:
     command, status, started, commit = _stale_fields(old)
     at = f", commit {commit}" if commit else ""
     return f"  {command:17} STALE  left out, from another run: {status}, started {started}{at}"
-
-
-def _code(result: dict[str, Any]) -> int:
-    status = result.get("status")
-    if status == "pass":
-        return 0
-    if status == "fail":
-        return 1
-    code = result.get("exit_code")
-    return code if code in (2, 3) else 3
 
 
 def reason(results: dict[str, dict[str, Any]]) -> tuple[str, str]:
@@ -506,7 +494,7 @@ def report_json(results: dict[str, dict[str, Any]], context: ReportContext) -> s
     return json.dumps(
         {
             "decision": decision_of(results),
-            "exit_code": overall(results)[1],
+            "exit_code": int(overall(results)[1]),
             "skipped": skipped_checks(results),
             "commit": context.commit,
             "run_url": context.run_url,

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from mlgate.outbound import bounded, md, mermaid_label
+from mlgate.rule_names import amount_rule
 
 MAX_METRICS = 100
 MAX_CHARTS = 10
@@ -19,16 +20,9 @@ MAX_HISTORY = 20
 MAX_REASON_METRICS = 3
 MAX_NAME = 200  # a metric's name in a table cell
 # The rule a reviewer reads first when several fail: how the candidate compares with production
-# before the absolute bounds, a definite failure before an inconclusive one.
-RULE_ORDER = (
-    "max_regression",
-    "max_regression_pct",
-    "threshold",
-    "min_improvement",
-    "min_improvement_pct",
-    "max_improvement",
-    "max_improvement_pct",
-)
+# before the absolute bounds, a definite failure before an inconclusive one (by kind of rule,
+# the absolute amount before the percentage).
+RULE_ORDER = ("max_regression", "threshold", "min_improvement", "max_improvement")
 MINUS = "-"  # ASCII: a reviewer copies numbers into a search or a config
 
 
@@ -102,8 +96,8 @@ def _level(interval: dict[str, Any]) -> str:
 
 def _limit(check: dict[str, Any], towards: str) -> str:
     """The rule's limit as a change: -0.01, +10%; `towards` is "worse" or "better"."""
-    rule = str(check.get("rule"))
-    unit = "%" if rule.endswith("_pct") else ""
+    found = amount_rule(str(check.get("rule")))
+    unit = found.unit if found else ""
     higher = check.get("direction") != "lower"
     sign = MINUS if (towards == "worse") == higher else "+"
     return f"{sign}{limit_text(check.get('limit'))}{unit}"
@@ -117,13 +111,24 @@ def condition(check: dict[str, Any]) -> str:
         return ""
     if rule == "threshold":
         return f"{'≥' if higher else '≤'} {limit_text(check.get('limit'))}"
-    if rule.startswith("max_regression"):
+    kind = _kind(rule)
+    if kind == "max_regression":
         return f"Δ {'≥' if higher else '≤'} {_limit(check, 'worse')}"
-    if rule.startswith("min_improvement"):
+    if kind == "min_improvement":
         return f"Δ {'≥' if higher else '≤'} {_limit(check, 'better')}"
-    if rule.startswith("max_improvement"):
+    if kind == "max_improvement":
         return f"Δ {'≤' if higher else '≥'} {_limit(check, 'better')}"
     return limit_text(check.get("limit"))
+
+
+def _kind(rule: str) -> str | None:
+    found = amount_rule(rule)
+    return found.kind if found else None
+
+
+def _percent_rule(rule: str) -> bool:
+    found = amount_rule(rule)
+    return found is not None and found.percent
 
 
 def inconclusive(check: dict[str, Any]) -> bool:
@@ -155,10 +160,11 @@ def decisive_check(checks: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The failing check a reviewer should read first, or None when none fails."""
     failed = [check for check in checks if failing(check)]
 
-    def rank(check: dict[str, Any]) -> tuple[bool, int]:
+    def rank(check: dict[str, Any]) -> tuple[bool, int, bool]:
         rule = str(check.get("rule"))
-        order = RULE_ORDER.index(rule) if rule in RULE_ORDER else len(RULE_ORDER)
-        return inconclusive(check), order
+        kind = _kind(rule) or rule
+        order = RULE_ORDER.index(kind) if kind in RULE_ORDER else len(RULE_ORDER)
+        return inconclusive(check), order, _percent_rule(rule)
 
     return min(failed, key=rank) if failed else None
 
@@ -176,16 +182,17 @@ def check_reason(check: dict[str, Any]) -> str:
     else:
         text = f"{metric} {short(check.get('candidate'))} vs {short(check.get('baseline'))}"
         change = signed(check.get("delta"))
-        if rule.endswith("_pct"):
+        if _percent_rule(rule):
             change = _percent(check.get("delta_pct"))
-        if interval and not rule.endswith("_pct"):
+        elif interval:
             change += f", {_level(interval)}interval {_interval(interval, signed)}"
         text += f" ({change})"
-        if rule.startswith("max_regression"):
+        kind = _kind(rule)
+        if kind == "max_regression":
             text += f"; allowed {_limit(check, 'worse')}"
-        elif rule.startswith("min_improvement"):
+        elif kind == "min_improvement":
             text += f"; required {_limit(check, 'better')}"
-        elif rule.startswith("max_improvement"):
+        elif kind == "max_improvement":
             text += f"; at most {_limit(check, 'better')} (a larger gain is suspicious)"
         else:
             text += f"; {rule} {limit_text(check.get('limit'))}"
@@ -381,10 +388,10 @@ def _allowed_line(checks: list[dict[str, Any]], baseline: float) -> float | None
     """The worst value the regression rules allow, the strictest of them."""
     limits = []
     for check in checks:
-        limit, rule = as_float(check.get("limit")), str(check.get("rule"))
-        if limit is None or not rule.startswith("max_regression"):
+        limit, found = as_float(check.get("limit")), amount_rule(str(check.get("rule")))
+        if limit is None or found is None or found.kind != "max_regression":
             continue
-        allowed = abs(baseline) * limit / 100 if rule.endswith("_pct") else limit
+        allowed = abs(baseline) * limit / 100 if found.percent else limit
         higher = check.get("direction") != "lower"
         limits.append((baseline - allowed, higher) if higher else (baseline + allowed, higher))
     if not limits:

@@ -118,8 +118,41 @@ SIDE = maybe(
         }
     )
 )
+# What changed besides the metrics (mlgate.changes): the report's "What changed".
+CHANGES = Record(
+    optional={
+        "params": maybe(
+            Record(
+                optional={
+                    "source": maybe(str),
+                    "missing_reason": maybe(str),
+                    "changed": ListOf(
+                        Record(
+                            required={"file": str, "name": str},
+                            optional={"baseline": SCALAR, "candidate": SCALAR},
+                        )
+                    ),
+                    "unchanged": int,
+                }
+            )
+        ),
+        "data": maybe(
+            ListOf(
+                Record(
+                    required={"path": str},
+                    optional={
+                        "rows": maybe(int),
+                        "baseline_rows": maybe(int),
+                        "changed": maybe(bool),
+                    },
+                )
+            )
+        ),
+    }
+)
 COMPARE = Record(
     optional={
+        "changes": CHANGES,
         "checks": ListOf(CHECK),
         "ungated": ListOf(
             Record(required={"metric": str, "candidate": SCALAR, "baseline": SCALAR})
@@ -212,6 +245,7 @@ DRIFT = Record(
 )
 GATE = Record(
     optional={
+        "links": Record(optional={"workflow_run": maybe(str), "commit": maybe(str)}),
         "steps": ListOf(str),
         "skipped": ListOf(Record(required={"step": str, "reason": str})),
     }

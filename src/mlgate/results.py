@@ -14,17 +14,10 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from mlgate import __version__
-from mlgate.errors import (
-    EXIT_FAIL,
-    EXIT_INPUT,
-    EXIT_NO_VERDICT,
-    EXIT_PASS,
-    InputError,
-    MlgateError,
-)
+from mlgate.errors import ExitStatus, InputError, MlgateError, Status
 from mlgate.outbound import redact_data
 from mlgate.result_schema import check_result
 
@@ -33,8 +26,6 @@ DEFAULT_RESULTS_DIR = ".mlgate"
 RESULTS_DIR_ENV = "MLGATE_RESULTS_DIR"
 # Separate commands share a run when this is set; under GitHub Actions, one job is one run.
 RUN_ID_ENV = "MLGATE_RUN_ID"
-
-Status = Literal["pass", "fail", "error"]
 
 
 @dataclass(frozen=True)
@@ -50,14 +41,8 @@ class Result:
     run: RunStamp | None = None  # set when the result is written (`stamped`)
 
     @property
-    def code(self) -> int:
-        if self.status == "pass":
-            return EXIT_PASS
-        if self.status == "fail":
-            return EXIT_FAIL
-        return (
-            self.exit_code if self.exit_code in (EXIT_INPUT, EXIT_NO_VERDICT) else EXIT_NO_VERDICT
-        )
+    def code(self) -> ExitStatus:
+        return ExitStatus.of_result(self.status, self.exit_code)
 
     def to_dict(self) -> dict[str, Any]:
         envelope: dict[str, Any] = {
@@ -72,7 +57,7 @@ class Result:
             **(self.run or RunStamp(run_id=None, commit=None, dirty=None)).to_dict(),
         }
         if self.status == "error":
-            envelope["exit_code"] = self.code
+            envelope["exit_code"] = int(self.code)
         return envelope
 
 
@@ -126,16 +111,16 @@ def stamped(result: Result, run: RunStamp) -> Result:
 def error_result(command: str, exc: BaseException, clock: Clock, run: RunStamp) -> Result:
     """The result an exception stands for: an mlgate error's own code (a blocked check is a
     fail); anything else — a bug, or a `SystemExit` from code mlgate ran — no verdict."""
-    code, summary = EXIT_NO_VERDICT, unexpected(exc)
+    code, summary = ExitStatus.NO_VERDICT, unexpected(exc)
     if isinstance(exc, MlgateError):
         code, summary = exc.exit_code, str(exc)
     return Result(
         command=command,
-        status="fail" if code == EXIT_FAIL else "error",
+        status=code.status,
         summary=summary,
         started_at=clock.started_at,
         duration_s=clock.elapsed(),
-        exit_code=None if code == EXIT_FAIL else code,
+        exit_code=code if code.status == "error" else None,
         run=run,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.errors import ExternalError, InputError, MlgateError
@@ -77,6 +78,11 @@ def has_changes(root: Path, *, ignore: Path | None = None) -> bool | None:
     return False
 
 
+def is_shallow(root: Path) -> bool:
+    """Whether the checkout is a shallow clone (older revisions missing); False when unsure."""
+    return (_asked(root, "rev-parse", "--is-shallow-repository") or b"").strip() == b"true"
+
+
 def _asked(root: Path, *args: str) -> bytes | None:
     """`git args`' stdout for a question only worth an answer: None when git is missing, fails
     or hangs."""
@@ -109,13 +115,49 @@ def _status_paths(output: bytes) -> list[str]:
 def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes `path` (relative to `root`) held in git at `rev`; None when git had no such
     file there. An unknown revision is the user's input (exit 2)."""
+    require_revision(root, rev)
+    shown = _bounded(root, "show", f"{rev}:./{path}")
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def require_revision(root: Path, rev: str) -> None:
+    """Refuse a `git:REV` that names no commit here: the user's input (exit 2)."""
     if shutil.which("git") is None:
         raise InputError("git is not installed or not on PATH")
     known = _bounded(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if known.returncode != 0:
         raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
-    shown = _bounded(root, "show", f"{rev}:./{path}")
-    return shown.stdout if shown.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class RevisionDiff:
+    """Files under a folder (paths relative to it): held in git at a revision, tracked now, and
+    differing between the two."""
+
+    held: frozenset[str]
+    tracked: frozenset[str]
+    differing: frozenset[str]
+
+    def differs(self, path: str) -> bool | None:
+        """None when git held no such file at the revision (data kept by DVC) or does not
+        track it now."""
+        if path not in self.held or path not in self.tracked:
+            return None
+        return path in self.differing
+
+
+def diff_from_revision(root: Path, rev: str) -> RevisionDiff:
+    """Three git calls for the whole folder, whatever the number of files."""
+
+    def names(command: str, *args: str) -> frozenset[str]:
+        listed = git(root, command, "-z", *args, "--", ".")
+        return frozenset(name for name in listed.split("\0") if name)
+
+    return RevisionDiff(
+        held=names("ls-tree", "-r", "--name-only", rev),
+        tracked=names("ls-files"),
+        differing=names("diff", "--name-only", "--relative", rev),
+    )
 
 
 def _bounded(

@@ -13,6 +13,7 @@ the report, the comment and the outputs. All results of one gate share one run i
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -268,7 +269,11 @@ def _repro(request: GateRequest) -> Result:
 def _run_compare(request: GateRequest) -> Result:
     from mlgate.compare import CompareRequest, run_compare
 
-    return run_compare(CompareRequest(config=request.config, timeout_s=request.timeout_s))
+    return run_compare(
+        CompareRequest(
+            config=request.config, timeout_s=request.timeout_s, results_dir=request.results_dir
+        )
+    )
 
 
 def _pipeline_inputs(config: Config) -> list[Path]:
@@ -303,6 +308,19 @@ def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
     return {out.strip("/") for out in pipeline.outs}
 
 
+def links(root: Path) -> dict[str, str | None]:
+    """The workflow run and the commit on the forge, for the report (under Actions)."""
+    from mlgate import ci
+    from mlgate.outbound import safe_url
+
+    context = ci.detect(root)
+    commit = None
+    if context.repository and context.commit:
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        commit = f"{server}/{context.repository}/commit/{context.commit}"
+    return {"workflow_run": safe_url(context.run_url), "commit": safe_url(commit)}
+
+
 def _clear_old_results(results_dir: Path) -> None:
     """A gate run's report speaks of this run only: earlier step results go first."""
     for step in (*STEPS, "gate"):
@@ -318,7 +336,7 @@ def _write_gate_result(run: _Run, clock: Clock) -> None:
         run.request.results_dir,
         Result(
             command="gate",
-            status="pass" if decision == "pass" else "fail" if decision == "fail" else "error",
+            status=decision,
             summary=f"{decision_output}: {ran or 'no step ran'}"
             + (f"; did not run: {', '.join(left_out)}" if left_out else ""),
             started_at=clock.started_at,
@@ -327,6 +345,7 @@ def _write_gate_result(run: _Run, clock: Clock) -> None:
                 "decision": decision_output,
                 "steps": list(run.results),
                 "skipped": run.skipped,
+                "links": links(run.request.config.root),
             },
             exit_code=code if decision == "error" else None,
             run=run.stamp,

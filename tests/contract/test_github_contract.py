@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from mlgate.ci import PullRequest
 from mlgate.github import (
     GitHubClient,
     GitHubEnv,
     GitHubError,
-    PullRequest,
     comment_body,
     find_sticky_comment,
     post_sticky_comment,

@@ -57,5 +57,5 @@ def gate(
             debug=State.debug,
         )
     )
-    print_report(published, output_format)
+    print_report(published, output_format, envelope="gate")
     return published.exit_code

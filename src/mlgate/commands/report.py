@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,14 +87,18 @@ def report(
     return published.exit_code
 
 
-def print_report(published: Published, output_format: str) -> None:
+def print_report(published: Published, output_format: str, envelope: str | None = None) -> None:
+    """The report; with `envelope` (a command's name), `--format json` prints that command's
+    result file as written, the shape every command prints."""
     from mlgate.report import report_json, report_markdown, report_text
 
     for message in published.warnings:
         warn(message)
     for note in published.notes:
         echo(f"note: {note}", err=True)
-    if output_format == "json":
+    if output_format == "json" and envelope is not None:
+        echo(json.dumps(published.results.get(envelope), indent=2))
+    elif output_format == "json":
         echo(report_json(published.results, published.context))
     elif output_format == "markdown":
         echo(report_markdown(published.results, published.context))

@@ -251,7 +251,7 @@ def edited_outputs(stages: Iterable[Any], root: Path) -> list[EditedOutput]:
         for out in stage.outs:
             if out.persist or not out.hash_info or not out.exists:
                 continue
-            _compare_present(check, out, "outs", _relpath(out, root))
+            _compare_present(check, out, "outs", _shown(out, root))
         edited += [
             EditedOutput(check.name, reason.path or "", reason.detail) for reason in check.reasons
         ]
@@ -267,7 +267,7 @@ def _check_dep(check: StageCheck, dep: Any, producers: Producers, root: Path) ->
     if not getattr(dep, "is_in_repo", True):
         check.notes.append(f"{dep}: outside the repository, not checked")
         return
-    path = _relpath(dep, root)
+    path = _shown(dep, root)
     if not dep.hash_info:
         check.reasons.append(Reason("deps", "new", path, detail="not in dvc.lock"))
         return
@@ -357,7 +357,7 @@ def _listed_hash(out: Any, inside: tuple[str, ...]) -> Any:
 
 
 def _check_out(check: StageCheck, out: Any, root: Path) -> None:
-    path = _relpath(out, root)
+    path = _shown(out, root)
     if not out.hash_info:
         check.reasons.append(Reason("outs", "new", path, detail="not in dvc.lock"))
         return
@@ -466,6 +466,13 @@ def stage_name(stage: Any, root: Path) -> str:
 
 def _in_cache(out: Any) -> bool:
     return bool(out.use_cache) and not out.changed_cache()
+
+
+def _shown(entry: Any, root: Path) -> str:
+    """A dep's or out's path as reports show it: from the repository's root (mlgate.paths)."""
+    from mlgate.paths import repo_relative
+
+    return repo_relative(entry.fs_path, root) if entry.fs_path else str(entry)
 
 
 def _relpath(entry: Any, root: Path) -> str:

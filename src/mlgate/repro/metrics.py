@@ -7,7 +7,6 @@ that may reach a DVC remote are bounded by `revision_timeout_s()`.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -16,7 +15,6 @@ from typing import Any, TypeVar
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue, flatten
 from mlgate.repro.runner import (
-    QUICK_TIMEOUT_S,
     TRANSFER_TIMEOUT_ENV,
     dvc_message,
     open_repo,
@@ -301,18 +299,9 @@ def _posix(path: str) -> str:
 
 
 def _shallow_hint(root: Path) -> str:
-    try:
-        completed = subprocess.run(
-            ["git", "rev-parse", "--is-shallow-repository"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=QUICK_TIMEOUT_S,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""  # only a hint
-    if completed.stdout.strip() == "true":
+    from mlgate.scm import is_shallow
+
+    if is_shallow(root):
         return (
             "; this is a shallow clone, so older revisions are missing: fetch the full history "
             "(actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"

@@ -20,7 +20,7 @@ from typing import Any
 
 from mlgate import yamlio
 from mlgate.config import Config
-from mlgate.errors import InputError
+from mlgate.errors import ExitStatus, InputError
 from mlgate.results import Clock, Result
 from mlgate.validate.failures import Failures, collect_failure_cases
 from mlgate.validate.parse import as_declared, collect_unparsed, parse_declared
@@ -266,7 +266,7 @@ def _result(
             started_at=clock.started_at,
             duration_s=clock.elapsed(),
             details=details,
-            exit_code=2,
+            exit_code=ExitStatus.INPUT,
         )
     if failed:
         names = ", ".join(

@@ -68,11 +68,11 @@ def has_data_suffix(path: Path) -> bool:
     return dataformats.from_suffix(path) is not None
 
 
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+def display_path(path: Path, root: Path | None = None) -> str:
+    """How a path is shown and stored: relative to the repository (mlgate.paths)."""
+    from mlgate.paths import repo_relative
+
+    return repo_relative(path, root)
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -277,7 +277,7 @@ def require_inside(path: Path, root: Path, where: str) -> Path:
 
 def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:
     schema = entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
-    return Target(path, display_path(path), schema, root, data_format(path, entry.format))
+    return Target(path, display_path(path, root), schema, root, data_format(path, entry.format))
 
 
 def _relative(path: Path, root: Path) -> str | None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config import GateRule
 from mlgate.metrics import MetricValue, numeric, require_single_value
+from mlgate.rule_names import AMOUNT_RULES, AmountRule, RuleKind, amount_rule
 
 if TYPE_CHECKING:
     from mlgate.paired import Interval
@@ -37,14 +38,18 @@ if TYPE_CHECKING:
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
 
-RELATIVE_RULES = (
-    "max_regression",
-    "max_regression_pct",
-    "min_improvement",
-    "min_improvement_pct",
-    "max_improvement",
-    "max_improvement_pct",
-)
+# What each kind of amount rule allows, said the same way for point and interval checks.
+_ALLOWED: dict[RuleKind, str] = {
+    "max_regression": "allowed worsening {limit}",
+    "min_improvement": "required {limit}",
+    "max_improvement": "at most {limit} is credible",
+}
+# What rows too few to decide a kind of amount rule cannot show.
+_UNDECIDED: dict[RuleKind, str] = {
+    "max_regression": "show a regression within {limit}",
+    "min_improvement": "show an improvement of {limit}",
+    "max_improvement": "show a gain above {limit}",
+}
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a gate's per-example records say, computed by compare (gate.py stays pure)."""
+    """What a gate's per-example records say, computed by compare (rules.py stays pure)."""
 
     candidate: Interval  # the candidate's own statistic, for `threshold`
     difference: Interval | None  # candidate - baseline; None: the baseline has no records
@@ -219,22 +224,28 @@ def _relative_checks(
     value, reference = base.candidate, base.baseline
     assert value is not None
     checks = []
-    for name in RELATIVE_RULES:
-        limit = getattr(rule, name)
+    for limited in AMOUNT_RULES:
+        limit = getattr(rule, limited.name)
         if limit is None:
             continue
         if reference is None:
             why = "no baseline" if baseline is None else f"{baseline_source} has no {rule.metric}"
             checks.append(
-                _with(base, rule=name, limit=limit, skipped=True, message=f"skipped: {why}")
+                _with(
+                    base,
+                    rule=limited.name,
+                    limit=limit,
+                    skipped=True,
+                    message=f"skipped: {why}",
+                )
             )
             if baseline is not None:
                 notes.append(f"{rule.metric}: {why}, so its relative rules were not checked")
             continue
         if evidence is not None and evidence.difference is not None:
-            checks.append(_relative_interval(base, name, limit, reference, evidence))
+            checks.append(_relative_interval(base, limited, limit, reference, evidence))
         else:
-            point = _relative(base, name, limit, value, reference)
+            point = _relative(base, limited, limit, value, reference)
             checks.append(point if evidence is None else _with(point, evidence="point"))
     return checks
 
@@ -257,27 +268,27 @@ def _threshold(base: Check, threshold: float) -> Check:
     return _with(base, rule="threshold", limit=threshold, passed=passed, message=message)
 
 
-def _relative(base: Check, name: str, limit: float, value: float, reference: float) -> Check:
+def _relative(base: Check, rule: AmountRule, limit: float, value: float, reference: float) -> Check:
     improvement = value - reference if base.direction == "higher" else reference - value
-    if name.endswith("_pct"):
-        amount = _percent(improvement, reference)
-        unit = "%"
-    else:
-        amount = improvement
-        unit = ""
-    kind = name.removesuffix("_pct")
-    if kind == "max_regression":
+    amount = _percent(improvement, reference) if rule.percent else improvement
+    unit = rule.unit
+    if rule.kind == "max_regression":
         passed = _at_most(-amount, limit)
-        said = f"{_change(amount, unit)}, allowed worsening {_fmt(limit)}{unit}"
-    elif kind == "min_improvement":
+        change = _change(amount, unit)
+    elif rule.kind == "min_improvement":
         passed = _at_most(limit, amount)
-        said = f"improved by {_fmt(amount)}{unit}, required {_fmt(limit)}{unit}"
+        change = f"improved by {_fmt(amount)}{unit}"
     else:  # max_improvement: a suspiciously large gain blocks (leakage, broken evaluation)
         passed = _at_most(amount, limit)
-        said = f"improved by {_fmt(amount)}{unit}, at most {_fmt(limit)}{unit} is credible"
-    if unit and reference == 0 and improvement != 0:
+        change = f"improved by {_fmt(amount)}{unit}"
+    said = f"{change}, {_allowed(rule, limit)}"
+    if rule.percent and reference == 0 and improvement != 0:
         said += " (the baseline is 0, so any change is an infinite percentage)"
-    return _with(base, rule=name, limit=limit, passed=passed, message=said)
+    return _with(base, rule=rule.name, limit=limit, passed=passed, message=said)
+
+
+def _allowed(rule: AmountRule, limit: float) -> str:
+    return _ALLOWED[rule.kind].format(limit=f"{_fmt(limit)}{rule.unit}")
 
 
 def _threshold_interval(base: Check, threshold: float, evidence: Evidence) -> Check:
@@ -311,23 +322,19 @@ def _negated(found: Interval) -> Interval:
 
 
 def _relative_interval(
-    base: Check, name: str, limit: float, reference: float, evidence: Evidence
+    base: Check, rule: AmountRule, limit: float, reference: float, evidence: Evidence
 ) -> Check:
     """A relative rule on the interval of the improvement (signed by the direction)."""
     found = evidence.difference
     assert found is not None
     low, high = (found.low, found.high) if base.direction == "higher" else (-found.high, -found.low)
-    amount = limit / 100 * abs(reference) if name.endswith("_pct") else limit
-    unit = "%" if name.endswith("_pct") else ""
-    kind = name.removesuffix("_pct")
-    interval = _interval_text(low, high, found.confidence)
-    if kind == "max_regression":  # holds when even the worst case is within the allowance
+    amount = limit / 100 * abs(reference) if rule.percent else limit
+    said = f"improvement {_interval_text(low, high, found.confidence)}, {_allowed(rule, limit)}"
+    if rule.kind == "max_regression":  # holds when even the worst case is within the allowance
         state = _state(low, high, -amount)
-        said = f"improvement {interval}, allowed worsening {_fmt(limit)}{unit}"
         boundary = -amount
-    elif kind == "min_improvement":
+    elif rule.kind == "min_improvement":
         state = _state(low, high, amount)
-        said = f"improvement {interval}, required {_fmt(limit)}{unit}"
         boundary = amount
     else:  # max_improvement: blocks only when even the smallest plausible gain is too large
         if _at_most(high, amount):
@@ -336,13 +343,12 @@ def _relative_interval(
             state = "violated"
         else:
             state = "inconclusive"
-        said = f"improvement {interval}, at most {_fmt(limit)}{unit} is credible"
         boundary = amount
     estimate = found.estimate if base.direction == "higher" else -found.estimate
     signed = replace(found, estimate=estimate, low=low, high=high)
     return _judged(
         base,
-        name,
+        rule.name,
         limit,
         state,
         said,
@@ -401,15 +407,13 @@ def _judged(
 
 def _resolution(rule: str, limit: float, evidence: Evidence, rows_needed: int | None) -> str:
     """The plain sentence: what these rows cannot show, and how many would."""
-    rows = evidence.paired_rows if rule != "threshold" else evidence.candidate.rows
-    kind = "paired examples" if rule != "threshold" else "examples"
-    unit = "%" if rule.endswith("_pct") else ""
-    question = {
-        "max_regression": f"show a regression within {_fmt(limit)}{unit}",
-        "min_improvement": f"show an improvement of {_fmt(limit)}{unit}",
-        "max_improvement": f"show a gain above {_fmt(limit)}{unit}",
-        "threshold": f"place the metric on either side of {_fmt(limit)}",
-    }[rule.removesuffix("_pct")]
+    found = amount_rule(rule)  # None: the threshold, on the candidate's own value
+    if found is None:
+        rows, kind = evidence.candidate.rows, "examples"
+        question = f"place the metric on either side of {_fmt(limit)}"
+    else:
+        rows, kind = evidence.paired_rows, "paired examples"
+        question = _UNDECIDED[found.kind].format(limit=f"{_fmt(limit)}{found.unit}")
     said = f"{rows:,} {kind} cannot {question}"
     if rows_needed is None:
         return f"{said}; the observed difference sits on the limit, so no number of rows would"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mlgate.config import GateRule
 from mlgate.errors import InputError
-from mlgate.gate import Decision, decide
+from mlgate.rules import Decision, decide
 
 
 def run(

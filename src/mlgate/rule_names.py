@@ -1,0 +1,41 @@
+"""The gate rules, named once: the config reader accepts these keys, `rules` checks them, the
+report words them. `threshold` bounds the candidate's own value; every other rule limits its
+change against the baseline by a non-negative amount, absolute or in percent of |baseline|.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# What an amount rule limits: the worsening, or the improvement from below or from above.
+RuleKind = Literal["max_regression", "min_improvement", "max_improvement"]
+
+
+@dataclass(frozen=True)
+class AmountRule:
+    kind: RuleKind
+    percent: bool  # `_pct`: the amount is a percentage of |baseline|
+
+    @property
+    def name(self) -> str:
+        """The key in mlgate.yaml, the `GateRule` field and the check's `rule`."""
+        return f"{self.kind}_pct" if self.percent else self.kind
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.percent else ""
+
+
+AMOUNT_RULES = tuple(
+    AmountRule(kind, percent)
+    for kind in ("max_regression", "min_improvement", "max_improvement")
+    for percent in (False, True)
+)
+_BY_NAME = {rule.name: rule for rule in AMOUNT_RULES}
+
+
+def amount_rule(name: str) -> AmountRule | None:
+    """The amount rule a name (a check's `rule`) stands for; None for `threshold` or a name
+    that is no rule (a result file from elsewhere)."""
+    return _BY_NAME.get(name)
