@@ -4,7 +4,7 @@
 pip has no "lowest versions" resolution, so CI's `mindeps` job installs the package with
 `pip install -c <(python scripts/lowest-constraints.py) '.[test]'`: any bound we declare but
 do not actually support fails there. Usage: lowest-constraints.py [EXTRA ...], where `core`
-names the core dependencies; with none, the extras `validate`, `dvc`, `mlflow` and `mlflow-local`. The core's
+names the core dependencies; with none, the extras `validate`, `parquet`, `dvc`, `mlflow` and `mlflow-local`. The core's
 bounds (click, pyyaml, requests) are left out by default: DVC's own dependencies need newer
 ones (celery wants click>=8.1.2), so they are tested on a core-only install. Needs Python
 3.11+ (tomllib).
@@ -19,7 +19,7 @@ from pathlib import Path
 import tomllib
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
-DEFAULT_EXTRAS = ("validate", "dvc", "mlflow", "mlflow-local")
+DEFAULT_EXTRAS = ("validate", "parquet", "dvc", "mlflow", "mlflow-local")
 # What those lowest versions need but do not declare: DVC before 3.66 imports a private name
 # that pathspec 1.0 removed (`_DIR_MARK`) yet allows any pathspec>=0.10.3, so a fresh install
 # of DVC 3.50 today cannot even `dvc init`. An environment with that DVC has an older pathspec.

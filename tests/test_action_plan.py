@@ -56,6 +56,32 @@ def test_without_a_uri_in_the_environment_mlgate_yaml_says(
     assert plan(tmp_path, MLFLOW_TRACKING_URI="")["extras"] == f"validate,dvc,{mlflow}"
 
 
+@pytest.mark.parametrize(
+    ("data", "parquet"),
+    [
+        ("data:\n  - path: data/train.csv\n    schema: s.yaml\n", False),
+        ("data:\n  - path: [data/*.csv, data/*.parquet]\n    schema: s.yaml\n", True),
+        ("data:\n  - {path: 'data/x.PQ', schema: s.yaml}\n", True),
+        ("data:\n  - path: data/x.parquet.gz\n    schema: s.yaml\n", True),
+        ("data:\n  - path: data/export\n    format: 'parquet'\n    schema: s.yaml\n", True),
+        ("data:\n  - path: data/x.csv  # was data/x.parquet\n    schema: s.yaml\n", False),
+        ("# data/x.parquet retired\ndata:\n  - path: data/x.csv\n    schema: s.yaml\n", False),
+        ("data:\n  - path: data/x.pqr.csv\n    schema: s.yaml\n", False),
+    ],
+)
+def test_pyarrow_only_for_a_config_that_names_parquet_data(
+    tmp_path: Path, data: str, parquet: bool
+) -> None:
+    (tmp_path / "mlgate.yaml").write_text(f"version: 1\n{data}drift:\n  reference: registry\n")
+    suffix = ",parquet" if parquet else ""
+    env = {"MLFLOW_TRACKING_URI": "https://m"}
+    assert plan(tmp_path, **env)["extras"] == f"validate,dvc,mlflow,drift{suffix}"
+    assert plan(tmp_path, **env, MLGATE_COMMAND="validate")["extras"] == f"validate{suffix}"
+    assert plan(tmp_path, **env, MLGATE_COMMAND="drift")["extras"] == f"drift,mlflow{suffix}"
+    assert plan(tmp_path, **env, MLGATE_COMMAND="promote")["extras"] == f"mlflow,drift{suffix}"
+    assert plan(tmp_path, **env, MLGATE_COMMAND="compare")["extras"] == "dvc,mlflow"
+
+
 def test_drift_brings_its_extra_only_when_mlgate_yaml_asks_for_drift(tmp_path: Path) -> None:
     (tmp_path / "mlgate.yaml").write_text("version: 1\n# drift: not yet\ngates: {}\n")
     assert "drift" not in plan(tmp_path, MLFLOW_TRACKING_URI="https://m")["extras"]

@@ -4,10 +4,11 @@ and failing, in tmp repos (tests/fixtures/hook_snapshot.py makes the hook repo).
 mlgate-config's environment must hold the core only. mlgate-compare's holds dvc and
 mlflow-skinny; building it takes most of a minute (~230 MB), and try-repo builds it anew on
 every call, so try-repo runs it once (advisory: a worse model passes, with the comparison
-shown); blocking, failing and passing, runs under a shared PRE_COMMIT_HOME in the documented
-lighter setup:
-`additional_dependencies: [".[dvc]"]` and `args: [--block]`. (MLGATE_COMPARE_BLOCK=1 is
-tested with the plain git hooks, tests/test_hooks.py.)
+shown); blocking, failing and passing, runs with `pre-commit run` under the run's shared
+PRE_COMMIT_HOME in the documented lighter setup:
+`additional_dependencies: [".[dvc]"]` and `args: [--block]` (the environment of
+mlgate-dvc-lock, built once per run). (MLGATE_COMPARE_BLOCK=1 is tested with the plain git
+hooks, tests/test_hooks.py.)
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.dvc_helpers import commit, dvc, git, metrics_pipeline, set_params
-from tests.fixtures.hook_snapshot import has_modules, hook_envs, pre_commit, snapshot
+from tests.dvc_helpers import commit, dvc, metrics_pipeline, set_params
+from tests.fixtures.hook_snapshot import (
+    has_modules,
+    hook_config,
+    hook_env,
+    pre_commit,
+    shared_hooks,
+)
 
 CONFIG = """\
 version: 1
@@ -29,8 +36,14 @@ gates:
 
 
 @pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return snapshot(tmp_path_factory.getbasetemp().parent / "mlgate-hooks-snapshot")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the hook repo, the run's shared PRE_COMMIT_HOME)."""
+    return shared_hooks(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def hook_repo(hooks: tuple[Path, Path]) -> Path:
+    return hooks[0]
 
 
 @pytest.fixture
@@ -53,11 +66,7 @@ def try_repo(repo: Path, hook_repo: Path, hook: str, *args: str, **env: str) -> 
 
 @pytest.mark.slow
 def test_mlgate_config_through_try_repo(consumer: Path, hook_repo: Path) -> None:
-    passed = try_repo(consumer, hook_repo, "mlgate-config")
-    assert passed.startswith("0\n"), passed
-    assert "mlgate config check (mlgate.yaml is valid)" in passed
-    assert "Passed" in passed
-
+    """A typo fails through try-repo; a valid config passes below, through `pre-commit run`."""
     (consumer / "mlgate.yaml").write_text(CONFIG.replace("direction", "directoin"))
     commit(consumer, "typo")
     failed = try_repo(consumer, hook_repo, "mlgate-config")
@@ -68,17 +77,16 @@ def test_mlgate_config_through_try_repo(consumer: Path, hook_repo: Path) -> None
 
 @pytest.mark.slow
 def test_mlgate_config_environment_is_the_core_only(
-    consumer: Path, hook_repo: Path, tmp_path: Path
+    consumer: Path, hooks: tuple[Path, Path]
 ) -> None:
-    rev = git(hook_repo, "rev-parse", "HEAD").strip()
-    (consumer / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: mlgate-config\n"
-    )
+    hook_repo, home = hooks
+    (consumer / ".pre-commit-config.yaml").write_text(hook_config(hook_repo, "mlgate-config"))
     commit(consumer, "pre-commit config")
-    home = tmp_path / "home"
-    result = pre_commit(consumer, home, "run", "mlgate-config", "--all-files")
+    result = pre_commit(consumer, home, "run", "mlgate-config", "--all-files", "--verbose")
     assert result.returncode == 0, result.stdout + result.stderr
-    (env,) = hook_envs(home)
+    assert "mlgate config check (mlgate.yaml is valid)" in result.stdout
+    assert "Passed" in result.stdout
+    env = hook_env(home, hook_repo)
     found = has_modules(env, ["mlgate", "click", "yaml", "mlflow", "dvc", "pandas", "pandera"])
     assert found == {"mlgate": True, "click": True, "yaml": True,
                      "mlflow": False, "dvc": False, "pandas": False, "pandera": False}  # fmt: skip
@@ -98,19 +106,20 @@ def test_mlgate_compare_through_try_repo_is_advisory(consumer: Path, hook_repo: 
 
 @pytest.mark.slow
 def test_mlgate_compare_blocks_with_args_and_lighter_dependencies(
-    consumer: Path, hook_repo: Path, tmp_path: Path
+    consumer: Path, hooks: tuple[Path, Path]
 ) -> None:
-    rev = git(hook_repo, "rev-parse", "HEAD").strip()
+    hook_repo, home = hooks
     (consumer / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n"
-        "      - id: mlgate-compare\n"
-        "        args: [--block]\n"
-        "        additional_dependencies: ['.[dvc]']  # file: baseline, no registry\n"
+        hook_config(
+            hook_repo,
+            "mlgate-compare",
+            "        args: [--block]\n"
+            "        additional_dependencies: ['.[dvc]']  # file: baseline, no registry\n",
+        )
     )
     set_params(consumer, accuracy=0.8, log_loss=0.3)
     dvc(consumer, "repro", "--quiet")
     commit(consumer, "worse")
-    home = tmp_path / "home"
     worse = pre_commit(consumer, home, "run", "mlgate-compare", "--hook-stage", "pre-push")
     assert worse.returncode == 1, worse.stdout + worse.stderr
     assert "Failed" in worse.stdout
@@ -120,5 +129,5 @@ def test_mlgate_compare_blocks_with_args_and_lighter_dependencies(
     commit(consumer, "better")
     better = pre_commit(consumer, home, "run", "mlgate-compare", "--hook-stage", "pre-push")
     assert better.returncode == 0, better.stdout + better.stderr
-    (env,) = hook_envs(home)
+    env = hook_env(home, hook_repo, [".[dvc]"])
     assert has_modules(env, ["dvc", "mlflow"]) == {"dvc": True, "mlflow": False}

