@@ -113,7 +113,7 @@ def test_one_row_per_metric_with_every_rule_and_the_ungated_ones() -> None:
 
 def test_an_inconclusive_check_says_how_many_examples_would_decide() -> None:
     text = comment(results_of("inconclusive")).replace("\\", "")
-    assert "— inconclusive: 45 paired examples cannot tell it from noise; about 335 would" in text
+    assert "— inconclusive: 45 paired examples cannot tell it from noise; about 340 would" in text
     assert "❌ max_regression Δ ≥ -0.01 (inconclusive)" in text
 
 

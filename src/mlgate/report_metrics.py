@@ -12,17 +12,27 @@ from decimal import Decimal
 from typing import Any
 
 from mlgate.outbound import bounded, md, mermaid_label
-from mlgate.rule_names import amount_rule
+from mlgate.rule_names import ON_MISSING_BASELINE, REQUIRED, amount_rule
+from mlgate.rules import round_rows
 
 MAX_METRICS = 100
 MAX_CHARTS = 10
 MAX_HISTORY = 20
 MAX_REASON_METRICS = 3
 MAX_NAME = 200  # a metric's name in a table cell
-# The rule a reviewer reads first when several fail: how the candidate compares with production
-# before the absolute bounds, a definite failure before an inconclusive one (by kind of rule,
-# the absolute amount before the percentage).
-RULE_ORDER = ("max_regression", "threshold", "min_improvement", "max_improvement")
+# The rule a reviewer reads first when several fail: a value that is missing (a required metric
+# the candidate does not report: none of its other rules could be judged; no baseline to judge
+# against), then how the candidate compares with production before the absolute bounds, a
+# definite failure before an inconclusive one (by kind of rule, the absolute amount before the
+# percentage).
+RULE_ORDER = (
+    REQUIRED,
+    ON_MISSING_BASELINE,
+    "max_regression",
+    "threshold",
+    "min_improvement",
+    "max_improvement",
+)
 MINUS = "-"  # ASCII: a reviewer copies numbers into a search or a config
 
 
@@ -173,35 +183,56 @@ def check_reason(check: dict[str, Any]) -> str:
     """A failing check with its numbers, plain text: "accuracy 0.622 vs 1.000 (-0.378, 95%
     interval [-0.511, -0.244]); allowed -0.01"."""
     metric, rule = str(check.get("metric")), str(check.get("rule"))
+    if rule == REQUIRED:  # no numbers to show: the metric is not there
+        text = f"{metric} is {check.get('message')}"
+    elif rule == ON_MISSING_BASELINE:  # the check's own sentence names the setting
+        text = str(check.get("message"))
+    elif rule == "threshold":
+        text = _threshold_reason(check)
+    elif amount_rule(rule) is not None:
+        text = _change_reason(check)
+    else:  # a rule this mlgate does not know (a result file from elsewhere)
+        return f"{metric} {rule}: {check.get('message')}"
+    return text + _inconclusive_reason(check)
+
+
+def _threshold_reason(check: dict[str, Any]) -> str:
     interval = check.get("interval") if isinstance(check.get("interval"), dict) else None
-    if rule == "threshold":
-        text = f"{metric} {short(check.get('candidate'))}"
-        if interval:
-            text += f" ({_level(interval)}interval {_interval(interval, short)})"
-        text += f"; required {condition(check)}"
-    else:
-        text = f"{metric} {short(check.get('candidate'))} vs {short(check.get('baseline'))}"
-        change = signed(check.get("delta"))
-        if _percent_rule(rule):
-            change = _percent(check.get("delta_pct"))
-        elif interval:
-            change += f", {_level(interval)}interval {_interval(interval, signed)}"
-        text += f" ({change})"
-        kind = _kind(rule)
-        if kind == "max_regression":
-            text += f"; allowed {_limit(check, 'worse')}"
-        elif kind == "min_improvement":
-            text += f"; required {_limit(check, 'better')}"
-        elif kind == "max_improvement":
-            text += f"; at most {_limit(check, 'better')} (a larger gain is suspicious)"
-        else:
-            text += f"; {rule} {limit_text(check.get('limit'))}"
-    if inconclusive(check):
-        text += " — inconclusive"
-        rows, needed = check.get("paired_rows"), check.get("rows_needed")
-        if isinstance(rows, int) and isinstance(needed, int):
-            text += f": {rows:,} paired examples cannot tell it from noise; about {needed:,} would"
-    return text
+    text = f"{check.get('metric')} {short(check.get('candidate'))}"
+    if interval:
+        text += f" ({_level(interval)}interval {_interval(interval, short)})"
+    return f"{text}; required {condition(check)}"
+
+
+def _change_reason(check: dict[str, Any]) -> str:
+    rule = str(check.get("rule"))
+    interval = check.get("interval") if isinstance(check.get("interval"), dict) else None
+    text = (
+        f"{check.get('metric')} {short(check.get('candidate'))} vs {short(check.get('baseline'))}"
+    )
+    change = signed(check.get("delta"))
+    if _percent_rule(rule):
+        change = _percent(check.get("delta_pct"))
+    elif interval:
+        change += f", {_level(interval)}interval {_interval(interval, signed)}"
+    text += f" ({change})"
+    kind = _kind(rule)
+    if kind == "max_regression":
+        return f"{text}; allowed {_limit(check, 'worse')}"
+    if kind == "min_improvement":
+        return f"{text}; required {_limit(check, 'better')}"
+    return f"{text}; a change beyond {_limit(check, 'better')} is suspicious"
+
+
+def _inconclusive_reason(check: dict[str, Any]) -> str:
+    if not inconclusive(check):
+        return ""
+    rows, needed = check.get("paired_rows"), check.get("rows_needed")
+    if not (isinstance(rows, int) and isinstance(needed, int)):
+        return " — inconclusive"
+    # Rounded as the rule's message rounds it: one estimate, one number.
+    about = f"about {round_rows(needed):,} would"
+    return f" — inconclusive: {rows:,} paired examples cannot tell it from noise; {about}"
 
 
 def compare_reason(details: dict[str, Any]) -> str:

@@ -8,6 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+# The checks that find a value missing rather than a number out of bounds: a gated metric the
+# candidate does not report (`required: true`), and no baseline under
+# `metrics.on_missing_baseline: fail`.
+REQUIRED = "required"
+ON_MISSING_BASELINE = "on_missing_baseline"
+
 # What an amount rule limits: the worsening, or the improvement from below or from above.
 RuleKind = Literal["max_regression", "min_improvement", "max_improvement"]
 

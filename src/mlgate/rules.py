@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.config import GateRule
 from mlgate.metrics import MetricValue, numeric, require_single_value
-from mlgate.rule_names import AMOUNT_RULES, AmountRule, RuleKind, amount_rule
+from mlgate.rule_names import (
+    AMOUNT_RULES,
+    ON_MISSING_BASELINE,
+    REQUIRED,
+    AmountRule,
+    RuleKind,
+    amount_rule,
+)
 
 if TYPE_CHECKING:
     from mlgate.paired import Interval
@@ -155,7 +162,7 @@ def _no_baseline_check(reason: str) -> Check:
         baseline=None,
         delta=None,
         delta_pct=None,
-        rule="on_missing_baseline",
+        rule=ON_MISSING_BASELINE,
         limit=None,
         passed=False,
         message=f"no baseline: {reason} (metrics.on_missing_baseline: fail)",
@@ -172,7 +179,7 @@ def _checks_for(
     evidence: Evidence | None = None,
 ) -> list[Check]:
     candidate_source, baseline_source = sources
-    base = Check(rule.metric, rule.direction, None, None, None, None, "required", None, True, "")
+    base = Check(rule.metric, rule.direction, None, None, None, None, REQUIRED, None, True, "")
     require_single_value(candidate, rule.metric, candidate_source)
     if baseline is not None:
         require_single_value(baseline, rule.metric, baseline_source)
