@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import importlib
 import math
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlgate import dvcfiles, yamlio
 from mlgate.errors import MlgateError
 from mlgate.metrics import flatten
+from mlgate.outbound import redact
 from mlgate.paths import repo_relative
+from mlgate.yamlio import excerpt_text
 
 if TYPE_CHECKING:
     from mlgate.compare import CompareRequest, Side
@@ -35,6 +38,8 @@ Params = dict[tuple[str, str], Any]  # (params file, flattened name) -> value
 # `train.seed` (from params.yaml alone): a key naming a params file is split at its end.
 _FILE_KEY = re.compile(r"^(.+?\.(?:ya?ml|json|toml|py))\.(.+)$")
 _ABSENT = object()
+# MLflow refuses a param value longer than this; `mlgate promote` logs the value cut here.
+MLFLOW_PARAM_CHARS = 6000
 
 
 class _Unknown(Exception):
@@ -71,24 +76,34 @@ def params_changes(
     source = _baseline_label(baseline_spec, baseline)
     try:
         ours = _candidate_params(request, candidate_spec, candidate)
-        theirs = _baseline_params(request, baseline_spec, baseline, {file for file, _ in ours})
+        theirs = _baseline_params(request, baseline_spec, baseline, ours)
     except _Unknown as exc:
         return _unknown(source, str(exc))
     except MlgateError as exc:
         return _unknown(source, f"could not read the params: {exc}")
-    return {"source": source, "missing_reason": None, **params_diff(theirs, ours)}
+    # A registry baseline's params are what promote logged: the candidate's are compared as
+    # they would be logged (masked, cut), or an unchanged long or masked value would differ.
+    kept = str if baseline_spec.startswith("git:") else as_logged
+    return {"source": source, "missing_reason": None, **params_diff(theirs, ours, kept)}
 
 
-def params_diff(baseline: Params, candidate: Params) -> dict[str, Any]:
+def as_logged(value: Any) -> str:
+    """A param's value as `mlgate promote` logs it on MLflow: redacted, cut at MLflow's limit."""
+    return redact(str(value))[:MLFLOW_PARAM_CHARS]
+
+
+def params_diff(
+    baseline: Params, candidate: Params, kept: Callable[[Any], str] = str
+) -> dict[str, Any]:
     """Changed, added (baseline null) and removed (candidate null) params, and how many are
-    equal. Values are compared as MLflow keeps them (`str(value)`), so a champion's logged
-    params diff cleanly against the workspace's typed ones."""
+    equal. Values are compared as MLflow keeps them (`str(value)`; `kept` for the candidate's),
+    so a champion's logged params diff cleanly against the workspace's typed ones."""
     changed = []
     unchanged = 0
     for file, name in sorted(baseline.keys() | candidate.keys()):
         old = baseline.get((file, name), _ABSENT)
         new = candidate.get((file, name), _ABSENT)
-        if old is not _ABSENT and new is not _ABSENT and str(old) == str(new):
+        if old is not _ABSENT and new is not _ABSENT and str(old) == kept(new):
             unchanged += 1
             continue
         changed.append(
@@ -166,7 +181,11 @@ def _repro_params(results_dir: Path | None) -> Params | None:
     }
 
 
-def _baseline_params(request: CompareRequest, spec: str, baseline: Side, files: set[str]) -> Params:
+def _baseline_params(request: CompareRequest, spec: str, baseline: Side, ours: Params) -> Params:
+    """The baseline's params; `ours` (the candidate's) name the files to read at a revision
+    besides those its dvc.yaml declares (templated or `foreach` stages name theirs only to
+    DVC), and tell a champion's logged params from a training script's own."""
+    files = {file for file, _ in ours}
     if spec == "none":
         raise _Unknown("no baseline (--baseline none)")
     if spec.startswith("file:"):
@@ -175,31 +194,56 @@ def _baseline_params(request: CompareRequest, spec: str, baseline: Side, files: 
         from mlgate.scm import file_at_revision
 
         rev = spec.removeprefix("git:")
-        return read_params(lambda path: file_at_revision(request.root, rev, path))
+        return read_params(lambda path: file_at_revision(request.root, rev, path), files)
     if baseline.version is None:
         raise _Unknown(baseline.missing_reason or "no baseline version yet")
+    label = f"{baseline.model} v{baseline.version}"
     if baseline.run_id is None:
-        raise _Unknown(f"{baseline.model} v{baseline.version} has no run, so no logged params")
-    return logged_params(request.registry().run_params(baseline.run_id), files)
+        raise _Unknown(f"{label} has no run, so no logged params")
+    theirs = logged_params(request.registry().run_params(baseline.run_id), files)
+    if not theirs:
+        raise _Unknown(f"{label}'s run logged no params (promoted by hand, or by an older mlgate)")
+    if ours and not theirs.keys() & ours.keys():
+        raise _Unknown(
+            f"{label}'s run logged {len(theirs):,} params, none of them the pipeline's "
+            "(logged by the training code, not by mlgate promote?)"
+        )
+    return theirs
 
 
-def read_params(read: Callable[[str], bytes | None]) -> Params:
-    """The params files the pipeline declares (dvc.yaml's `params:`, and params.yaml), each
-    read by `read(path relative to the root)`, flattened with the metrics naming rule."""
+def read_params(read: Callable[[str], bytes | None], also: Iterable[str] = ()) -> Params:
+    """The params files the pipeline declares (dvc.yaml's `params:`, and params.yaml) and
+    `also`, each read by `read(path relative to the root)`, flattened with the metrics naming
+    rule. A file outside the project is refused, as DVC refuses it: it is not the pipeline's."""
     declared = read(dvcfiles.DVC_YAML)
     pipeline = None
     if declared is not None:
         pipeline = dvcfiles.pipeline_from(_parse(dvcfiles.DVC_YAML, declared))
-    files = {dvcfiles.DEFAULT_PARAMS, *(pipeline.watched_params() if pipeline else ())}
+    files = {dvcfiles.DEFAULT_PARAMS, *(pipeline.watched_params() if pipeline else ()), *also}
     params: Params = {}
     for file in sorted(files):
+        if _outside(file):
+            raise _Unknown(f"{file}: outside the project, where DVC reads no params file")
         content = read(file)
         if content is None:
             continue
-        data = _parse(file, content)
-        if isinstance(data, dict):
-            params.update({(file, name): value for name, value in flatten(data).items()})
+        params.update({(file, name): value for name, value in _flat(file, content).items()})
     return params
+
+
+def _outside(file: str) -> bool:
+    path = PurePosixPath(posixpath.normpath(file.replace("\\", "/")))
+    return path.is_absolute() or path.parts[:1] == ("..",)
+
+
+def _flat(file: str, content: bytes) -> dict[str, Any]:
+    data = _parse(file, content)
+    if not isinstance(data, dict):
+        return {}
+    try:
+        return flatten(data)
+    except RecursionError:  # TOML has no depth limit (YAML and JSON stop at yamlio.MAX_DEPTH)
+        raise _Unknown(f"{file}: nested deeper than mlgate reads") from None
 
 
 def _parse(file: str, content: bytes) -> Any:
@@ -223,6 +267,10 @@ def _toml(file: str, text: str) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _Unknown(f"{file}: not TOML ({exc})") from exc
+    except ValueError as exc:  # a number with more digits than Python converts
+        raise _Unknown(f"{file}: not readable ({excerpt_text(str(exc))})") from exc
+    except RecursionError:  # arrays nested thousands deep
+        raise _Unknown(f"{file}: nested deeper than mlgate reads") from None
 
 
 def _read_workspace(path: Path) -> bytes | None:

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from mlgate.changes import MLFLOW_PARAM_CHARS
 from mlgate.config import alias_problem
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.metrics import MetricValue
@@ -663,7 +664,7 @@ class Promotions:
                     Metric(key, value, now, 0, model_id=logged.model_id, run_id=run_id)
                     for key, value in metrics.items()
                 ],
-                params=[Param(key, value[:6000]) for key, value in params.items()],
+                params=[Param(key, value[:MLFLOW_PARAM_CHARS]) for key, value in params.items()],
             )
             for path in files:
                 if path.is_dir():

@@ -1,0 +1,179 @@
+"""compare.json `details.changes` on the repos users have, not the one mlgate would write: params
+files Python cannot read, params files outside the project, champions promoted by hand or by an
+older mlgate, params MLflow keeps cut or masked. None of it may crash the comparison or change its
+verdict; what cannot be known is said (`missing_reason`), never shown as a change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunMlgate
+from tests.dvc_helpers import commit, init_repo
+from tests.mlflow_helpers import client, register_version
+
+GIT_CONFIG = """\
+version: 1
+metrics:
+  candidate: file:metrics.json
+  baseline: git:HEAD
+gates:
+  accuracy: {direction: higher, max_regression: 0.02}
+"""
+# The metrics kept in git (cache: false): git:HEAD reads them from git objects, nothing to run.
+DVC_YAML = """\
+stages:
+  train:
+    cmd: python train.py
+    params:
+      - {params_file}:
+    metrics:
+      - metrics.json:
+          cache: false
+"""
+REGISTRY_CONFIG = """\
+version: 1
+mlflow:
+  tracking_uri: {uri}
+  model: wine
+  model_path: model.pkl
+metrics:
+  candidate: file:metrics.json
+gates:
+  accuracy: {{direction: higher, max_regression: 0.02}}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "MLGATE_RESULTS_DIR",
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_PATH",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def changes_of(repo: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((repo / ".mlgate" / "compare.json").read_text())
+    changes: dict[str, Any] = data["details"]["changes"]
+    return changes
+
+
+def git_project(repo: Path, params_file: str, params: str) -> Path:
+    """A DVC project whose base commit holds `params_file` and the metrics, in git."""
+    init_repo(repo)
+    (repo / "dvc.yaml").write_text(DVC_YAML.format(params_file=params_file))
+    (repo / "mlgate.yaml").write_text(GIT_CONFIG)
+    (repo / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
+    (repo / params_file).write_text(params)
+    commit(repo, "base")
+    return repo
+
+
+# --- params files Python cannot read ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "seed = " + "9" * 5000 + "\n",  # more digits than Python turns into an int
+        "layers = " + "[" * 5000 + "]" * 5000 + "\n",  # nested deeper than Python recurses
+        ".".join(["a"] * 5000) + " = 1\n",  # a table 5,000 deep in one line
+    ],
+    ids=["huge-integer", "deep-arrays", "deep-tables"],
+)
+def test_a_toml_params_file_python_cannot_read_is_a_reason_not_a_crash(
+    tmp_path: Path, mlgate: RunMlgate, hostile: str
+) -> None:
+    repo = git_project(tmp_path, "train.toml", "seed = 7\n")
+    (repo / "train.toml").write_text(hostile)
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    params = changes_of(repo)["params"]
+    assert params["changed"] == []
+    assert params["missing_reason"].startswith("train.toml: "), params
+
+
+def test_a_params_file_outside_the_project_is_not_read(tmp_path: Path, mlgate: RunMlgate) -> None:
+    # DVC refuses a params file outside the repository; mlgate must not read it either (a
+    # pull request's dvc.yaml naming ../../.netrc would put its lines into the comment).
+    (tmp_path / "outside.yaml").write_text("password: hunter2-outside\n")
+    repo = git_project(tmp_path / "repo", "params.yaml", "seed: 7\n")
+    (repo / "dvc.yaml").write_text(DVC_YAML.format(params_file="../outside.yaml"))
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    written = (repo / ".mlgate" / "compare.json").read_text()
+    assert "hunter2" not in written
+    params = changes_of(repo)["params"]
+    assert params["changed"] == []
+    assert "../outside.yaml" in params["missing_reason"], params
+
+
+# --- champions that did not come from this mlgate's promote -----------------------------------
+
+
+def registry_project(repo: Path) -> str:
+    uri = f"sqlite:///{repo / 'mlflow.db'}"
+    repo.mkdir(parents=True, exist_ok=True)
+    (repo / "mlgate.yaml").write_text(REGISTRY_CONFIG.format(uri=uri))
+    (repo / "params.yaml").write_text("train:\n  n_estimators: 20\n  seed: 7\n")
+    (repo / "metrics.json").write_text(json.dumps({"accuracy": 0.91}))
+    return uri
+
+
+def test_a_champion_that_logged_no_params_leaves_them_unknown(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    # Promoted by an mlgate that did not log params yet, or registered by hand.
+    uri = registry_project(tmp_path)
+    register_version(uri, "wine", model_metrics={"accuracy": 0.9}, alias="champion")
+    result = mlgate("compare", "--no-log", cwd=tmp_path)
+    assert result.code == 0, result.out + result.err
+    params = changes_of(tmp_path)["params"]
+    assert params["changed"] == [], "every param shown as added, as if the champion had none"
+    assert "logged no params" in params["missing_reason"], params
+
+
+def test_a_champion_whose_run_logged_other_params_leaves_them_unknown(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    # A training script's own mlflow.log_params: names that are not the pipeline's params.
+    uri = registry_project(tmp_path)
+    champion = register_version(uri, "wine", model_metrics={"accuracy": 0.9}, alias="champion")
+    for key, value in {"lr": "0.1", "n_trees": "100", "optimizer": "adam"}.items():
+        client(uri).log_param(champion.run_id, key, value)
+    result = mlgate("compare", "--no-log", cwd=tmp_path)
+    assert result.code == 0, result.out + result.err
+    params = changes_of(tmp_path)["params"]
+    assert params["changed"] == [], "3 params shown as removed and 2 as added"
+    assert "none of them the pipeline's" in params["missing_reason"], params
+
+
+def test_params_mlflow_keeps_cut_or_masked_are_not_changes(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    # promote cuts a value at MLflow's 6,000 characters and masks credentials in it: the same
+    # params must still compare equal to the champion's.
+    registry_project(tmp_path)
+    (tmp_path / "model.pkl").write_bytes(b"model")
+    (tmp_path / "params.yaml").write_text(
+        "train:\n  n_estimators: 20\n"
+        f"  prompt: {'x' * 7000}\n"
+        "  data_url: https://reader:pa55word-123@data.example/train.csv\n"
+    )
+    (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
+    assert mlgate("compare", cwd=tmp_path).code == 0
+    promoted = mlgate("promote", cwd=tmp_path)
+    assert promoted.code == 0, promoted.out + promoted.err
+    (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.91}))
+    result = mlgate("compare", "--no-log", cwd=tmp_path)
+    assert result.code == 0, result.out + result.err
+    params = changes_of(tmp_path)["params"]
+    assert params["missing_reason"] is None, params
+    assert params["changed"] == [], params
+    assert params["unchanged"] == 3
