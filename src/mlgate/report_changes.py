@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlgate.outbound import bounded, code, md
-from mlgate.report_metrics import short
+from mlgate.outbound import bounded, code, md, shorten
 from mlgate.wording import counted
 
 MAX_PARAMS = 50
@@ -34,11 +33,12 @@ def _changes(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _value(value: object) -> str:
-    """A param's value: numbers as numbers, anything else as code (strings are untrusted)."""
+    """A param's value as written (never rounded: 0.1234 and 0.1235 must not both read 0.123),
+    numbers as numbers, anything else as code (strings are untrusted)."""
     if value is None:
         return "—"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return md(short(value) if isinstance(value, float) else value)
+        return md(repr(value), limit=MAX_VALUE)
     return code(value if isinstance(value, str) else json.dumps(value), limit=MAX_VALUE)
 
 
@@ -87,7 +87,11 @@ def params_text(params: dict[str, Any], no_baseline: bool = False) -> list[str]:
     if not changed:
         return [f"params: none changed against {params.get('source')}"]
     shown, more = bounded(changed, MAX_PARAMS)
-    pairs = [f"{e.get('name')} {e.get('baseline')} -> {e.get('candidate')}" for e in shown]
+    pairs = [
+        f"{shorten(e.get('name'), MAX_NAME)} {shorten(e.get('baseline'), MAX_VALUE)}"
+        f" -> {shorten(e.get('candidate'), MAX_VALUE)}"
+        for e in shown
+    ]
     tail = f" and {more} more" if more else ""
     return [f"params (vs {params.get('source')}): " + ", ".join(pairs) + tail]
 
@@ -118,7 +122,11 @@ def stages_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def stages_text(results: dict[str, dict[str, Any]]) -> list[str]:
-    parts = [f"{word} {', '.join(names)}" for word, names in _stages_by_status(results)]
+    parts = []
+    for word, names in _stages_by_status(results):
+        shown, more = bounded(names, MAX_STAGE_NAMES)
+        listed = ", ".join(shorten(name, MAX_NAME) for name in shown)
+        parts.append(f"{word} {listed}" + (f" and {more:,} more" if more else ""))
     return [f"stages: {'; '.join(parts)}"] if parts else []
 
 
@@ -182,7 +190,8 @@ def _against(entry: dict[str, Any]) -> str:
 def data_text(results: dict[str, dict[str, Any]]) -> list[str]:
     rows, more = bounded(data_rows(results), MAX_FILES)
     parts = [
-        f"{entry.get('path')} {_count(entry.get('rows'))} rows{_against(entry)}" for entry in rows
+        f"{shorten(entry.get('path'), MAX_NAME)} {_count(entry.get('rows'))} rows{_against(entry)}"
+        for entry in rows
     ]
     tail = f" and {more} more" if more else ""
     return [f"data: {', '.join(parts)}{tail}"] if parts else []

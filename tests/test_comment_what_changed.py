@@ -1,0 +1,55 @@
+"""The report's "What changed" as a reviewer reads it after `mlgate compare` and `mlgate report`
+on a real git/DVC project: params shown as they were written (a changed value never looks the
+same on both sides), and the terminal report bounded like the comment, whatever the params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunMlgate
+from tests.test_changes_messy import git_project
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_STEP_SUMMARY",
+        "MLGATE_RESULTS_DIR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def reported(mlgate: RunMlgate, repo: Path) -> tuple[str, str]:
+    """The Markdown report (report.md) and the terminal's text report."""
+    compared = mlgate("compare", cwd=repo)
+    assert compared.code == 0, compared.out + compared.err
+    result = mlgate("report", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    return (repo / ".mlgate" / "report.md").read_text(), result.out
+
+
+def test_a_changed_param_is_shown_as_written_never_rounded_to_look_unchanged(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = git_project(tmp_path, "params.yaml", "dropout: 0.1234\nlr: 1.0e-4\nscale: 1234.4\n")
+    (repo / "params.yaml").write_text("dropout: 0.1235\nlr: 2.5e-5\nscale: 1234.3\n")
+    markdown, _ = reported(mlgate, repo)
+    assert "| `dropout` | 0.1234 | 0.1235 |" in markdown
+    assert "| `lr` | 0.0001 | 2.5e-05 |" in markdown
+    assert "| `scale` | 1234.4 | 1234.3 |" in markdown
+
+
+def test_the_terminal_report_is_bounded_whatever_the_params(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    names = [f"p{i}_{'n' * 1000}" for i in range(60)]
+    repo = git_project(tmp_path, "params.yaml", "".join(f"{name}: a\n" for name in names))
+    (repo / "params.yaml").write_text("".join(f"{name}: {'v' * 100_000}\n" for name in names))
+    markdown, text = reported(mlgate, repo)
+    assert "more changed param" in markdown
+    assert max(len(line) for line in text.splitlines()) < 20_000, "megabytes on one line"
+    assert len(text) < 30_000
