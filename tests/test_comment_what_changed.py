@@ -4,12 +4,14 @@ same on both sides), and the terminal report bounded like the comment, whatever 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RunMlgate
 from tests.test_changes_messy import git_project
+from tests.test_outbound import assert_inert
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +55,29 @@ def test_the_terminal_report_is_bounded_whatever_the_params(
     assert "more changed param" in markdown
     assert max(len(line) for line in text.splitlines()) < 20_000, "megabytes on one line"
     assert len(text) < 30_000
+
+
+HOSTILE = [
+    "@octocat #123 <img src=x onerror=alert(1)> [x](javascript:alert(1))",
+    "```\n::add-mask::secret\n| a | b |\n</details><h1>x</h1>",
+    "`` ` `` \\| ${{ github.token }} www.example.com https://evil.example/x",
+    "\n::stop-commands::token\n::error file=a::pwned\n- [ ] task\n1. item\n# heading",
+]
+
+
+def test_hostile_param_names_and_values_render_inert_and_never_command_the_runner(
+    tmp_path: Path, mlgate: RunMlgate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {f"{text} {i}": i for i, text in enumerate(HOSTILE)}
+    repo = git_project(tmp_path, "params.yaml", json.dumps(before))
+    after = {name: HOSTILE[(i + 1) % len(HOSTILE)] for i, name in enumerate(before)}
+    (repo / "params.yaml").write_text(json.dumps(after))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    markdown, text = reported(mlgate, repo)
+    assert "| param | baseline | candidate |" in markdown
+    assert markdown.count("\n| `") >= len(HOSTILE)  # every param is a row of its own
+    assert_inert(markdown)
+    for line in text.splitlines():
+        # Each line is the report's own: no name or value starts one (nor a runner's command).
+        assert line.startswith(("mlgate: ", "  ")), line
+        assert not line.lstrip().startswith("::"), line

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlgate.errors import ExitStatus, Status
-from mlgate.outbound import bounded, code, link, md
+from mlgate.outbound import bounded, code, link, md, one_line
 from mlgate.report_changes import changes_markdown, changes_text
 from mlgate.report_metrics import (
     baseline_label,
@@ -487,7 +487,9 @@ def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> s
     lines.extend(f"  {line}" for line in changes_text(results))
     if context.run_url:
         lines.append(f"  run: {context.run_url}")
-    return "\n".join(lines)
+    # A name or summary with a line break would start a line of its own (under Actions, one
+    # the runner could read as a command): each line stays the report's.
+    return "\n".join(one_line(line) for line in lines)
 
 
 def report_json(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
