@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mlgate.report import ReportContext, report_markdown, report_text
 from tests.conftest import RunMlgate
 from tests.test_changes_messy import git_project
 from tests.test_outbound import assert_inert
@@ -81,3 +82,20 @@ def test_hostile_param_names_and_values_render_inert_and_never_command_the_runne
         # Each line is the report's own: no name or value starts one (nor a runner's command).
         assert line.startswith(("mlgate: ", "  ")), line
         assert not line.lstrip().startswith("::"), line
+
+
+def test_the_stages_that_ran_are_named_once_in_what_changed() -> None:
+    from tests.test_report_comment import comment, results_of
+
+    results = results_of("blocked")
+    text = comment(results)
+    steps = text.split("\n### ")[0]
+    assert "- ✅ **reproduction**: ran 2 stage\\(s\\), 1 unchanged; dvc.lock changed\n" in steps
+    assert "train" not in steps
+    assert "Stages: ran `train`, `evaluate`." in text
+    terminal = report_text(results, ReportContext())
+    assert "ran 2 stage(s), 1 unchanged; dvc.lock changed" in terminal
+    assert "  stages: ran train, evaluate" in terminal
+    # Without "What changed" (a comment cut to its verdict) the step line keeps the names.
+    summary_only = report_markdown(results, ReportContext(), "summary only")
+    assert "ran 2 stage\\(s\\) \\(train, evaluate\\), 1 unchanged" in summary_only

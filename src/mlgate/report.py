@@ -15,7 +15,7 @@ from typing import Any
 
 from mlgate.errors import ExitStatus, Status
 from mlgate.outbound import bounded, code, link, md, one_line
-from mlgate.report_changes import changes_markdown, changes_text
+from mlgate.report_changes import changes_markdown, changes_text, without_stage_names
 from mlgate.report_metrics import (
     baseline_label,
     compare_reason,
@@ -404,11 +404,18 @@ def _step_reason(step: str, result: dict[str, Any]) -> str:
     return str(result.get("summary", ""))
 
 
-def _step_line(step: str, result: dict[str, Any], decided_by: str) -> str:
-    """The step's own line under the headline; the summary the reason already says is left out."""
+def _step_line(
+    step: str, results: dict[str, dict[str, Any]], decided_by: str, stages_below: bool
+) -> str:
+    """The step's own line under the headline; the summary the reason already says is left out,
+    and so are the stage names "What changed" lists (`stages_below`)."""
+    result = results[step]
     if step == "compare" and isinstance(result.get("details"), dict):
         return compare_step_line(result)
-    return "" if step == decided_by else str(result.get("summary", ""))
+    if step == decided_by:
+        return ""
+    summary = str(result.get("summary", ""))
+    return without_stage_names(summary, results) if step == "repro" and stages_below else summary
 
 
 def report_markdown(
@@ -421,7 +428,7 @@ def report_markdown(
     for step in _ordered(results):
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
-        said = _step_line(step, result, decided_by)
+        said = _step_line(step, results, decided_by, detail != "summary only")
         lines.append(
             f"- {icon} **{STEP_TITLES.get(step, step)}**" + (f": {md(said)}" if said else "")
         )
@@ -480,6 +487,8 @@ def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> s
         said = result.get("summary", "")
         if step == "compare" and isinstance(result.get("details"), dict):
             said = compare_step_line(result)  # the reason above says the rest
+        elif step == "repro":
+            said = without_stage_names(str(said), results)  # the stages line says them
         lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {said}")
     for extra in gate_skips(results):
         lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")

@@ -121,6 +121,14 @@ def stages_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
     return [f"Stages: {'; '.join(parts)}."] if parts else []
 
 
+def without_stage_names(summary: str, results: dict[str, dict[str, Any]]) -> str:
+    """repro's summary without the names it lists in brackets ("ran 2 stage(s) (train,
+    evaluate)"), which the stages line of "What changed" says: each fact once."""
+    for _, names in _stages_by_status(results):
+        summary = summary.replace(f" ({', '.join(names)})", "", 1)
+    return summary
+
+
 def stages_text(results: dict[str, dict[str, Any]]) -> list[str]:
     parts = []
     for word, names in _stages_by_status(results):
