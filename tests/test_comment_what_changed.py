@@ -99,3 +99,17 @@ def test_the_stages_that_ran_are_named_once_in_what_changed() -> None:
     # Without "What changed" (a comment cut to its verdict) the step line keeps the names.
     summary_only = report_markdown(results, ReportContext(), "summary only")
     assert "ran 2 stage\\(s\\) \\(train, evaluate\\), 1 unchanged" in summary_only
+
+
+def test_forged_row_counts_cannot_crowd_the_comment_out() -> None:
+    from tests.test_report_comment import comment, results_of
+
+    results = results_of("blocked")
+    huge = 10**4000  # JSON reads it (Python converts up to 4,300 digits); no float holds it
+    results["compare"]["details"]["changes"]["data"] = [
+        {"path": f"data/{i}.csv", "rows": huge, "baseline_rows": -huge, "changed": True}
+        for i in range(20)
+    ]
+    text = comment(results)
+    table = text.split("| data file |")[1].split("\n\n")[0]
+    assert len(table) < 5_000, "5,000-character counts, 40 of them"

@@ -19,6 +19,7 @@ MAX_STAGE_NAMES = 20
 # A param's name or a file's path, and a param's value, are cut at these lengths in a table.
 MAX_NAME = 200
 MAX_VALUE = 80
+MAX_COUNT = 30  # characters of a row count: a quadrillion rows is 25
 HEADING = "### 📝 What changed"
 
 
@@ -164,7 +165,10 @@ def _content(entry: dict[str, Any]) -> str:
 
 
 def _count(value: object) -> str:
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else "—"
+    """A row count; cut like any untrusted text (a forged file's 4,000-digit count)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return shorten(f"{value:,}", MAX_COUNT)
+    return "—"
 
 
 def data_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
