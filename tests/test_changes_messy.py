@@ -6,13 +6,14 @@ verdict; what cannot be known is said (`missing_reason`), never shown as a chang
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, init_repo
+from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline
 from tests.mlflow_helpers import client, register_version
 
 GIT_CONFIG = """\
@@ -177,3 +178,78 @@ def test_params_mlflow_keeps_cut_or_masked_are_not_changes(
     assert params["missing_reason"] is None, params
     assert params["changed"] == [], params
     assert params["unchanged"] == 3
+
+
+# --- a pipeline whose params files only DVC can name --------------------------------------------
+
+FOREACH_AND_WDIR = """\
+  train:
+    foreach: [small, large]
+    do:
+      cmd: {python} -c "print('${{item}}')"
+      params:
+        - models.yaml:
+          - ${{item}}.depth
+  tune:
+    wdir: sub
+    cmd: {python} -c "print('tune')"
+    params: [lr]
+"""
+
+
+def test_params_of_foreach_and_wdir_stages_diff_against_the_base_branch(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
+    with (repo / "dvc.yaml").open("a") as dvc_yaml:
+        dvc_yaml.write(FOREACH_AND_WDIR.format(python=sys.executable))
+    (repo / "models.yaml").write_text("small: {depth: 2}\nlarge: {depth: 8}\n")
+    (repo / "sub").mkdir()
+    (repo / "sub" / "params.yaml").write_text("lr: 0.1\n")
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics:\n  candidate: dvc\n  baseline: git:main\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "baseline")
+    git(repo, "checkout", "--quiet", "-b", "change")
+    (repo / "models.yaml").write_text("small: {depth: 3}\nlarge: {depth: 8}\n")
+    (repo / "sub" / "params.yaml").write_text("lr: 0.05\n")
+    # In the gate, compare reads repro.json: the params files as DVC resolves them.
+    result = mlgate("gate", "--skip", "report", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    params = changes_of(repo)["params"]
+    assert params["missing_reason"] is None, params
+    assert params["changed"] == [
+        {"file": "models.yaml", "name": "small.depth", "baseline": 2, "candidate": 3},
+        {"file": "sub/params.yaml", "name": "lr", "baseline": 0.1, "candidate": 0.05},
+    ]
+    assert params["unchanged"] == 3  # large.depth, accuracy, log_loss
+
+
+# --- data DVC links from a cache outside the repository ---------------------------------------
+
+
+def test_a_data_file_dvc_links_from_a_shared_cache_is_still_listed(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    # A team's shared cache (cache.dir outside the repo, cache.type symlink): every data file
+    # in the workspace is a link that resolves outside the repository.
+    repo = git_project(tmp_path / "repo", "params.yaml", "seed: 7\n")
+    dvc(repo, "config", "cache.dir", str(tmp_path / "shared-cache"))
+    dvc(repo, "config", "cache.type", "symlink")
+    (repo / "data").mkdir()
+    (repo / "data" / "train.csv").write_text("x\n1\n2\n")
+    dvc(repo, "add", "--quiet", "data/train.csv")
+    assert (repo / "data" / "train.csv").is_symlink()
+    (repo / "schema.yaml").write_text("schema_type: dataframe\ncolumns:\n  x: {dtype: int64}\n")
+    with (repo / "mlgate.yaml").open("a") as config:
+        config.write("data:\n  - path: data/*.csv\n    schema: schema.yaml\n")
+    commit(repo, "data")
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    data = changes_of(repo)["data"]
+    # Kept by DVC, not git: whether it changed is unknown, but it is the pipeline's data file.
+    assert data == [
+        {"path": "data/train.csv", "rows": None, "baseline_rows": None, "changed": None}
+    ]

@@ -333,10 +333,12 @@ def _data_files(request: CompareRequest) -> list[Path]:
     found: list[Path] = []
     for entry in request.config.data:
         for pattern in entry.paths:
+            # The folder resolved, not the file: DVC links a data file from its cache, which
+            # a team shares outside the repository (cache.dir, cache.type symlink).
             found += sorted(
                 path
                 for path in root.glob(pattern)
-                if path.is_file() and path.resolve().is_relative_to(root)
+                if path.is_file() and path.parent.resolve().is_relative_to(root)
             )
     return list(dict.fromkeys(found))
 
