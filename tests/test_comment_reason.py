@@ -101,3 +101,14 @@ def test_an_inconclusive_reason_counts_the_examples_as_the_rules_message_does() 
     assert "about 340 would" in message  # the rule's own sentence rounds the estimate
     why = text.splitlines()[2]
     assert why.endswith("45 paired examples cannot tell it from noise; about 340 would"), why
+
+
+def test_a_violated_check_is_the_reason_before_an_inconclusive_one() -> None:
+    results = results_of("inconclusive")
+    log_loss = results["compare"]["details"]["checks"][2]
+    assert (log_loss["metric"], log_loss["rule"]) == ("log_loss", "threshold")
+    log_loss.update(passed=False, candidate=0.61, message="0.61 > 0.5")
+    results["compare"]["status"] = "fail"
+    why = report_markdown(results, ReportContext()).replace("\\", "").splitlines()[2]
+    # max_regression is read before threshold, but not when it could not decide.
+    assert why == "**Why:** log_loss 0.610; required ≤ 0.5 — and 1 more failing check", why
