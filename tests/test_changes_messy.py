@@ -253,3 +253,32 @@ def test_a_data_file_dvc_links_from_a_shared_cache_is_still_listed(
     assert data == [
         {"path": "data/train.csv", "rows": None, "baseline_rows": None, "changed": None}
     ]
+
+
+def test_a_credential_in_a_param_is_no_change_against_the_base_branch(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    # repro.json is stored redacted (the URL's password masked); the params at git:main are
+    # read raw: the same value must not differ from itself.
+    repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
+    with (repo / "dvc.yaml").open("a") as dvc_yaml:
+        dvc_yaml.write(
+            f"  fetch:\n    cmd: {sys.executable} -c \"print('fetch')\"\n"
+            "    params:\n      - data.yaml:\n"
+        )
+    url = "https://reader:pa55word-123@data.example/train.csv"
+    (repo / "data.yaml").write_text(f"url: {url}\nrows: 100\n")
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics:\n  candidate: dvc\n  baseline: git:main\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "baseline")
+    (repo / "data.yaml").write_text(f"url: {url}\nrows: 200\n")
+    result = mlgate("gate", "--skip", "report", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    params = changes_of(repo)["params"]
+    assert params["changed"] == [
+        {"file": "data.yaml", "name": "rows", "baseline": 100, "candidate": 200}
+    ], params
+    assert params["unchanged"] == 3  # url, accuracy, log_loss

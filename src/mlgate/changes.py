@@ -81,29 +81,34 @@ def params_changes(
         return _unknown(source, str(exc))
     except MlgateError as exc:
         return _unknown(source, f"could not read the params: {exc}")
-    # A registry baseline's params are what promote logged: the candidate's are compared as
-    # they would be logged (masked, cut), or an unchanged long or masked value would differ.
-    kept = str if baseline_spec.startswith("git:") else as_logged
+    # Values are compared as they are kept: a registry baseline's as promote logged them
+    # (masked, cut), repro.json's as stored (masked), or an unchanged value would differ.
+    kept = as_shown if baseline_spec.startswith("git:") else as_logged
     return {"source": source, "missing_reason": None, **params_diff(theirs, ours, kept)}
+
+
+def as_shown(value: Any) -> str:
+    """A param's value as a result file keeps it: text, redacted."""
+    return redact(str(value))
 
 
 def as_logged(value: Any) -> str:
     """A param's value as `mlgate promote` logs it on MLflow: redacted, cut at MLflow's limit."""
-    return redact(str(value))[:MLFLOW_PARAM_CHARS]
+    return as_shown(value)[:MLFLOW_PARAM_CHARS]
 
 
 def params_diff(
-    baseline: Params, candidate: Params, kept: Callable[[Any], str] = str
+    baseline: Params, candidate: Params, kept: Callable[[Any], str] = as_shown
 ) -> dict[str, Any]:
     """Changed, added (baseline null) and removed (candidate null) params, and how many are
-    equal. Values are compared as MLflow keeps them (`str(value)`; `kept` for the candidate's),
-    so a champion's logged params diff cleanly against the workspace's typed ones."""
+    equal. Values are compared as text as `kept` keeps them (MLflow keeps params as text), so
+    a champion's logged params diff cleanly against the workspace's typed ones."""
     changed = []
     unchanged = 0
     for file, name in sorted(baseline.keys() | candidate.keys()):
         old = baseline.get((file, name), _ABSENT)
         new = candidate.get((file, name), _ABSENT)
-        if old is not _ABSENT and new is not _ABSENT and str(old) == kept(new):
+        if old is not _ABSENT and new is not _ABSENT and kept(old) == kept(new):
             unchanged += 1
             continue
         changed.append(
