@@ -113,3 +113,16 @@ def test_forged_row_counts_cannot_crowd_the_comment_out() -> None:
     text = comment(results)
     table = text.split("| data file |")[1].split("\n\n")[0]
     assert len(table) < 5_000, "5,000-character counts, 40 of them"
+
+
+def test_an_added_or_removed_param_is_told_from_a_null_one(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = git_project(tmp_path, "params.yaml", "lr: 0.1\nold: 1\nempty: null\n")
+    (repo / "params.yaml").write_text("lr: 0.1\nnew: 2\nempty: 3\n")
+    markdown, text = reported(mlgate, repo)
+    line = next(line for line in text.splitlines() if line.startswith("  params (vs "))
+    assert "| `empty` | `null` | 3 |" in markdown  # a null value, not an added param
+    assert line == (
+        "  params (vs git:HEAD): empty null -> 3, new added (2), old removed (was 1)"
+    ), line

@@ -124,8 +124,10 @@ def params_diff(
 
 def _storable(value: Any) -> Any:
     """A value a result file holds as it is (a JSON scalar a float can stand for), else its
-    text: NaN, a 400-digit integer."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    text: NaN, a 400-digit integer, and a null param as `null` (a null side is an absent one)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int | float) and abs(value) <= sys.float_info.max:
         return value

@@ -88,13 +88,20 @@ def params_text(params: dict[str, Any], no_baseline: bool = False) -> list[str]:
     if not changed:
         return [f"params: none changed against {params.get('source')}"]
     shown, more = bounded(changed, MAX_PARAMS)
-    pairs = [
-        f"{shorten(e.get('name'), MAX_NAME)} {shorten(e.get('baseline'), MAX_VALUE)}"
-        f" -> {shorten(e.get('candidate'), MAX_VALUE)}"
-        for e in shown
-    ]
     tail = f" and {more} more" if more else ""
-    return [f"params (vs {params.get('source')}): " + ", ".join(pairs) + tail]
+    return [f"params (vs {params.get('source')}): " + ", ".join(map(_change_text, shown)) + tail]
+
+
+def _change_text(entry: dict[str, Any]) -> str:
+    """`lr 0.1 -> 0.05`, `seed added (7)`, `depth removed (was 8)`: null is an absent side,
+    as in the table (a param whose value is null reads None)."""
+    name = shorten(entry.get("name"), MAX_NAME)
+    old, new = (shorten(entry.get(side), MAX_VALUE) for side in ("baseline", "candidate"))
+    if entry.get("baseline") is None:
+        return f"{name} added ({new})"
+    if entry.get("candidate") is None:
+        return f"{name} removed (was {old})"
+    return f"{name} {old} -> {new}"
 
 
 # --- stages ------------------------------------------------------------------------------
