@@ -48,17 +48,6 @@ gates:
 """
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MLFLOW_TRACKING_URI",
-        "MLGATE_RESULTS_DIR",
-        "GITHUB_ACTIONS",
-        "GITHUB_EVENT_PATH",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def changes_of(repo: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((repo / ".mlgate" / "compare.json").read_text())
     changes: dict[str, Any] = data["details"]["changes"]

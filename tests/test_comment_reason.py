@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from mlgate.report import ReportContext, report_markdown
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, init_repo
@@ -23,12 +21,6 @@ metrics:
 gates:
 {gates}
 """
-
-
-@pytest.fixture(autouse=True)
-def _no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "MLGATE_RESULTS_DIR"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def why_of(

@@ -15,17 +15,6 @@ from tests.test_changes_messy import git_project
 from tests.test_outbound import assert_inert
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "GITHUB_ACTIONS",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_STEP_SUMMARY",
-        "MLGATE_RESULTS_DIR",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def reported(mlgate: RunMlgate, repo: Path) -> tuple[str, str]:
     """The Markdown report (report.md) and the terminal's text report."""
     compared = mlgate("compare", cwd=repo)
