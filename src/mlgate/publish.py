@@ -144,6 +144,8 @@ def publish(request: ReportRequest) -> Published:
         request.results_dir, commit=current_commit(request.root), run_id=run_id_at_hand()
     )
     results = loaded.results
+    if _renders_another_runs_files():
+        results = without_urls(results)
     try:
         context = _context(request.root, loaded.stale)
         event_trouble = None
@@ -176,6 +178,38 @@ def publish(request: ReportRequest) -> Published:
         }
     )
     return published
+
+
+# The events whose run renders result files another run uploaded (the `workflow_run` poster of
+# a fork's pull request): a forged artifact's URL must not become a link the repository's bot
+# posts under the MLflow run's or the workflow run's name.
+FOREIGN_RESULT_EVENTS = frozenset({"workflow_run"})
+
+
+def _renders_another_runs_files() -> bool:
+    import os
+
+    try:
+        return ci.read_event(os.environ).name in FOREIGN_RESULT_EVENTS
+    except InputError:
+        return False  # a pull request event: this run wrote its own files
+
+
+def without_urls(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The results with the URLs they carry (compare's MLflow pages, gate.json's links) left out:
+    the report then names the version and the run without linking them."""
+    cleaned = dict(results)
+    compare = cleaned.get("compare")
+    if compare and isinstance(compare.get("details"), dict):
+        details = dict(compare["details"])
+        for side in ("candidate", "baseline"):
+            if isinstance(details.get(side), dict):
+                details[side] = {**details[side], "url": None}
+        cleaned["compare"] = {**compare, "details": details}
+    gate = cleaned.get("gate")
+    if gate and isinstance(gate.get("details"), dict):
+        cleaned["gate"] = {**gate, "details": {**gate["details"], "links": {}}}
+    return cleaned
 
 
 def fitted(
