@@ -28,11 +28,13 @@ def forged_artifact(folder: Path) -> Path:
     return folder
 
 
-def report_md(mlgate: RunMlgate, tmp_path: Path, event: str) -> str:
+def report_md(
+    mlgate: RunMlgate, tmp_path: Path, event: str, env: dict[str, str] | None = None
+) -> str:
     results = forged_artifact(tmp_path / "artifact")
     result = mlgate(
         "report", "--no-post", "--results-dir", str(results), cwd=tmp_path,
-        env={"GITHUB_EVENT_NAME": event},
+        env={"GITHUB_EVENT_NAME": event, **(env or {})},
     )  # fmt: skip
     assert result.code == 1, result.out + result.err  # the blocked example's verdict
     return (results / "report.md").read_text()
@@ -49,3 +51,20 @@ def test_a_workflow_run_poster_links_no_url_from_the_artifact(
 def test_the_run_that_wrote_the_files_links_them(tmp_path: Path, mlgate: RunMlgate) -> None:
     text = report_md(mlgate, tmp_path, "push")
     assert f"[MLflow run]({PHISH}?run)" in text  # its own compare wrote the URL
+
+
+def test_a_workflow_run_poster_names_the_commit_the_gate_ran_on(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    # GITHUB_SHA of a workflow_run is the default branch's head, not the pull request's.
+    gated, default_head = "a" * 40, "b" * 40
+    payload = tmp_path / "event.json"
+    payload.write_text(json.dumps({"workflow_run": {"head_sha": gated, "id": 99}}))
+    env = {
+        "GITHUB_EVENT_PATH": str(payload),
+        "GITHUB_SHA": default_head,
+        "GITHUB_REPOSITORY": "acme/wine",
+    }
+    text = report_md(mlgate, tmp_path, "workflow_run", env)
+    assert f"commit [`aaaaaaa`](https://github.com/acme/wine/commit/{gated})" in text
+    assert "bbbbbbb" not in text

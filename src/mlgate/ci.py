@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from mlgate.scm import current_commit
 # (pull_request_review, a workflow_run's pull_requests), but a run they start must not
 # comment on, or tag a model with, a pull request it was not asked about.
 PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class Event:
     name: str | None
     pull_request: PullRequest | None = None
     repository: str | None = None  # the payload's repository.full_name
+    # A workflow_run's: the commit the run it follows was about (its GITHUB_SHA is the default
+    # branch's head, not the pull request's). For the report of that run's result files only:
+    # what this run checked out, and tags, is GITHUB_SHA.
+    head_sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ def read_event(env: Mapping[str, str]) -> Event:
     """The run's event. A pull request event must name its payload and the payload its pull
     request (an integer number): anything else is an input error, never a run without one."""
     name = env.get("GITHUB_EVENT_NAME") or None
+    if name == "workflow_run":
+        return Event(name, head_sha=_workflow_run_head(env.get("GITHUB_EVENT_PATH")))
     if name not in PR_EVENTS:
         return Event(name)
     path = env.get("GITHUB_EVENT_PATH")
@@ -71,6 +79,18 @@ def pull_request_from_event(event_name: str | None, payload: object) -> PullRequ
     head = pr.get("head")
     sha = head.get("sha") if isinstance(head, dict) else None
     return PullRequest(number=number, head_sha=sha if isinstance(sha, str) else None)
+
+
+def _workflow_run_head(path: str | None) -> str | None:
+    """The commit a workflow_run payload says the run it follows ran on; None when it does not
+    say (the commit is for the report's links only: no payload is no input error)."""
+    try:
+        payload = _read_payload(path) if path else None
+    except InputError:
+        return None
+    run = payload.get("workflow_run") if isinstance(payload, dict) else None
+    sha = run.get("head_sha") if isinstance(run, dict) else None
+    return sha if isinstance(sha, str) and _COMMIT.fullmatch(sha) else None
 
 
 def _read_payload(path: str) -> object:

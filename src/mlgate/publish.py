@@ -230,8 +230,10 @@ def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
     import os
 
     found = ci.detect(root)
+    # A workflow_run poster reports on the commit the gate ran on, not on its own GITHUB_SHA.
+    gated = ci.read_event(os.environ).head_sha
     return ReportContext(
-        commit=found.commit,
+        commit=gated or found.commit,
         run_url=found.run_url,
         repository=found.repository,
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
