@@ -53,18 +53,21 @@ def test_the_run_that_wrote_the_files_links_them(tmp_path: Path, mlgate: RunMlga
     assert f"[MLflow run]({PHISH}?run)" in text  # its own compare wrote the URL
 
 
-def test_a_workflow_run_poster_names_the_commit_the_gate_ran_on(
+def test_a_workflow_run_poster_names_the_run_and_commit_of_the_gate(
     tmp_path: Path, mlgate: RunMlgate
 ) -> None:
     # GITHUB_SHA of a workflow_run is the default branch's head, not the pull request's.
     gated, default_head = "a" * 40, "b" * 40
     payload = tmp_path / "event.json"
-    payload.write_text(json.dumps({"workflow_run": {"head_sha": gated, "id": 99}}))
+    gate_run = "https://github.com/acme/wine/actions/runs/99"
+    payload.write_text(json.dumps({"workflow_run": {"head_sha": gated, "html_url": gate_run}}))
     env = {
         "GITHUB_EVENT_PATH": str(payload),
         "GITHUB_SHA": default_head,
         "GITHUB_REPOSITORY": "acme/wine",
+        "GITHUB_RUN_ID": "100",  # the poster's own run
     }
     text = report_md(mlgate, tmp_path, "workflow_run", env)
     assert f"commit [`aaaaaaa`](https://github.com/acme/wine/commit/{gated})" in text
     assert "bbbbbbb" not in text
+    assert f"[workflow run]({gate_run})" in text

@@ -37,6 +37,7 @@ class Event:
     # branch's head, not the pull request's). For the report of that run's result files only:
     # what this run checked out, and tags, is GITHUB_SHA.
     head_sha: str | None = None
+    run_url: str | None = None  # a workflow_run's: the page of the run it follows
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def read_event(env: Mapping[str, str]) -> Event:
     request (an integer number): anything else is an input error, never a run without one."""
     name = env.get("GITHUB_EVENT_NAME") or None
     if name == "workflow_run":
-        return Event(name, head_sha=_workflow_run_head(env.get("GITHUB_EVENT_PATH")))
+        return _workflow_run(env.get("GITHUB_EVENT_PATH"))
     if name not in PR_EVENTS:
         return Event(name)
     path = env.get("GITHUB_EVENT_PATH")
@@ -81,16 +82,21 @@ def pull_request_from_event(event_name: str | None, payload: object) -> PullRequ
     return PullRequest(number=number, head_sha=sha if isinstance(sha, str) else None)
 
 
-def _workflow_run_head(path: str | None) -> str | None:
-    """The commit a workflow_run payload says the run it follows ran on; None when it does not
-    say (the commit is for the report's links only: no payload is no input error)."""
+def _workflow_run(path: str | None) -> Event:
+    """A workflow_run event with the commit and the page of the run it follows, where its
+    payload says them (for the report's links only: no payload is no input error)."""
     try:
         payload = _read_payload(path) if path else None
     except InputError:
-        return None
+        payload = None
     run = payload.get("workflow_run") if isinstance(payload, dict) else None
-    sha = run.get("head_sha") if isinstance(run, dict) else None
-    return sha if isinstance(sha, str) and _COMMIT.fullmatch(sha) else None
+    run = run if isinstance(run, dict) else {}
+    sha, url = run.get("head_sha"), run.get("html_url")
+    return Event(
+        "workflow_run",
+        head_sha=sha if isinstance(sha, str) and _COMMIT.fullmatch(sha) else None,
+        run_url=url if isinstance(url, str) else None,
+    )
 
 
 def _read_payload(path: str) -> object:

@@ -19,7 +19,7 @@ from typing import Any
 
 from mlgate import ci
 from mlgate.errors import ExitStatus, ExternalError, InputError
-from mlgate.outbound import redact
+from mlgate.outbound import redact, safe_url
 from mlgate.report import (
     STEPS,
     ReportContext,
@@ -230,11 +230,12 @@ def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
     import os
 
     found = ci.detect(root)
-    # A workflow_run poster reports on the commit the gate ran on, not on its own GITHUB_SHA.
-    gated = ci.read_event(os.environ).head_sha
+    # A workflow_run poster reports on the gate's run and commit, not on its own run and its
+    # GITHUB_SHA (the default branch's head).
+    gate = ci.read_event(os.environ)
     return ReportContext(
-        commit=gated or found.commit,
-        run_url=found.run_url,
+        commit=gate.head_sha or found.commit,
+        run_url=safe_url(gate.run_url) or found.run_url,
         repository=found.repository,
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
         stale=stale,
