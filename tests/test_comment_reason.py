@@ -11,7 +11,7 @@ from pathlib import Path
 from mlgate.report import ReportContext, report_markdown
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, init_repo
-from tests.test_report_comment import results_of
+from tests.test_report_comment import prose_lines, results_of, sentences
 
 CONFIG = """\
 version: 1
@@ -69,6 +69,15 @@ def test_no_baseline_under_on_missing_baseline_fail_says_so(
     assert why.startswith("no baseline: "), why
     assert why.endswith("(metrics.on_missing_baseline: fail)"), why
     assert "*" not in why
+    # The whole report says it once, and does not call the missing baseline a threshold.
+    assert mlgate("report", "--no-post", cwd=tmp_path).code == 1
+    text = (tmp_path / ".mlgate" / "report.md").read_text()
+    assert "- ❌ **model comparison**: its one check fails without a baseline\n" in text
+    seen: dict[str, str] = {}
+    for line in prose_lines(text):
+        for sentence in sentences(line):
+            assert sentence not in seen, f"{sentence!r} twice: in {seen[sentence]!r} and {line!r}"
+            seen[sentence] = line
 
 
 def test_a_suspicious_gain_on_a_lower_is_better_metric_is_worded_truly(

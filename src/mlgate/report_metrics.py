@@ -279,7 +279,9 @@ def compare_step_line(result: dict[str, Any]) -> str:
     else:
         counted = f"{len(judged)} checks hold"
     if baseline.get("metrics") is None:  # the headline and the section say why
-        return f"{counted} on the absolute thresholds"
+        if all(check.get("rule") == "threshold" for check in judged):
+            return f"{counted} on the absolute thresholds"
+        return f"{counted} without a baseline"  # on_missing_baseline: fail
     return f"{counted} against {baseline_label(baseline)}"
 
 
@@ -393,7 +395,14 @@ def judged_notes(details: dict[str, Any], max_items: int) -> list[str]:
     """The messages of failing, skipped and inconclusive checks, and compare's notes, as a
     collapsed list (the table says the outcome; this says how each rule was judged)."""
     checks = [c for c in details.get("checks") or [] if isinstance(c, dict)]
-    explained = [c for c in checks if not c.get("passed") or c.get("skipped") or inconclusive(c)]
+    # A message that repeats why the baseline is missing: the line above the table says it.
+    said = (details.get("baseline") or {}).get("missing_reason")
+    explained = [
+        c
+        for c in checks
+        if (not c.get("passed") or c.get("skipped") or inconclusive(c))
+        and not (said and said in str(c.get("message")))
+    ]
     shown, more = bounded(explained, max_items)
     items = [
         f"- **{md(check.get('metric'))}** {md(check.get('rule'))}: {md(check.get('message'))}"
@@ -401,8 +410,6 @@ def judged_notes(details: dict[str, Any], max_items: int) -> list[str]:
     ]
     if more:
         items.append(f"- … {more:,} more in compare.json")
-    # A note that repeats why the baseline is missing: the line above the table says it.
-    said = (details.get("baseline") or {}).get("missing_reason")
     kept = [note for note in details.get("notes") or [] if not said or said not in note]
     notes, _ = bounded(kept, max_items)
     items += [f"- {md(note)}" for note in notes]
