@@ -115,3 +115,21 @@ def test_an_added_or_removed_param_is_told_from_a_null_one(
     assert line == (
         "  params (vs git:HEAD): empty null -> 3, new added (2), old removed (was 1)"
     ), line
+
+
+def test_a_file_baseline_given_on_the_command_line_is_named_from_the_repository_root(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = git_project(tmp_path, "params.yaml", "seed: 7\n")
+    (repo / "runs").mkdir()
+    (repo / "runs" / "base.json").write_text(json.dumps({"accuracy": 0.9}))
+    compared = mlgate(
+        "compare", "--config", "../mlgate.yaml", "--results-dir", "../.mlgate",
+        "--baseline", "file:base.json", cwd=repo / "runs",
+    )  # fmt: skip
+    assert compared.code == 0, compared.out + compared.err
+    data = json.loads((repo / ".mlgate" / "compare.json").read_text())
+    assert data["details"]["baseline"]["source"] == "file:runs/base.json"
+    assert data["details"]["baseline"]["origin"] == "runs/base.json"
+    assert mlgate("report", "--no-post", cwd=repo).code == 0
+    assert str(tmp_path) not in (repo / ".mlgate" / "report.md").read_text()

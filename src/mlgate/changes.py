@@ -293,7 +293,7 @@ def _baseline_label(spec: str, baseline: Side) -> str | None:
     if baseline.version:
         run = f" (run {baseline.run_id})" if baseline.run_id else ""
         return f"{baseline.model} v{baseline.version}{run}"
-    return None if spec == "none" else spec
+    return None if spec == "none" else baseline.source or spec  # file: named from the repo
 
 
 def _unknown(source: str | None, reason: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from mlgate.config import Config, parse_baseline_source, parse_candidate_source
 from mlgate.errors import InputError
 from mlgate.evidence import gather
 from mlgate.metrics import MetricValue, load_metrics_file
+from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result
 from mlgate.rules import Check, Decision, decide
 
@@ -232,8 +233,11 @@ def _registry_side(source: str, found: Any, alias: str | None = None) -> Side:
 
 
 def _file_side(request: CompareRequest, spec: str) -> Side:
+    """A metrics file, named from the repository root (the CLI makes a relative path
+    absolute from where the user stands; the report names the repo's file)."""
     path = _path(request.root, spec)
-    return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
+    shown = repo_relative(path, request.root)
+    return Side(source=f"file:{shown}", metrics=load_metrics_file(path), origin=shown)
 
 
 HISTORY_VERSIONS = 5
