@@ -30,6 +30,7 @@ def why_of(
     candidate: dict[str, float],
     baseline: dict[str, float] | None,
     on_missing: str = "pass",
+    code: int = 1,
 ) -> str:
     """The comparison's Why line, as `mlgate compare --format markdown` prints it."""
     (root / "mlgate.yaml").write_text(CONFIG.format(gates=gates, on_missing=on_missing))
@@ -40,7 +41,7 @@ def why_of(
         (root / "base.json").write_text(json.dumps(baseline))
         spec = "file:base.json"
     result = mlgate("compare", "--baseline", spec, "--format", "markdown", cwd=root)
-    assert result.code == 1, result.out + result.err
+    assert result.code == code, result.out + result.err
     why = next(line for line in result.out.splitlines() if line.startswith("**Why:**"))
     return why.removeprefix("**Why:** ").replace("\\", "")
 
@@ -57,6 +58,10 @@ def test_a_required_metric_the_candidate_lacks_is_the_reason_in_words(
     assert why.startswith("accuracy is missing from "), why
     assert "—  vs" not in why and "required —" not in why
     assert why.endswith("— and 1 more failing check"), why
+    # The table still shows what production had: the reviewer sees what went missing.
+    assert mlgate("report", "--no-post", cwd=tmp_path).code == 1
+    text = (tmp_path / ".mlgate" / "report.md").read_text()
+    assert "| accuracy | 0.900 | — | — | ❌ required |" in text
 
 
 def test_no_baseline_under_on_missing_baseline_fail_says_so(
@@ -113,3 +118,14 @@ def test_a_violated_check_is_the_reason_before_an_inconclusive_one() -> None:
     why = report_markdown(results, ReportContext()).replace("\\", "").splitlines()[2]
     # max_regression is read before threshold, but not when it could not decide.
     assert why == "**Why:** log_loss 0.610; required ≤ 0.5 — and 1 more failing check", why
+
+
+def test_a_pass_names_only_the_metrics_it_judged(tmp_path: Path, mlgate: RunMlgate) -> None:
+    gates = (
+        "  recall: {direction: higher, max_regression: 0.01, required: false}\n"
+        "  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    why = why_of(
+        mlgate, tmp_path, gates, {"accuracy": 0.9}, {"accuracy": 0.9, "recall": 0.8}, code=0
+    )
+    assert why == "accuracy 0.900 vs 0.900 (0): every rule holds", why

@@ -245,7 +245,8 @@ def compare_reason(details: dict[str, Any]) -> str:
         return check_reason(worst) + more
     shown = []
     rows = metric_rows(details)
-    gated = [row for row in rows if row.checks]
+    # A metric whose every rule was skipped (missing, `required: false`) was not judged.
+    gated = [row for row in rows if any(not check.get("skipped") for check in row.checks)]
     for row in gated[:MAX_REASON_METRICS]:
         if is_number(row.baseline):
             versus = f"{short(row.candidate)} vs {short(row.baseline)}"

@@ -184,6 +184,11 @@ def _checks_for(
     if baseline is not None:
         require_single_value(baseline, rule.metric, baseline_source)
     if rule.metric not in candidate:
+        # What production had, for the report (a value that is no number is left out: nothing
+        # is judged against it).
+        known = baseline.get(rule.metric) if baseline is not None else None
+        if isinstance(known, int | float) and not isinstance(known, bool) and _finite(known):
+            base = _with(base, baseline=float(known))
         if rule.required:
             return [_with(base, passed=False, message=f"missing from {candidate_source}")]
         return [
@@ -478,3 +483,10 @@ def _fmt(value: float) -> str:
 
 def _with(check: Check, **changes: Any) -> Check:
     return replace(check, **changes)
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
