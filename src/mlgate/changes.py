@@ -2,8 +2,9 @@
 
 - `params`: the params that differ between the candidate and the baseline, as `dvc params diff`
   shows them: for a registry baseline from the params `mlgate promote` logged on the version's
-  run (the same resolution on the REST and the MlflowClient path), for `git:REF` from the params
-  files at REF (git objects, bounded like every git call), unknown for a `file:` baseline.
+  run (the same resolution on the REST and the MlflowClient path), for `git:REF` as DVC reads
+  them at REF (the keys the stages track, as `dvc params diff REF` shows them; the workspace's
+  likewise), unknown for a `file:` baseline.
 - `data`: per configured data file its rows (counted by validate, when it ran in this gate) and
   whether its bytes differ from the baseline's: the champion's stored profile (registry) or the
   file at REF (git-tracked data).
@@ -15,6 +16,7 @@ or nulls (data), saying why where it can.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import re
 import sys
@@ -146,7 +148,15 @@ def _candidate_params(request: CompareRequest, spec: str, candidate: Side) -> Pa
     if reproduced is not None:
         return reproduced
     root = request.root
+    if (root / dvcfiles.DVC_YAML).is_file() and importlib.util.find_spec("dvc") is not None:
+        from mlgate.repro import workspace_params
+
+        return _by_file(workspace_params(root))
     return read_params(lambda path: _read_workspace(root / path))
+
+
+def _by_file(files: dict[str, dict[str, Any]]) -> Params:
+    return {(file, name): value for file, values in files.items() for name, value in values.items()}
 
 
 def _repro_params(results_dir: Path | None) -> Params | None:
@@ -158,12 +168,9 @@ def _repro_params(results_dir: Path | None) -> Params | None:
     files = read_result(results_dir / "repro.json").get("details", {}).get("params")
     if not isinstance(files, dict):
         return None
-    return {
-        (str(file), str(name)): value
-        for file, values in files.items()
-        if isinstance(values, dict)
-        for name, value in values.items()
-    }
+    return _by_file(
+        {str(file): values for file, values in files.items() if isinstance(values, dict)}
+    )
 
 
 def _baseline_params(request: CompareRequest, spec: str, baseline: Side, files: set[str]) -> Params:
@@ -171,11 +178,10 @@ def _baseline_params(request: CompareRequest, spec: str, baseline: Side, files: 
         raise _Unknown("no baseline (--baseline none)")
     if spec.startswith("file:"):
         raise _Unknown("a file: baseline holds metrics only, not the params behind them")
-    if spec.startswith("git:"):
-        from mlgate.scm import file_at_revision
+    if spec.startswith("git:"):  # as `dvc params diff REV` reads them (the metrics need DVC too)
+        from mlgate.repro import params_at_revision
 
-        rev = spec.removeprefix("git:")
-        return read_params(lambda path: file_at_revision(request.root, rev, path))
+        return _by_file(params_at_revision(request.root, spec.removeprefix("git:")))
     if baseline.version is None:
         raise _Unknown(baseline.missing_reason or "no baseline version yet")
     if baseline.run_id is None:
