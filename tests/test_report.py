@@ -345,7 +345,7 @@ def test_gate_skips_training_on_bad_data_and_still_reports(
     gate = json.loads((repo / ".mlgate" / "gate.json").read_text())
     assert [s["step"] for s in gate["details"]["skipped"]] == ["repro", "compare"]
     report = (repo / ".mlgate" / "report.md").read_text()
-    assert "⏭️ **repro** skipped: the data failed validation" in report
+    assert "⏭️ **reproduction** skipped: the data failed validation" in report
 
 
 FILE_GATES = """\
@@ -474,8 +474,10 @@ def test_a_full_pass_is_plain_and_names_steps_not_configured(
     out = outputs(runner_env["output"])
     assert (out["decision"], out["skipped"]) == ("pass", "validate,repro")
     report = (root / ".mlgate" / "report.md").read_text()
-    assert "⏭️ **validate** skipped: no `data:` in mlgate.yaml" in report.replace("\\", "")
-    assert "⏭️ **repro** skipped: no dvc.yaml" in report
+    # The steps' own titles, and mlgate's `data:` as code (not a literal, escaped backtick).
+    assert "⏭️ **data validation** skipped: no `data:` in mlgate.yaml" in report
+    assert "⏭️ **reproduction** skipped: no dvc.yaml" in report
+    assert "reproduction      SKIP   no dvc.yaml" in result.out
     # Skipping what is not configured checks nothing less: still a plain pass.
     again = mlgate("gate", "--no-post", "--skip", "validate", "--skip", "repro", cwd=root)
     assert again.out.startswith("mlgate: ✅ passed (exit 0)")

@@ -411,6 +411,24 @@ def _step_line(step: str, result: dict[str, Any], decided_by: str) -> str:
     return "" if step == decided_by else str(result.get("summary", ""))
 
 
+def _step_title(step: object) -> str:
+    """A step as the report names it ("data validation"); an unknown one (gate.json may be
+    foreign) by its own name."""
+    return STEP_TITLES.get(str(step), str(step))
+
+
+def _with_code_spans(text: object) -> str:
+    """A reason as inline Markdown whose `quoted` parts stay code, as mlgate writes them
+    ("no `data:` in mlgate.yaml"), not literal backticks; every part passes the escapers."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: all of it is plain text
+        return md(text)
+    return "".join(
+        code(part) if inside else md(part) if part else ""
+        for inside, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
+    )
+
+
 def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
@@ -427,7 +445,8 @@ def report_markdown(
         )
     skipped, more_skipped = bounded(gate_skips(results), MAX_SKIPPED)
     for extra in skipped:
-        lines.append(f"- ⏭️ **{md(extra.get('step'))}** skipped: {md(extra.get('reason'))}")
+        title = md(_step_title(extra.get("step")))
+        lines.append(f"- ⏭️ **{title}** skipped: {_with_code_spans(extra.get('reason'))}")
     if more_skipped:
         lines.append(f"- ⏭️ … and {more_skipped:,} more skipped steps (gate.json)")
     lines.extend(_stale_markdown(old) for old in context.stale)
@@ -482,7 +501,7 @@ def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> s
             said = compare_step_line(result)  # the reason above says the rest
         lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {said}")
     for extra in gate_skips(results):
-        lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")
+        lines.append(f"  {_step_title(extra.get('step')):17} SKIP   {extra.get('reason')}")
     lines.extend(_stale_text(old) for old in context.stale)
     lines.extend(f"  {line}" for line in changes_text(results))
     if context.run_url:
