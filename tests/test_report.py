@@ -625,3 +625,36 @@ def test_a_newer_gate_is_the_run_and_older_results_are_left_out(
     result = mlgate("report", "--no-post", cwd=root)
     assert result.code == 0, result.out + result.err
     assert "left out, from another run: compare, gate" in result.err
+
+
+def test_a_step_with_no_verdict_says_why_once(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """On iterative/example-get-started (a git: baseline whose metrics no remote could supply)
+    the 400-character reason was the Why line, the step's line and the section, word for word."""
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    (root / "baseline.json").unlink()
+    result = mlgate("gate", "--no-post", cwd=root)
+    assert result.code == 2, result.out + result.err
+    report = (root / ".mlgate" / "report.md").read_text()
+    reason = "cannot read the metrics file"
+    assert report.count(reason) == 1, report
+    assert report.splitlines()[2].startswith("**Why:**") and reason in report.splitlines()[2]
+    assert "- ⚠️ **model comparison**\n" in report
+    assert result.out.count(reason) == 1  # the text report: `why:` only
+
+
+def test_mlgates_own_quoted_commands_stay_code_in_the_why_line() -> None:
+    results = {
+        "compare": {
+            "command": "compare",
+            "status": "error",
+            "exit_code": 3,
+            "summary": "baseline git:main is unreadable: fetch it (`dvc fetch eval`) @team",
+            "details": {},
+        }
+    }
+    report = report_markdown(results, ReportContext())
+    assert (
+        "**Why:** baseline git:main is unreadable: fetch it \\(`dvc fetch eval`\\) @\u200bteam"
+        in (report)
+    )
+    assert "\\`" not in report

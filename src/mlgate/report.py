@@ -406,6 +406,8 @@ def _step_reason(step: str, result: dict[str, Any]) -> str:
 
 def _step_line(step: str, result: dict[str, Any], decided_by: str) -> str:
     """The step's own line under the headline; the summary the reason already says is left out."""
+    if step == decided_by and result.get("status") == "error":
+        return ""  # the Why line is its summary
     if step == "compare" and isinstance(result.get("details"), dict):
         return compare_step_line(result)
     return "" if step == decided_by else str(result.get("summary", ""))
@@ -435,13 +437,14 @@ def report_markdown(
     lines = [f"## mlgate: {headline(results)}", ""]
     decided_by, why = reason(results)
     if why:
-        lines += [f"**Why:** {md(why)}", ""]
+        lines += [f"**Why:** {_with_code_spans(why)}", ""]
     for step in _ordered(results):
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
         said = _step_line(step, result, decided_by)
         lines.append(
-            f"- {icon} **{STEP_TITLES.get(step, step)}**" + (f": {md(said)}" if said else "")
+            f"- {icon} **{STEP_TITLES.get(step, step)}**"
+            + (f": {_with_code_spans(said)}" if said else "")
         )
     skipped, more_skipped = bounded(gate_skips(results), MAX_SKIPPED)
     for extra in skipped:
@@ -493,11 +496,14 @@ def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> s
     why = reason(results)[1]
     if why:
         lines.append(f"  why: {why}")
+    decided_by = reason(results)[0]
     for step in _ordered(results):
         result = results[step]
         status = str(result.get("status", "error")).upper()
         said = result.get("summary", "")
-        if step == "compare" and isinstance(result.get("details"), dict):
+        if step == decided_by and result.get("status") == "error":
+            said = ""  # `why:` is its summary
+        elif step == "compare" and isinstance(result.get("details"), dict):
             said = compare_step_line(result)  # the reason above says the rest
         lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {said}")
     for extra in gate_skips(results):
@@ -534,7 +540,7 @@ def _section(step: str, result: dict[str, Any], detail: str, with_compare: bool)
     details = result.get("details") or {}
     status = str(result.get("status", ""))
     if status == "error" and not details:
-        return f"### ⚠️ {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
+        return ""  # nothing beyond its summary, which the Why line or the step's line says
     if step == "compare":
         chart = history_chart(details) if detail == "full" else ""
         return compare_markdown(result, in_report=True) + (f"\n\n{chart}" if chart else "")
