@@ -122,7 +122,7 @@ def test_a_file_baseline_has_no_params_and_the_comparison_still_decides(
     result = mlgate("compare", "--baseline", "file:base.json", cwd=tmp_path)
     assert result.code == 1  # blocked: the missing params change nothing
     params = compared(tmp_path)["changes"]["params"]
-    assert params["source"] == f"file:{tmp_path / 'base.json'}"
+    assert params["source"] == "file:base.json"
     assert "holds metrics only" in params["missing_reason"]
 
 
@@ -480,3 +480,43 @@ def test_params_are_the_keys_the_stages_track_as_dvc_params_diff_shows_them(
     gate = mlgate("gate", "--skip", "report", cwd=repo)
     assert gate.code == 0, gate.out + gate.err
     assert mlgate_params_diff(repo) == expected  # repro.json's params against REF's
+
+
+@pytest.mark.parametrize(("where", "given"), [(".", "base.json"), ("sub", "../base.json")])
+def test_a_file_baseline_is_named_as_the_repo_knows_it(
+    tmp_path: Path, mlgate: RunMlgate, where: str, given: str
+) -> None:
+    """`--baseline file:base.json` was written, summarised and reported as the absolute path of
+    the machine it ran on (`file:/home/runner/work/...`)."""
+    repo = init_repo(tmp_path / "repo")
+    (repo / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    trained(repo, 100, 0.5)
+    (repo / "base.json").write_text(json.dumps({"accuracy": 0.9}))
+    (repo / "sub").mkdir()
+    result = mlgate(
+        "compare",
+        "--config",
+        str(repo / "mlgate.yaml"),
+        "--baseline",
+        f"file:{given}",
+        "--results-dir",
+        str(repo / ".mlgate"),
+        cwd=repo / where,
+    )
+    assert result.code == 1, result.out + result.err
+    written = (repo / ".mlgate" / "compare.json").read_text()
+    assert str(tmp_path) not in written and str(tmp_path) not in result.out
+    baseline = compared(repo)["baseline"]
+    assert (baseline["source"], baseline["origin"]) == ("file:base.json", "base.json")
+
+
+def test_an_unreadable_file_baseline_is_named_from_the_repo(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    trained(repo, 100, 0.5)
+    result = mlgate("compare", "--baseline", "file:gone.json", cwd=repo)
+    assert result.code == 2
+    assert "error: gone.json: cannot read the metrics file" in result.err
+    assert str(tmp_path) not in result.err

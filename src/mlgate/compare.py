@@ -15,6 +15,7 @@ from mlgate.config import Config, parse_baseline_source, parse_candidate_source
 from mlgate.errors import InputError
 from mlgate.evidence import gather
 from mlgate.metrics import MetricValue, load_metrics_file
+from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result
 from mlgate.rules import Check, Decision, decide
 
@@ -233,7 +234,9 @@ def _registry_side(source: str, found: Any, alias: str | None = None) -> Side:
 
 def _file_side(request: CompareRequest, spec: str) -> Side:
     path = _path(request.root, spec)
-    return Side(source=spec, metrics=load_metrics_file(path), origin=str(path))
+    return Side(
+        source=spec, metrics=load_metrics_file(path), origin=repo_relative(path, request.root)
+    )
 
 
 HISTORY_VERSIONS = 5
