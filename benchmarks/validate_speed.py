@@ -53,7 +53,9 @@ print(json.dumps({"code": code, "wall": wall, "cpu": cpu, "rss": usage.ru_maxrss
 """
 
 
-def make_data(folder: Path, rows: int, bad_fraction: float) -> tuple[Path, Path, Path]:
+def make_data(
+    folder: Path, rows: int, bad_fraction: float, formats: str
+) -> tuple[Path, Path, Path]:
     """The issue's shape: 8 normal floats, 6 ints, 4 four-valued strings, a unique string id
     and a 0/1 target; the schema as Pandera YAML."""
     import numpy as np
@@ -91,7 +93,8 @@ def make_data(folder: Path, rows: int, bad_fraction: float) -> tuple[Path, Path,
     stem = "bad" if bad_fraction else "good"
     csv, parquet = folder / f"{stem}.csv", folder / f"{stem}.parquet"
     frame.to_csv(csv, index=False)
-    frame.to_parquet(parquet)
+    if "parquet" in formats:  # pyarrow may be absent: the `parquet` extra is optional
+        frame.to_parquet(parquet)
     return schema_path, csv, parquet
 
 
@@ -140,8 +143,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        schema, good_csv, good_parquet = make_data(folder, args.rows, 0)
-        _, bad_csv, bad_parquet = make_data(folder, args.rows, 0.01)
+        schema, good_csv, good_parquet = make_data(folder, args.rows, 0, args.formats)
+        _, bad_csv, bad_parquet = make_data(folder, args.rows, 0.01, args.formats)
         results = folder / "results"
         print(f"{args.rows:,} rows x 20 columns; median of {args.runs} runs; peak RSS is the max")
         timed = (("CSV", good_csv, bad_csv), ("Parquet", good_parquet, bad_parquet))

@@ -25,6 +25,29 @@ class Run:
 RunMlgate = Callable[..., Run]
 
 
+# What a runner (or a developer's shell) sets that mlgate reads: no test inherits it; a test that
+# wants one sets it itself.
+OUTSIDE_ENVIRONMENT = (
+    "MLFLOW_TRACKING_URI",
+    "MLGATE_RESULTS_DIR",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_OUTPUT",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
+    "GITHUB_STEP_SUMMARY",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in OUTSIDE_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _no_tracking_uri_leaks() -> Iterator[None]:
     """MLflow's set_tracking_uri (test helpers, promote, register_model) sets a process-wide URI

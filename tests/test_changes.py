@@ -29,21 +29,6 @@ gates:
 SCHEMA = "schema_type: dataframe\ncolumns:\n  x: {dtype: int64}\n"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MLFLOW_TRACKING_URI",
-        "MLGATE_RESULTS_DIR",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_SHA",
-        "GITHUB_ACTIONS",
-        "GITHUB_REPOSITORY",
-        "GITHUB_RUN_ID",
-        "GITHUB_SERVER_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with mlflow_server(tmp_path_factory.mktemp("changes-server")) as url:

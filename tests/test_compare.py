@@ -31,20 +31,6 @@ GOOD = {"accuracy": 0.95, "log_loss": 0.20, "f1": 0.9}
 WORSE = {"accuracy": 0.90, "log_loss": 0.30}
 
 
-@pytest.fixture(autouse=True)
-def _no_outside_mlflow(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLGATE_RESULTS_DIR", raising=False)
-    for name in (
-        "GITHUB_EVENT_NAME",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_SHA",
-        "GITHUB_RUN_ID",
-        "GITHUB_REPOSITORY",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def make_repo(
     tmp_path: Path,
     candidate: dict[str, object] | None = None,

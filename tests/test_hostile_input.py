@@ -29,12 +29,6 @@ def alias_bomb(levels: int, *, as_key: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLGATE_RESULTS_DIR", raising=False)
-
-
 def config_check(tmp_path: Path, mlgate: RunMlgate, text: str) -> tuple[int, str, float]:
     (tmp_path / "mlgate.yaml").write_text(text)
     start = time.perf_counter()

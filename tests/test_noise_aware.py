@@ -15,18 +15,6 @@ from tests.dvc_helpers import commit, dvc, init_repo
 from tests.mlflow_helpers import register_version
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MLFLOW_TRACKING_URI",
-        "MLGATE_RESULTS_DIR",
-        "GITHUB_EVENT_NAME",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_SHA",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def records(path: Path, truth: list[int], predicted: list[int]) -> float:
     """A records file (id, y_true, y_pred); returns its accuracy."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -44,23 +44,6 @@ def _forget_mlflows_global_uri() -> Iterator[None]:
     os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MLFLOW_TRACKING_URI",
-        "MLGATE_RESULTS_DIR",
-        "GITHUB_EVENT_NAME",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_SHA",
-        "GITHUB_RUN_ID",
-        "GITHUB_REPOSITORY",
-        "GITHUB_STEP_SUMMARY",
-        "GITHUB_OUTPUT",
-        "GITHUB_ACTIONS",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def write_results(directory: Path, **results: dict[str, object]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for step, result in results.items():

@@ -26,18 +26,6 @@ gates:
 """
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MLFLOW_TRACKING_URI",
-        "MLGATE_RESULTS_DIR",
-        "GITHUB_EVENT_NAME",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_SHA",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def make_repo(repo: Path, uri: str = "sqlite:///mlflow.db", model: str = "wine") -> Path:
     repo.mkdir(parents=True, exist_ok=True)
     (repo / "mlgate.yaml").write_text(CONFIG.format(uri=uri, model=model))

@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, dvc, git, init_repo
 from tests.mlflow_helpers import client
@@ -31,18 +29,6 @@ metrics:
 gates:
   accuracy: {direction: higher, threshold: 0.5, max_regression: 0.02}
 """
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "MLFLOW_TRACKING_URI",
-        "MLGATE_RESULTS_DIR",
-        "GITHUB_EVENT_NAME",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_SHA",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def pipeline(repo: Path, accuracy: float) -> Path:

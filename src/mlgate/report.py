@@ -17,6 +17,7 @@ from mlgate.errors import ExitStatus, Status
 from mlgate.outbound import bounded, code, link, md
 from mlgate.report_changes import changes_markdown, changes_text
 from mlgate.report_metrics import (
+    as_float,
     baseline_label,
     compare_reason,
     compare_step_line,
@@ -38,29 +39,19 @@ MAX_SKIPPED = 10
 def number(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "—" if value is None else md(value, limit=40)
-    as_float = _as_float(value)
-    if as_float is None:  # an integer too large for a float (a 400-digit number)
+    real = as_float(value)
+    if real is None:  # an integer too large for a float (a 400-digit number)
         return md(value, limit=40)
-    if math.isinf(as_float) or math.isnan(as_float):
+    if math.isinf(real) or math.isnan(real):
         return str(value)
-    return f"{as_float:.6g}"
+    return f"{real:.6g}"
 
 
 def signed(value: object, suffix: str = "") -> str:
-    as_float = _as_float(value)
-    if as_float is None:
+    real = as_float(value)
+    if real is None:
         return "—"
-    return f"{as_float + 0.0:+.4g}{suffix}"  # + 0.0: never "-0"
-
-
-def _as_float(value: object) -> float | None:
-    """A number as a float; None for anything else (a bool, a string, a 400-digit int)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return float(value)
-    except OverflowError:
-        return None
+    return f"{real + 0.0:+.4g}{suffix}"  # + 0.0: never "-0"
 
 
 def render_compare(result: dict[str, Any], output_format: str) -> str:
@@ -106,7 +97,7 @@ def _candidate_text(check: dict[str, Any]) -> str:
 
 
 def _bracket(interval: dict[str, Any], shown: Callable[[object], str]) -> str:
-    confidence = _as_float(interval.get("confidence"))
+    confidence = as_float(interval.get("confidence"))
     level = "" if confidence is None else f" {confidence:.0%}"
     return f"[{shown(interval.get('low'))}, {shown(interval.get('high'))}]{level}"
 
