@@ -107,7 +107,7 @@ def test_a_file_baseline_has_no_params_and_the_comparison_still_decides(
     result = mlgate("compare", "--baseline", "file:base.json", cwd=tmp_path)
     assert result.code == 1  # blocked: the missing params change nothing
     params = compared(tmp_path)["changes"]["params"]
-    assert params["source"] == "file:base.json"  # named from the config's folder
+    assert params["source"] == "file:base.json"
     assert "holds metrics only" in params["missing_reason"]
 
 
@@ -403,3 +403,105 @@ def test_a_pull_request_run_without_its_event_payload_still_writes_gate_json(
     assert gate["details"]["links"] == {"workflow_run": None, "commit": None}
     assert result.code == 0, result.out + result.err
     assert "no-such-event.json: cannot read the event payload" in result.err
+
+
+# --- params as DVC tracks them ----------------------------------------------------------------
+
+TRACKED_KEYS_PIPELINE = """\
+stages:
+  train:
+    cmd: {python} train.py
+    params:
+      - config.yaml:
+          - train.lr
+    metrics:
+      - metrics.json:
+          cache: false
+"""
+
+
+def dvc_params_diff(repo: Path, rev: str) -> list[tuple[str, str, Any, Any]]:
+    shown = json.loads(dvc(repo, "params", "diff", rev, "--json"))
+    return sorted(
+        (file, name, change["old"], change["new"])
+        for file, changes in shown.items()
+        for name, change in changes.items()
+    )
+
+
+def mlgate_params_diff(repo: Path) -> list[tuple[str, str, Any, Any]]:
+    changed = compared(repo)["changes"]["params"]["changed"]
+    return sorted((c["file"], c["name"], c["baseline"], c["candidate"]) for c in changed)
+
+
+@pytest.mark.slow
+def test_params_are_the_keys_the_stages_track_as_dvc_params_diff_shows_them(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """A stage that tracks `train.lr` of config.yaml does not track `train.other` beside it:
+    `dvc params diff` leaves it out, and so must the report (as changed, or as removed)."""
+    import sys
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text(TRACKED_KEYS_PIPELINE.format(python=sys.executable))
+    (repo / "train.py").write_text("open('metrics.json', 'w').write('{\"accuracy\": 0.9}')\n")
+    (repo / "params.yaml").write_text("seed: 1\n")
+    (repo / "config.yaml").write_text("train:\n  lr: 0.1\n  other: 1\n")
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics: {candidate: dvc, baseline: 'git:main'}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "baseline")
+    (repo / "config.yaml").write_text("train:\n  lr: 0.2\n  other: 2\n")
+    dvc(repo, "repro", "--quiet")
+    expected = [("config.yaml", "train.lr", 0.1, 0.2)]
+    assert dvc_params_diff(repo, "main") == expected
+
+    assert mlgate("compare", cwd=repo).code == 0
+    assert mlgate_params_diff(repo) == expected
+    assert compared(repo)["changes"]["params"]["unchanged"] == 1  # params.yaml's seed
+
+    gate = mlgate("gate", "--skip", "report", cwd=repo)
+    assert gate.code == 0, gate.out + gate.err
+    assert mlgate_params_diff(repo) == expected  # repro.json's params against REF's
+
+
+@pytest.mark.parametrize(("where", "given"), [(".", "base.json"), ("sub", "../base.json")])
+def test_a_file_baseline_is_named_as_the_repo_knows_it(
+    tmp_path: Path, mlgate: RunMlgate, where: str, given: str
+) -> None:
+    """`--baseline file:base.json` was written, summarised and reported as the absolute path of
+    the machine it ran on (`file:/home/runner/work/...`)."""
+    repo = init_repo(tmp_path / "repo")
+    (repo / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    trained(repo, 100, 0.5)
+    (repo / "base.json").write_text(json.dumps({"accuracy": 0.9}))
+    (repo / "sub").mkdir()
+    result = mlgate(
+        "compare",
+        "--config",
+        str(repo / "mlgate.yaml"),
+        "--baseline",
+        f"file:{given}",
+        "--results-dir",
+        str(repo / ".mlgate"),
+        cwd=repo / where,
+    )
+    assert result.code == 1, result.out + result.err
+    written = (repo / ".mlgate" / "compare.json").read_text()
+    assert str(tmp_path) not in written and str(tmp_path) not in result.out
+    baseline = compared(repo)["baseline"]
+    assert (baseline["source"], baseline["origin"]) == ("file:base.json", "base.json")
+
+
+def test_an_unreadable_file_baseline_is_named_from_the_repo(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    trained(repo, 100, 0.5)
+    result = mlgate("compare", "--baseline", "file:gone.json", cwd=repo)
+    assert result.code == 2
+    assert "error: gone.json: cannot read the metrics file" in result.err
+    assert str(tmp_path) not in result.err

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from mlgate.changes import read_params
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline
 from tests.mlflow_helpers import client, register_version
@@ -68,14 +69,15 @@ def git_project(repo: Path, params_file: str, params: str) -> Path:
 # --- params files Python cannot read ----------------------------------------------------------
 
 
+HOSTILE_TOML = [
+    "seed = " + "9" * 5000 + "\n",  # more digits than Python turns into an int
+    "layers = " + "[" * 5000 + "]" * 5000 + "\n",  # nested deeper than Python recurses
+    ".".join(["a"] * 5000) + " = 1\n",  # a table 5,000 deep in one line
+]
+
+
 @pytest.mark.parametrize(
-    "hostile",
-    [
-        "seed = " + "9" * 5000 + "\n",  # more digits than Python turns into an int
-        "layers = " + "[" * 5000 + "]" * 5000 + "\n",  # nested deeper than Python recurses
-        ".".join(["a"] * 5000) + " = 1\n",  # a table 5,000 deep in one line
-    ],
-    ids=["huge-integer", "deep-arrays", "deep-tables"],
+    "hostile", HOSTILE_TOML, ids=["huge-integer", "deep-arrays", "deep-tables"]
 )
 def test_a_toml_params_file_python_cannot_read_is_a_reason_not_a_crash(
     tmp_path: Path, mlgate: RunMlgate, hostile: str
@@ -86,7 +88,19 @@ def test_a_toml_params_file_python_cannot_read_is_a_reason_not_a_crash(
     assert result.code == 0, result.out + result.err
     params = changes_of(repo)["params"]
     assert params["changed"] == []
-    assert params["missing_reason"].startswith("train.toml: "), params
+    assert "train.toml" in params["missing_reason"], params  # DVC's reader says why
+
+
+@pytest.mark.parametrize(
+    "hostile", HOSTILE_TOML, ids=["huge-integer", "deep-arrays", "deep-tables"]
+)
+def test_mlgates_own_params_reader_gives_a_reason_for_the_same_files(hostile: str) -> None:
+    # Without DVC installed, mlgate reads the params files itself: the same files, a reason.
+    files = {"dvc.yaml": DVC_YAML.format(params_file="train.toml"), "train.toml": hostile}
+    with pytest.raises(Exception) as raised:
+        read_params(lambda path: files[path].encode() if path in files else None)
+    assert not isinstance(raised.value, RecursionError | ValueError), raised.value
+    assert str(raised.value).startswith("train.toml: "), raised.value
 
 
 def test_a_params_file_outside_the_project_is_not_read(tmp_path: Path, mlgate: RunMlgate) -> None:

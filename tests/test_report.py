@@ -345,7 +345,7 @@ def test_gate_skips_training_on_bad_data_and_still_reports(
     gate = json.loads((repo / ".mlgate" / "gate.json").read_text())
     assert [s["step"] for s in gate["details"]["skipped"]] == ["repro", "compare"]
     report = (repo / ".mlgate" / "report.md").read_text()
-    assert "⏭️ **repro** skipped: the data failed validation" in report
+    assert "⏭️ **reproduction** skipped: the data failed validation" in report
 
 
 FILE_GATES = """\
@@ -474,8 +474,10 @@ def test_a_full_pass_is_plain_and_names_steps_not_configured(
     out = outputs(runner_env["output"])
     assert (out["decision"], out["skipped"]) == ("pass", "validate,repro")
     report = (root / ".mlgate" / "report.md").read_text()
-    assert "⏭️ **validate** skipped: no `data:` in mlgate.yaml" in report.replace("\\", "")
-    assert "⏭️ **repro** skipped: no dvc.yaml" in report
+    # The steps' own titles, and mlgate's `data:` as code (not a literal, escaped backtick).
+    assert "⏭️ **data validation** skipped: no `data:` in mlgate.yaml" in report
+    assert "⏭️ **reproduction** skipped: no dvc.yaml" in report
+    assert "reproduction      SKIP   no dvc.yaml" in result.out
     # Skipping what is not configured checks nothing less: still a plain pass.
     again = mlgate("gate", "--no-post", "--skip", "validate", "--skip", "repro", cwd=root)
     assert again.out.startswith("mlgate: ✅ passed (exit 0)")
@@ -623,3 +625,36 @@ def test_a_newer_gate_is_the_run_and_older_results_are_left_out(
     result = mlgate("report", "--no-post", cwd=root)
     assert result.code == 0, result.out + result.err
     assert "left out, from another run: compare, gate" in result.err
+
+
+def test_a_step_with_no_verdict_says_why_once(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """On iterative/example-get-started (a git: baseline whose metrics no remote could supply)
+    the 400-character reason was the Why line, the step's line and the section, word for word."""
+    root = file_gated(tmp_path / "repo", candidate=0.95)
+    (root / "baseline.json").unlink()
+    result = mlgate("gate", "--no-post", cwd=root)
+    assert result.code == 2, result.out + result.err
+    report = (root / ".mlgate" / "report.md").read_text()
+    reason = "cannot read the metrics file"
+    assert report.count(reason) == 1, report
+    assert report.splitlines()[2].startswith("**Why:**") and reason in report.splitlines()[2]
+    assert "- ⚠️ **model comparison**\n" in report
+    assert result.out.count(reason) == 1  # the text report: `why:` only
+
+
+def test_mlgates_own_quoted_commands_stay_code_in_the_why_line() -> None:
+    results = {
+        "compare": {
+            "command": "compare",
+            "status": "error",
+            "exit_code": 3,
+            "summary": "baseline git:main is unreadable: fetch it (`dvc fetch eval`) @team",
+            "details": {},
+        }
+    }
+    report = report_markdown(results, ReportContext())
+    assert (
+        "**Why:** baseline git:main is unreadable: fetch it \\(`dvc fetch eval`\\) @\u200bteam"
+        in (report)
+    )
+    assert "\\`" not in report

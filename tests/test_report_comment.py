@@ -303,3 +303,35 @@ def test_the_candidates_mlflow_run_is_linked() -> None:
     assert (
         f"Candidate `dvc` ([MLflow run]({run})) against `models:/wine-classifier@champion`" in text
     )
+
+
+def test_two_values_that_differ_never_read_the_same() -> None:
+    """iterative/example-dvc-experiments' cnn-128 against main: acc 0.9875 vs 0.9881 showed as
+    0.988 | 0.988 with a Δ of -0.0006; the digits grow until the values read apart."""
+    from mlgate.report_metrics import compare_reason, metrics_table
+
+    details = {
+        "checks": [
+            {
+                "metric": "acc",
+                "direction": "higher",
+                "rule": "max_regression",
+                "limit": 0.002,
+                "candidate": 0.987500011920929,
+                "baseline": 0.988099992275238,
+                "delta": 0.987500011920929 - 0.988099992275238,
+                "delta_pct": -0.0607,
+                "passed": True,
+                "skipped": False,
+                "message": "",
+            }
+        ],
+        "ungated": [{"metric": "loss", "candidate": 0.0349835641682148, "baseline": 0.035}],
+    }
+    table = "\n".join(metrics_table(details))
+    assert "| acc | 0.9881 | 0.9875 |" in table
+    assert "| loss | 0.035 | 0.03498 |" in table
+    assert compare_reason(details).startswith("acc 0.9875 vs 0.9881 (-0.0006)")
+    # Equal values, and values that already read apart, keep three decimals.
+    same = {**details, "ungated": [{"metric": "f1", "candidate": 0.5, "baseline": 0.5}]}
+    assert "| f1 | 0.500 | 0.500 |" in "\n".join(metrics_table(same))

@@ -171,3 +171,62 @@ def test_the_hook_checks_an_edit_below_a_wdir_stage(tmp_path: Path, mlgate: RunM
     result = mlgate("repro", "--check", "--", "src/train.py", cwd=repo)
     assert result.code == 1, result.out + result.err
     assert "nothing to check" not in result.out
+
+
+# As in iterative/example-dvc-experiments: `train` depends on the folder `data`, which holds a
+# `dvc add`-ed file (data/images.txt, with its .dvc pointer and .gitignore beside it). A fresh
+# clone has the pointer and the .gitignore but not the file: the folder is not what dvc.lock
+# recorded, only because of what is not pulled. DVC itself calls the stage changed here
+# (`dvc status`: "modified: data"; `repro --dry --allow-missing` would run it).
+FOLDER_DEP_YAML = f"""\
+stages:
+  train:
+    cmd: {PY} train_on_folder.py
+    deps: [train_on_folder.py, data]
+    metrics:
+      - metrics.json:
+          cache: false
+"""
+TRAIN_ON_FOLDER = """\
+import json, pathlib
+words = pathlib.Path("data/images.txt").read_text().split()
+json.dump({"n": len(words)}, open("metrics.json", "w"))
+"""
+
+
+@pytest.fixture(scope="module")
+def folder_upstream(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = init_repo(tmp_path_factory.mktemp("folder-upstream") / "repo")
+    (repo / "data").mkdir()
+    (repo / "data" / "images.txt").write_text("a\nb\nc\n")
+    dvc(repo, "add", "--quiet", "data/images.txt")
+    (repo / "train_on_folder.py").write_text(TRAIN_ON_FOLDER)
+    (repo / "dvc.yaml").write_text(FOLDER_DEP_YAML)
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "pipeline on a folder holding tracked data")
+    return repo
+
+
+def stage_entries(results: Path) -> dict[str, dict[str, object]]:
+    stages = json.loads((results / "repro.json").read_text())["details"]["stages"]
+    return {stage["name"]: stage for stage in stages}
+
+
+def test_a_folder_dep_whose_tracked_file_is_not_pulled_is_not_stale(
+    folder_upstream: Path, tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(folder_upstream), str(clone))
+    assert not (clone / "data" / "images.txt").exists()
+    results = tmp_path / "results"
+    result = mlgate("repro", "--check", "--results-dir", str(results), cwd=clone)
+    assert result.code == 0, result.out + result.err
+    train = stage_entries(results)["train"]
+    assert train["reasons"] == []
+    assert {"path": "data", "kind": "dep", "in_cache": False, "files_absent": 1} in train["absent"]
+
+    # Anything else that differs in the folder is still a change.
+    (clone / "data" / "new.txt").write_text("d\n")
+    result = mlgate("repro", "--check", "--results-dir", str(results), cwd=clone)
+    assert result.code == 1, result.out + result.err
+    assert "deps data modified" in result.out

@@ -113,3 +113,30 @@ def test_a_short_row_past_the_first_megabyte_among_empty_fields(
     )
     assert code == 2, out
     assert "line 60002: 2 fields, but the header has 3" in out
+
+
+# iterative/example-get-started's data/prepared/train.tsv has no header row: id, label, text.
+HEADERLESS_TSV = "1\t1\tjava lapply the ggplot\n3\t0\terror file numpy\n5\t0\tusing data\n"
+
+
+def test_a_header_with_a_repeated_name_is_refused_not_renamed(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """pandas renames a repeated column name (`1`, `1.1`): `schema infer` wrote a schema for
+    columns the file does not name, from a first row that was data."""
+    (tmp_path / "train.tsv").write_text(HEADERLESS_TSV)
+    inferred = mlgate("schema", "infer", "train.tsv", cwd=tmp_path)
+    assert inferred.code == 2, inferred.out
+    assert "'1.1'" not in inferred.out
+    message = "train.tsv: line 1: column '1' appears twice in the header row"
+    assert message in inferred.err
+    assert "no header row?" in inferred.err
+
+    (tmp_path / "s.yaml").write_text(
+        "schema_type: dataframe\ncolumns:\n  '1': {dtype: int64}\n  '1.1': {dtype: int64}\n"
+    )
+    validated = mlgate("validate", "--schema", "s.yaml", "train.tsv", cwd=tmp_path)
+    assert validated.code == 2, validated.out
+    assert "train.tsv: ERROR — line 1: column '1' appears twice in the header row" in (
+        validated.out
+    )

@@ -2,8 +2,9 @@
 
 - `params`: the params that differ between the candidate and the baseline, as `dvc params diff`
   shows them: for a registry baseline from the params `mlgate promote` logged on the version's
-  run (the same resolution on the REST and the MlflowClient path), for `git:REF` from the params
-  files at REF (git objects, bounded like every git call), unknown for a `file:` baseline.
+  run (the same resolution on the REST and the MlflowClient path), for `git:REF` as DVC reads
+  them at REF (the keys the stages track, as `dvc params diff REF` shows them; the workspace's
+  likewise), unknown for a `file:` baseline.
 - `data`: per configured data file its rows (counted by validate, when it ran in this gate) and
   whether its bytes differ from the baseline's: the champion's stored profile (registry) or the
   file at REF (git-tracked data).
@@ -15,6 +16,7 @@ or nulls (data), saying why where it can.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import posixpath
 import re
@@ -168,7 +170,15 @@ def _candidate_params(request: CompareRequest, spec: str, candidate: Side) -> Pa
     if reproduced is not None:
         return reproduced
     root = request.root
+    if (root / dvcfiles.DVC_YAML).is_file() and importlib.util.find_spec("dvc") is not None:
+        from mlgate.repro import workspace_params
+
+        return _by_file(workspace_params(root))
     return read_params(lambda path: _read_workspace(root / path))
+
+
+def _by_file(files: dict[str, dict[str, Any]]) -> Params:
+    return {(file, name): value for file, values in files.items() for name, value in values.items()}
 
 
 def _repro_params(results_dir: Path | None) -> Params | None:
@@ -180,28 +190,23 @@ def _repro_params(results_dir: Path | None) -> Params | None:
     files = read_result(results_dir / "repro.json").get("details", {}).get("params")
     if not isinstance(files, dict):
         return None
-    return {
-        (str(file), str(name)): value
-        for file, values in files.items()
-        if isinstance(values, dict)
-        for name, value in values.items()
-    }
+    return _by_file(
+        {str(file): values for file, values in files.items() if isinstance(values, dict)}
+    )
 
 
 def _baseline_params(request: CompareRequest, spec: str, baseline: Side, ours: Params) -> Params:
-    """The baseline's params; `ours` (the candidate's) name the files to read at a revision
-    besides those its dvc.yaml declares (templated or `foreach` stages name theirs only to
-    DVC), and tell a champion's logged params from a training script's own."""
+    """The baseline's params; `ours` (the candidate's) name the files a champion's logged
+    keys split into, and tell a champion's logged params from a training script's own."""
     files = {file for file, _ in ours}
     if spec == "none":
         raise _Unknown("no baseline (--baseline none)")
     if spec.startswith("file:"):
         raise _Unknown("a file: baseline holds metrics only, not the params behind them")
-    if spec.startswith("git:"):
-        from mlgate.scm import file_at_revision
+    if spec.startswith("git:"):  # as `dvc params diff REV` reads them (the metrics need DVC too)
+        from mlgate.repro import params_at_revision
 
-        rev = spec.removeprefix("git:")
-        return read_params(lambda path: file_at_revision(request.root, rev, path), files)
+        return _by_file(params_at_revision(request.root, spec.removeprefix("git:")))
     if baseline.version is None:
         raise _Unknown(baseline.missing_reason or "no baseline version yet")
     label = f"{baseline.model} v{baseline.version}"
@@ -218,15 +223,15 @@ def _baseline_params(request: CompareRequest, spec: str, baseline: Side, ours: P
     return theirs
 
 
-def read_params(read: Callable[[str], bytes | None], also: Iterable[str] = ()) -> Params:
-    """The params files the pipeline declares (dvc.yaml's `params:`, and params.yaml) and
-    `also`, each read by `read(path relative to the root)`, flattened with the metrics naming
-    rule. A file outside the project is refused, as DVC refuses it: it is not the pipeline's."""
+def read_params(read: Callable[[str], bytes | None]) -> Params:
+    """The params files the pipeline declares (dvc.yaml's `params:`, and params.yaml), each
+    read by `read(path relative to the root)`, flattened with the metrics naming rule. A file
+    outside the project is refused, as DVC refuses it: it is not the pipeline's."""
     declared = read(dvcfiles.DVC_YAML)
     pipeline = None
     if declared is not None:
         pipeline = dvcfiles.pipeline_from(_parse(dvcfiles.DVC_YAML, declared))
-    files = {dvcfiles.DEFAULT_PARAMS, *(pipeline.watched_params() if pipeline else ()), *also}
+    files = {dvcfiles.DEFAULT_PARAMS, *(pipeline.watched_params() if pipeline else ())}
     params: Params = {}
     for file in sorted(files):
         if _outside(file):
@@ -293,7 +298,7 @@ def _baseline_label(spec: str, baseline: Side) -> str | None:
     if baseline.version:
         run = f" (run {baseline.run_id})" if baseline.run_id else ""
         return f"{baseline.model} v{baseline.version}{run}"
-    return None if spec == "none" else baseline.source or spec  # file: named from the repo
+    return None if spec == "none" else spec
 
 
 def _unknown(source: str | None, reason: str) -> dict[str, Any]:

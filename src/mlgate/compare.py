@@ -233,11 +233,10 @@ def _registry_side(source: str, found: Any, alias: str | None = None) -> Side:
 
 
 def _file_side(request: CompareRequest, spec: str) -> Side:
-    """A metrics file, named from the repository root (the CLI makes a relative path
-    absolute from where the user stands; the report names the repo's file)."""
     path = _path(request.root, spec)
-    shown = repo_relative(path, request.root)
-    return Side(source=f"file:{shown}", metrics=load_metrics_file(path), origin=shown)
+    return Side(
+        source=spec, metrics=load_metrics_file(path), origin=repo_relative(path, request.root)
+    )
 
 
 HISTORY_VERSIONS = 5

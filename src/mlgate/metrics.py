@@ -15,17 +15,20 @@ from typing import Any
 
 from mlgate import yamlio
 from mlgate.errors import InputError
+from mlgate.paths import repo_relative
 
 MetricValue = float | str | bool | None
 MAX_VALUES = 100_000
 
 
 def load_metrics_file(path: Path) -> dict[str, MetricValue]:
+    shown = repo_relative(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the metrics file: {exc}") from exc
-    return parse_metrics(text, str(path), yaml_format=path.suffix.lower() in (".yaml", ".yml"))
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"{shown}: cannot read the metrics file: {reason}") from exc
+    return parse_metrics(text, shown, yaml_format=path.suffix.lower() in (".yaml", ".yml"))
 
 
 def parse_metrics(text: str, source: str, *, yaml_format: bool) -> dict[str, MetricValue]:

@@ -401,6 +401,8 @@ def _step_line(
     """The step's own line under the headline; the summary the reason already says is left out,
     and so are the stage names "What changed" lists (`stages_below`)."""
     result = results[step]
+    if step == decided_by and result.get("status") == "error":
+        return ""  # the Why line is its summary
     if step == "compare" and isinstance(result.get("details"), dict):
         return compare_step_line(result)
     if step == decided_by:
@@ -409,23 +411,43 @@ def _step_line(
     return without_stage_names(summary, results) if step == "repro" and stages_below else summary
 
 
+def _step_title(step: object) -> str:
+    """A step as the report names it ("data validation"); an unknown one (gate.json may be
+    foreign) by its own name."""
+    return STEP_TITLES.get(str(step), str(step))
+
+
+def _with_code_spans(text: object) -> str:
+    """A reason as inline Markdown whose `quoted` parts stay code, as mlgate writes them
+    ("no `data:` in mlgate.yaml"), not literal backticks; every part passes the escapers."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: all of it is plain text
+        return md(text)
+    return "".join(
+        code(part) if inside else md(part) if part else ""
+        for inside, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
+    )
+
+
 def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
     lines = [f"## mlgate: {headline(results)}", ""]
     decided_by, why = reason(results)
     if why:
-        lines += [f"**Why:** {md(why)}", ""]
+        lines += [f"**Why:** {_with_code_spans(why)}", ""]
     for step in _ordered(results):
         result = results[step]
         icon = {"pass": "✅", "fail": "❌"}.get(result.get("status", ""), "⚠️")
         said = _step_line(step, results, decided_by, detail != "summary only")
         lines.append(
-            f"- {icon} **{STEP_TITLES.get(step, step)}**" + (f": {md(said)}" if said else "")
+            f"- {icon} **{STEP_TITLES.get(step, step)}**"
+            + (f": {_with_code_spans(said)}" if said else "")
         )
     skipped, more_skipped = bounded(gate_skips(results), MAX_SKIPPED)
     for extra in skipped:
-        lines.append(f"- ⏭️ **{md(extra.get('step'))}** skipped: {md(extra.get('reason'))}")
+        title = md(_step_title(extra.get("step")))
+        lines.append(f"- ⏭️ **{title}** skipped: {_with_code_spans(extra.get('reason'))}")
     if more_skipped:
         lines.append(f"- ⏭️ … and {more_skipped:,} more skipped steps (gate.json)")
     lines.extend(_stale_markdown(old) for old in context.stale)
@@ -472,17 +494,20 @@ def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> s
     why = reason(results)[1]
     if why:
         lines.append(f"  why: {why}")
+    decided_by = reason(results)[0]
     for step in _ordered(results):
         result = results[step]
         status = str(result.get("status", "error")).upper()
         said = result.get("summary", "")
-        if step == "compare" and isinstance(result.get("details"), dict):
+        if step == decided_by and result.get("status") == "error":
+            said = ""  # `why:` is its summary
+        elif step == "compare" and isinstance(result.get("details"), dict):
             said = compare_step_line(result)  # the reason above says the rest
         elif step == "repro":
             said = without_stage_names(str(said), results)  # the stages line says them
         lines.append(f"  {STEP_TITLES.get(step, step):17} {status:5}  {said}")
     for extra in gate_skips(results):
-        lines.append(f"  {extra.get('step')!s:17} SKIP   {extra.get('reason')}")
+        lines.append(f"  {_step_title(extra.get('step')):17} SKIP   {extra.get('reason')}")
     lines.extend(_stale_text(old) for old in context.stale)
     lines.extend(f"  {line}" for line in changes_text(results))
     if context.run_url:
@@ -517,7 +542,7 @@ def _section(step: str, result: dict[str, Any], detail: str, with_compare: bool)
     details = result.get("details") or {}
     status = str(result.get("status", ""))
     if status == "error" and not details:
-        return f"### ⚠️ {STEP_TITLES.get(step, step).capitalize()}\n\n{md(result.get('summary'))}"
+        return ""  # nothing beyond its summary, which the Why line or the step's line says
     if step == "compare":
         chart = history_chart(details) if detail == "full" else ""
         return compare_markdown(result, in_report=True) + (f"\n\n{chart}" if chart else "")

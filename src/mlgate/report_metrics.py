@@ -67,6 +67,28 @@ def short(value: object) -> str:
     return f"{number:.3f}"
 
 
+def apart(first: object, second: object) -> tuple[str, str]:
+    """Two values as `short` writes them, with more digits where they differ but would read
+    the same (acc 0.9875 vs 0.9881, not 0.988 vs 0.988 beside a Δ of -0.0006)."""
+    shown = short(first), short(second)
+    one, other = as_float(first), as_float(second)
+    if shown[0] != shown[1] or one is None or other is None or one == other:
+        return shown
+    if not (math.isfinite(one) and math.isfinite(other)):
+        return shown
+    for digits in range(4, 18):
+        shown = _more_digits(one, digits), _more_digits(other, digits)
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
+def _more_digits(number: float, digits: int) -> str:
+    if 1000 <= abs(number) < 1e15:
+        return f"{number:,.{digits - 3}f}"
+    return f"{number:.{digits}g}"
+
+
 def signed(value: object, suffix: str = "") -> str:
     """A change with its sign: +0.05, -0.378, 0."""
     number = as_float(value)
@@ -207,9 +229,8 @@ def _threshold_reason(check: dict[str, Any]) -> str:
 def _change_reason(check: dict[str, Any]) -> str:
     rule = str(check.get("rule"))
     interval = check.get("interval") if isinstance(check.get("interval"), dict) else None
-    text = (
-        f"{check.get('metric')} {short(check.get('candidate'))} vs {short(check.get('baseline'))}"
-    )
+    candidate, baseline = apart(check.get("candidate"), check.get("baseline"))
+    text = f"{check.get('metric')} {candidate} vs {baseline}"
     change = signed(check.get("delta"))
     if _percent_rule(rule):
         change = _percent(check.get("delta_pct"))
@@ -249,7 +270,7 @@ def compare_reason(details: dict[str, Any]) -> str:
     gated = [row for row in rows if any(not check.get("skipped") for check in row.checks)]
     for row in gated[:MAX_REASON_METRICS]:
         if is_number(row.baseline):
-            versus = f"{short(row.candidate)} vs {short(row.baseline)}"
+            versus = " vs ".join(apart(row.candidate, row.baseline))
             shown.append(f"{row.metric} {versus} ({signed(row.delta)})")
         else:
             bounds = [condition(c) for c in row.checks if c.get("rule") == "threshold"]
@@ -344,7 +365,7 @@ def metric_rows(details: dict[str, Any]) -> list[MetricRow]:
 
 
 def _candidate_cell(row: MetricRow) -> str:
-    text = short(row.candidate)
+    text = apart(row.candidate, row.baseline)[0]
     for check in row.checks:
         interval = check.get("interval")
         if check.get("rule") == "threshold" and isinstance(interval, dict):
@@ -371,7 +392,8 @@ def metrics_table(details: dict[str, Any]) -> list[str]:
     lines = ["| metric | baseline | candidate | Δ | rules |", "|---|---:|---:|---:|---|"]
     for row in rows:
         rules = "<br>".join(md(rule_text(check), limit=200) for check in row.checks)
-        values = f"{md(short(row.baseline))} | {md(_candidate_cell(row))} | {md(_delta_cell(row))}"
+        baseline = apart(row.baseline, row.candidate)[0]
+        values = f"{md(baseline)} | {md(_candidate_cell(row))} | {md(_delta_cell(row))}"
         lines.append(f"| {md(row.metric, limit=MAX_NAME)} | {values} | {rules or 'not gated'} |")
     if more:
         lines.append(f"| … {more:,} more metrics in compare.json | | | | |")

@@ -11,11 +11,18 @@ if TYPE_CHECKING:
     from mlgate.results import Result
 
 
-def _cli_path(spec: str | None) -> str | None:
-    """`file:` paths given on the command line are relative to where the user stands."""
+def _cli_path(spec: str | None, root: Path) -> str | None:
+    """`file:` paths given on the command line are relative to where the user stands; they are
+    kept relative to the config's folder (`root`) where they lie inside it, as `mlgate.yaml`'s
+    own are, so that results and reports name them as the repository does, not as the
+    machine that ran the check (`file:/home/runner/work/...`)."""
     if spec and spec.startswith("file:"):
-        path = Path(spec.removeprefix("file:"))
-        return f"file:{path if path.is_absolute() else Path.cwd() / path}"
+        path = Path.cwd() / spec.removeprefix("file:")  # an absolute path stays itself
+        located = path.parent.resolve() / path.name  # the folder resolved, not a linked file
+        anchor = root.resolve()
+        if located.is_relative_to(anchor):
+            return f"file:{located.relative_to(anchor).as_posix()}"
+        return f"file:{located}"
     return spec
 
 
@@ -54,10 +61,11 @@ def compare(
     from mlgate.report import render_compare
 
     def check() -> Result:
+        config = require_config(config_path, baseline_from_cli=baseline is not None)
         request = CompareRequest(
-            config=require_config(config_path, baseline_from_cli=baseline is not None),
-            candidate=_cli_path(candidate),
-            baseline=_cli_path(baseline),
+            config=config,
+            candidate=_cli_path(candidate, config.root),
+            baseline=_cli_path(baseline, config.root),
             log_decision=not no_log,
             timeout_s=timeout,
         )

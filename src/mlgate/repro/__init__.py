@@ -10,7 +10,13 @@ Reading DVC's files without DVC is `mlgate.dvcfiles`. None imports DVC at module
 from __future__ import annotations
 
 from mlgate.repro.check import check_lock, touches_pipeline
-from mlgate.repro.metrics import file_at_revision, metrics_at_revision, workspace_metrics
+from mlgate.repro.metrics import (
+    file_at_revision,
+    metrics_at_revision,
+    params_at_revision,
+    workspace_metrics,
+    workspace_params,
+)
 from mlgate.repro.report import render_repro, render_repro_markdown
 from mlgate.repro.run import run_pipeline
 from mlgate.repro.runner import dvc, init
@@ -22,10 +28,12 @@ __all__ = [
     "file_at_revision",
     "init",
     "metrics_at_revision",
+    "params_at_revision",
     "render_repro",
     "render_repro_markdown",
     "run_pipeline",
     "touches_pipeline",
     "verify_pipeline",
     "workspace_metrics",
+    "workspace_params",
 ]

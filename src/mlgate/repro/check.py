@@ -294,7 +294,7 @@ def _check_dep(check: StageCheck, dep: Any, producers: Producers, root: Path) ->
                 Absent(path, "dep", in_cache=_in_cache(producer[1]), cached=producer[1].use_cache)
             )
         return
-    _compare_present(check, dep, "deps", path)
+    _compare_present(check, dep, "deps", path, producers)
 
 
 def _producer(
@@ -367,7 +367,9 @@ def _check_out(check: StageCheck, out: Any, root: Path) -> None:
     _compare_present(check, out, "outs", path)
 
 
-def _compare_present(check: StageCheck, entry: Any, kind: str, path: str) -> None:
+def _compare_present(
+    check: StageCheck, entry: Any, kind: str, path: str, producers: Producers | None = None
+) -> None:
     # The workspace first, the cache second: DVC's Output.status() answers "not in cache"
     # before it looks at the files, which hides edits inside an output never pulled.
     if entry.hash_info == entry.get_hash():
@@ -385,6 +387,12 @@ def _compare_present(check: StageCheck, entry: Any, kind: str, path: str) -> Non
             more = f" and {len(changed) - LISTED_FILES} more" if len(changed) > LISTED_FILES else ""
             check.reasons.append(Reason(kind, "modified", path, detail=f"{shown}{more}"))
             return
+        unpulled = _unpulled_outputs_explain(entry, producers) if producers else None
+        if unpulled is not None:
+            check.absent.append(
+                Absent(path, kind.rstrip("s"), in_cache=unpulled[0], files=unpulled[1])
+            )
+            return
         check.reasons.append(
             Reason(
                 kind,
@@ -396,6 +404,37 @@ def _compare_present(check: StageCheck, entry: Any, kind: str, path: str) -> Non
         )
         return
     check.reasons.append(Reason(kind, "modified", path))
+
+
+def _unpulled_outputs_explain(entry: Any, producers: Producers) -> tuple[bool, int] | None:
+    """For a directory whose file list is not in the local cache (a fresh clone): whether the
+    DVC outputs inside it that are absent (a `dvc add`-ed file whose pointer sits beside it)
+    are its whole difference from dvc.lock: the folder as it is, with their recorded hashes
+    put back, hashes to what the lock records. (whether all of them are in the local cache,
+    how many) when so; None when anything else differs, or when it cannot tell."""
+    from dvc_data.hashfile.build import build
+    from dvc_data.hashfile.tree import Tree
+
+    folder = PurePosixPath(Path(entry.fs_path).as_posix())
+    inside = {
+        path.relative_to(folder).parts: out
+        for path, (_stage, out) in producers.items()
+        if folder in path.parents and not out.exists
+    }
+    if not inside or any(not out.hash_info or out.hash_info.isdir for out in inside.values()):
+        return None  # an absent directory output would need its own listing
+    _, _, built = build(
+        entry.cache, entry.fs_path, entry.fs, entry.hash_name, ignore=entry.dvcignore, dry_run=True
+    )
+    if not isinstance(built, Tree):
+        return None
+    tree: Any = built  # dvc_data's Tree is untyped
+    for key, out in inside.items():
+        tree.add(key, out.meta, out.hash_info)
+    tree.digest()
+    if tree.hash_info.value != entry.hash_info.value:
+        return None
+    return all(_in_cache(out) for out in inside.values()), len(inside)
 
 
 def _dir_changes(entry: Any) -> tuple[list[str], list[str]] | None:

@@ -48,16 +48,62 @@ def metrics_and_params(
     except DvcException as exc:
         raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
     metrics = _merge_metric_files(metric_files, str(root), missing_ok=True) or {}
-    params_result: dict[str, Any] = next(iter(params_shown.values()), {})
-    if "error" in params_result:
-        raise InputError(f"{cannot_load}: {dvc_message(params_result['error'])}")
-    param_files: dict[str, Any] = params_result.get("data", {})
+    return metrics, _params_by_file(params_shown, str(root), cannot_load)
+
+
+def _params_by_file(
+    shown: dict[str, Any], source: str, cannot_load: str
+) -> dict[str, dict[str, Any]]:
+    """`Repo.params.show()`'s answer as `{params file: {flattened name: value}}`: the keys the
+    stages track (a whole file only where it is tracked whole), as `dvc params diff` shows them."""
+    result: dict[str, Any] = next(iter(shown.values()), {})
+    if "error" in result:
+        raise InputError(f"{cannot_load}: {dvc_message(result['error'])}")
+    files: dict[str, Any] = result.get("data", {})
     params: dict[str, dict[str, Any]] = {}
-    for path, entry in sorted(param_files.items()):
+    for path, entry in sorted(files.items()):
         if "error" in entry:
-            raise InputError(f"{root}: cannot read params file {path}: {entry['error']}")
-        params[path] = flatten(entry.get("data") or {})
-    return metrics, params
+            raise InputError(f"{source}: cannot read params file {path}: {entry['error']}")
+        params[_posix(path)] = flatten(entry.get("data") or {})
+    return params
+
+
+def workspace_params(root: Path) -> dict[str, dict[str, Any]]:
+    """The params the pipeline tracks, as they stand in the workspace (`dvc params show`)."""
+    from dvc.exceptions import DvcException
+
+    with open_repo(root) as repo:
+        try:
+            shown: dict[str, Any] = repo.params.show()
+        except DvcException as exc:
+            raise ExternalError(f"{root}: DVC could not read the params: {exc}") from exc
+        return _params_by_file(
+            shown, f"{root} (workspace)", f"{root}: DVC cannot load the pipeline"
+        )
+
+
+def params_at_revision(root: Path, rev: str) -> dict[str, dict[str, Any]]:
+    """The params the pipeline tracked at git revision `rev`, read from git objects as
+    `dvc params diff REV` reads them; {} where there was no DVC project yet."""
+    return _within_deadline(
+        lambda: _params_at_revision(root, rev), root, f"the params at git:{rev}"
+    )
+
+
+def _params_at_revision(root: Path, rev: str) -> dict[str, dict[str, Any]]:
+    from dvc.exceptions import DvcException, NotDvcRepoError
+
+    source = f"git:{rev}"
+    with open_repo(root) as repo:
+        _require_revision(repo, root, rev)
+        try:
+            with repo.switch(rev):
+                shown: dict[str, Any] = repo.params.show()
+        except NotDvcRepoError:
+            return {}
+        except DvcException as exc:
+            raise ExternalError(f"{source}: DVC could not read the params: {exc}") from exc
+    return _params_by_file(shown, source, f"{source}: DVC cannot load the pipeline there")
 
 
 def workspace_metrics(root: Path) -> dict[str, MetricValue]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import dataformats
+from mlgate import dataformats, yamlio
 from mlgate.errors import InputError, MissingExtra
 from mlgate.validate.lines import (
     FIRST_ROW_LINE,
@@ -284,7 +284,22 @@ def _header(raw: Any, gzipped: bool, target: Target) -> tuple[list[str], bytes]:
             f"{where}: line {records.line_num}: {len(first)} fields, but the header has "
             f"{len(header)}"
         )
+    _require_distinct_names(header, where)
     return header, line_end_byte(start)
+
+
+def _require_distinct_names(header: list[str], where: str) -> None:
+    """pandas renames a repeated column name (`x`, `x.1`): a schema would then be checked, or
+    inferred, against columns the file does not name. A repeated name is most often a file
+    without a header row (DVC pipelines write many), whose first row of data is read as one."""
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(
+                f"{where}: line 1: column {yamlio.excerpt(name)} appears twice in the header "
+                "row; mlgate reads the first row as the column names (no header row? add one)"
+            )
+        seen.add(name)
 
 
 def _delimiter(target: Target) -> str:
