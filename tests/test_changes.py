@@ -70,6 +70,7 @@ def test_params_against_the_champion_on_a_local_store(tmp_path: Path, mlgate: Ru
         "changed": [
             {"file": "params.yaml", "name": "train.n_estimators", "baseline": 100, "candidate": 20}
         ],
+        "not_recorded": 0,
         "unchanged": 1,
     }
 
@@ -143,6 +144,7 @@ def test_params_and_data_against_the_base_branch(tmp_path: Path, mlgate: RunMlga
         "changed": [
             {"file": "params.yaml", "name": "accuracy", "baseline": 0.9, "candidate": 0.95}
         ],
+        "not_recorded": 0,
         "unchanged": 1,
     }
     assert changes["data"] == [
@@ -199,6 +201,7 @@ def test_promote_logs_params_that_split_back_into_files() -> None:
                 "candidate": None,
             },
         ],
+        "not_recorded": 0,
         "unchanged": 1,
     }
 

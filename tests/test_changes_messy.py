@@ -89,6 +89,7 @@ def test_a_toml_params_file_python_cannot_read_is_a_reason_not_a_crash(
     params = changes_of(repo)["params"]
     assert params["changed"] == []
     assert "train.toml" in params["missing_reason"], params  # DVC's reader says why
+    assert str(tmp_path) not in params["missing_reason"], params  # no runner path
 
 
 @pytest.mark.parametrize(

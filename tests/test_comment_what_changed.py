@@ -47,6 +47,23 @@ def test_the_terminal_report_is_bounded_whatever_the_params(
     assert len(text) < 30_000
 
 
+def test_compare_json_keeps_the_first_thousand_changes_and_counts_the_rest(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    names = [f"p{i:05d}" for i in range(3000)]
+    repo = git_project(tmp_path, "params.yaml", "".join(f"{name}: 1\n" for name in names))
+    (repo / "params.yaml").write_text("".join(f"{name}: {'v' * 2_000}\n" for name in names))
+    markdown, text = reported(mlgate, repo)
+    written = repo / ".mlgate" / "compare.json"
+    params = json.loads(written.read_text())["details"]["changes"]["params"]
+    assert len(params["changed"]) == 1000
+    assert params["not_recorded"] == 2000
+    assert written.stat().st_size < 2_000_000, "a result file sized by the pipeline's params"
+    assert all(len(entry["candidate"]) <= 1000 for entry in params["changed"])
+    assert "more changed params (compare.json keeps the first 1,000)" in markdown
+    assert "and 2950 more" in text
+
+
 HOSTILE = [
     "@octocat #123 <img src=x onerror=alert(1)> [x](javascript:alert(1))",
     "```\n::add-mask::secret\n| a | b |\n</details><h1>x</h1>",

@@ -42,6 +42,9 @@ _FILE_KEY = re.compile(r"^(.+?\.(?:ya?ml|json|toml|py))\.(.+)$")
 _ABSENT = object()
 # MLflow refuses a param value longer than this; `mlgate promote` logs the value cut here.
 MLFLOW_PARAM_CHARS = 6000
+# compare.json stays small whatever the pipeline's params: the first changes, and how many more.
+MAX_RECORDED_CHANGES = 1000
+MAX_RECORDED_CHARS = 1000
 
 
 class _Unknown(Exception):
@@ -105,13 +108,16 @@ def params_diff(
     """Changed, added (baseline null) and removed (candidate null) params, and how many are
     equal. Values are compared as text as `kept` keeps them (MLflow keeps params as text), so
     a champion's logged params diff cleanly against the workspace's typed ones."""
-    changed = []
-    unchanged = 0
+    changed: list[dict[str, Any]] = []
+    unchanged = not_recorded = 0
     for file, name in sorted(baseline.keys() | candidate.keys()):
         old = baseline.get((file, name), _ABSENT)
         new = candidate.get((file, name), _ABSENT)
         if old is not _ABSENT and new is not _ABSENT and kept(old) == kept(new):
             unchanged += 1
+            continue
+        if len(changed) == MAX_RECORDED_CHANGES:
+            not_recorded += 1
             continue
         changed.append(
             {
@@ -121,7 +127,7 @@ def params_diff(
                 "candidate": None if new is _ABSENT else _storable(new),
             }
         )
-    return {"changed": changed, "unchanged": unchanged}
+    return {"changed": changed, "not_recorded": not_recorded, "unchanged": unchanged}
 
 
 def _storable(value: Any) -> Any:
@@ -129,11 +135,12 @@ def _storable(value: Any) -> Any:
     text: NaN, a 400-digit integer, and a null param as `null` (a null side is an absent one)."""
     if value is None:
         return "null"
-    if isinstance(value, bool | str):
+    if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and abs(value) <= sys.float_info.max:
         return value
-    return str(value)
+    text = str(value)
+    return text if len(text) <= MAX_RECORDED_CHARS else text[: MAX_RECORDED_CHARS - 1] + "…"
 
 
 def logged_params(logged: dict[str, str], files: Iterable[str] = ()) -> Params:

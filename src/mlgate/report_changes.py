@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mlgate.changes import MAX_RECORDED_CHANGES
 from mlgate.outbound import bounded, code, md, shorten
 from mlgate.wording import counted
 
@@ -63,6 +64,7 @@ def params_markdown(params: dict[str, Any], no_baseline: bool = False) -> list[s
         return [f"Params: none changed against {md(source)}."]
     files = {str(entry.get("file")) for entry in changed}
     shown, more = bounded(changed, MAX_PARAMS)
+    not_recorded = _not_recorded(params)
     lines = ["| param | baseline | candidate |", "|---|---:|---:|"]
     for entry in shown:
         name = str(entry.get("name"))
@@ -72,8 +74,11 @@ def params_markdown(params: dict[str, Any], no_baseline: bool = False) -> list[s
         old = "— (added)" if baseline is None else _value(baseline)
         new = "— (removed)" if candidate is None else _value(candidate)
         lines.append(f"| {code(name, limit=MAX_NAME)} | {old} | {new} |")
-    if more:
-        lines.append(f"| … {counted(more, 'more changed param')} in compare.json | | |")
+    if more or not_recorded:
+        kept = f" (compare.json keeps the first {MAX_RECORDED_CHANGES:,})"
+        where = kept if not_recorded else " in compare.json"
+        more_changed = counted(more + not_recorded, "more changed param")
+        lines.append(f"| … {more_changed}{where} | | |")
     kept = f"; {unchanged:,} unchanged" if isinstance(unchanged, int) else ""
     return [*lines, "", f"Baseline's params from {md(source)}{md(kept)}."]
 
@@ -88,8 +93,15 @@ def params_text(params: dict[str, Any], no_baseline: bool = False) -> list[str]:
     if not changed:
         return [f"params: none changed against {params.get('source')}"]
     shown, more = bounded(changed, MAX_PARAMS)
+    more += _not_recorded(params)
     tail = f" and {more} more" if more else ""
     return [f"params (vs {params.get('source')}): " + ", ".join(map(_change_text, shown)) + tail]
+
+
+def _not_recorded(params: dict[str, Any]) -> int:
+    """Changes compare.json counted but did not keep (beyond its first MAX_RECORDED_CHANGES)."""
+    count = params.get("not_recorded")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
 
 
 def _change_text(entry: dict[str, Any]) -> str:

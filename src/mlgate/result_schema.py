@@ -132,6 +132,7 @@ CHANGES = Record(
                             optional={"baseline": SCALAR, "candidate": SCALAR},
                         )
                     ),
+                    "not_recorded": int,
                     "unchanged": int,
                 }
             )

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue, flatten
+from mlgate.paths import repo_relative
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
     dvc_message,
@@ -77,8 +78,10 @@ def workspace_params(root: Path) -> dict[str, dict[str, Any]]:
             shown: dict[str, Any] = repo.params.show()
         except DvcException as exc:
             raise ExternalError(f"{root}: DVC could not read the params: {exc}") from exc
+        # Named as the repository knows it: the reason reaches compare.json and the comment.
+        project = repo_relative(root)
         return _params_by_file(
-            shown, f"{root} (workspace)", f"{root}: DVC cannot load the pipeline"
+            shown, f"{project} (workspace)", f"{project}: DVC cannot load the pipeline"
         )
 
 
