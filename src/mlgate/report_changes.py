@@ -8,6 +8,7 @@ change itself; they pass `mlgate.outbound` before Markdown.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from mlgate.changes import MAX_RECORDED_CHANGES
@@ -130,14 +131,18 @@ def _stages_by_status(results: dict[str, dict[str, Any]]) -> list[tuple[str, lis
     return [(word, by_status[status]) for status, word in STAGE_WORDS if by_status.get(status)]
 
 
-def stages_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
+def _stage_parts(results: dict[str, dict[str, Any]], shown_as: Callable[[str], str]) -> list[str]:
+    """`ran train, evaluate` per status, at most MAX_STAGE_NAMES names each."""
     parts = []
     for word, names in _stages_by_status(results):
         shown, more = bounded(names, MAX_STAGE_NAMES)
-        listed = ", ".join(code(name, limit=MAX_NAME) for name in shown) + (
-            f" and {more:,} more" if more else ""
-        )
-        parts.append(f"{word} {listed}")
+        listed = ", ".join(map(shown_as, shown))
+        parts.append(f"{word} {listed}" + (f" and {more:,} more" if more else ""))
+    return parts
+
+
+def stages_markdown(results: dict[str, dict[str, Any]]) -> list[str]:
+    parts = _stage_parts(results, lambda name: code(name, limit=MAX_NAME))
     return [f"Stages: {'; '.join(parts)}."] if parts else []
 
 
@@ -150,11 +155,7 @@ def without_stage_names(summary: str, results: dict[str, dict[str, Any]]) -> str
 
 
 def stages_text(results: dict[str, dict[str, Any]]) -> list[str]:
-    parts = []
-    for word, names in _stages_by_status(results):
-        shown, more = bounded(names, MAX_STAGE_NAMES)
-        listed = ", ".join(shorten(name, MAX_NAME) for name in shown)
-        parts.append(f"{word} {listed}" + (f" and {more:,} more" if more else ""))
+    parts = _stage_parts(results, lambda name: shorten(name, MAX_NAME))
     return [f"stages: {'; '.join(parts)}"] if parts else []
 
 
