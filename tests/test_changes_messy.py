@@ -16,6 +16,7 @@ from mlgate.changes import read_params
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline
 from tests.mlflow_helpers import client, register_version
+from tests.test_changes import CONFIG as REGISTRY_CONFIG
 
 GIT_CONFIG = """\
 version: 1
@@ -35,17 +36,6 @@ stages:
     metrics:
       - metrics.json:
           cache: false
-"""
-REGISTRY_CONFIG = """\
-version: 1
-mlflow:
-  tracking_uri: {uri}
-  model: wine
-  model_path: model.pkl
-metrics:
-  candidate: file:metrics.json
-gates:
-  accuracy: {{direction: higher, max_regression: 0.02}}
 """
 
 
