@@ -119,6 +119,8 @@ class ColumnDrift:
     method: str | None = None
     threshold: float | None = None
     current: str | None = None
+    line: int = 0  # of its entry, where an error about the column points
+    method_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class DriftConfig:
     max_drifted_share: float = 0.5
     block: bool = False
     line: int = 0
+    method_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -670,7 +673,7 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
         config = replace(config, current=reader.strings(fields["current"][1], "drift.current"))
     if "method" in fields:
         method = reader.choice(fields["method"][1], "drift.method", DRIFT_METHODS)
-        config = replace(config, method=method)
+        config = replace(config, method=method, method_line=_line(fields["method"][1]))
     if "threshold" in fields:
         config = replace(
             config, threshold=_drift_threshold(reader, fields["threshold"][1], "drift")
@@ -690,7 +693,8 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
         config = replace(
             config,
             columns=tuple(
-                _read_column_drift(reader, name, node) for name, (_, node) in columns.items()
+                replace(_read_column_drift(reader, name, node), line=_line(key))
+                for name, (key, node) in columns.items()
             ),
         )
     return config
@@ -723,7 +727,12 @@ def _read_column_drift(reader: _Reader, name: str, node: yaml.Node) -> ColumnDri
         current=reader.string(fields["current"][1], f"{key}.current")
         if "current" in fields
         else None,
+        method_line=_line(fields["method"][1]) if "method" in fields else 0,
     )
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
 
 
 def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str]:

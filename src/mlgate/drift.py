@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import ColumnDrift, Config, DriftConfig
-from mlgate.drift_stats import judge, present
-from mlgate.errors import ExternalError, InputError
+from mlgate.drift_stats import METHODS_FOR_KIND, judge, present
+from mlgate.errors import ConfigError, ExternalError, InputError
 from mlgate.profile import NUMERIC, is_profile, profile_paths, read_profile
 from mlgate.results import Clock, Result
 
@@ -87,6 +87,7 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
                 f"{cur['kind']} in the current data"
             )
         override = overrides.get(name, ColumnDrift(name))
+        _require_fitting_method(request.config, name, ref["kind"], settings, override)
         columns.append(
             _judge_column(
                 name, ref, cur, current_name=renamed[name], settings=settings, override=override
@@ -146,6 +147,26 @@ def _require_same_columns(
             f"the reference has no column {', '.join(map(repr, extra))}, which the current data "
             "has; leave it out with `drift.columns.NAME.ignore: true`"
         )
+
+
+def _require_fitting_method(
+    config: Config, name: str, kind: str, settings: DriftConfig, override: ColumnDrift
+) -> None:
+    """A method computes itself or is refused: never one statistic judged as another."""
+    method = override.method or settings.method
+    fitting = METHODS_FOR_KIND[kind]
+    if method == "auto" or method in fitting:
+        return
+    own = override.method is not None
+    key = f"drift.columns.{name}.method" if own else "drift.method"
+    hint = "" if own else f"; set `drift.columns.{name}.method` for this column"
+    raise ConfigError(
+        f"{method} does not compute on column {name!r}, which holds {kind} values; methods "
+        f"that fit: {', '.join(fitting)} (or auto){hint}",
+        path=str(config.path),
+        line=(override.method_line if own else settings.method_line) or None,
+        key=key,
+    )
 
 
 def _judge_column(
