@@ -357,7 +357,7 @@ class _Reader:
         for name, (key_node, _value) in entries.items():
             if name in allowed:
                 continue
-            close = _close_matches(name, allowed)
+            close = close_matches(name, allowed)
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
             raise self.error(
                 f"unknown key {yamlio.excerpt(name)}{hint}", key_node, _join(key, name)
@@ -405,7 +405,7 @@ class _Reader:
     def choice(self, node: yaml.Node, key: str, allowed: tuple[str, ...]) -> str:
         value = self.string(node, key)
         if value not in allowed:
-            close = _close_matches(value, allowed)
+            close = close_matches(value, allowed)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise self.error(
                 f"{yamlio.excerpt(value)} is not one of {', '.join(allowed)}{hint}", node, key
@@ -748,7 +748,8 @@ def _unmatched_globs(data: tuple[DataEntry, ...], config_path: Path) -> list[str
     return warnings
 
 
-def _close_matches(word: str, allowed: tuple[str, ...]) -> list[str]:
+def close_matches(word: str, allowed: tuple[str, ...]) -> list[str]:
+    """The allowed word a typo most likely meant (for "did you mean"), if any is close."""
     import difflib  # only on an error: config check runs on every commit
 
     if len(word) > 100:  # no allowed word is near it, and difflib's time grows with its length

@@ -77,6 +77,11 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
     }
     current_paths = current_files(request)
     current = profile_paths(list(current_paths), grids=grids, merge=False)
+    _require_known_columns(request.config, reference, current, settings)
+    if not judged:
+        raise _nothing_to_compare(request.config, reference, settings, source)
+    _require_rows(reference, source, "reference")
+    _require_rows(current, ", ".join(f["path"] for f in current["files"]), "current data")
     _require_same_columns(reference, current, renamed, overrides)
     columns = []
     for name in judged:
@@ -111,6 +116,54 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         "columns": columns,
         "ignored": sorted(set(reference["columns"]) - set(judged)),
     }
+
+
+def _require_known_columns(
+    config: Config, reference: dict[str, Any], current: dict[str, Any], settings: DriftConfig
+) -> None:
+    """A `drift.columns` entry for a column the data does not have is a typo, not a no-op:
+    unused, it would leave the real column judged by the defaults. Only `ignore` may name a
+    column the current data alone has (a serving-only field)."""
+    from mlgate.config import close_matches
+
+    known = tuple(reference["columns"])
+    for column in settings.columns:
+        if column.name in reference["columns"] or (
+            column.ignore and column.name in current["columns"]
+        ):
+            continue
+        close = close_matches(column.name, known)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"its columns are {', '.join(map(repr, known[:20]))}"
+            + (f" and {len(known) - 20} more" if len(known) > 20 else "")
+        )
+        raise ConfigError(
+            f"the reference has no column {column.name!r}; {hint}",
+            path=str(config.path),
+            line=column.line or None,
+            key=f"drift.columns.{column.name}",
+        )
+
+
+def _nothing_to_compare(
+    config: Config, reference: dict[str, Any], settings: DriftConfig, source: str
+) -> InputError:
+    if not reference["columns"]:
+        return InputError(f"{source}: the reference has no columns: nothing to compare")
+    return ConfigError(
+        "every column is ignored (`drift.columns.NAME.ignore: true`): nothing to compare; "
+        "judge at least one column, or remove the `drift:` section",
+        path=str(config.path),
+        line=settings.line or None,
+        key="drift",
+    )
+
+
+def _require_rows(profile: dict[str, Any], where: str, side: str) -> None:
+    if not profile.get("rows"):
+        raise InputError(f"{where}: the {side} has no rows: nothing to compare")
 
 
 def _grid(column: dict[str, Any]) -> Any:
