@@ -392,9 +392,15 @@ class _Reader:
         value = self.scalar(node)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"expected a number, got {_describe(value)}", node, key)
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits: no float holds it
+            raise self.error(
+                f"{yamlio.excerpt(value)} is too large for a number", node, key
+            ) from None
+        if not math.isfinite(number):
             raise self.error(f"expected a finite number, got {value}", node, key)
-        return float(value)
+        return number
 
     def boolean(self, node: yaml.Node, key: str) -> bool:
         value = self.scalar(node)
