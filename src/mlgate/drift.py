@@ -80,15 +80,17 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
     _require_known_columns(request.config, reference, current, settings)
     if not judged:
         raise _nothing_to_compare(request.config, reference, settings, source)
+    current_files_shown = ", ".join(f["path"] for f in current["files"])
     _require_rows(reference, source, "reference")
-    _require_rows(current, ", ".join(f["path"] for f in current["files"]), "current data")
-    _require_same_columns(reference, current, renamed, overrides)
+    _require_rows(current, current_files_shown, "current data")
+    sides = f"{source} vs {current_files_shown}"
+    _require_same_columns(reference, current, renamed, overrides, sides)
     columns = []
     for name in judged:
         ref, cur = reference["columns"][name], current["columns"][renamed[name]]
         if ref["kind"] != cur["kind"]:
             raise InputError(
-                f"column {name!r} changed type: {ref['kind']} in the reference, "
+                f"{sides}: column {name!r} changed type: {ref['kind']} in the reference, "
                 f"{cur['kind']} in the current data"
             )
         override = overrides.get(name, ColumnDrift(name))
@@ -178,6 +180,7 @@ def _require_same_columns(
     current: dict[str, Any],
     renamed: dict[str, str],
     overrides: dict[str, ColumnDrift],
+    sides: str,
 ) -> None:
     missing = [name for name in renamed if renamed[name] not in current["columns"]]
     if missing:
@@ -185,8 +188,8 @@ def _require_same_columns(
             repr(renamed[n]) + (f" (for {n!r})" if renamed[n] != n else "") for n in missing
         )
         raise InputError(
-            f"the current data has no column {shown}, which the reference has; map a renamed "
-            "feature with `drift.columns.NAME.current`, or leave it out with `ignore: true`"
+            f"{sides}: the current data has no column {shown}, which the reference has; map a "
+            "renamed feature with `drift.columns.NAME.current`, or leave it out with `ignore: true`"
         )
     ignored_current = {overrides[n].current or n for n in overrides if overrides[n].ignore}
     extra = sorted(
@@ -197,8 +200,8 @@ def _require_same_columns(
     )
     if extra:
         raise InputError(
-            f"the reference has no column {', '.join(map(repr, extra))}, which the current data "
-            "has; leave it out with `drift.columns.NAME.ignore: true`"
+            f"{sides}: the reference has no column {', '.join(map(repr, extra))}, which the "
+            "current data has; leave it out with `drift.columns.NAME.ignore: true`"
         )
 
 

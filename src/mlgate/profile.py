@@ -24,6 +24,7 @@ import hashlib
 import itertools
 import json
 import math
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ MAX_EXACT_VALUES = 200  # a numeric column with at most this many distinct value
 TOP_CATEGORIES = 2000  # categories stored by name; the rest are pooled as `other`
 MAX_TRACKED_CATEGORIES = 100_000  # categories counted in memory before the rarest are pooled
 CHUNK_ROWS = 500_000
+MAX_COUNT = 2**53
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 
@@ -384,8 +386,15 @@ def read_profile(path: Path, where: str | None = None) -> dict[str, Any]:
 
 
 def check_profile(data: Any, where: str) -> dict[str, Any]:
+    """A profile's shape and arithmetic (counts that add up), so every statistic computed from
+    it is defined: a forged or damaged profile is exit 2 naming the file and the field."""
     if not isinstance(data, dict) or data.get("mlgate_profile") != PROFILE_FORMAT:
         raise InputError(f"{where}: not an mlgate profile (format {PROFILE_FORMAT})")
+    if not _is_count(data.get("rows")):
+        raise InputError(f"{where}: rows: expected a count")
+    files = data.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+        raise InputError(f"{where}: files: expected a list of objects")
     columns = data.get("columns")
     if not isinstance(columns, dict):
         raise InputError(f"{where}: `columns` is not an object")
@@ -400,17 +409,27 @@ def _check_column(column: Any, where: str) -> None:
     for count in ("rows", "nulls"):
         if not _is_count(column.get(count)):
             raise InputError(f"{where}.{count}: expected a count")
+    present = column["rows"] - column["nulls"]
+    if present < 0:
+        raise InputError(f"{where}.nulls: more nulls than rows")
     if column["kind"] == CATEGORICAL:
-        top = column.get("top")
-        if not isinstance(top, dict) or not all(_is_count(v) for v in top.values()):
-            raise InputError(f"{where}.top: expected category counts")
-        if not _is_count(column.get("other")):
-            raise InputError(f"{where}.other: expected a count")
-        return
-    _check_numeric(column, where)
+        _check_categorical(column, where, present)
+    else:
+        _check_numeric(column, where, present)
 
 
-def _check_numeric(column: dict[str, Any], where: str) -> None:
+def _check_categorical(column: dict[str, Any], where: str, present: int) -> None:
+    top = column.get("top")
+    if not isinstance(top, dict) or not all(_is_count(v) for v in top.values()):
+        raise InputError(f"{where}.top: expected category counts")
+    if not _is_count(column.get("other")):
+        raise InputError(f"{where}.other: expected a count")
+    _require_total(sum(top.values()) + column["other"], present, f"{where}.top")
+    if column.get("distinct") is not None and not _is_count(column["distinct"]):
+        raise InputError(f"{where}.distinct: expected a count")
+
+
+def _check_numeric(column: dict[str, Any], where: str, present: int) -> None:
     bins = column.get("bins")
     if not isinstance(bins, dict):
         raise InputError(f"{where}.bins: expected an object")
@@ -419,27 +438,52 @@ def _check_numeric(column: dict[str, Any], where: str) -> None:
         edges and len(edges) != len(counts) + 1
     ):
         raise InputError(f"{where}.bins: expected edges and one count fewer")
-    if not all(_is_number(e) for e in edges) or any(b <= a for a, b in itertools.pairwise(edges)):
+    if present and len(edges) < 2:
+        raise InputError(f"{where}.bins.edges: expected at least two edges for {present} values")
+    if not _increasing(edges):
         raise InputError(f"{where}.bins.edges: expected increasing finite numbers")
     if not all(_is_count(c) for c in counts):
         raise InputError(f"{where}.bins.counts: expected counts")
+    _require_total(sum(counts), present, f"{where}.bins.counts")
     values = column.get("values")
-    if values is not None and not (
-        isinstance(values, list)
-        and all(
-            isinstance(v, list) and len(v) == 2 and _is_number(v[0]) and _is_count(v[1])
-            for v in values
-        )
-    ):
-        raise InputError(f"{where}.values: expected [value, count] pairs")
+    if values is not None:
+        if not (
+            isinstance(values, list)
+            and all(
+                isinstance(v, list) and len(v) == 2 and _is_number(v[0]) and _is_count(v[1])
+                for v in values
+            )
+            and _increasing([value for value, _ in values])
+        ):
+            raise InputError(f"{where}.values: expected [value, count] pairs in increasing order")
+        _require_total(sum(count for _, count in values), present, f"{where}.values")
     for stat in ("mean", "std", "min", "max"):
-        if column.get(stat) is not None and not _is_number(column[stat]):
+        if (present or column.get(stat) is not None) and not _is_number(column.get(stat)):
             raise InputError(f"{where}.{stat}: expected a number")
+    if present and (column["min"] > column["max"] or column["std"] < 0):
+        raise InputError(f"{where}: expected min <= max and std >= 0")
+
+
+def _require_total(total: int, present: int, where: str) -> None:
+    if total != present:
+        raise InputError(f"{where}: the counts add up to {total}, not the {present} non-null rows")
+
+
+def _increasing(numbers: list[Any]) -> bool:
+    return all(_is_number(n) for n in numbers) and all(
+        b > a for a, b in itertools.pairwise(numbers)
+    )
 
 
 def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    # A count past 2**53 is no longer exact as a float (numpy computes in floats); no real
+    # file has that many rows.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):  # compared exactly: math.isfinite would overflow on a huge int
+        return abs(value) <= sys.float_info.max
+    return math.isfinite(value)
