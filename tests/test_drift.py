@@ -191,7 +191,11 @@ def test_a_missing_champion_is_no_verdict(mlgate: RunMlgate, data: Path) -> None
     )
     run = mlgate("drift", "--current", "train.csv", cwd=data)
     assert run.code == 3, run.err
-    assert "'wine' does not exist yet, so there is no champion's profile" in run.err
+    assert (
+        "the MLflow store mlflow.db does not exist yet, so registered model 'wine' does not "
+        "either, so there is no champion's profile" in run.err
+    )
+    assert not (data / "mlflow.db").exists()  # reading creates no store
 
 
 def test_a_typo_in_the_model_name_is_not_a_first_model(mlgate: RunMlgate, data: Path) -> None:

@@ -319,6 +319,8 @@ def test_a_local_store_with_only_mlflow_skinny_names_the_extra(
     tmp_path: Path, command: str
 ) -> None:
     (tmp_path / "candidate.json").write_text(json.dumps({"accuracy": 0.95}))
+    # A store that exists: one not made yet is read without opening it (no extra needed).
+    (tmp_path / "mlflow.db").write_bytes(b"SQLite format 3\x00")
     (tmp_path / "mlgate.yaml").write_text(
         "version: 1\n"
         "mlflow: {tracking_uri: 'sqlite:///mlflow.db', model: wine}\n"
@@ -341,4 +343,4 @@ def test_a_local_store_with_only_mlflow_skinny_names_the_extra(
     assert "pip install 'mlgate[mlflow-local]'" in completed.stderr
     assert f"open the local store sqlite:///{tmp_path.resolve()}/mlflow.db" in completed.stderr
     assert "Traceback" not in completed.stderr
-    assert not (tmp_path / "mlflow.db").exists()
+    assert (tmp_path / "mlflow.db").read_bytes() == b"SQLite format 3\x00"  # not written

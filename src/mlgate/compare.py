@@ -64,7 +64,7 @@ class CompareRequest:
             from mlgate.mlflow_rest import open_registry
             from mlgate.registry import resolve_tracking_uri
 
-            uri = resolve_tracking_uri(self.config.mlflow.tracking_uri, self.root)
+            uri = resolve_tracking_uri(self.config.mlflow.tracking_uri, self.root, self.config.path)
             self._registry = open_registry(uri, timeout_s=self.timeout_s)
         return self._registry
 

@@ -329,7 +329,8 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
             f"{config.path}: `drift.reference: registry` needs `mlflow.model` (the registered "
             "model whose champion carries the profile)"
         )
-    registry = Registry(resolve_tracking_uri(config.mlflow.tracking_uri, config.root), timeout_s)
+    uri = resolve_tracking_uri(config.mlflow.tracking_uri, config.root, config.path)
+    registry = Registry(uri, timeout_s)
     with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as folder:
         local, version = champion_profile_file(registry, model, config.mlflow.alias, Path(folder))
         where = f"models:/{model}@{config.mlflow.alias} profile"

@@ -41,6 +41,9 @@ from mlgate.registry import DEFAULT_TIMEOUT_S, Registry
 API = "/api/2.0/mlflow"
 # What MLflow retries (mlflow.utils.request_utils): a timeout, rate limiting, a server in trouble.
 RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
+# Statuses a server that is not MLflow's API answers with (a page, a route it does not have)
+# when they carry no MLflow error object.
+NOT_AN_MLFLOW_ANSWER = (400, 404, 405, 501)
 HEADER_PLUGINS = "mlflow.request_header_provider"
 
 
@@ -76,6 +79,8 @@ class RestRegistry(Registry):
     def _translate(self, where: str, exc: BaseException) -> BaseException:
         if isinstance(exc, RestError) and exc.error_code:
             return self._classify(where, exc.error_code, exc)
+        if isinstance(exc, NotMlflow):
+            return self.not_mlflow(where, str(exc))
         if isinstance(exc, Exception):
             return self._external(where, exc)
         return exc
@@ -209,7 +214,7 @@ class RegisteredModel:
 @dataclass(frozen=True)
 class Metric:
     key: str
-    value: float | str  # MLflow writes NaN and the infinities as strings
+    value: float  # read from MLflow's number, or its "NaN", "Infinity" text
     timestamp: int
     step: int
     dataset_name: str | None = None
@@ -239,7 +244,7 @@ class RunInputs:
 
 @dataclass(frozen=True)
 class RunData:
-    metrics: dict[str, float | str]
+    metrics: dict[str, float]
     params: dict[str, str]
 
 
@@ -274,16 +279,15 @@ class RestClient:
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         found = self._get("registered-models/alias", {"name": name, "alias": alias})
-        return _model_version(found["model_version"])
+        return _model_version(_required(found, "model_version"))
 
     def get_model_version(self, name: str, version: str) -> ModelVersion:
         found = self._get("model-versions/get", {"name": name, "version": str(version)})
-        return _model_version(found["model_version"])
+        return _model_version(_required(found, "model_version"))
 
     def get_registered_model(self, name: str) -> RegisteredModel:
-        return _registered_model(
-            self._get("registered-models/get", {"name": name})["registered_model"]
-        )
+        found = self._get("registered-models/get", {"name": name})
+        return _registered_model(_required(found, "registered_model"))
 
     def search_registered_models(
         self,
@@ -300,8 +304,8 @@ class RestClient:
         if order_by:
             params["order_by"] = order_by
         found = self._get("registered-models/search", params)
-        models = [_registered_model(item) for item in found.get("registered_models", [])]
-        return Page(models, found.get("next_page_token") or None)
+        models = [_registered_model(item) for item in _objects(found, "registered_models")]
+        return Page(models, _text(found, "next_page_token"))
 
     def search_model_versions(
         self, filter_string: str | None = None, max_results: int | None = None
@@ -309,22 +313,31 @@ class RestClient:
         found = self._get(
             "model-versions/search", {"filter": filter_string, "max_results": max_results}
         )
-        versions = [_model_version(item) for item in found.get("model_versions", [])]
-        return Page(versions, found.get("next_page_token") or None)
+        versions = [_model_version(item) for item in _objects(found, "model_versions")]
+        return Page(versions, _text(found, "next_page_token"))
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
         found = self._get(f"logged-models/{quote(model_id, safe='')}", {})
-        metrics = found["model"].get("data", {}).get("metrics", [])
-        return LoggedModel([_metric(item) for item in metrics])
+        data = _object(_required(found, "model"), "data")
+        return LoggedModel([_metric(item) for item in _objects(data, "metrics")])
 
     def get_run(self, run_id: str) -> Run:
-        run = self._get("runs/get", {"run_id": run_id})["run"]
-        data = run.get("data", {})
-        metrics = {item["key"]: item["value"] for item in data.get("metrics", [])}
-        params = {item["key"]: str(item.get("value", "")) for item in data.get("params", [])}
+        run = _required(self._get("runs/get", {"run_id": run_id}), "run")
+        data = _object(run, "data")
+        metrics = {
+            _required_text(item, "key"): _number(item.get("value"), "metric value")
+            for item in _objects(data, "metrics")
+        }
+        params = {
+            _required_text(item, "key"): _text(item, "value") or ""
+            for item in _objects(data, "params")
+        }
         inputs = [
-            DatasetInput(DatasetRef(item["dataset"].get("name"), item["dataset"].get("digest")))
-            for item in run.get("inputs", {}).get("dataset_inputs", [])
+            DatasetInput(DatasetRef(_text(dataset, "name"), _text(dataset, "digest")))
+            for dataset in (
+                _required(item, "dataset")
+                for item in _objects(_object(run, "inputs"), "dataset_inputs")
+            )
         ]
         return Run(RunData(metrics, params), RunInputs(inputs))
 
@@ -340,52 +353,142 @@ class RestClient:
         )
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if response.status_code != 200:
             if isinstance(body, dict) and ("error_code" in body or "message" in body):
                 code = body.get("error_code")
                 raise RestError(str(code) if code else None, str(body.get("message", body)))
+            if response.status_code in NOT_AN_MLFLOW_ANSWER:
+                # MLflow answers "not found" with its own error object, never with a bare 404.
+                raise NotMlflow(f"HTTP {response.status_code} for {path}")
             raise RestError(
                 None,
                 f"API request to endpoint {path} failed with error code "
                 f"{response.status_code} != 200. Response body: {response.text[:500]!r}",
             )
         if not isinstance(body, dict):
-            raise RestError(
-                None,
-                f"API request to endpoint {path} was successful but the response body was not "
-                f"in a valid JSON format: {response.text[:500]!r}",
-            )
+            raise NotMlflow(f"{path} answered {response.text[:100]!r}, not a JSON object")
         return body
 
 
 def _model_version(item: dict[str, Any]) -> ModelVersion:
     return ModelVersion(
-        name=item["name"],
-        version=str(item["version"]),
-        run_id=item.get("run_id") or None,
-        source=item.get("source"),
-        model_id=item.get("model_id") or None,
+        name=_required_text(item, "name"),
+        version=str(_integer(item, "version", required=True)),
+        run_id=_text(item, "run_id"),
+        source=_text(item, "source"),
+        model_id=_text(item, "model_id"),
     )
 
 
 def _registered_model(item: dict[str, Any]) -> RegisteredModel:
     return RegisteredModel(
-        name=item["name"],
-        creation_timestamp=int(item.get("creation_timestamp", 0)),
-        aliases={alias["alias"]: str(alias["version"]) for alias in item.get("aliases", [])},
-        latest_versions=[_model_version(version) for version in item.get("latest_versions", [])],
-        tags={tag["key"]: tag.get("value", "") for tag in item.get("tags", [])},
+        name=_required_text(item, "name"),
+        creation_timestamp=_integer(item, "creation_timestamp"),
+        aliases={
+            _required_text(alias, "alias"): str(_integer(alias, "version", required=True))
+            for alias in _objects(item, "aliases")
+        },
+        latest_versions=[_model_version(version) for version in _objects(item, "latest_versions")],
+        tags={
+            _required_text(tag, "key"): _text(tag, "value") or "" for tag in _objects(item, "tags")
+        },
     )
 
 
 def _metric(item: dict[str, Any]) -> Metric:
     return Metric(
-        key=item["key"],
-        value=item.get("value", 0.0),
-        timestamp=int(item.get("timestamp", 0)),
-        step=int(item.get("step", 0)),
-        dataset_name=item.get("dataset_name") or None,
-        dataset_digest=item.get("dataset_digest") or None,
+        key=_required_text(item, "key"),
+        value=_number(item.get("value", 0.0), "metric value"),
+        timestamp=_integer(item, "timestamp"),
+        step=_integer(item, "step"),
+        dataset_name=_text(item, "dataset_name"),
+        dataset_digest=_text(item, "dataset_digest"),
     )
+
+
+# --- the shape of MLflow's answers ------------------------------------------------------------
+# A server that is not MLflow (a proxy's page, another API on the same address) may answer 200
+# with any JSON. Each field is read as MLflow's protobuf JSON has it, or the answer is not
+# MLflow's (NotMlflow): read loosely, `{}` would be "no tags", "no metrics", "no models".
+
+# MLflow writes int64 fields as numbers or decimal strings; none is outside int64.
+_INT64 = 2**63
+_NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+class NotMlflow(Exception):
+    """An answer of a shape MLflow's REST API never gives."""
+
+
+def _required(item: dict[str, Any], key: str) -> dict[str, Any]:
+    if key not in item:
+        raise NotMlflow(f"no {key!r} in the answer")
+    return _as_object(item[key], key)
+
+
+def _object(item: dict[str, Any], key: str) -> dict[str, Any]:
+    """An optional object field: MLflow leaves an empty one out."""
+    return _as_object(item.get(key, {}), key)
+
+
+def _as_object(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NotMlflow(f"{key!r} is {_kind(value)}, not an object")
+    return value
+
+
+def _objects(item: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """An optional list of objects: MLflow leaves an empty one out."""
+    value = item.get(key, [])
+    if not isinstance(value, list):
+        raise NotMlflow(f"{key!r} is {_kind(value)}, not a list")
+    return [_as_object(element, key) for element in value]
+
+
+def _text(item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise NotMlflow(f"{key!r} is {_kind(value)}, not text")
+    return value or None
+
+
+def _required_text(item: dict[str, Any], key: str) -> str:
+    value = _text(item, key)
+    if value is None:
+        raise NotMlflow(f"no {key!r} in an entry of the answer")
+    return value
+
+
+def _integer(item: dict[str, Any], key: str, *, required: bool = False) -> int:
+    value = item.get(key)
+    if value is None and not required:
+        return 0
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit():
+        number = int(value) if len(value) < 21 else None
+    if number is None or not -_INT64 <= number < _INT64:
+        raise NotMlflow(f"{key!r} is {_kind(value)}, not an integer MLflow writes")
+    return number
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            pass
+    elif isinstance(value, str) and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    raise NotMlflow(f"a {what} is {_kind(value)}, not a number")
+
+
+def _kind(value: Any) -> str:
+    """What a value is, for a message: its JSON type and a short excerpt."""
+    names = {dict: "an object", list: "a list", str: "text", bool: "a boolean", type(None): "null"}
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return f"{names.get(type(value), 'a number')} {shown}"

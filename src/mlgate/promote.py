@@ -31,6 +31,7 @@ from mlgate import ci, yamlio
 from mlgate.config import Config, alias_problem
 from mlgate.errors import InputError, MlgateError
 from mlgate.metrics import flatten
+from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result, read_result
 
 LOCK_WAIT_S = 60.0
@@ -50,11 +51,25 @@ class PromoteRequest:
     lock_wait_s: float = LOCK_WAIT_S
 
 
-def _connect(config: Config, timeout_s: float) -> Any:
+def _connect(config: Config, timeout_s: float, *, create: bool = False) -> Any:
+    """Promotions on the configured registry. Only `create` (a promotion that writes) opens a
+    local store that does not exist yet, which MLflow then creates; saying so on stderr."""
+    from mlgate.local_store import local_store_path, store_exists
     from mlgate.registry import Promotions, Registry, resolve_tracking_uri
 
-    uri = resolve_tracking_uri(config.mlflow.tracking_uri, config.root)
-    return Promotions(Registry(uri, timeout_s=timeout_s))
+    uri = resolve_tracking_uri(config.mlflow.tracking_uri, config.root, config.path)
+    local = local_store_path(uri)
+    if create and local is not None and not store_exists(uri, local):
+        import click
+
+        click.echo(f"mlgate: creating the MLflow store {repo_relative(local)}", err=True)
+    return Promotions(Registry(uri, timeout_s=timeout_s, create=create))
+
+
+def _absent_store(promotions: Any) -> str | None:
+    """The repo path of the local store `promotions` reads that does not exist yet, or None."""
+    absent: Path | None = promotions.registry.absent_store
+    return repo_relative(absent) if absent is not None else None
 
 
 def _model(config: Config) -> str:
@@ -91,7 +106,7 @@ def run_promote(request: PromoteRequest) -> Result:
     if request.from_alias:
         _check_alias(request.from_alias, "--from-alias", to_set=False)
     context_tags = _context_tags(config.root)
-    promotions = _connect(config, request.timeout_s)
+    promotions = _connect(config, request.timeout_s, create=not request.dry_run)
     if request.from_alias:
         plan_or_refusal = _plan_from_alias(promotions, model, request.from_alias, alias)
     else:
@@ -437,6 +452,10 @@ def run_rollback(
     context_tags = _context_tags(config.root)
     promotions = _connect(config, timeout_s)
     details: dict[str, Any] = {"model": model, "alias": alias, "dry_run": dry_run, "notes": []}
+    absent = _absent_store(promotions)
+    if absent is not None:  # checked before the lock, whose write would create the store
+        summary = f"the MLflow store {absent} does not exist yet: nothing to roll back"
+        return _result("rollback", "fail", summary, clock, details)
     lock = None if dry_run else promotions.acquire_lock(model, _holder(), lock_wait_s)
     try:
         current = promotions.holder(model, alias)
@@ -476,11 +495,19 @@ def run_rollback(
     return _result("rollback", "pass", summary, clock, details)
 
 
-def history(config: Config, alias: str | None, timeout_s: float) -> list[dict[str, Any]]:
-    """Every recorded move of the alias, oldest first."""
+def history(
+    config: Config, alias: str | None, timeout_s: float
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Every recorded move of the alias, oldest first, and the local store that does not
+    exist yet (so none are recorded), if so."""
     model = _model(config)
     alias = alias or config.mlflow.alias
-    return history_events(_connect(config, timeout_s).model_tags(model), alias)
+    from mlgate.mlflow_rest import open_registry
+    from mlgate.registry import Promotions, resolve_tracking_uri
+
+    uri = resolve_tracking_uri(config.mlflow.tracking_uri, config.root, config.path)
+    promotions = Promotions(open_registry(uri, timeout_s=timeout_s))  # reads only
+    return history_events(promotions.model_tags(model), alias), _absent_store(promotions)
 
 
 def history_events(tags: dict[str, str], alias: str) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ from mlgate.config import alias_problem
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.metrics import MetricValue
 from mlgate.outbound import redact, redact_data, safe_url
+from mlgate.paths import repo_relative
 
 DEFAULT_TIMEOUT_S = 30.0
 # Names searched for a typo before a missing registered model counts as a first model.
@@ -86,17 +87,22 @@ class FirstModel:
     reason: str
 
 
-def resolve_tracking_uri(configured: str | None, root: Path) -> str:
-    """MLFLOW_TRACKING_URI wins; a relative sqlite path is relative to the config's folder."""
+def resolve_tracking_uri(
+    configured: str | None, root: Path, config_path: Path | None = None
+) -> str:
+    """MLFLOW_TRACKING_URI wins; a relative local store path is relative to the config's
+    folder. A local store that cannot be the one meant (its folder does not exist, a file of a
+    similar name does) is the user's input to fix: MLflow would create it, empty."""
+    from mlgate.local_store import check_local_store, tracking_uri_setting, with_absolute_path
+
     uri = os.environ.get("MLFLOW_TRACKING_URI") or configured
     if not uri:
         raise InputError(
             "no MLflow tracking URI: set `mlflow.tracking_uri` in mlgate.yaml or the "
             "MLFLOW_TRACKING_URI environment variable"
         )
-    prefix = "sqlite:///"
-    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
-        return prefix + str((root / uri[len(prefix) :]).resolve())
+    uri = with_absolute_path(uri, root)
+    check_local_store(uri, tracking_uri_setting(config_path))
     return uri
 
 
@@ -120,17 +126,31 @@ def local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
 class Registry:
     """A connection to one tracking server; every call ends within `timeout_s` or fails."""
 
-    def __init__(self, tracking_uri: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self, tracking_uri: str, timeout_s: float = DEFAULT_TIMEOUT_S, *, create: bool = False
+    ) -> None:
+        """`create`: open a local store that does not exist yet, which MLflow creates (promote);
+        without it such a store is read as empty and left uncreated (`absent_store`)."""
         self.tracking_uri = tracking_uri
         self.timeout_s = timeout_s
+        self.create = create
+        self.absent_store: Path | None = None
         for key, value in _HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(max(1, int(timeout_s / 3))))
         self.client: Any = self._open()
 
     def _open(self) -> Any:
-        """The client every call goes through: MLflow's own here."""
+        """The client every call goes through: MLflow's own here, or none for a local store
+        that does not exist yet and is not to be created."""
         import importlib.util
+
+        from mlgate.local_store import local_store_path, store_exists
+
+        local = local_store_path(self.tracking_uri)
+        if local is not None and not self.create and not store_exists(self.tracking_uri, local):
+            self.absent_store = local
+            return _AbsentStore()
 
         database = self.tracking_uri.split(":", 1)[0].split("+")[0] in DATABASE_SCHEMES
         # mlflow-skinny (the `mlflow` extra) opens a database store only beside sqlalchemy,
@@ -197,6 +217,11 @@ class Registry:
         try:
             registered = self.call(model, self.client.get_registered_model, model)
         except _Missing:
+            if self.absent_store is not None:
+                return FirstModel(
+                    f"the MLflow store {repo_relative(self.absent_store)} does not exist yet, "
+                    f"so registered model {model!r} does not either"
+                )
             similar = self._similar_model_names(model)
             if similar:
                 names = ", ".join(repr(name) for name in similar)
@@ -233,15 +258,22 @@ class Registry:
         if quote in name:
             return False  # not expressible in a search filter; latest_versions said none
         query = f"name = {quote}{name}{quote}"
-        found = self.call(name, self.client.search_model_versions, query, 1)
+        found = self._search(name, self.client.search_model_versions, query, 1)
         return bool(list(found))
+
+    def _search(self, where: str, func: Callable[..., T], *args: Any) -> T:
+        """A search: it finds nothing or something, and never answers "does not exist"."""
+        try:
+            return self.call(where, func, *args)
+        except _Missing as exc:
+            raise self.not_mlflow(where, _first_line(exc)) from None
 
     def _similar_model_names(self, model: str) -> list[str]:
         """Registered model names close to `model` (a typo?), from a bounded search."""
         names: list[str] = []
         token: str | None = None
         while True:
-            page = self.call(
+            page = self._search(
                 "search of registered models",
                 self.client.search_registered_models,
                 None,
@@ -381,6 +413,8 @@ class Registry:
                 f"({where}); is the tracking server up? (set {TIMEOUT_ENV} to wait longer)",
                 worker,
             )
+        if isinstance(outcome.get("error"), _Missing):
+            raise outcome["error"]  # said by `_AbsentStore`, not by MLflow
         if "error" in outcome:
             raise self._translate(where, outcome["error"])
         return outcome["value"]  # type: ignore[no-any-return]
@@ -406,7 +440,16 @@ class Registry:
             return _Missing(str(exc))
         if error_code == "INVALID_PARAMETER_VALUE":
             return InputError(f"MLflow rejected {where}: {_first_line(exc)}")
+        if error_code == "ENDPOINT_NOT_FOUND":  # MlflowClient's name for a bare HTTP 404
+            return self.not_mlflow(where, _first_line(exc))
         return self._external(where, exc)
+
+    def not_mlflow(self, where: str, what: str) -> ExternalError:
+        """The answer of a server that is not an MLflow tracking server (or not only)."""
+        return ExternalError(
+            f"the server at {self.tracking_uri} did not answer as an MLflow tracking server "
+            f"({where}: {what})"
+        )
 
     def _external(self, where: str, exc: Exception) -> ExternalError:
         return ExternalError(f"MLflow at {self.tracking_uri} failed ({where}): {_first_line(exc)}")
@@ -420,8 +463,20 @@ class MlflowTimeout(ExternalError):
         self.worker = worker
 
 
-class _Missing(Exception):
-    """MLflow said the thing asked for does not exist."""
+class _Missing(ExternalError):
+    """MLflow said the thing asked for does not exist. Where that is no answer a caller
+    expects (a search "does not exist"), it is no verdict (an ExternalError), never a crash."""
+
+
+class _AbsentStore:
+    """The client of a local store that does not exist yet: everything asked of it is missing.
+    MlflowClient would create the store (and its folders) on the first call."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def missing(*args: Any, **kwargs: Any) -> Any:
+            raise _Missing(f"the MLflow store does not exist yet ({name})")
+
+        return missing
 
 
 _ALIAS_NOT_FOUND = re.compile(r"alias .* not found", re.IGNORECASE | re.DOTALL)
@@ -564,6 +619,8 @@ class Promotions:
             found = self.registry.call(model, self._client.get_registered_model, model)
         except _Missing:
             return {}
+        if not found.name:  # MlflowClient reads `{}` as a model without name or tags
+            raise self.registry.not_mlflow(model, "it answered a model without a name")
         return dict(found.tags)
 
     def set_alias(self, model: str, alias: str, version: str) -> None:

@@ -157,13 +157,14 @@ def history(
     from mlgate.promote import history as alias_history
 
     config = require_config(config_path)
-    events = alias_history(config, alias, timeout)
+    events, absent_store = alias_history(config, alias, timeout)
     if output_format == "json":
         echo(json.dumps(events, indent=2))
         return 0
     named = f"{config.mlflow.model} @ {alias or config.mlflow.alias}"
     if not events:
-        echo(f"{named}: no moves recorded by mlgate yet")
+        why = f" (the MLflow store {absent_store} does not exist yet)" if absent_store else ""
+        echo(f"{named}: no moves recorded by mlgate yet{why}")
         return 0
     echo(f"{named}: every move recorded by mlgate, oldest first")
     for event in events:
