@@ -92,3 +92,67 @@ def test_a_dvc_metrics_file_is_held_to_the_same_rule(
     assert result.code == 2, result
     assert message in result.err
     assert "eval.json" in result.err
+
+
+# --- records and data rows -----------------------------------------------------------------
+
+GOOD = '{"id": 1, "x": 1.5, "label": "a"}'
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "key"),
+    [
+        ([GOOD, '{"id": 2, "x": 2.5, "label": "b", "x": 99}'], 2, "'x'"),
+        (['{"id": 1, "id": 2, "x": 1.5, "label": "a"}'], 1, "'id'"),
+        ([GOOD, "", '{"id": 3, "x": 1.5, "label": {"k": 1, "k": 2}}'], 3, "'k'"),
+    ],
+    ids=["second-line", "first-line", "nested"],
+)
+@pytest.mark.parametrize("name", ["data/a.jsonl", "data/a.jsonl.gz"])
+def test_a_data_row_giving_a_key_twice_is_an_input_error(
+    tmp_path: Path, mlgate: RunMlgate, lines: list[str], line: int, key: str, name: str
+) -> None:
+    import gzip
+
+    from tests.test_validate import project
+
+    text = ("\n".join(lines) + "\n").encode()
+    content = gzip.compress(text) if name.endswith(".gz") else text
+    root = project(tmp_path, {name: content}, "data/*.jsonl*")
+    result = mlgate("validate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    assert f"{name}: ERROR — line {line}: key {key} appears twice" in result.out
+
+
+def test_a_per_example_record_giving_a_key_twice_is_an_input_error(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    (tmp_path / "mlgate.yaml").write_text(
+        "version: 1\n"
+        "metrics: {candidate: file:m.json, baseline: file:b.json,\n"
+        "          per_example: {candidate: c.jsonl, baseline: p.jsonl}}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.1, confidence: 0.95}\n"
+    )
+    (tmp_path / "m.json").write_text('{"accuracy": 0.9}')
+    (tmp_path / "b.json").write_text('{"accuracy": 0.9}')
+    good = "".join(f'{{"id": {i}, "y_true": {i % 2}, "y_pred": {i % 2}}}\n' for i in range(20))
+    (tmp_path / "p.jsonl").write_text(good)
+    (tmp_path / "c.jsonl").write_text(good + '{"id": 20, "y_true": 1, "y_pred": 0, "y_pred": 1}\n')
+    result = mlgate("compare", cwd=tmp_path)
+    assert result.code == 2, result
+    assert "c.jsonl: line 21: key 'y_pred' appears twice" in result.err
+
+
+def test_a_parquet_file_naming_a_column_twice_is_an_input_error(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from tests.test_validate import project
+
+    root = project(tmp_path, {"data/.keep": ""}, "data/*.parquet")
+    table = pa.table([[1, 2], [1.5, 2.5], ["a", "b"], [9.0, 9.0]], names=["id", "x", "label", "x"])
+    pq.write_table(table, root / "data" / "a.parquet")
+    result = mlgate("validate", cwd=root)
+    assert result.code == 2, result.out + result.err
+    assert "column 'x' appears twice" in result.out
