@@ -36,7 +36,7 @@ def parse_metrics(text: str, source: str, *, yaml_format: bool) -> dict[str, Met
     if not isinstance(data, Mapping):
         raise InputError(f"{source}: a metrics file must hold a mapping of names to values")
     try:
-        flat = flatten(data)
+        flat = flatten(data, one_value_per_name=True)
     except RecursionError as exc:
         raise InputError(f"{source}: nested too deeply to be a metrics file") from exc
     except InputError as exc:
@@ -95,33 +95,66 @@ def _require_float_range(value: MetricValue, name: str, source: str) -> None:
             ) from exc
 
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, MetricValue]:
+def flatten(
+    data: Mapping[str, Any], prefix: str = "", *, one_value_per_name: bool = False
+) -> dict[str, MetricValue]:
     """The values under `data`, named by the naming rule; at most MAX_VALUES of them.
 
     Parsed YAML shares an aliased subtree instead of copying it (DVC's reader too), so a
     400-byte file can stand for millions of values: more than the cap is an input error.
+    `one_value_per_name` (metrics): `{"x": {"y": 0.1}, "x.y": 0.99}` names `x.y` twice, an
+    input error naming both keys; otherwise (params) the last one is kept, as DVC shows it.
     """
     flat: dict[str, MetricValue] = {}
-    _flatten_into(flat, data, prefix)
+    keys: dict[str, tuple[str, ...]] | None = {} if one_value_per_name else None
+    _flatten_into(flat, data, prefix, (), keys)
     return flat
 
 
-def _flatten_into(flat: dict[str, MetricValue], data: Mapping[str, Any], prefix: str) -> None:
+def _flatten_into(
+    flat: dict[str, MetricValue],
+    data: Mapping[str, Any],
+    prefix: str,
+    path: tuple[str, ...],
+    keys: dict[str, tuple[str, ...]] | None,
+) -> None:
     for key, value in data.items():
         name = f"{prefix}{key}"
+        where = (*path, str(key))
         if isinstance(value, Mapping):
-            _flatten_into(flat, value, f"{name}.")
+            _flatten_into(flat, value, f"{name}.", where, keys)
         elif isinstance(value, list):
-            _flatten_into(flat, {str(i): item for i, item in enumerate(value)}, f"{name}.")
+            items = {str(i): item for i, item in enumerate(value)}
+            _flatten_into(flat, items, f"{name}.", where, keys)
         elif len(flat) >= MAX_VALUES:
             raise InputError(
                 f"more than {MAX_VALUES:,} values (at {yamlio.excerpt(name)}); "
                 "that is not a metrics or params file (aliases repeating a subtree?)"
             )
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[name] = value
         else:
-            flat[name] = value if isinstance(value, str | bool) or value is None else str(value)
+            if keys is not None:
+                _require_new_name(keys, name, where)
+            flat[name] = _leaf(value)
+
+
+def _leaf(value: Any) -> MetricValue:
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _require_new_name(keys: dict[str, tuple[str, ...]], name: str, where: tuple[str, ...]) -> None:
+    first = keys.setdefault(name, where)
+    if first != where:
+        raise InputError(
+            f"metric {yamlio.excerpt(name)} has two values: under {_key_path(first)} and under "
+            f"{_key_path(where)}; rename one of them"
+        )
+
+
+def _key_path(keys: tuple[str, ...]) -> str:
+    """The keys that lead to a value, as a reader finds them in the file: `"x" → "y"`."""
+    return " → ".join(yamlio.excerpt(key) for key in keys)
 
 
 def numeric(value: MetricValue, metric: str, source: str) -> float:

@@ -337,6 +337,7 @@ def profile_paths(
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, Any]:
     """The profile of the data in `paths` together (one dataset split over files)."""
+    from mlgate.outputs import distinct_inputs
     from mlgate.validate import Target, display_path, read_chunks
     from mlgate.validate import data_format as format_of
 
@@ -345,7 +346,7 @@ def profile_paths(
         raise InputError("no data files to profile")
     profiler = Profiler(grids=dict(grids or {}))
     files = []
-    for path in paths:
+    for path in distinct_inputs(paths):
         display = display_path(path)
         if not path.is_file():
             raise InputError(f"{display}: no such file")

@@ -144,11 +144,28 @@ class Clock:
 
 
 def resolve_results_dir(option: Path | None) -> Path:
-    """The option wins, then MLGATE_RESULTS_DIR, then `.mlgate` in the working directory."""
-    if option is not None:
-        return option
+    """The option wins, then MLGATE_RESULTS_DIR, then `.mlgate` in the working directory;
+    refused (exit 2) when a result file would replace a versioned file that is not one."""
+    from mlgate.outputs import require_results_dir_writable
+
     from_env = os.environ.get(RESULTS_DIR_ENV)
-    return Path(from_env) if from_env else Path(DEFAULT_RESULTS_DIR)
+    if option is not None:
+        directory, named_by = option, "--results-dir"
+    elif from_env:
+        directory, named_by = Path(from_env), RESULTS_DIR_ENV
+    else:
+        directory, named_by = Path(DEFAULT_RESULTS_DIR), "the results dir"
+    require_results_dir_writable(directory, result_file_names(), option=named_by)
+    return directory
+
+
+def result_file_names() -> tuple[str, ...]:
+    """Every file a command writes into the results dir: checked all at once, so that `gate`
+    refuses before its first step writes anything."""
+    from mlgate.publish import REPORT_FILE
+    from mlgate.report import STEPS
+
+    return (*(f"{step}.json" for step in (*STEPS, "gate")), REPORT_FILE)
 
 
 def write_result(results_dir: Path, result: Result) -> Path:

@@ -78,6 +78,12 @@ def has_changes(root: Path, *, ignore: Path | None = None) -> bool | None:
     return False
 
 
+def is_tracked(path: Path) -> bool:
+    """Whether git tracks the file at `path` (in its index); False outside a repo or without git."""
+    listed = _asked(path.parent, "ls-files", "--error-unmatch", "--", path.name)
+    return listed is not None
+
+
 def is_shallow(root: Path) -> bool:
     """Whether the checkout is a shallow clone (older revisions missing); False when unsure."""
     return (_asked(root, "rev-parse", "--is-shallow-repository") or b"").strip() == b"true"

@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 def profile(*, paths: tuple[Path, ...], output: Path, data_format: str | None) -> int:
     """Write a compact profile of DATA files (one dataset): per column its kind, counts, bins
     or category frequencies; the reference `mlgate drift` compares against."""
+    from mlgate.outputs import is_profile_file, require_writable
     from mlgate.profile import profile_paths, write_profile
 
+    require_writable(output, option="-o/--output", inputs=paths, own=is_profile_file)
     made = profile_paths(list(paths), data_format=data_format)
     write_profile(made, output)
     columns = len(made["columns"])

@@ -70,12 +70,17 @@ def report(
     verdict, else 1 if any failed, else 0. Posting trouble is a warning.
     """
     del config_path  # the report reads the result files only
+    from mlgate.outputs import is_report_file, require_writable
     from mlgate.publish import ReportRequest, publish
-    from mlgate.results import resolve_results_dir
+    from mlgate.results import resolve_results_dir, result_file_names
 
+    directory = resolve_results_dir(results_dir)
+    if output is not None:
+        reads = [directory / name for name in result_file_names()]
+        require_writable(output, option="-o/--output", inputs=reads, own=is_report_file)
     published = publish(
         ReportRequest(
-            results_dir=resolve_results_dir(results_dir),
+            results_dir=directory,
             root=Path.cwd(),
             post=post_option_default() if post is None else post,
             marker_id=marker_id,

@@ -42,9 +42,12 @@ def schema_infer(
     data: Path, output: Path | None, force: bool, data_format: str | None, sample_rows: int
 ) -> int:
     """Infer a Pandera YAML schema from DATA; review it before relying on it."""
+    from mlgate.outputs import require_writable
     from mlgate.results import write_atomic
     from mlgate.validate import infer_schema
 
+    if output is not None:
+        require_writable(output, option="-o/--output", inputs=[data])
     if output is not None and output.exists() and not force:
         raise InputError(f"{output}: already exists; pass --force to overwrite it")
     text = infer_schema(data, data_format, sample_rows)

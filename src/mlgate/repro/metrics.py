@@ -45,6 +45,7 @@ def metrics_and_params(
     cannot_load = f"{root}: DVC cannot load the pipeline"
     try:
         metric_files = _shown_metric_files(repo, cannot_load)
+        _require_unique_json_keys(root, metric_files)
         params_shown: dict[str, Any] = repo.params.show()
     except DvcException as exc:
         raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
@@ -121,6 +122,7 @@ def workspace_metrics(root: Path) -> dict[str, MetricValue]:
         with open_repo(root) as repo:
             files = _shown_metric_files(repo, f"{source}: DVC cannot load the pipeline")
             _require_fetched(repo, files, source)
+            _require_unique_json_keys(root, files)
             return files
 
     files = _within_deadline(read, root, "the workspace's metrics")
@@ -233,6 +235,22 @@ def _shown_metric_files(repo: Any, cannot_load: str) -> dict[str, Any]:
     return files
 
 
+def _require_unique_json_keys(root: Path, files: dict[str, Any]) -> None:
+    """DVC reads a JSON metrics file with `json.loads`, where a key given twice keeps its last
+    value silently: the workspace's JSON files are read again with duplicates refused (exit 2,
+    file and line), as mlgate's own metrics reader refuses them."""
+    from mlgate.metrics import parse_metrics
+
+    for path in sorted(files):
+        local = root / path
+        if local.suffix.lower() == ".json" and local.is_file():
+            try:
+                text = local.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # DVC's own read reports what is wrong with the file
+            parse_metrics(text, repo_relative(local), yaml_format=False)
+
+
 def _require_readable_at_revision(repo: Any, files: dict[str, Any], rev: str) -> None:
     """Every declared metrics file read at `rev`, or an error that says why and what to run."""
     for path, entry in sorted(files.items()):
@@ -316,7 +334,10 @@ def _merge_metric_files(
                 missing.append(path)
                 continue
             raise InputError(f"{source}: cannot read metrics file {path}: {entry['error']}")
-        per_file[_posix(path)] = flatten(entry.get("data") or {})
+        try:
+            per_file[_posix(path)] = flatten(entry.get("data") or {}, one_value_per_name=True)
+        except InputError as exc:
+            raise InputError(f"{source}: metrics file {_posix(path)}: {exc}") from exc
     merged = qualify_colliding(per_file)
     if missing and not merged:
         if missing_ok:

@@ -302,6 +302,16 @@ def _require_distinct_names(header: list[str], where: str) -> None:
         seen.add(name)
 
 
+def _require_distinct_columns(names: list[str], where: str) -> None:
+    """A Parquet file may name a column twice; pandas would then hold two columns of one name,
+    and a check of that name would see either."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"{where}: column {yamlio.excerpt(name)} appears twice")
+        seen.add(name)
+
+
 def _delimiter(target: Target) -> str:
     delimiter = dataformats.by_name(target.data_format).delimiter
     if delimiter is None:
@@ -338,6 +348,7 @@ def _parquet(
         raise MissingExtra("pyarrow", "parquet", why) from exc
     try:
         parquet = pq.ParquetFile(target.path)
+        _require_distinct_columns(parquet.schema_arrow.names, where)
         total = parquet.metadata.num_rows
         if total == 0:
             yield parquet.schema_arrow.empty_table().to_pandas()
@@ -364,6 +375,7 @@ def _jsonl(
     where = target.display
     if target.path.stat().st_size == 0:
         raise InputError(f"{where}: the file is empty")
+    _require_unique_keys(target.path, where)
     start = 0
     try:
         with pd.read_json(
@@ -389,13 +401,51 @@ def _jsonl(
         ) from exc
 
 
-def _bad_json_line(path: Path) -> str | None:
-    """The first line that is not a JSON object, found on the error path only."""
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise _RepeatedKey(key)
+        record[key] = value
+    return record
+
+
+def _require_unique_keys(path: Path, where: str) -> None:
+    """A record that gives a key twice is an input error naming the line: pandas keeps the
+    last value silently, so a row would hold a value the file also contradicts (JSON metrics
+    refuse it the same way). A line that is not JSON is left for the reader to report."""
+    try:
+        with _open_lines(path) as handle:
+            for number, raw in enumerate(handle, 1):
+                try:
+                    json.loads(raw, object_pairs_hook=_distinct_keys)
+                except _RepeatedKey as exc:
+                    raise InputError(
+                        f"{where}: line {number}: key {yamlio.excerpt(exc.key)} appears twice in "
+                        "one record; which value is meant?"
+                    ) from exc
+                except (ValueError, RecursionError):
+                    continue
+    except (OSError, EOFError, zlib.error):
+        return  # the reader says what is wrong with the file
+
+
+def _open_lines(path: Path) -> Any:
     import gzip
 
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else Path.open
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _bad_json_line(path: Path) -> str | None:
+    """The first line that is not a JSON object, found on the error path only."""
     try:
-        with opener(path, "rb") as handle:
+        with _open_lines(path) as handle:
             for number, raw in enumerate(handle, 1):
                 line = raw.decode("utf-8")
                 if not line.strip():
