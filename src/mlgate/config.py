@@ -11,7 +11,7 @@ import math
 import os
 import re
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import yaml
@@ -446,7 +446,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
         data_format = None
         if "format" in fields:
             data_format = reader.choice(fields["format"][1], f"{key}.format", dataformats.NAMES)
-        paths = reader.strings(path_node, f"{key}.path")
+        paths = _globs(reader, path_node, f"{key}.path")
         for pattern in paths:
             if Path(pattern).is_absolute() or _leaves_folder(pattern):
                 raise reader.error(
@@ -465,6 +465,32 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
             )
         )
     return tuple(entries)
+
+
+def _globs(reader: _Reader, node: yaml.Node, key: str) -> tuple[str, ...]:
+    """A glob or a list of globs, each one `Path.glob` reads as naming files."""
+    patterns = reader.strings(node, key)
+    for pattern in patterns:
+        problem = glob_problem(pattern)
+        if problem:
+            raise reader.error(f"{yamlio.excerpt(pattern)} {problem}", node, key)
+    return patterns
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why `pattern` names no files the way `Path.glob` reads it (which raises on some), or
+    None. `**` ending a pattern matches folders on Python 3.11 and files from 3.13 on: refused,
+    so the files a config names do not depend on the Python version."""
+    parts = PurePosixPath(pattern.replace("\\", "/")).parts  # pathlib drops `.` parts
+    if not parts:
+        return "names the config's folder itself, not files in it (e.g. data/*.csv)"
+    if "\0" in pattern:
+        return "holds a NUL character, which no path can hold"
+    if any("**" in part and part != "**" for part in parts):
+        return "uses `**` inside a name; `**` must be a whole path part (e.g. data/**/*.csv)"
+    if parts[-1] == "**":
+        return "ends in `**`, which matches folders, not files (e.g. data/**/*.csv)"
+    return None
 
 
 def _leaves_folder(pattern: str) -> bool:
@@ -676,7 +702,7 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
             )
         config = replace(config, reference=reference)
     if "current" in fields:
-        config = replace(config, current=reader.strings(fields["current"][1], "drift.current"))
+        config = replace(config, current=_globs(reader, fields["current"][1], "drift.current"))
     if "method" in fields:
         method = reader.choice(fields["method"][1], "drift.method", DRIFT_METHODS)
         config = replace(config, method=method, method_line=_line(fields["method"][1]))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from mlgate import yamlio
 from mlgate.errors import InputError
 from mlgate.paired import Records
 
@@ -62,6 +63,8 @@ def read_records(path: Path, display: str, columns: Columns = Columns()) -> Any:
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
     if columns.y_true not in frame.columns:
         raise InputError(f"{display}: no {columns.y_true!r} column (the true labels or values)")
+    if len(frame) == 0:
+        raise InputError(f"{display}: no rows: an interval needs at least one evaluated example")
     return frame
 
 
@@ -143,25 +146,93 @@ def _require_same_truth(
 
 def to_records(frame: Any, where: str, columns: Columns = Columns()) -> Records:
     """One side's DataFrame as `Records`, the probability columns in label order."""
-    import numpy as np
 
     for role in (columns.y_true, columns.y_pred, columns.y_score, columns.weight):
         if role in frame.columns and frame[role].isna().any():
             row = int(frame[role].isna().to_numpy().argmax())
             raise InputError(f"{where}: column {role!r} is empty at row {row:,}")
-    y_true = frame[columns.y_true].to_numpy()
+    y_true = _labels(frame, columns.y_true, where)
+    y_pred = None
+    if columns.y_pred in frame.columns:
+        y_pred = _labels(frame, columns.y_pred, where)
+        if _is_text(y_pred) != _is_text(y_true):
+            raise InputError(
+                f"{where}: {columns.y_true!r} holds {_kind(y_true)} and {columns.y_pred!r} "
+                f"{_kind(y_pred)}: a prediction is written like the label it predicts"
+            )
     proba, classes = _probabilities(frame, where, columns, y_true)
     return Records(
         y_true=y_true,
-        y_pred=frame[columns.y_pred].to_numpy() if columns.y_pred in frame.columns else None,
+        y_pred=y_pred,
         proba=proba,
         classes=classes,
-        weight=(
-            np.asarray(frame[columns.weight], dtype=float)
-            if columns.weight in frame.columns
-            else None
-        ),
+        weight=(numbers(frame, columns.weight, where) if columns.weight in frame.columns else None),
     )
+
+
+def numbers(frame: Any, column: str, where: str) -> Any:
+    """A column of finite floats (weights, scores, probabilities), or an input error naming
+    the file, the column and the first row that is not one."""
+    import numpy as np
+
+    try:
+        values = np.asarray(frame[column], dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        values = None
+    if values is not None and np.isfinite(values).all():
+        return values
+    row, value = next(
+        (row, value)
+        for row, value in enumerate(frame[column].to_numpy())
+        if not _finite_float(value)
+    )
+    raise InputError(
+        f"{where}: column {column!r} at row {row:,} is {yamlio.excerpt(_plain(value))}, "
+        "not a finite number"
+    )
+
+
+def _finite_float(value: Any) -> bool:
+    import math
+
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _labels(frame: Any, column: str, where: str) -> Any:
+    """A label column: all numbers (classes or regression targets) or all text."""
+    values = frame[column].to_numpy()
+    if values.dtype != object:
+        return values
+    text = [isinstance(value, str) for value in values]
+    if any(text) and not all(text):
+        row = text.index(not text[0])
+        raise InputError(
+            f"{where}: column {column!r} holds {'text' if text[0] else 'a number'} at row 0 "
+            f"and {yamlio.excerpt(_plain(values[row]))} at row {row:,}: write every label "
+            "one way"
+        )
+    if all(text):
+        return values
+    # numbers in an object column: integers too large for int64 (the reader keeps them exact)
+    return numbers(frame, column, where)
+
+
+def _is_text(values: Any) -> bool:
+    import numpy as np
+
+    return not np.issubdtype(values.dtype, np.number) and not np.issubdtype(values.dtype, np.bool_)
+
+
+def _kind(values: Any) -> str:
+    return "text" if _is_text(values) else "numbers"
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds, for a message."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _probabilities(
@@ -175,7 +246,7 @@ def _probabilities(
         order = np.argsort(np.asarray(labels, dtype=object).astype(str))
         if all(isinstance(label, int | np.integer) for label in labels):
             order = np.argsort(np.asarray(labels, dtype=np.int64))
-        proba = frame[[per_class[i] for i in order]].to_numpy(dtype=float)
+        proba = np.stack([numbers(frame, per_class[i], where) for i in order], axis=1)
         return proba, tuple(labels[i] for i in order)
     if columns.y_score in frame.columns:
         classes = tuple(np.unique(y_true))
@@ -184,7 +255,7 @@ def _probabilities(
                 f"{where}: {columns.y_score!r} is the positive class's probability, but "
                 f"{columns.y_true!r} has {len(classes)} classes: write proba_<label> columns"
             )
-        score = frame[columns.y_score].to_numpy(dtype=float)
+        score = numbers(frame, columns.y_score, where)
         return np.stack([1 - score, score], axis=1), _binary_classes(classes)
     return None, ()
 

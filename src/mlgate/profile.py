@@ -217,6 +217,19 @@ def _merged(edges: Any, counts: Any, bins: int) -> tuple[Any, Any]:
     return edges[keep], np.diff(cumulative[keep])
 
 
+def _as_text(values: Any) -> Any:
+    """Categories as text. A Parquet binary column reads as bytes, which pandas decodes as
+    UTF-8 (and raises on anything else): bytes that are not UTF-8 keep their escapes."""
+    try:
+        return values.astype(str)
+    except UnicodeDecodeError:
+        return values.map(_bytes_text).astype(str)
+
+
+def _bytes_text(value: Any) -> Any:
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+
+
 class CategorySketch:
     """Counts of one text column's categories; the rarest are pooled when there are too many."""
 
@@ -227,7 +240,7 @@ class CategorySketch:
 
     def add(self, values: Any) -> None:
         self.n += len(values)
-        self.counts.update(values.astype(str).value_counts(sort=False).to_dict())
+        self.counts.update(_as_text(values).value_counts(sort=False).to_dict())
         if len(self.counts) > MAX_TRACKED_CATEGORIES:
             kept = dict(self.counts.most_common(MAX_TRACKED_CATEGORIES // 2))
             self.pooled += sum(self.counts.values()) - sum(kept.values())

@@ -8,6 +8,9 @@ from typing import Any
 
 from mlgate.validate.failures import Failure, Failures, plain, row_example
 
+# The fewest digits of an integer a float cannot hold (the largest float is about 1.8e308).
+FLOAT_DIGITS = 309
+
 
 def parse_declared(chunk: Any, dtypes: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The rows whose values parse as their columns' declared numeric dtypes, and for each
@@ -29,7 +32,7 @@ def parse_declared(chunk: Any, dtypes: dict[str, Any]) -> tuple[Any, dict[str, A
         column = chunk[name]
         if _is_numeric(column.dtype):
             continue
-        numbers = pd.to_numeric(column, errors="coerce")
+        numbers = pd.to_numeric(_without_huge_integers(column), errors="coerce")
         bad = numbers.isna().to_numpy() & column.notna().to_numpy()
         if bad.any():
             unparsed[name] = chunk.index.to_numpy()[bad]
@@ -44,6 +47,31 @@ def parse_declared(chunk: Any, dtypes: dict[str, Any]) -> tuple[Any, dict[str, A
         # as the reader would have typed the column without them
         chunk[name] = pd.to_numeric(chunk[name])
     return chunk, unparsed
+
+
+def _without_huge_integers(column: Any) -> Any:
+    """The column with integers beyond a float's range left out (as values that do not
+    parse): pandas raises OverflowError on them even when told to coerce. The CSV reader
+    gives them as Python ints in an object column, or as text."""
+    return column.mask(column.map(_too_large_for_float))
+
+
+def _too_large_for_float(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = value.strip().lstrip("+-") if isinstance(value, str) else ""
+        if not text.isdigit() or len(text) < FLOAT_DIGITS:
+            return False
+        try:
+            number = int(text)
+        except ValueError:  # beyond Python's digit limit for int()
+            return True
+    try:
+        float(number)
+    except OverflowError:
+        return True
+    return False
 
 
 def _is_numeric(dtype: Any) -> bool:

@@ -44,6 +44,15 @@ ROW_WISE_CHECKS = frozenset(
         "str_startswith", "str_endswith", "str_length",
     }
 )  # fmt: skip
+COMPARISON_CHECKS = frozenset(
+    {
+        "equal_to", "not_equal_to", "greater_than", "greater_than_or_equal_to", "less_than",
+        "less_than_or_equal_to", "in_range",
+    }
+)  # fmt: skip
+TEXT_CHECKS = frozenset(
+    {"str_matches", "str_contains", "str_startswith", "str_endswith", "str_length"}
+)
 TEXT_DTYPES = frozenset({"str", "string", "string[python]", "string[pyarrow]", "category"})
 
 
@@ -107,7 +116,64 @@ def load_schema(ref: str, root: Path) -> Any:
             raise InputError(f"{where}: not a loadable Pandera schema: {exc}") from exc
     if not isinstance(schema, pa.DataFrameSchema):
         raise InputError(f"{ref}: not a Pandera pandas DataFrameSchema or DataFrameModel")
+    where = ref if is_import_path(ref) else display_path(Path(ref))
+    for name, column in schema.columns.items():
+        for check in column.checks:
+            problem = builtin_argument_problem(check, column.dtype)
+            if problem:
+                raise InputError(
+                    f"{where}: column {yamlio.excerpt(str(name))}: check "
+                    f"{yamlio.excerpt(str(check.name))}: {problem}"
+                )
     return schema
+
+
+def builtin_argument_problem(check: Any, dtype: Any) -> str | None:
+    """Why a built-in check's argument cannot work on its column's declared type, or None.
+
+    Pandera accepts `greater_than: abc` and then raises on every value it checks, which
+    would read as failing data; the argument is the schema's mistake."""
+    name = str(getattr(check, "name", None) or "")
+    statistics = getattr(check, "statistics", None) or {}
+    kind = _value_kind(dtype)
+    if name in COMPARISON_CHECKS and kind is not None:
+        for key, bound in statistics.items():
+            if key not in ("include_min", "include_max") and _value_kind_of(bound) != kind:
+                return (
+                    f"{key} is {yamlio.excerpt(bound)}, which cannot be compared with the "
+                    f"column's {dtype} values"
+                )
+    if name in TEXT_CHECKS and kind == "number":
+        return f"checks text, but the column holds {dtype} values"
+    if name == "str_length":
+        for key, bound in statistics.items():
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
+                return f"{key} is {yamlio.excerpt(bound)}, not a whole number of characters"
+    return None
+
+
+def _value_kind(dtype: Any) -> str | None:
+    """ "number" or "text" for a declared column type; None when undeclared or another kind."""
+    import numpy as np
+
+    if dtype is None:
+        return None
+    if str(dtype) in TEXT_DTYPES - {"category"}:
+        return "text"
+    try:
+        return "number" if np.dtype(str(dtype)).kind in "iuf" else None
+    except TypeError:
+        return None
+
+
+def _value_kind_of(value: Any) -> str | None:
+    import numbers
+
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):  # a bool is an int to Python, not a bound to compare with
+        return None
+    return "number" if isinstance(value, numbers.Real) else None
 
 
 def check_serialized(data: Any, where: str, check_class: Any) -> None:
