@@ -470,6 +470,62 @@ def test_params_are_the_keys_the_stages_track_as_dvc_params_diff_shows_them(
     assert mlgate_params_diff(repo) == expected  # repro.json's params against REF's
 
 
+LIST_PARAMS_PIPELINE = """\
+stages:
+  train:
+    cmd: {python} train.py
+    params: [train, one]
+    metrics:
+      - metrics.json:
+          cache: false
+"""
+
+
+def dvc_unchanged(repo: Path, rev: str) -> int:
+    shown = json.loads(dvc(repo, "params", "diff", rev, "--all", "--json"))
+    return sum(
+        1
+        for changes in shown.values()
+        for change in changes.values()
+        if change["old"] == change["new"]
+    )
+
+
+def test_list_params_are_one_value_each_as_dvc_params_diff_shows_them(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """`cols: [a, b] -> [a]` was `cols.1: b -> null` (flattened by index), an added empty list
+    had no row at all, and every list element counted as an unchanged param."""
+    import sys
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text(LIST_PARAMS_PIPELINE.format(python=sys.executable))
+    (repo / "train.py").write_text("open('metrics.json', 'w').write('{\"accuracy\": 0.9}')\n")
+    (repo / "params.yaml").write_text(
+        "train:\n  cols: [a, b]\n  layers: [64, 32, 16]\n  lr: 0.1\none: [1]\n"
+    )
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\nmetrics: {candidate: dvc, baseline: 'git:main'}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "baseline")
+    (repo / "params.yaml").write_text(
+        "train:\n  cols: [a]\n  layers: [64, 32, 16]\n  lr: 0.1\n  drop: []\none: [2]\n"
+    )
+    expected = dvc_params_diff(repo, "main")
+    # DVC shows a list as Python writes it, one row per list, and an added empty one too.
+    assert ("params.yaml", "train.cols", "['a', 'b']", "['a']") in expected
+    assert ("params.yaml", "train.drop", None, "[]") in expected
+
+    result = mlgate("compare", cwd=repo)
+    assert result.code == 0, result.out + result.err
+    assert mlgate_params_diff(repo) == expected
+    assert compared(repo)["changes"]["params"]["unchanged"] == dvc_unchanged(repo, "main") == 2
+    report = mlgate("report", "--format", "markdown", cwd=repo)
+    assert "['a', 'b']" in report.out, report.out
+
+
 @pytest.mark.parametrize(("where", "given"), [(".", "base.json"), ("sub", "../base.json")])
 def test_a_file_baseline_is_named_as_the_repo_knows_it(
     tmp_path: Path, mlgate: RunMlgate, where: str, given: str

@@ -86,3 +86,13 @@ def test_broken_yaml_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "dvc.yaml").write_text("stages: [unclosed\n")
     with pytest.raises(InputError, match=r"dvc\.yaml"):
         dvcfiles.read_pipeline(tmp_path / "dvc.yaml")
+
+
+def test_params_are_named_as_dvc_params_diff_names_them() -> None:
+    data = {"train": {"cols": ["a", "b"], "empty": [], "none": {}, "lr": 0.1}, "one": [{"x": 1}]}
+    assert dvcfiles.flatten_params(data) == {
+        "train.cols": "['a', 'b']",
+        "train.empty": "[]",
+        "train.lr": 0.1,
+        "one": "[{'x': 1}]",
+    }

@@ -448,6 +448,31 @@ def test_check_catches_a_stage_that_never_ran(repo: Path, results: Path, mlgate:
     assert stale_reasons(found, "report")[0]["change"] == "missing"
 
 
+def test_a_lock_entry_for_a_removed_stage_is_a_note_not_stale(
+    repo: Path, results: Path, mlgate: RunMlgate
+) -> None:
+    """A branch deletes a stage from dvc.yaml: DVC keeps its dvc.lock entry for good (`dvc
+    repro` and `dvc commit -f` leave it, `dvc remove` refuses a stage dvc.yaml lacks), and
+    `dvc status` calls the pipeline up to date. Advising `dvc repro` would never clear it."""
+    dvc_yaml = repo / "dvc.yaml"
+    dvc_yaml.write_text(dvc_yaml.read_text().split("  train:\n")[0])
+    dvc("repro", "--quiet", cwd=repo)
+    assert "train:" in (repo / "dvc.lock").read_text()  # what DVC leaves behind
+    assert "up to date" in dvc("status", cwd=repo).stdout
+    result = mlgate("repro", "--check", "--results-dir", str(results), cwd=repo)
+    assert result.code == 0, result.out + result.err
+    assert "STALE" not in result.out and "is stale" not in result.out
+    assert "dvc.lock keeps 1 entry for a stage dvc.yaml no longer has (train)" in result.out
+    assert "delete it from dvc.lock" in result.out
+    found = details(results)
+    assert found["stale_stages"] == []
+    assert found["orphan_lock_entries"] == ["train"]
+    assert [stage["name"] for stage in found["stages"]] == ["prepare"]  # type: ignore[attr-defined]
+    markdown = render_repro_markdown(found, summary=str(read_result(results)["summary"]))
+    assert "| `train` | in dvc.lock only |" in markdown
+    assert "**stale**" not in markdown
+
+
 def test_check_of_a_lock_dvc_cannot_read_says_why(
     repo: Path, results: Path, mlgate: RunMlgate
 ) -> None:

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate import dvcfiles, yamlio
 from mlgate.errors import MlgateError
-from mlgate.metrics import flatten
 from mlgate.outbound import redact
 from mlgate.paths import repo_relative
 from mlgate.yamlio import excerpt_text
@@ -232,7 +231,7 @@ def _baseline_params(request: CompareRequest, spec: str, baseline: Side, ours: P
 
 def read_params(read: Callable[[str], bytes | None]) -> Params:
     """The params files the pipeline declares (dvc.yaml's `params:`, and params.yaml), each
-    read by `read(path relative to the root)`, flattened with the metrics naming rule. A file
+    read by `read(path relative to the root)`, named as `dvc params diff` names them. A file
     outside the project is refused, as DVC refuses it: it is not the pipeline's."""
     declared = read(dvcfiles.DVC_YAML)
     pipeline = None
@@ -260,7 +259,7 @@ def _flat(file: str, content: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         return {}
     try:
-        return flatten(data)
+        return dvcfiles.flatten_params(data)
     except RecursionError:  # TOML has no depth limit (YAML and JSON stop at yamlio.MAX_DEPTH)
         raise _Unknown(f"{file}: nested deeper than mlgate reads") from None
 

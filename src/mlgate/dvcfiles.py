@@ -10,11 +10,14 @@ reads or writes, `Pipeline.templated` says so and callers must not trust the lis
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlgate import yamlio
+from mlgate.errors import InputError
+from mlgate.metrics import MAX_VALUES
 
 DVC_YAML = "dvc.yaml"
 DVC_LOCK = "dvc.lock"
@@ -99,6 +102,51 @@ def stage_names(dvc_yaml: Path) -> list[str]:
         return []
     stages = data.get("stages") if isinstance(data, dict) else None
     return [str(name) for name in stages] if isinstance(stages, dict) else []
+
+
+def flatten_params(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A params file's values named as `dvc params diff` names them: nested keys joined by dots,
+    a list one value written as Python writes it (`['a', 'b']`, `[]`; DVC's `format_dict`), an
+    empty mapping no value. Parsed YAML shares an aliased subtree instead of copying it, so a
+    few hundred bytes can stand for millions of values: past `MAX_VALUES` is an input error."""
+    flat: dict[str, Any] = {}
+    _params_into(flat, data, "")
+    return flat
+
+
+def _params_into(flat: dict[str, Any], data: Mapping[str, Any], prefix: str) -> None:
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            _params_into(flat, value, f"{name}.")
+            continue
+        if len(flat) >= MAX_VALUES or (isinstance(value, list) and _too_many(value)):
+            raise InputError(
+                f"more than {MAX_VALUES:,} values (at {yamlio.excerpt(name)}); "
+                "that is not a params file (aliases repeating a subtree?)"
+            )
+        if isinstance(value, list):
+            flat[name] = str(value)
+        elif isinstance(value, str | bool | int | float) or value is None:
+            flat[name] = value
+        else:
+            flat[name] = str(value)
+
+
+def _too_many(value: list[Any]) -> bool:
+    """Whether writing the list out would visit more than MAX_VALUES items (stops there)."""
+    pending: list[Any] = [value]
+    seen = 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            return True
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, Mapping):
+            pending.extend(item.values())
+    return False
 
 
 def lock_stages(dvc_lock: Path) -> dict[str, Any] | None:

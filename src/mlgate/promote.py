@@ -27,10 +27,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlgate import ci, yamlio
+from mlgate import ci, dvcfiles, yamlio
 from mlgate.config import Config, alias_problem
 from mlgate.errors import InputError, MlgateError
-from mlgate.metrics import flatten
 from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result, read_result
 
@@ -407,7 +406,8 @@ def _params(request: PromoteRequest) -> dict[str, str]:
         params = yamlio.load_file(request.config.root / "params.yaml")
     if not isinstance(params, dict):
         return {}
-    return {key: str(value) for key, value in flatten(params).items()}
+    # Named as compare names the candidate's (a list one value), so the champion's diff cleanly.
+    return {key: str(value) for key, value in dvcfiles.flatten_params(params).items()}
 
 
 def _audit(

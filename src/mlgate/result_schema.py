@@ -277,6 +277,7 @@ def _details_shape(command: str, details: Mapping[str, Any]) -> Record:
             optional={
                 "mode": maybe(str),
                 "stages": ListOf(stage),
+                "orphan_lock_entries": ListOf(str),
                 "metrics": maybe(METRICS),
                 "outputs": ListOf(_OUTPUT),
                 "metrics_moved": ListOf(_MOVED),

@@ -86,17 +86,31 @@ class StageCheck:
         return entry
 
 
+@dataclass
+class Inspection:
+    stages: list[StageCheck]
+    # dvc.lock entries of stages dvc.yaml no longer declares. Not stale: DVC never reads them,
+    # and no DVC command drops them (`dvc repro` and `dvc commit -f` keep them, `dvc remove`
+    # refuses a stage dvc.yaml lacks), so advising a rerun would never clear the check.
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[StageCheck]:
+        return [check for check in self.stages if check.state == "stale"]
+
+
 def check_lock(root: Path, targets: Sequence[str] = ()) -> Result:
     clock = Clock()
     require_pipeline(root)
-    checks = inspect_pipeline(root, targets)
-    return check_result(checks, clock, root=root, targets=targets)
+    inspection = inspect_pipeline(root, targets)
+    return check_result(inspection, clock, root=root, targets=targets)
 
 
 def check_result(
-    checks: list[StageCheck], clock: Clock, *, root: Path, targets: Sequence[str]
+    inspection: Inspection, clock: Clock, *, root: Path, targets: Sequence[str]
 ) -> Result:
-    stale = [check for check in checks if check.state == "stale"]
+    checks = inspection.stages
+    stale = inspection.stale
     absent = [absent for check in checks for absent in check.absent]
     if stale:
         summary = f"dvc.lock is stale: {len(stale)} of {len(checks)} stage(s) changed (" + (
@@ -115,6 +129,8 @@ def check_result(
             + "): not stale, `dvc pull` or `dvc checkout` brings them"
             + (", `dvc repro` the uncached ones" if uncached else "")
         )
+    if inspection.orphans:
+        summary += "; " + orphans_note(inspection.orphans)
     return Result(
         command="repro",
         status="fail" if stale else "pass",
@@ -127,7 +143,21 @@ def check_result(
             "targets": list(targets),
             "stale_stages": [check.name for check in stale],
             "stages": [check.to_dict() for check in checks],
+            "orphan_lock_entries": inspection.orphans,
         },
+    )
+
+
+def orphans_note(names: Sequence[str]) -> str:
+    listed = ", ".join(names[:LISTED_FILES]) + (
+        f" and {len(names) - LISTED_FILES} more" if len(names) > LISTED_FILES else ""
+    )
+    one = len(names) == 1
+    return (
+        f"dvc.lock keeps {len(names)} {'entry' if one else 'entries'} for "
+        f"{'a stage' if one else 'stages'} dvc.yaml no longer has ({listed}): not stale "
+        "(DVC ignores such entries, and no DVC command removes them); "
+        f"delete {'it' if one else 'them'} from dvc.lock to tidy up"
     )
 
 
@@ -140,7 +170,7 @@ def describe(reason: Reason) -> str:
     return f"{text} ({reason.detail})" if reason.detail else text
 
 
-def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> list[StageCheck]:
+def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> Inspection:
     require_dvc()  # before the first `from dvc...`: without the extra, exit 2 naming it
     from dvc.exceptions import DvcException
     from dvc.stage import PipelineStage
@@ -160,9 +190,8 @@ def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> list[StageCheck
                 for stage in stages
                 if isinstance(stage, PipelineStage)
             ]
-            if not targets:
-                checks.extend(_orphan_lock_entries(root, stages))
-            return checks
+            orphans = [] if targets else _orphan_lock_entries(root, stages)
+            return Inspection(checks, orphans)
     except DvcException as exc:
         raise InputError(f"{root}: DVC cannot read the pipeline: {dvc_message(exc)}") from exc
     except OSError as exc:
@@ -184,14 +213,10 @@ def _lock_entries(dvcfile: Path) -> dict[str, Any] | None:
     return dvcfiles.lock_stages(dvcfile.with_name(dvcfiles.DVC_LOCK))
 
 
-def _orphan_lock_entries(root: Path, stages: list[Any]) -> list[StageCheck]:
+def _orphan_lock_entries(root: Path, stages: list[Any]) -> list[str]:
     names = {stage.name for stage in stages if hasattr(stage, "cmd_changed")}
     entries = _lock_entries(root / "dvc.yaml") or {}
-    return [
-        StageCheck(name, reasons=[Reason("lock", "not in dvc.yaml", detail="a removed stage")])
-        for name in entries
-        if name not in names
-    ]
+    return [str(name) for name in entries if name not in names]
 
 
 Producers = dict[PurePosixPath, tuple[Any, Any]]

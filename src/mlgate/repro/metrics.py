@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
+from mlgate import dvcfiles
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue, flatten
 from mlgate.paths import repo_relative
@@ -38,7 +39,8 @@ def metrics_and_params(
 ) -> tuple[dict[str, MetricValue], dict[str, dict[str, Any]]]:
     """The workspace's metrics and the params files DVC tracks, read from an open `Repo`.
 
-    Params are flattened with the metrics naming rule (`train.seed`) but keep their types.
+    Params are named as `dvc params diff` names them (`train.seed`, a list one value) and keep
+    their types.
     """
     from dvc.exceptions import DvcException
 
@@ -66,7 +68,7 @@ def _params_by_file(
     for path, entry in sorted(files.items()):
         if "error" in entry:
             raise InputError(f"{source}: cannot read params file {path}: {entry['error']}")
-        params[_posix(path)] = flatten(entry.get("data") or {})
+        params[_posix(path)] = dvcfiles.flatten_params(entry.get("data") or {})
     return params
 
 

@@ -165,7 +165,15 @@ def _check_text(details: dict[str, Any]) -> list[str]:
         lines += [f"         {_reason(reason)}" for reason in stage.get("reasons", [])]
         lines += [f"         {_absent(absent)}" for absent in stage.get("absent", [])]
         lines += [f"         note: {note}" for note in stage.get("notes", [])]
+    lines += [
+        f"note   {name}: in dvc.lock only (removed from dvc.yaml)"
+        for name in _orphans(details)[:MAX_ROWS]
+    ]
     return lines
+
+
+def _orphans(details: dict[str, Any]) -> list[str]:
+    return [str(name) for name in details.get("orphan_lock_entries") or []]
 
 
 def _check_markdown(details: dict[str, Any]) -> list[str]:
@@ -181,6 +189,13 @@ def _check_markdown(details: dict[str, Any]) -> list[str]:
         )
     if more:
         lines.append(f"| … {more:,} more stages in repro.json | | |")
+    orphans, more_orphans = bounded(_orphans(details), MAX_ROWS)
+    lines += [
+        f"| {code(name)} | in dvc.lock only | removed from dvc.yaml: not checked |"
+        for name in orphans
+    ]
+    if more_orphans:
+        lines.append(f"| … {more_orphans:,} more dvc.lock entries in repro.json | | |")
     return [*lines, ""]
 
 

@@ -67,9 +67,9 @@ def verify_pipeline(
         _fetch_sources(work, pull, log)
 
         # Comparing with a stale lock would blame nondeterminism for an edit nobody reran.
-        checks = inspect_pipeline(work, targets)
-        if any(check.state == "stale" for check in checks):
-            stale = check_result(checks, clock, root=root, targets=targets)
+        inspection = inspect_pipeline(work, targets)
+        if inspection.stale:
+            stale = check_result(inspection, clock, root=root, targets=targets)
             return Result(
                 command="repro",
                 status="fail",
