@@ -31,6 +31,7 @@ from mlgate import ci, yamlio
 from mlgate.config import Config, alias_problem
 from mlgate.errors import InputError, MlgateError
 from mlgate.metrics import flatten
+from mlgate.outbound import redact_param
 from mlgate.results import Clock, Result, read_result
 
 LOCK_WAIT_S = 60.0
@@ -392,7 +393,7 @@ def _params(request: PromoteRequest) -> dict[str, str]:
         params = yamlio.load_file(request.config.root / "params.yaml")
     if not isinstance(params, dict):
         return {}
-    return {key: str(value) for key, value in flatten(params).items()}
+    return {key: redact_param(key, value) for key, value in flatten(params).items()}
 
 
 def _audit(

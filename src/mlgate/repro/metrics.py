@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue, flatten
+from mlgate.outbound import redact_param, secret_name
 from mlgate.paths import repo_relative
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
@@ -65,8 +66,17 @@ def _params_by_file(
     for path, entry in sorted(files.items()):
         if "error" in entry:
             raise InputError(f"{source}: cannot read params file {path}: {entry['error']}")
-        params[_posix(path)] = flatten(entry.get("data") or {})
+        params[_posix(path)] = _credentials_masked(flatten(entry.get("data") or {}))
     return params
+
+
+def _credentials_masked(params: dict[str, Any]) -> dict[str, Any]:
+    """A credential's value (`api_key`, `db.password`) leaves DVC's answer masked, with the
+    digest that tells a changed one from the same (`outbound.redact_param`)."""
+    return {
+        name: redact_param(name, value) if secret_name(name) else value
+        for name, value in params.items()
+    }
 
 
 def workspace_params(root: Path) -> dict[str, dict[str, Any]]:
