@@ -320,10 +320,23 @@ def headline(results: dict[str, dict[str, Any]]) -> str:
 
 
 def gate_skips(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The steps gate.json says did not run ({step, reason, cause}); the file may be foreign."""
-    details = (results.get("gate") or {}).get("details")
+    """The steps gate.json says did not run ({step, reason, cause}); the file may be foreign.
+
+    A step a later run of the same commit did run (`gate --skip repro`, then `repro --check`)
+    is that run's result, not a skip as well: one row per step."""
+    gate = results.get("gate") or {}
+    details = gate.get("details")
     entries = details.get("skipped") if isinstance(details, dict) else None
-    return [entry for entry in entries or [] if isinstance(entry, dict)]
+    ran_since = {
+        step
+        for step, result in results.items()
+        if step in STEPS and gate.get("run_id") and result.get("run_id") != gate.get("run_id")
+    }
+    return [
+        entry
+        for entry in entries or []
+        if isinstance(entry, dict) and entry.get("step") not in ran_since
+    ]
 
 
 def skipped_checks(results: dict[str, dict[str, Any]]) -> list[str]:
