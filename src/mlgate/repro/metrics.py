@@ -43,14 +43,16 @@ def metrics_and_params(
     """
     from dvc.exceptions import DvcException
 
-    cannot_load = f"{root}: DVC cannot load the pipeline"
+    cannot_load = f"{repo_relative(root)}: DVC cannot load the pipeline"
     try:
         metric_files = _shown_metric_files(repo, cannot_load)
         params_shown: dict[str, Any] = repo.params.show()
     except DvcException as exc:
-        raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
-    metrics = _merge_metric_files(metric_files, str(root), missing_ok=True) or {}
-    return metrics, _params_by_file(params_shown, str(root), cannot_load)
+        raise ExternalError(
+            f"{repo_relative(root)}: DVC could not read the metrics or params: {exc}"
+        ) from exc
+    metrics = _merge_metric_files(metric_files, repo_relative(root), missing_ok=True) or {}
+    return metrics, _params_by_file(params_shown, repo_relative(root), cannot_load)
 
 
 def _params_by_file(
@@ -87,7 +89,9 @@ def workspace_params(root: Path) -> dict[str, dict[str, Any]]:
         try:
             shown: dict[str, Any] = repo.params.show()
         except DvcException as exc:
-            raise ExternalError(f"{root}: DVC could not read the params: {exc}") from exc
+            raise ExternalError(
+                f"{repo_relative(root)}: DVC could not read the params: {exc}"
+            ) from exc
         # Named as the repository knows it: the reason reaches compare.json and the comment.
         project = repo_relative(root)
         return _params_by_file(
@@ -125,7 +129,8 @@ def workspace_metrics(root: Path) -> dict[str, MetricValue]:
     A cached metrics file missing from the workspace is read through DVC's cache and remote,
     within `revision_timeout_s()`.
     """
-    source = f"{root} (workspace)"
+    # Named as the repository knows it, not as the runner's absolute path (the Why line).
+    source = f"{repo_relative(root)} (workspace)"
 
     def read() -> dict[str, Any]:
         with open_repo(root) as repo:
