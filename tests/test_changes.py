@@ -218,7 +218,9 @@ def test_a_run_candidate_links_to_its_run_without_credentials(
     mlflow_client.log_metric(run_id, "accuracy", 0.95)
     mlflow_client.log_param(run_id, "train.n_estimators", "20")
     with_credentials = server.replace("http://", "http://someone:s3cret-pass@")
-    (tmp_path / "mlgate.yaml").write_text(CONFIG.format(uri=with_credentials))
+    # A threshold: without a baseline, a relative rule alone would compare nothing (exit 2).
+    config = CONFIG.format(uri=with_credentials).replace("max_regression: 0.02", "threshold: 0.5")
+    (tmp_path / "mlgate.yaml").write_text(config)
     result = mlgate("compare", "--candidate", f"run:{run_id}", "--baseline", "none", cwd=tmp_path)
     assert result.code == 0, result.out + result.err
     details = compared(tmp_path)

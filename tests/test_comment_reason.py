@@ -129,3 +129,24 @@ def test_a_pass_names_only_the_metrics_it_judged(tmp_path: Path, mlgate: RunMlga
         mlgate, tmp_path, gates, {"accuracy": 0.9}, {"accuracy": 0.9, "recall": 0.8}, code=0
     )
     assert why == "accuracy 0.900 vs 0.900 (0): every rule holds", why
+
+
+def test_a_first_model_without_thresholds_is_not_said_to_hold_any(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    """No threshold configured and no baseline yet: the metrics are there, nothing more; and a
+    count is shown as the integer it is."""
+    init_repo(tmp_path)
+    commit(tmp_path, "a DVC project without a pipeline yet")
+    gates = "  trees: {direction: higher}\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    why = why_of(mlgate, tmp_path, gates, {"trees": 8, "accuracy": 0.9}, None, code=0)
+    assert "threshold holds" not in why, why
+    assert why == "trees 8: present; no threshold is set and there is no baseline to compare with"
+
+
+def test_a_first_model_with_a_threshold_says_it_holds(tmp_path: Path, mlgate: RunMlgate) -> None:
+    init_repo(tmp_path)
+    commit(tmp_path, "a DVC project without a pipeline yet")
+    gates = "  trees: {direction: higher, threshold: 5}\n"
+    why = why_of(mlgate, tmp_path, gates, {"trees": 8}, None, code=0)
+    assert why == "trees 8 (≥ 5): every threshold holds", why

@@ -172,7 +172,10 @@ def test_dry_run_changes_nothing(tmp_path: Path, mlgate: RunMlgate) -> None:
 def test_needs_a_decision_against_the_registry(tmp_path: Path, mlgate: RunMlgate) -> None:
     repo = make_repo(tmp_path)
     assert mlgate("promote", cwd=repo).code == 2  # no compare.json yet
-    assert mlgate("compare", "--baseline", "none", cwd=repo).code == 0
+    # A pass against a file baseline (`--baseline none` with relative rules alone compares
+    # nothing: exit 2) is no decision against the registry either.
+    (repo / "base.json").write_text('{"accuracy": 0.5}')
+    assert mlgate("compare", "--baseline", "file:base.json", cwd=repo).code == 0
     result = mlgate("promote", cwd=repo)
     assert result.code == 2
     assert "promotion needs a decision against the registry" in result.err

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate import dvcfiles, yamlio
 from mlgate.errors import MlgateError
-from mlgate.outbound import redact
+from mlgate.outbound import MASK, param_digest, redact, secret_name
 from mlgate.paths import repo_relative
 from mlgate.yamlio import excerpt_text
 
@@ -112,7 +112,7 @@ def params_diff(
     for file, name in sorted(baseline.keys() | candidate.keys()):
         old = baseline.get((file, name), _ABSENT)
         new = candidate.get((file, name), _ABSENT)
-        if old is not _ABSENT and new is not _ABSENT and kept(old) == kept(new):
+        if old is not _ABSENT and new is not _ABSENT and _same(name, old, new, kept):
             unchanged += 1
             continue
         if len(changed) == MAX_RECORDED_CHANGES:
@@ -122,16 +122,28 @@ def params_diff(
             {
                 "file": file,
                 "name": name,
-                "baseline": None if old is _ABSENT else _storable(old),
-                "candidate": None if new is _ABSENT else _storable(new),
+                "baseline": None if old is _ABSENT else _storable(name, old),
+                "candidate": None if new is _ABSENT else _storable(name, new),
             }
         )
     return {"changed": changed, "not_recorded": not_recorded, "unchanged": unchanged}
 
 
-def _storable(value: Any) -> Any:
+def _same(name: str, old: Any, new: Any, kept: Callable[[Any], str]) -> bool:
+    """Whether a param kept its value. A credential's (`secret_name`) is masked on both sides,
+    so its digests are compared; one masked without a digest cannot be shown unchanged."""
+    if secret_name(name):
+        digest = param_digest(old)
+        return digest is not None and digest == param_digest(new)
+    return kept(old) == kept(new)
+
+
+def _storable(name: str, value: Any) -> Any:
     """A value a result file holds as it is (a JSON scalar a float can stand for), else its
-    text: NaN, a 400-digit integer, and a null param as `null` (a null side is an absent one)."""
+    text: NaN, a 400-digit integer, and a null param as `null` (a null side is an absent one).
+    A credential's value is the mask alone: not even its digest is shown."""
+    if secret_name(name):
+        return MASK
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -17,6 +17,7 @@ from mlgate.evidence import gather
 from mlgate.metrics import MetricValue, load_metrics_file
 from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result
+from mlgate.rule_names import REQUIRED, left_unjudged
 from mlgate.rules import Check, Decision, decide
 
 DECISION_TAG_PREFIX = "mlgate."
@@ -98,6 +99,7 @@ def run_compare(request: CompareRequest) -> Result:
         missing_baseline_reason=baseline.missing_reason,
         evidence=records.evidence,
     )
+    _require_a_judged_check(config, decision, baseline)
     notes = [*records.notes, *decision.notes]
     if baseline_spec == "none":
         notes.append("baseline: none, so only absolute thresholds were checked")
@@ -333,6 +335,37 @@ def _details(
     }
 
 
+def _unjudged(decision: Decision, baseline: Side) -> list[Check]:
+    found = baseline.metrics is not None
+    return [
+        check
+        for check in decision.checks
+        if left_unjudged(skipped=check.skipped, rule=check.rule, baseline_found=found)
+    ]
+
+
+def _require_a_judged_check(config: Config, decision: Decision, baseline: Side) -> None:
+    """Nothing checked is no pass: every gated metric missing (`required: false`), or only
+    rules that need a baseline where there is none (`--baseline none`), is exit 2. A first
+    model whose metrics are there passes on bootstrap, which its headline says."""
+    if any(not check.skipped for check in decision.checks):
+        return
+    missing = [check.metric for check in decision.checks if check.rule == REQUIRED]
+    if baseline.resolution == "bootstrap" and len(missing) < len(config.gates):
+        return
+    if missing:
+        why = (
+            f"every gated metric is missing from the candidate ({', '.join(missing[:5])}"
+            f"{', ...' if len(missing) > 5 else ''}; `required: false`)"
+        )
+    else:
+        why = (
+            f"there is no baseline ({baseline.source}) and no gate sets a `threshold`, the "
+            "only rule that needs none"
+        )
+    raise InputError(f"{config.path}: nothing was compared: {why}")
+
+
 def _summary(decision: Decision, baseline: Side) -> str:
     against = _against(baseline)
     failed = decision.failed_checks
@@ -349,6 +382,11 @@ def _summary(decision: Decision, baseline: Side) -> str:
         checks += " (NO BASELINE RECORDS: judged on point estimates)"
     if baseline.resolution == "bootstrap":
         return f"passed (bootstrap: no baseline yet): {checks}; {baseline.missing_reason}"
+    left_out = _unjudged(decision, baseline)
+    if left_out:
+        skipped = "; ".join(_reason(check) for check in left_out[:3])
+        more = f" (+{len(left_out) - 3} more)" if len(left_out) > 3 else ""
+        return f"passed with skips: {checks} against {against}; not judged: {skipped}{more}"
     return f"passed: {checks} against {against}"
 
 

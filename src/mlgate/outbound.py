@@ -11,6 +11,7 @@ Pure and light: no imports beyond the standard library, no I/O but reading the e
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -41,7 +42,15 @@ _TOKEN_SHAPES = (
     # A credential has a digit somewhere; "basic statistics" is prose.
     re.compile(r"\b(?P<kind>Bearer|Basic)(?P<gap>\s+)(?=[^\s\d]*\d)[A-Za-z0-9._~+/\-]{8,}=*"),
     re.compile(r"(?i)(?P<kind>authorization)(?P<gap>\s*[:=]\s*)[^\s,;]+(\s+[^\s,;]+)?"),
+    # An AWS access key id (long-term AKIA, temporary ASIA): 20 characters, no lower case.
+    re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
 )
+# The words that make a name a credential's, as whole segments of the name: `api_key`,
+# `db.password`, `apiToken`, `SECRET-KEY`; not `keyboard`, `max_tokens` or `monkey`.
+_SECRET_WORDS = frozenset({"password", "passwd", "secret", "token", "key"})
+_NAME_SEGMENTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+# How a masked param keeps what tells two values apart: a digest, never the value.
+_DIGEST_MARK = " sha256:"
 
 
 def register_secret(value: str | None) -> None:
@@ -87,6 +96,33 @@ def _strip_userinfo(match: re.Match[str]) -> str:
 def _mask_token(match: re.Match[str]) -> str:
     kind = match.groupdict().get("kind")
     return f"{kind}{match['gap']}{MASK}" if kind else MASK
+
+
+def secret_name(name: str) -> bool:
+    """Whether a param's (or setting's) name says its value is a credential: one of its
+    segments, split at `.`, `_`, `-` and camelCase, is password, secret, token or key."""
+    return any(word.lower() in _SECRET_WORDS for word in _NAME_SEGMENTS.findall(name))
+
+
+def redact_param(name: str, value: Any) -> str:
+    """A param's value as it may be stored or logged: redacted; under a credential's name
+    (`secret_name`) the mask and a digest of the value, so that a later run can tell a changed
+    credential from the same one without ever keeping it."""
+    if not secret_name(name):
+        return redact(str(value))
+    if param_digest(value) is None and str(value).startswith(MASK):
+        return str(value)  # masked already (a stored or logged value read back)
+    return f"{MASK}{_DIGEST_MARK}{param_digest(value)}"
+
+
+def param_digest(value: Any) -> str | None:
+    """What tells a credential param's values apart: the digest a masked value keeps, or the
+    digest of a raw one; None for a value masked without one (it cannot be told apart)."""
+    text = str(value)
+    if text.startswith(MASK):
+        _, mark, digest = text.partition(_DIGEST_MARK)
+        return digest if mark else None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def redact_data(value: Any) -> Any:

@@ -30,6 +30,7 @@ from typing import Any
 from mlgate import ci, dvcfiles, yamlio
 from mlgate.config import Config, alias_problem
 from mlgate.errors import InputError, MlgateError
+from mlgate.outbound import redact_param
 from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result, read_result
 
@@ -406,8 +407,10 @@ def _params(request: PromoteRequest) -> dict[str, str]:
         params = yamlio.load_file(request.config.root / "params.yaml")
     if not isinstance(params, dict):
         return {}
-    # Named as compare names the candidate's (a list one value), so the champion's diff cleanly.
-    return {key: str(value) for key, value in dvcfiles.flatten_params(params).items()}
+    # Named as compare names the candidate's (a list one value), credentials masked, so the
+    # champion's params diff cleanly.
+    flat = dvcfiles.flatten_params(params)
+    return {key: redact_param(key, value) for key, value in flat.items()}
 
 
 def _audit(

@@ -25,7 +25,8 @@ from mlgate.report_metrics import (
     judged_notes,
     metrics_table,
 )
-from mlgate.rule_names import amount_rule
+from mlgate.rule_names import amount_rule, left_unjudged
+from mlgate.wording import counted
 
 # The escapers, for the renderers that import them from here; the chart, for its tests.
 __all__ = ["code", "history_chart", "md"]
@@ -288,17 +289,39 @@ SKIPPED_BY_OPTION = "option"  # gate.json skipped[].cause of a step left out wit
 
 def decision_of(results: dict[str, dict[str, Any]]) -> str:
     """pass | pass-with-skips | fail | error: the `decision` output, which names a pass that
-    left a check out with --skip."""
-    return with_skips(overall(results)[0], gate_skips(results))
+    left a check out with --skip, or a gated metric unjudged."""
+    return with_skips(overall(results)[0], gate_skips(results), results)
 
 
-def with_skips(decision: str, skipped: list[dict[str, Any]]) -> str:
-    """pass-with-skips for a pass that left a check out with --skip; else the decision."""
+def with_skips(
+    decision: str, skipped: list[dict[str, Any]], results: dict[str, dict[str, Any]]
+) -> str:
+    """pass-with-skips for a pass that left a check out with --skip or judged a gated metric
+    less than its rules ask (`unjudged_checks`); else the decision."""
     by_option = any(
         entry.get("cause") == SKIPPED_BY_OPTION and entry.get("step") in CHECK_STEPS
         for entry in skipped
     )
-    return PASS_WITH_SKIPS if decision == "pass" and by_option else decision
+    partial = by_option or bool(unjudged_checks(results))
+    return PASS_WITH_SKIPS if decision == "pass" and partial else decision
+
+
+def unjudged_checks(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The comparison's checks skipped for a value that should have been there ("f1 required",
+    "recall max_regression"), from compare.json (`rule_names.left_unjudged`)."""
+    details = (results.get("compare") or {}).get("details")
+    if not isinstance(details, dict):
+        return []
+    baseline = details.get("baseline")
+    found = isinstance(baseline, dict) and baseline.get("metrics") is not None
+    return [
+        f"{check.get('metric')} {check.get('rule')}"
+        for check in details.get("checks") or []
+        if isinstance(check, dict)
+        and left_unjudged(
+            skipped=bool(check.get("skipped")), rule=str(check.get("rule")), baseline_found=found
+        )
+    ]
 
 
 def headline(results: dict[str, dict[str, Any]]) -> str:
@@ -311,6 +334,9 @@ def headline(results: dict[str, dict[str, Any]]) -> str:
     caveats = [
         f"{STEP_TITLES[step]} skipped by --skip {step}" for step in skipped_by_option(results)
     ]
+    unjudged = len(unjudged_checks(results))
+    if unjudged:  # counted, not named: a metric's name is untrusted text, and this is a heading
+        caveats.append(f"{counted(unjudged, 'gated check')} not judged, a value missing")
     if is_bootstrap(results):
         caveats.insert(0, "no production baseline yet, so only absolute thresholds were checked")
         return "☑️ passed on bootstrap — " + "; ".join(caveats)
@@ -320,10 +346,23 @@ def headline(results: dict[str, dict[str, Any]]) -> str:
 
 
 def gate_skips(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The steps gate.json says did not run ({step, reason, cause}); the file may be foreign."""
-    details = (results.get("gate") or {}).get("details")
+    """The steps gate.json says did not run ({step, reason, cause}); the file may be foreign.
+
+    A step a later run of the same commit did run (`gate --skip repro`, then `repro --check`)
+    is that run's result, not a skip as well: one row per step."""
+    gate = results.get("gate") or {}
+    details = gate.get("details")
     entries = details.get("skipped") if isinstance(details, dict) else None
-    return [entry for entry in entries or [] if isinstance(entry, dict)]
+    ran_since = {
+        step
+        for step, result in results.items()
+        if step in STEPS and gate.get("run_id") and result.get("run_id") != gate.get("run_id")
+    }
+    return [
+        entry
+        for entry in entries or []
+        if isinstance(entry, dict) and entry.get("step") not in ran_since
+    ]
 
 
 def skipped_checks(results: dict[str, dict[str, Any]]) -> list[str]:

@@ -64,7 +64,8 @@ def short(value: object) -> str:
         return f"{number:,.0f}" if abs(number) < 1e15 else f"{number:.4g}"
     if abs(number) < 0.01:
         return f"{number:.2g}"
-    return f"{number:.3f}"
+    # A count (8 trees, 3 folds) is no measurement: never "8.000".
+    return str(value) if isinstance(value, int) else f"{number:.3f}"
 
 
 def apart(first: object, second: object) -> tuple[str, str]:
@@ -279,10 +280,17 @@ def compare_reason(details: dict[str, Any]) -> str:
     if not shown:
         return ""
     left = len(gated) - len(shown)
-    judged = (
-        "every rule holds" if any(is_number(r.baseline) for r in gated) else "every threshold holds"
-    )
-    return ", ".join(shown) + (f" and {left} more" if left > 0 else "") + f": {judged}"
+    return ", ".join(shown) + (f" and {left} more" if left > 0 else "") + f": {_held(gated)}"
+
+
+def _held(gated: list[MetricRow]) -> str:
+    """What held, as far as it was judged: against the baseline, on thresholds, or only that
+    the metrics are there (a first model whose gates set no threshold)."""
+    if any(is_number(row.baseline) for row in gated):
+        return "every rule holds"
+    if any(check.get("rule") == "threshold" for row in gated for check in row.checks):
+        return "every threshold holds"
+    return "present; no threshold is set and there is no baseline to compare with"
 
 
 def compare_step_line(result: dict[str, Any]) -> str:
@@ -348,8 +356,8 @@ def metric_rows(details: dict[str, Any]) -> list[MetricRow]:
             MetricRow(
                 metric,
                 checks,
-                first.get("baseline"),
-                first.get("candidate"),
+                _as_reported(details, "baseline", metric, first.get("baseline")),
+                _as_reported(details, "candidate", metric, first.get("candidate")),
                 _first(checks, "delta"),
                 _first(checks, "delta_pct"),
             )
@@ -362,6 +370,17 @@ def metric_rows(details: dict[str, Any]) -> list[MetricRow]:
         delta = new - old if old is not None and new is not None else None
         rows.append(MetricRow(str(item.get("metric")), [], baseline, candidate, delta))
     return rows
+
+
+def _as_reported(details: dict[str, Any], side: str, metric: str, judged: object) -> object:
+    """A side's value as its metrics file gave it: a check holds it as a float, so an integer
+    metric (8 trees) would read 8.000."""
+    found = details.get(side)
+    metrics = found.get("metrics") if isinstance(found, dict) else None
+    given = metrics.get(metric) if isinstance(metrics, dict) else None
+    if isinstance(given, int) and not isinstance(given, bool) and as_float(given) == judged:
+        return given
+    return judged
 
 
 def _candidate_cell(row: MetricRow) -> str:

@@ -45,3 +45,11 @@ def amount_rule(name: str) -> AmountRule | None:
     """The amount rule a name (a check's `rule`) stands for; None for `threshold` or a name
     that is no rule (a result file from elsewhere)."""
     return _BY_NAME.get(name)
+
+
+def left_unjudged(*, skipped: bool, rule: str, baseline_found: bool) -> bool:
+    """Whether a check was skipped for want of a value that should have been there: a gated
+    metric the candidate lacks (`required: false`), or one a baseline that was found lacks.
+    Rules that need a baseline when there is none are the bootstrap's, and said as such. A
+    pass with such a check is a pass-with-skips (compare's summary, the report's headline)."""
+    return skipped and (rule == REQUIRED or baseline_found)

@@ -335,7 +335,7 @@ def _write_gate_result(run: _Run, clock: Clock) -> None:
     decision, code = overall(run.results)
     ran = ", ".join(f"{step} {result['status']}" for step, result in run.results.items())
     left_out = [skip["step"] for skip in run.skipped if skip["step"] in CHECK_STEPS]
-    decision_output = with_skips(decision, run.skipped)
+    decision_output = with_skips(decision, run.skipped, run.results)
     write_result(
         run.request.results_dir,
         Result(

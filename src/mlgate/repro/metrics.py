@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from mlgate import dvcfiles
 from mlgate.errors import ExternalError, InputError
 from mlgate.metrics import MetricValue, flatten
+from mlgate.outbound import redact_param, secret_name
 from mlgate.paths import repo_relative
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
@@ -44,15 +45,17 @@ def metrics_and_params(
     """
     from dvc.exceptions import DvcException
 
-    cannot_load = f"{root}: DVC cannot load the pipeline"
+    cannot_load = f"{repo_relative(root)}: DVC cannot load the pipeline"
     try:
         metric_files = _shown_metric_files(repo, cannot_load)
         _require_unique_json_keys(root, metric_files)
         params_shown: dict[str, Any] = repo.params.show()
     except DvcException as exc:
-        raise ExternalError(f"{root}: DVC could not read the metrics or params: {exc}") from exc
-    metrics = _merge_metric_files(metric_files, str(root), missing_ok=True) or {}
-    return metrics, _params_by_file(params_shown, str(root), cannot_load)
+        raise ExternalError(
+            f"{repo_relative(root)}: DVC could not read the metrics or params: {exc}"
+        ) from exc
+    metrics = _merge_metric_files(metric_files, repo_relative(root), missing_ok=True) or {}
+    return metrics, _params_by_file(params_shown, repo_relative(root), cannot_load)
 
 
 def _params_by_file(
@@ -68,8 +71,17 @@ def _params_by_file(
     for path, entry in sorted(files.items()):
         if "error" in entry:
             raise InputError(f"{source}: cannot read params file {path}: {entry['error']}")
-        params[_posix(path)] = dvcfiles.flatten_params(entry.get("data") or {})
+        params[_posix(path)] = _credentials_masked(dvcfiles.flatten_params(entry.get("data") or {}))
     return params
+
+
+def _credentials_masked(params: dict[str, Any]) -> dict[str, Any]:
+    """A credential's value (`api_key`, `db.password`) leaves DVC's answer masked, with the
+    digest that tells a changed one from the same (`outbound.redact_param`)."""
+    return {
+        name: redact_param(name, value) if secret_name(name) else value
+        for name, value in params.items()
+    }
 
 
 def workspace_params(root: Path) -> dict[str, dict[str, Any]]:
@@ -80,7 +92,9 @@ def workspace_params(root: Path) -> dict[str, dict[str, Any]]:
         try:
             shown: dict[str, Any] = repo.params.show()
         except DvcException as exc:
-            raise ExternalError(f"{root}: DVC could not read the params: {exc}") from exc
+            raise ExternalError(
+                f"{repo_relative(root)}: DVC could not read the params: {exc}"
+            ) from exc
         # Named as the repository knows it: the reason reaches compare.json and the comment.
         project = repo_relative(root)
         return _params_by_file(
@@ -118,7 +132,8 @@ def workspace_metrics(root: Path) -> dict[str, MetricValue]:
     A cached metrics file missing from the workspace is read through DVC's cache and remote,
     within `revision_timeout_s()`.
     """
-    source = f"{root} (workspace)"
+    # Named as the repository knows it, not as the runner's absolute path (the Why line).
+    source = f"{repo_relative(root)} (workspace)"
 
     def read() -> dict[str, Any]:
         with open_repo(root) as repo:
