@@ -19,7 +19,11 @@ from tests.helpers.report_env import (
     REPO,
     compare_result,
     envelope,
+    runner_env,
+    stub,
 )
+
+__all__ = ["runner_env", "stub"]  # fixtures: the GitHub stand-in and the runner's variables
 
 MALLORY = Account("mallory", 666)
 
