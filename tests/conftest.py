@@ -1,29 +1,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mlgate.cli import main
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO_ROOT / "examples" / "wine"
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-RunMlgate = Callable[..., Run]
-
+from tests.helpers.cli import Run, RunMlgate
+from tests.helpers.mlflow_store import RunningServer, SharedServer
 
 # What a runner (or a developer's shell) sets that mlgate reads: no test inherits it; a test that
 # wants one sets it itself.
@@ -82,14 +68,19 @@ def mlgate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) 
     return run
 
 
-def run_subprocess(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run `python -m mlgate` as a user would, in its own process."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "mlgate", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Run(completed.returncode, completed.stdout, completed.stderr)
+@pytest.fixture(scope="session")
+def shared_mlflow_server(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[RunningServer]:
+    """The run's one real `mlflow server`: a test names its models and experiments with
+    `unique_name`. A test that needs a server of its own (one that stops, refuses, or sits
+    behind a proxy) starts it itself."""
+    # Under xdist the base temp of each worker sits in the run's own folder; alone, that
+    # folder is shared with earlier (and other users') runs, so stay in this run's.
+    base = tmp_path_factory.getbasetemp()
+    shared = SharedServer(base.parent if worker_id != "master" else base)
+    server = shared.acquire()
+    try:
+        yield server
+    finally:
+        shared.release()

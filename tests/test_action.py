@@ -1,5 +1,5 @@
 """The composite action (action.yml) run for real by `act` on this machine, against a real DVC
-repo in a tmp dir and a real HTTP stand-in for the GitHub API (tests/github_stub.py).
+repo in a tmp dir and a real HTTP stand-in for the GitHub API (tests/helpers/github_stub.py).
 
 The workflow is the user's: checkout, setup-python, `uses: mlgate/mlgate@v1`. act maps that
 `uses:` to a slim copy of this checkout (tests/fixtures/act_runner.py) and setup-python to a
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE
-from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline, set_params
 from tests.fixtures.act_runner import CHECKOUT, SETUP_PYTHON, action_copy, run_act
-from tests.github_stub import ACTIONS_BOT, GitHubStub, running_stub
-from tests.node_tools import require
+from tests.helpers.cli import EXAMPLE
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo, metrics_pipeline, set_params
+from tests.helpers.github_stub import ACTIONS_BOT, GitHubStub, running_stub
+from tests.helpers.node_tools import require
 
 TOKEN = "ghs_installation_token_for_act"
 VENV = str(Path(sys.executable).parent.parent)

@@ -4,35 +4,23 @@ gate.json's links: through the real CLI, on real git/DVC repos and real MLflow s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlgate.changes import logged_params, params_diff
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline, set_params
-from tests.mlflow_helpers import mlflow_server
+from tests.helpers.changes_project import REGISTRY_CONFIG
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo, metrics_pipeline, set_params
+from tests.helpers.mlflow_store import RunningServer, unique_name
 
-CONFIG = """\
-version: 1
-mlflow:
-  tracking_uri: {uri}
-  model: wine
-  model_path: model.pkl
-metrics:
-  candidate: file:metrics.json
-gates:
-  accuracy: {{direction: higher, max_regression: 0.02}}
-"""
 SCHEMA = "schema_type: dataframe\ncolumns:\n  x: {dtype: int64}\n"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mlflow_server(tmp_path_factory.mktemp("changes-server")) as url:
-        yield url
+@pytest.fixture
+def server(shared_mlflow_server: RunningServer) -> str:
+    return shared_mlflow_server.url
 
 
 def trained(repo: Path, n_estimators: int, accuracy: float) -> None:
@@ -46,10 +34,12 @@ def compared(repo: Path) -> dict[str, Any]:
     return data["details"]
 
 
-def champion_then_candidate(mlgate: RunMlgate, repo: Path, uri: str) -> dict[str, Any]:
+def champion_then_candidate(
+    mlgate: RunMlgate, repo: Path, uri: str, model: str = "wine"
+) -> dict[str, Any]:
     """A champion promoted by mlgate with n_estimators 100, then a candidate with 20."""
     repo.mkdir(parents=True, exist_ok=True)
-    (repo / "mlgate.yaml").write_text(CONFIG.format(uri=uri))
+    (repo / "mlgate.yaml").write_text(REGISTRY_CONFIG.format(uri=uri, model=model))
     trained(repo, 100, 0.9)
     assert mlgate("compare", cwd=repo).code == 0
     promoted = mlgate("promote", cwd=repo)
@@ -80,18 +70,21 @@ def test_params_against_the_champion_over_rest(
     tmp_path: Path, server: str, mlgate: RunMlgate
 ) -> None:
     """The same answer through mlflow_rest (no `import mlflow` for the reads)."""
-    details = champion_then_candidate(mlgate, tmp_path, server)
+    model = unique_name("wine")
+    details = champion_then_candidate(mlgate, tmp_path, server, model)
     params = details["changes"]["params"]
     assert params["missing_reason"] is None
     assert params["changed"] == [
         {"file": "params.yaml", "name": "train.n_estimators", "baseline": 100, "candidate": 20}
     ]
     assert params["unchanged"] == 1
-    assert details["baseline"]["url"] == f"{server}/#/models/wine/versions/1"
+    assert details["baseline"]["url"] == f"{server}/#/models/{model}/versions/1"
 
 
 def test_no_champion_yet_leaves_the_params_unknown(tmp_path: Path, mlgate: RunMlgate) -> None:
-    (tmp_path / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    (tmp_path / "mlgate.yaml").write_text(
+        REGISTRY_CONFIG.format(uri="sqlite:///mlflow.db", model="wine")
+    )
     trained(tmp_path, 100, 0.9)
     assert mlgate("compare", cwd=tmp_path).code == 0
     params = compared(tmp_path)["changes"]["params"]
@@ -102,7 +95,9 @@ def test_no_champion_yet_leaves_the_params_unknown(tmp_path: Path, mlgate: RunMl
 def test_a_file_baseline_has_no_params_and_the_comparison_still_decides(
     tmp_path: Path, mlgate: RunMlgate
 ) -> None:
-    (tmp_path / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    (tmp_path / "mlgate.yaml").write_text(
+        REGISTRY_CONFIG.format(uri="sqlite:///mlflow.db", model="wine")
+    )
     trained(tmp_path, 100, 0.5)
     (tmp_path / "base.json").write_text(json.dumps({"accuracy": 0.9}))
     result = mlgate("compare", "--baseline", "file:base.json", cwd=tmp_path)
@@ -210,17 +205,17 @@ def test_promote_logs_params_that_split_back_into_files() -> None:
 def test_a_run_candidate_links_to_its_run_without_credentials(
     tmp_path: Path, server: str, mlgate: RunMlgate
 ) -> None:
-    from tests.mlflow_helpers import client
+    from tests.helpers.mlflow_store import client
 
     mlflow_client = client(server)
-    experiment = mlflow_client.create_experiment(f"runs-{tmp_path.name}")
+    experiment = mlflow_client.create_experiment(unique_name("runs"))
     run_id = mlflow_client.create_run(experiment).info.run_id
     mlflow_client.log_metric(run_id, "accuracy", 0.95)
     mlflow_client.log_param(run_id, "train.n_estimators", "20")
     with_credentials = server.replace("http://", "http://someone:s3cret-pass@")
     # A threshold: without a baseline, a relative rule alone would compare nothing (exit 2).
-    config = CONFIG.format(uri=with_credentials).replace("max_regression: 0.02", "threshold: 0.5")
-    (tmp_path / "mlgate.yaml").write_text(config)
+    config = REGISTRY_CONFIG.format(uri=with_credentials, model="wine")
+    (tmp_path / "mlgate.yaml").write_text(config.replace("max_regression: 0.02", "threshold: 0.5"))
     result = mlgate("compare", "--candidate", f"run:{run_id}", "--baseline", "none", cwd=tmp_path)
     assert result.code == 0, result.out + result.err
     details = compared(tmp_path)
@@ -346,7 +341,7 @@ def test_data_against_the_champions_stored_profile(tmp_path: Path, mlgate: RunMl
     (repo / "data" / "test.csv").write_text("x\n4\n")
     (repo / "schema.yaml").write_text(SCHEMA)
     (repo / "mlgate.yaml").write_text(
-        CONFIG.format(uri="sqlite:///mlflow.db")
+        REGISTRY_CONFIG.format(uri="sqlite:///mlflow.db", model="wine")
         + "data:\n  - path: data/*.csv\n    schema: schema.yaml\n"
         + "drift:\n  reference: registry\n"
     )
@@ -535,7 +530,9 @@ def test_a_file_baseline_is_named_as_the_repo_knows_it(
     """`--baseline file:base.json` was written, summarised and reported as the absolute path of
     the machine it ran on (`file:/home/runner/work/...`)."""
     repo = init_repo(tmp_path / "repo")
-    (repo / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    (repo / "mlgate.yaml").write_text(
+        REGISTRY_CONFIG.format(uri="sqlite:///mlflow.db", model="wine")
+    )
     trained(repo, 100, 0.5)
     (repo / "base.json").write_text(json.dumps({"accuracy": 0.9}))
     (repo / "sub").mkdir()
@@ -560,7 +557,9 @@ def test_an_unreadable_file_baseline_is_named_from_the_repo(
     tmp_path: Path, mlgate: RunMlgate
 ) -> None:
     repo = init_repo(tmp_path / "repo")
-    (repo / "mlgate.yaml").write_text(CONFIG.format(uri="sqlite:///mlflow.db"))
+    (repo / "mlgate.yaml").write_text(
+        REGISTRY_CONFIG.format(uri="sqlite:///mlflow.db", model="wine")
+    )
     trained(repo, 100, 0.5)
     result = mlgate("compare", "--baseline", "file:gone.json", cwd=repo)
     assert result.code == 2

@@ -13,47 +13,16 @@ from typing import Any
 import pytest
 
 from mlgate.changes import read_params
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline
-from tests.mlflow_helpers import client, register_version
-from tests.test_changes import CONFIG as REGISTRY_CONFIG
-
-GIT_CONFIG = """\
-version: 1
-metrics:
-  candidate: file:metrics.json
-  baseline: git:HEAD
-gates:
-  accuracy: {direction: higher, max_regression: 0.02}
-"""
-# The metrics kept in git (cache: false): git:HEAD reads them from git objects, nothing to run.
-DVC_YAML = """\
-stages:
-  train:
-    cmd: python train.py
-    params:
-      - {params_file}:
-    metrics:
-      - metrics.json:
-          cache: false
-"""
+from tests.helpers.changes_project import DVC_YAML, REGISTRY_CONFIG, git_project
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, metrics_pipeline
+from tests.helpers.mlflow_store import client, register_version
 
 
 def changes_of(repo: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((repo / ".mlgate" / "compare.json").read_text())
     changes: dict[str, Any] = data["details"]["changes"]
     return changes
-
-
-def git_project(repo: Path, params_file: str, params: str) -> Path:
-    """A DVC project whose base commit holds `params_file` and the metrics, in git."""
-    init_repo(repo)
-    (repo / "dvc.yaml").write_text(DVC_YAML.format(params_file=params_file))
-    (repo / "mlgate.yaml").write_text(GIT_CONFIG)
-    (repo / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
-    (repo / params_file).write_text(params)
-    commit(repo, "base")
-    return repo
 
 
 # --- params files Python cannot read ----------------------------------------------------------
@@ -115,7 +84,7 @@ def test_a_params_file_outside_the_project_is_not_read(tmp_path: Path, mlgate: R
 def registry_project(repo: Path) -> str:
     uri = f"sqlite:///{repo / 'mlflow.db'}"
     repo.mkdir(parents=True, exist_ok=True)
-    (repo / "mlgate.yaml").write_text(REGISTRY_CONFIG.format(uri=uri))
+    (repo / "mlgate.yaml").write_text(REGISTRY_CONFIG.format(uri=uri, model="wine"))
     (repo / "params.yaml").write_text("train:\n  n_estimators: 20\n  seed: 7\n")
     (repo / "metrics.json").write_text(json.dumps({"accuracy": 0.91}))
     return uri

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlgate import __version__
-from tests.conftest import REPO_ROOT, RunMlgate, run_subprocess
+from tests.helpers.cli import REPO_ROOT, RunMlgate, run_subprocess
 
 COMMANDS = (
     "validate",

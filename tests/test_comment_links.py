@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "comment" / "blocked"
 PHISH = "https://mlflow.evil.example/login"

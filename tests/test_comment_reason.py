@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 from mlgate.report import ReportContext, report_markdown
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, init_repo
-from tests.test_report_comment import prose_lines, results_of, sentences
+from tests.helpers.cli import RunMlgate
+from tests.helpers.comment_prose import prose_lines, results_of, sentences
+from tests.helpers.dvc_repos import commit, init_repo
 
 CONFIG = """\
 version: 1

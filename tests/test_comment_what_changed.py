@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from mlgate.report import ReportContext, report_markdown, report_text
-from tests.conftest import RunMlgate
-from tests.test_changes_messy import git_project
-from tests.test_outbound import assert_inert
+from tests.helpers.changes_project import git_project
+from tests.helpers.cli import RunMlgate
+from tests.helpers.inert import assert_inert
 
 
 def reported(mlgate: RunMlgate, repo: Path) -> tuple[str, str]:
@@ -91,7 +91,7 @@ def test_hostile_param_names_and_values_render_inert_and_never_command_the_runne
 
 
 def test_the_stages_that_ran_are_named_once_in_what_changed() -> None:
-    from tests.test_report_comment import comment, results_of
+    from tests.helpers.comment_prose import comment, results_of
 
     results = results_of("blocked")
     text = comment(results)
@@ -108,7 +108,7 @@ def test_the_stages_that_ran_are_named_once_in_what_changed() -> None:
 
 
 def test_forged_row_counts_cannot_crowd_the_comment_out() -> None:
-    from tests.test_report_comment import comment, results_of
+    from tests.helpers.comment_prose import comment, results_of
 
     results = results_of("blocked")
     huge = 10**4000  # JSON reads it (Python converts up to 4,300 digits); no float holds it

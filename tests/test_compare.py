@@ -5,13 +5,19 @@ import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.mlflow_helpers import client, free_port, mlflow_server, register_version
+from tests.helpers.cli import RunMlgate
+from tests.helpers.mlflow_store import (
+    RunningServer,
+    client,
+    free_port,
+    register_version,
+    unique_name,
+)
 
 CONFIG = """\
 version: 1
@@ -496,15 +502,14 @@ def test_env_tracking_uri_wins(
 # --- a real tracking server --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as url:
-        yield url
+@pytest.fixture
+def server(shared_mlflow_server: RunningServer) -> str:
+    return shared_mlflow_server.url
 
 
 @pytest.mark.slow
 def test_registry_baseline_over_http(tmp_path: Path, mlgate: RunMlgate, server: str) -> None:
-    model = f"wine-{tmp_path.name}"
+    model = unique_name("wine")
     repo = make_repo(tmp_path, WORSE, uri=server)
     (repo / "mlgate.yaml").write_text(
         (repo / "mlgate.yaml").read_text().replace("model: wine", f"model: {model}")
@@ -671,7 +676,7 @@ def test_an_unreadable_registry_baseline_is_never_a_pass(
 
 
 def test_a_git_baseline_says_how_it_resolved(tmp_path: Path, mlgate: RunMlgate) -> None:
-    from tests.dvc_helpers import commit, dvc, git, metrics_pipeline
+    from tests.helpers.dvc_repos import commit, dvc, git, metrics_pipeline
 
     repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
     (repo / "mlgate.yaml").write_text(

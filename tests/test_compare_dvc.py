@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, hung_http_remote, metrics_pipeline, set_params
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, hung_http_remote, metrics_pipeline, set_params
 
 pytestmark = pytest.mark.slow
 

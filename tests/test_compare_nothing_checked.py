@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 CONFIG = """\
 version: 1

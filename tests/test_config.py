@@ -9,7 +9,7 @@ import pytest
 from mlgate.config import GATE_KEYS, GateRule, load_config
 from mlgate.errors import ConfigError
 from mlgate.rule_names import AMOUNT_RULES
-from tests.conftest import EXAMPLE, RunMlgate
+from tests.helpers.cli import EXAMPLE, RunMlgate
 
 GOOD = """\
 version: 1

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.github_stub import Account, running_stub
+from tests.helpers.cli import RunMlgate
+from tests.helpers.github_stub import Account, running_stub
 
 pytestmark = pytest.mark.slow
 

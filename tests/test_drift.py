@@ -15,7 +15,7 @@ from cmarkgfm.cmark import Options
 from scipy import stats
 
 from mlgate.profile import BINS, TAIL_EDGES, profile_paths
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 FEATURES_SHIFT_SD = 1.0
 
@@ -199,7 +199,7 @@ def test_a_missing_champion_is_no_verdict(mlgate: RunMlgate, data: Path) -> None
 
 
 def test_a_typo_in_the_model_name_is_not_a_first_model(mlgate: RunMlgate, data: Path) -> None:
-    from tests.mlflow_helpers import register_version
+    from tests.helpers.mlflow_store import register_version
 
     uri = f"sqlite:///{data / 'mlflow.db'}"
     register_version(uri, "wine-classifier", alias="champion")
@@ -237,7 +237,7 @@ def test_gate_of_a_first_model_says_drift_did_not_run_and_passes(
 
 def test_the_champion_profile_is_the_reference(mlgate: RunMlgate, data: Path) -> None:
     from mlgate.registry import Registry, store_profile
-    from tests.mlflow_helpers import register_version
+    from tests.helpers.mlflow_store import register_version
 
     uri = f"sqlite:///{data / 'mlflow.db'}"
     version = register_version(uri, "wine", alias="champion")
@@ -331,7 +331,7 @@ def test_promote_stores_the_training_profile_and_drift_reads_it(
 ) -> None:
     """End to end: the promoted version carries the profile of the data it was trained on;
     `reference: registry` compares new data with it."""
-    from tests.test_promote import make_repo
+    from tests.helpers.promote_project import make_repo
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLGATE_RESULTS_DIR", raising=False)
@@ -359,7 +359,7 @@ def test_the_reference_at_a_git_revision_is_the_data_git_held_there(
 ) -> None:
     """`git:REF` reads the configured files as committed at REF, from a project that is a
     subfolder of its repository, through mlgate's one git runner."""
-    from tests.dvc_helpers import git
+    from tests.helpers.dvc_repos import git
 
     repo = tmp_path / "repo"
     project = repo / "project"

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 HUGE = int("9" * 400)  # an integer no float holds
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mlgate.errors import ExitStatus
-from tests.conftest import RunMlgate, run_subprocess
+from tests.helpers.cli import RunMlgate, run_subprocess
 
 DATA = "id,x\n1,0.5\n2,1.5\n"
 

@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Run, RunMlgate
+from tests.helpers.cli import Run, RunMlgate
 
 FUZZ = settings(
     max_examples=40,

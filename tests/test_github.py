@@ -1,4 +1,5 @@
-"""mlgate.github against a real HTTP server on 127.0.0.1 (tests/github_stub.py), over TCP."""
+"""mlgate.github against a real HTTP server on 127.0.0.1 (tests/helpers/github_stub.py), over
+TCP."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from mlgate.github import (
     post_sticky_comment,
     token_identity,
 )
-from tests.github_stub import ACTIONS_BOT, Account, Fault, GitHubStub, running_stub
+from tests.helpers.github_stub import ACTIONS_BOT, Account, Fault, GitHubStub, running_stub
 
 REPO = "octo-org/octo-repo"
 PR = 7

@@ -13,7 +13,7 @@ from mlgate import ci
 from mlgate.ci import PullRequest, pull_request_from_event
 from mlgate.errors import InputError
 from mlgate.github import github_env
-from tests.node_tools import require
+from tests.helpers.node_tools import require
 
 EXAMPLES = "@octokit/webhooks-examples/api.github.com/index.json"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mlgate.hooks import BLOCK_ENV, MARKER, SCRIPTS
-from tests.conftest import REPO_ROOT, RunMlgate
-from tests.dvc_helpers import DVC_ENV, commit, dvc, git, metrics_pipeline, set_params
+from tests.helpers.cli import REPO_ROOT, RunMlgate
+from tests.helpers.dvc_repos import DVC_ENV, commit, dvc, git, metrics_pipeline, set_params
 
 CONFIG = """\
 version: 1

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.dvc_helpers import commit, dvc, metrics_pipeline, set_params
 from tests.fixtures.hook_snapshot import (
     has_modules,
     hook_config,
@@ -26,6 +25,7 @@ from tests.fixtures.hook_snapshot import (
     pre_commit,
     shared_hooks,
 )
+from tests.helpers.dvc_repos import commit, dvc, metrics_pipeline, set_params
 
 CONFIG = """\
 version: 1

@@ -13,20 +13,8 @@ import pytest
 from mlgate import yamlio
 from mlgate.errors import InputError
 from mlgate.metrics import parse_metrics
-from tests.conftest import RunMlgate
-
-LEVELS = "abcdefgh"
-
-
-def alias_bomb(levels: int, *, as_key: bool) -> str:
-    """The 'billion laughs': each level a list of nine aliases of the level before."""
-    lines = [f'{LEVELS[0]}: &{LEVELS[0]} ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for before, level in itertools.pairwise(LEVELS[:levels]):
-        lines.append(f"{level}: &{level} [{','.join([f'*{before}'] * 9)}]")
-    last = LEVELS[levels - 1]
-    if as_key:
-        lines.append(f"? [{','.join([f'*{last}'] * 9)}]\n: 1")
-    return "\n".join(lines) + "\n"
+from tests.helpers.cli import RunMlgate
+from tests.helpers.hostile_yaml import alias_bomb
 
 
 def config_check(tmp_path: Path, mlgate: RunMlgate, text: str) -> tuple[int, str, float]:
@@ -236,7 +224,7 @@ def test_alias_bomb_in_a_dvc_metrics_file(tmp_path: Path, mlgate: RunMlgate) -> 
     """`--candidate dvc` reads metrics with DVC's own YAML reader, which keeps an aliased
     subtree shared; mlgate's flattening is what would write every repetition (9**6 here)
     into compare.json."""
-    from tests.dvc_helpers import init_repo
+    from tests.helpers.dvc_repos import init_repo
 
     repo = init_repo(tmp_path / "repo")
     (repo / "dvc.yaml").write_text(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlgate.registry import local_artifact_location
-from tests.conftest import run_subprocess
+from tests.helpers.cli import run_subprocess
 
 pytestmark = pytest.mark.slow
 

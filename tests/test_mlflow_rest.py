@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,16 +26,27 @@ import requests
 from mlgate.errors import ExternalError, InputError, MlgateError
 from mlgate.mlflow_rest import RestRegistry, open_registry, rest_applies
 from mlgate.registry import Dataset, Promotions, Registry
-from tests.mlflow_helpers import client, free_port, mlflow_server, register_version
+from tests.helpers.mlflow_store import RunningServer, client, free_port, register_version
 
 pytestmark = pytest.mark.slow
 
 
+SUFFIX = uuid.uuid4().hex[:10]  # this process's models, on the server every test shares
+
+
+def named(model: str) -> str:
+    return f"{model}-{SUFFIX}"
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as url:
-        populate(url)
-        yield url
+def populated(shared_mlflow_server: RunningServer) -> str:
+    populate(shared_mlflow_server.url)
+    return shared_mlflow_server.url
+
+
+@pytest.fixture
+def server(populated: str) -> str:
+    return populated
 
 
 def populate(url: str) -> None:
@@ -44,7 +56,7 @@ def populate(url: str) -> None:
 
     logged = register_version(
         url,
-        "logged",
+        named("logged"),
         model_metrics={"accuracy": 0.91, "log_loss": 0.2},
         dataset=("eval", "d1"),
         alias="champion",
@@ -61,11 +73,11 @@ def populate(url: str) -> None:
             dataset_digest="d2",
         )
     mlflow_client.log_metric(logged.run_id, "accuracy", 0.7, model_id=logged.model_id)
-    register_version(url, "logged", model_metrics={"accuracy": 0.93}, alias="challenger")
+    register_version(url, named("logged"), model_metrics={"accuracy": 0.93}, alias="challenger")
 
     run_based = register_version(
         url,
-        "run-based",
+        named("run-based"),
         run_metrics={"accuracy": 0.8, "log_loss": float("inf")},
         logged_model=False,
         alias="champion",
@@ -82,46 +94,54 @@ def populate(url: str) -> None:
     mlflow_client.log_param(run_based.run_id, "params.yaml.train.n_estimators", "100")
     mlflow_client.log_param(run_based.run_id, "lr", "0.1")
     register_version(
-        url, "empty-logged", run_metrics={"accuracy": 0.6}, model_metrics={}, alias="champion"
+        url,
+        named("empty-logged"),
+        run_metrics={"accuracy": 0.6},
+        model_metrics={},
+        alias="champion",
     )
-    register_version(url, "no-metrics", logged_model=False, alias="champion")
-    register_version(url, "no-alias", run_metrics={"accuracy": 0.6}, logged_model=False)
-    mlflow_client.create_registered_model("registered-empty")
-    mlflow_client.set_registered_model_tag("logged", "mlgate.history", '[{"version": "1"}]')
+    register_version(url, named("no-metrics"), logged_model=False, alias="champion")
+    register_version(url, named("no-alias"), run_metrics={"accuracy": 0.6}, logged_model=False)
+    mlflow_client.create_registered_model(named("registered-empty"))
+    mlflow_client.set_registered_model_tag(named("logged"), "mlgate.history", '[{"version": "1"}]')
 
 
 Lookup = Callable[[Registry], Any]
 
 LOOKUPS: dict[str, Lookup] = {
-    "logged model, no candidate dataset": lambda r: r.alias_version("logged", "champion"),
+    "logged model, no candidate dataset": lambda r: r.alias_version(named("logged"), "champion"),
     "logged model, same digest": lambda r: r.alias_version(
-        "logged", "champion", Dataset("other-name", "d2")
+        named("logged"), "champion", Dataset("other-name", "d2")
     ),
     "logged model, same name": lambda r: r.alias_version(
-        "logged", "champion", Dataset("eval", "zzz")
+        named("logged"), "champion", Dataset("eval", "zzz")
     ),
     "logged model, no dataset matches": lambda r: r.alias_version(
-        "logged", "champion", Dataset("train", "d9")
+        named("logged"), "champion", Dataset("train", "d9")
     ),
-    "logged model by version": lambda r: r.version_metrics("logged", "2"),
-    "run-based version": lambda r: r.alias_version("run-based", "champion"),
-    "logged model without metrics: its run": lambda r: r.alias_version("empty-logged", "champion"),
-    "a run named by id": lambda r: r.run_metrics(_run_of(r, "run-based")),
-    "no metrics at all": lambda r: r.alias_version("no-metrics", "champion"),
-    "missing alias": lambda r: r.alias_version("logged", "champoin"),
-    "versions but no alias": lambda r: r.alias_version("no-alias", "champion"),
-    "typo of a model": lambda r: r.alias_version("loged", "champion"),
+    "logged model by version": lambda r: r.version_metrics(named("logged"), "2"),
+    "run-based version": lambda r: r.alias_version(named("run-based"), "champion"),
+    "logged model without metrics: its run": lambda r: r.alias_version(
+        named("empty-logged"), "champion"
+    ),
+    "a run named by id": lambda r: r.run_metrics(_run_of(r, named("run-based"))),
+    "no metrics at all": lambda r: r.alias_version(named("no-metrics"), "champion"),
+    "missing alias": lambda r: r.alias_version(named("logged"), "champoin"),
+    "versions but no alias": lambda r: r.alias_version(named("no-alias"), "champion"),
+    "typo of a model": lambda r: r.alias_version(named("loged"), "champion"),
     "bootstrap: a new model": lambda r: r.alias_version("brand-new-model-xyz", "champion"),
-    "bootstrap: registered, no version": lambda r: r.alias_version("registered-empty", "champion"),
-    "missing version": lambda r: r.version_metrics("logged", "99"),
+    "bootstrap: registered, no version": lambda r: r.alias_version(
+        named("registered-empty"), "champion"
+    ),
+    "missing version": lambda r: r.version_metrics(named("logged"), "99"),
     "missing run": lambda r: r.run_metrics("0" * 32),
-    "a version's run params": lambda r: r.run_params(_run_of(r, "run-based")),
-    "a run without params": lambda r: r.run_params(_run_of(r, "logged")),
+    "a version's run params": lambda r: r.run_params(_run_of(r, named("run-based"))),
+    "a run without params": lambda r: r.run_params(_run_of(r, named("logged"))),
     "missing run's params": lambda r: r.run_params("0" * 32),
-    "a version MLflow rejects": lambda r: r.version_metrics("logged", "two"),
-    "model tags (the alias history)": lambda r: Promotions(r).model_tags("logged"),
+    "a version MLflow rejects": lambda r: r.version_metrics(named("logged"), "two"),
+    "model tags (the alias history)": lambda r: Promotions(r).model_tags(named("logged")),
     "per-example records (artifacts: MlflowClient)": lambda r: r.per_example_records(
-        "logged", "1", Path(tempfile.mkdtemp())
+        named("logged"), "1", Path(tempfile.mkdtemp())
     ),
 }
 
@@ -157,7 +177,7 @@ def test_the_cases_cover_each_outcome(server: str) -> None:
     assert kinds["run-based version"][1].dataset == Dataset("eval", "d1")
     assert kinds["logged model without metrics: its run"][1].origin.startswith("run ")
     assert kinds["no metrics at all"][0] == "ExternalError"
-    assert "did you mean 'logged'" in kinds["typo of a model"][1]
+    assert f"did you mean '{named('logged')}'" in kinds["typo of a model"][1]
     assert "Did you mean 'champion'" in kinds["missing alias"][1]
     assert kinds["bootstrap: a new model"][1].reason.endswith("does not exist yet")
     assert kinds["bootstrap: registered, no version"][1].reason.endswith("has no version yet")
@@ -175,7 +195,7 @@ def test_compare_against_a_server_does_not_import_mlflow(server: str, tmp_path: 
     (tmp_path / "candidate.json").write_text(json.dumps({"accuracy": 0.95}))
     (tmp_path / "mlgate.yaml").write_text(
         "version: 1\n"
-        f"mlflow: {{tracking_uri: '{server}', model: logged}}\n"
+        f"mlflow: {{tracking_uri: '{server}', model: {named('logged')}}}\n"
         "metrics: {candidate: 'file:candidate.json'}\n"
         "gates: {accuracy: {direction: higher, max_regression: 0.01}}\n"
     )

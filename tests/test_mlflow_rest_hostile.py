@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 API = "/api/2.0/mlflow/"
 VERSION = {

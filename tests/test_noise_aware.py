@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, init_repo
-from tests.mlflow_helpers import register_version
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, init_repo
+from tests.helpers.mlflow_store import register_version
 
 
 def records(path: Path, truth: list[int], predicted: list[int]) -> float:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, init_repo
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, init_repo
 
 CONFIG = """\
 version: 1
@@ -114,7 +114,7 @@ def test_a_data_row_giving_a_key_twice_is_an_input_error(
 ) -> None:
     import gzip
 
-    from tests.test_validate import project
+    from tests.helpers.validate_project import project
 
     text = ("\n".join(lines) + "\n").encode()
     content = gzip.compress(text) if name.endswith(".gz") else text
@@ -148,7 +148,7 @@ def test_a_parquet_file_naming_a_column_twice_is_an_input_error(
 ) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
-    from tests.test_validate import project
+    from tests.helpers.validate_project import project
 
     root = project(tmp_path, {"data/.keep": ""}, "data/*.parquet")
     table = pa.table([[1, 2], [1.5, 2.5], ["a", "b"], [9.0, 9.0]], names=["id", "x", "label", "x"])

@@ -12,11 +12,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.github_stub import GitHubStub
-from tests.mlflow_helpers import client, free_port, mlflow_server, register_version
-from tests.test_outbound import PAYLOADS, assert_inert, many_failing_files
-from tests.test_report import BOT, PR, REPO, TOKEN, compare_result, envelope, runner_env, stub
+from tests.helpers.cli import RunMlgate
+from tests.helpers.github_stub import GitHubStub
+from tests.helpers.inert import PAYLOADS, assert_inert, many_failing_files
+from tests.helpers.mlflow_store import (
+    RunningServer,
+    client,
+    free_port,
+    register_version,
+    unique_name,
+)
+from tests.helpers.report_env import (
+    BOT,
+    PR,
+    REPO,
+    TOKEN,
+    compare_result,
+    envelope,
+    runner_env,
+    stub,
+)
 
 __all__ = ["runner_env", "stub"]  # the GitHub stand-in and the runner's variables, shared
 
@@ -113,10 +128,9 @@ def test_the_job_summary_stays_under_1_mib(tmp_path: Path, mlgate: RunMlgate) ->
 # --- a tracking URI with a password ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mlflow_server(tmp_path_factory.mktemp("outbound-server")) as url:
-        yield url
+@pytest.fixture
+def server(shared_mlflow_server: RunningServer) -> str:
+    return shared_mlflow_server.url
 
 
 def with_password(url: str) -> str:
@@ -132,7 +146,7 @@ def assert_no_secret(text: str, where: str) -> None:
 def test_a_password_in_the_tracking_uri_never_leaves(
     tmp_path: Path, mlgate: RunMlgate, server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = f"wine-{tmp_path.name}"
+    model = unique_name("wine")
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "mlgate.yaml").write_text(CONFIG.format(model=model))

@@ -12,8 +12,8 @@ import pytest
 
 from mlgate.changes import params_diff
 from mlgate.outbound import MASK, redact, redact_param, secret_name
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, init_repo
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo
 
 AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example access key id
 PASSWORD = "hunter2-correct-horse"

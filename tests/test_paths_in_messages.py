@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import dvc, metrics_pipeline
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import dvc, metrics_pipeline
 
 
 def test_an_unreadable_workspace_metrics_file_is_named_without_the_tmp_path(

@@ -5,39 +5,17 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+import requests
 
 from mlgate.registry import local_artifact_location
-from tests.conftest import RunMlgate
-from tests.mlflow_helpers import client, mlflow_server, register_version
-
-CONFIG = """\
-version: 1
-mlflow:
-  tracking_uri: {uri}
-  model: {model}
-  model_path: model.pkl
-metrics:
-  candidate: file:metrics.json
-gates:
-  accuracy: {{direction: higher, max_regression: 0.02}}
-"""
-
-
-def make_repo(repo: Path, uri: str = "sqlite:///mlflow.db", model: str = "wine") -> Path:
-    repo.mkdir(parents=True, exist_ok=True)
-    (repo / "mlgate.yaml").write_text(CONFIG.format(uri=uri, model=model))
-    (repo / "params.yaml").write_text("train:\n  n_estimators: 10\n")
-    train(repo, 0.9)
-    return repo
-
-
-def train(repo: Path, accuracy: float) -> None:
-    """What a pipeline leaves behind: a model file and its metrics."""
-    (repo / "metrics.json").write_text(json.dumps({"accuracy": accuracy}))
-    (repo / "model.pkl").write_bytes(f"model with accuracy {accuracy}".encode())
+from tests.helpers.cli import RunMlgate
+from tests.helpers.mlflow_store import RunningServer, client, register_version, unique_name
+from tests.helpers.promote_project import make_repo, train
 
 
 def store(repo: Path) -> str:
@@ -229,52 +207,142 @@ def test_promotes_the_model_of_an_mlflow_run(tmp_path: Path, mlgate: RunMlgate) 
     assert version.run_id == run.info.run_id
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mlflow_server(tmp_path_factory.mktemp("promote-server")) as url:
-        yield url
+@pytest.fixture
+def server(shared_mlflow_server: RunningServer) -> str:
+    return shared_mlflow_server.url
+
+
+class LockRendezvous(BaseHTTPRequestHandler):
+    """A proxy in front of the real server that holds the first two lock requests until both
+    have come, then sends them on one after the other, in the order they came: the two
+    promotions reach the lock together, and which of them takes it is known."""
+
+    upstream = ""
+    url = ""
+    both_came = threading.Barrier(2)
+    answered_one = threading.Condition()
+    # the holder (host:pid:token) of each lock request, in arrival order
+    came: ClassVar[list[str]] = []
+    answered: ClassVar[list[str]] = []  # the holders whose lock request the server has answered
+
+    def do_GET(self) -> None:
+        self._forward()
+
+    def do_POST(self) -> None:
+        self._forward()
+
+    def do_PUT(self) -> None:
+        self._forward()
+
+    def do_PATCH(self) -> None:
+        self._forward()
+
+    def do_DELETE(self) -> None:
+        self._forward()
+
+    def _forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        holder = self._lock_holder(body)
+        if holder is None:
+            self._reply(self._send(body))
+            return
+        with self.answered_one:
+            place = len(self.came)
+            self.came.append(holder)
+        if place < 2:
+            self.both_came.wait(timeout=300)
+            with self.answered_one:  # the one that came second waits for the first's answer
+                self.answered_one.wait_for(lambda: len(self.answered) == place, timeout=300)
+        answer = self._send(body)
+        with self.answered_one:
+            self.answered.append(holder)
+            self.answered_one.notify_all()
+        self._reply(answer)
+
+    def _lock_holder(self, body: bytes) -> str | None:
+        if self.command != "POST" or not self.path.endswith("/registered-models/create"):
+            return None
+        request = json.loads(body)
+        if not str(request.get("name", "")).startswith("mlgate-lock--"):
+            return None
+        return next(tag["value"] for tag in request["tags"] if tag["key"] == "mlgate.holder")
+
+    def _send(self, body: bytes) -> requests.Response:
+        headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
+        return requests.request(
+            self.command, self.upstream + self.path, data=body, headers=headers, timeout=300
+        )
+
+    def _reply(self, response: requests.Response) -> None:
+        self.send_response(response.status_code)
+        self.send_header("Content-Type", response.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(response.content)))
+        self.end_headers()
+        self.wfile.write(response.content)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def rendezvous(server: str) -> Iterator[type[LockRendezvous]]:
+    handler = type(
+        "Rendezvous",
+        (LockRendezvous,),
+        {"upstream": server, "both_came": threading.Barrier(2),
+         "answered_one": threading.Condition(), "came": [], "answered": []},
+    )  # fmt: skip
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.mark.slow
-def test_concurrent_promotions_exactly_one_wins(tmp_path: Path, server: str) -> None:
-    """Two candidates, both judged against champion v1, promoted at once from two processes."""
-    model = f"race-{tmp_path.name}"
+def test_concurrent_promotions_exactly_one_wins(
+    tmp_path: Path, server: str, rendezvous: type[LockRendezvous]
+) -> None:
+    """Two candidates, both judged against champion v1, promoted at once from two processes
+    whose lock requests reach the server together: the first one there promotes, the other
+    finds the champion moved and changes nothing."""
+    model = unique_name("race")
     base = make_repo(tmp_path / "base", uri=server, model=model)
     subprocess.run([sys.executable, "-m", "mlgate", "compare"], cwd=base, check=True)
     subprocess.run([sys.executable, "-m", "mlgate", "promote"], cwd=base, check=True)
-    repos = []
-    for name, accuracy in (("a", 0.91), ("b", 0.92)):
-        repo = make_repo(tmp_path / name, uri=server, model=model)
-        train(repo, accuracy)
+    accuracy = {"a": 0.91, "b": 0.92}
+    repos = {}
+    for name, trained_to in accuracy.items():
+        repo = make_repo(tmp_path / name, uri=rendezvous.url, model=model)
+        train(repo, trained_to)
         subprocess.run([sys.executable, "-m", "mlgate", "compare"], cwd=repo, check=True)
-        repos.append(repo)
-    codes: dict[str, int] = {}
-    said: dict[str, str] = {}
-
-    def promote(repo: Path) -> None:
-        completed = subprocess.run(
-            [sys.executable, "-m", "mlgate", "promote"],
+        repos[name] = repo
+    # Deadlines far beyond any load: the loser waits out the winner, it does not give up.
+    promotions = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "mlgate", "promote", "--lock-wait", "600", "--timeout", "300"],
             cwd=repo,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
-            check=False,
         )
-        codes[repo.name] = completed.returncode
-        said[repo.name] = completed.stdout + completed.stderr
-
-    threads = [threading.Thread(target=promote, args=(repo,)) for repo in repos]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Exactly one wins. The loser sees the alias moved (1) — or, on a machine loaded past its
-    # deadlines, gives up with no verdict (3; seen once in a full parallel run): either way it
-    # must change nothing, which the checks below hold it to.
-    assert sorted(codes.values()) in ([0, 1], [0, 3]), said
-    winner = next(name for name, code in codes.items() if code == 0)
+        for name, repo in repos.items()
+    }
+    said = {name: process.communicate(timeout=900)[0] for name, process in promotions.items()}
+    codes = {name: process.returncode for name, process in promotions.items()}
+    pid = {process.pid: name for name, process in promotions.items()}
+    assert len(rendezvous.came) >= 2, "the two promotions never met at the lock"
+    winner = pid[int(rendezvous.answered[0].split(":")[1])]  # host:pid:token
+    loser = next(name for name in repos if name != winner)
+    assert codes == {winner: 0, loser: 1}, said
+    assert "'champion' moved since the comparison" in said[loser]
     holder = client(server).get_model_version_by_alias(model, "champion")
     logged = client(server).get_logged_model(holder.source.removeprefix("models:/"))
-    assert {m.key: m.value for m in logged.metrics} == {"accuracy": {"a": 0.91, "b": 0.92}[winner]}
+    assert {m.key: m.value for m in logged.metrics} == {"accuracy": accuracy[winner]}
     # The lock is gone, and the loser registered nothing.
     assert len(client(server).search_model_versions(f"name='{model}'")) == 2
     assert not client(server).search_registered_models(f"name='mlgate-lock--{model}'")
@@ -282,7 +350,7 @@ def test_concurrent_promotions_exactly_one_wins(tmp_path: Path, server: str) -> 
 
 @pytest.mark.slow
 def test_promote_and_rollback_over_http(tmp_path: Path, server: str, mlgate: RunMlgate) -> None:
-    model = f"http-{tmp_path.name}"
+    model = unique_name("http")
     repo = make_repo(tmp_path, uri=server, model=model)
     assert compare_and_promote(mlgate, repo) == 0
     train(repo, 0.95)

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, init_repo
-from tests.mlflow_helpers import client
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo
+from tests.helpers.mlflow_store import client
 
 TRAIN = """\
 import json, yaml

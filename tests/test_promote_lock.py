@@ -15,25 +15,23 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.mlflow_helpers import client, mlflow_server, register_version
+from tests.helpers.mlflow_store import RunningServer, client, register_version, unique_name
 
 pytestmark = pytest.mark.slow
 
 LOCK = "mlgate-lock--{model}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    workdir = tmp_path_factory.mktemp("lock-server")
-    with mlflow_server(workdir) as url:
-        yield url, workdir / "server.db"
+@pytest.fixture
+def server(shared_mlflow_server: RunningServer) -> tuple[str, Path]:
+    return shared_mlflow_server.url, shared_mlflow_server.store
 
 
 def stale_lock(url: str, db: Path, model: str) -> None:
@@ -47,6 +45,14 @@ def stale_lock(url: str, db: Path, model: str) -> None:
         )
 
 
+def wait_for(condition: Callable[[], bool], what: str, deadline_s: float = 300) -> None:
+    """Until `condition` holds (another process's signal), or fail after `deadline_s`."""
+    deadline = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {deadline_s:g} s for {what}"
+        time.sleep(0.05)
+
+
 # One holder: take the lock once everyone is ready, hold it a while, check it is still ours.
 HOLDER = """\
 import json, sys, time
@@ -54,8 +60,10 @@ from pathlib import Path
 from mlgate.errors import MlgateError
 from mlgate.registry import Promotions, Registry
 
-url, model, go, hold_s = sys.argv[1], sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
+url, model, hold_s = sys.argv[1], sys.argv[2], float(sys.argv[5])
+ready, go = Path(sys.argv[3]), Path(sys.argv[4])
 promotions = Promotions(Registry(url, timeout_s=30))
+ready.touch()  # mlflow is imported: at the start line
 while not go.exists():
     time.sleep(0.01)
 lock = promotions.acquire_lock(model, "test", wait_s=120)
@@ -74,16 +82,17 @@ print(json.dumps({"start": start, "end": end, "kept": kept}))
 
 def run_holders(tmp_path: Path, url: str, model: str, count: int) -> list[dict[str, float]]:
     go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{index}" for index in range(count)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", HOLDER, url, model, str(go), "1.5"],
+            [sys.executable, "-c", HOLDER, url, model, str(flag), str(go), "1.5"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(count)
+        for flag in ready
     ]
-    time.sleep(8)  # let every process import mlflow and wait at the start line
+    wait_for(lambda: all(flag.exists() for flag in ready), "every holder at the start line")
     go.touch()
     held = []
     for process in processes:
@@ -95,7 +104,7 @@ def run_holders(tmp_path: Path, url: str, model: str, count: int) -> list[dict[s
 
 def test_waiters_on_a_stale_lock_hold_it_one_at_a_time(tmp_path: Path, server: tuple) -> None:
     url, db = server
-    model = f"stale-{tmp_path.name}"
+    model = unique_name("stale")
     stale_lock(url, db, model)
     held = sorted(run_holders(tmp_path, url, model, count=3), key=lambda h: h["start"])
     assert all(h["kept"] for h in held), held
@@ -112,7 +121,7 @@ def test_a_late_waiter_with_a_stale_reading_breaks_nothing(tmp_path: Path, serve
     from mlgate.registry import Promotions, Registry
 
     url, db = server
-    model = f"late-{tmp_path.name}"
+    model = unique_name("late")
     name = LOCK.format(model=model)
     stale_lock(url, db, model)
     late = Promotions(Registry(url, timeout_s=30))
@@ -135,7 +144,7 @@ def test_a_broken_lock_stops_its_holder_before_the_alias_moves(
     from mlgate.registry import Promotions, Registry
 
     url, db = server
-    model = f"slow-{tmp_path.name}"
+    model = unique_name("slow")
     name = LOCK.format(model=model)
     slow = Promotions(Registry(url, timeout_s=30))
     lock = slow.acquire_lock(model, "slow", wait_s=5)
@@ -264,7 +273,7 @@ def test_an_alias_write_whose_answer_came_late_is_read_again(
     tmp_path: Path, server: tuple, proxy: type[_Proxy], http_timeout_s: int
 ) -> None:
     url, _ = server
-    model = f"late-answer-{tmp_path.name}"
+    model = unique_name("late-answer")
     register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
     register_version(url, model, model_metrics={"accuracy": 0.95})
     said = move_through(proxy, model, "late", http_timeout_s=http_timeout_s)
@@ -277,7 +286,7 @@ def test_an_alias_write_still_unanswered_is_not_called_done(
 ) -> None:
     """No answer within the deadline and one more: the write may yet land, and it is said so."""
     url, _ = server
-    model = f"no-answer-{tmp_path.name}"
+    model = unique_name("no-answer")
     register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
     register_version(url, model, model_metrics={"accuracy": 0.95})
     said = move_through(proxy, model, "late", http_timeout_s=60, delay_s=15)
@@ -289,7 +298,7 @@ def test_an_alias_write_that_failed_says_nothing_moved(
     tmp_path: Path, server: tuple, proxy: type[_Proxy]
 ) -> None:
     url, _ = server
-    model = f"refused-{tmp_path.name}"
+    model = unique_name("refused")
     register_version(url, model, model_metrics={"accuracy": 0.9}, alias="champion")
     register_version(url, model, model_metrics={"accuracy": 0.95})
     said = move_through(proxy, model, "refuse")

@@ -12,32 +12,26 @@ tests/snapshots/comment_<case>.md; after reviewing it, update them with
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
-from mlgate.publish import load_results
 from mlgate.report import ReportContext, fit_markdown, report_markdown, report_text
-from tests.test_outbound import assert_inert
+from tests.helpers.comment_prose import (
+    FIXTURES,
+    comment,
+    prose_lines,
+    results_of,
+    sentences,
+)
+from tests.helpers.inert import assert_inert
 
-FIXTURES = Path(__file__).parent / "fixtures" / "comment"
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-COMMIT = "608869fd12193b8d42dc1bf1e024505ef4e15d99"
 CASES = ("blocked", "passed", "inconclusive", "bootstrap")
-
-
-def results_of(case: str) -> dict[str, dict[str, Any]]:
-    return copy.deepcopy(load_results(FIXTURES / case).results)
-
-
-def comment(results: dict[str, dict[str, Any]]) -> str:
-    return report_markdown(results, ReportContext(commit=COMMIT))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -52,26 +46,6 @@ def test_the_example_comments_match_their_reviewed_snapshots(case: str) -> None:
         f"the comment of {case} changed; review the diff, then MLGATE_UPDATE_SNAPSHOTS=1"
     )
     assert_inert(text, links=("http://127.0.0.1:5000/", "https://github.com/acme/wine/"))
-
-
-def prose_lines(markdown: str) -> list[str]:
-    """The lines a reader reads as sentences: not table rows, fences, chart lines or tags."""
-    lines, in_fence = [], False
-    for line in markdown.splitlines():
-        if line.startswith("```"):
-            in_fence = not in_fence
-            continue
-        if in_fence or not line.strip() or line.startswith(("|", "<", "---")):
-            continue
-        lines.append(line)
-    return lines
-
-
-def sentences(line: str) -> list[str]:
-    """A line's clauses, without its marks, so a sentence repeated inside another is found."""
-    text = re.sub(r"^[-#>*\s]*(✅|❌|⚠️|☑️|📝)?\s*", "", line).replace("\\", "")
-    text = re.sub(r"\*\*[^*]+\*\*:?\s*", "", text)
-    return [part.strip() for part in re.split(r"[;:—]", text) if len(part.strip()) > 15]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -244,7 +218,7 @@ def test_the_readme_shows_the_blocked_comment_as_it_is() -> None:
 
 
 def test_a_failing_step_other_than_the_model_is_the_reason_and_its_section_stays_open() -> None:
-    from tests.test_report import envelope
+    from tests.helpers.report_env import envelope
 
     results = results_of("blocked")
     failing_file = {
@@ -268,7 +242,7 @@ def test_a_failing_step_other_than_the_model_is_the_reason_and_its_section_stays
 
 
 def test_a_step_with_no_verdict_comes_before_a_blocked_model() -> None:
-    from tests.test_report import envelope
+    from tests.helpers.report_env import envelope
 
     results = results_of("blocked")
     results["drift"] = envelope("drift", "error", "MLflow at http://127.0.0.1:5000 did not answer")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, metrics_pipeline
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, metrics_pipeline
 
 CONFIG = """\
 version: 1

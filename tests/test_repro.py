@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from mlgate.repro import render_repro, render_repro_markdown, touches_pipeline
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import hung_http_remote
 from tests.fixtures.hook_snapshot import hook_config, pre_commit, shared_hooks
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import hung_http_remote
 
 PY = sys.executable
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1"}

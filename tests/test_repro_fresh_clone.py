@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mlgate.repro import touches_pipeline
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, init_repo
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo
 
 PY = sys.executable
 

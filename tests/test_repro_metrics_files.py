@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, git, init_repo
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import pytest
 from mlgate.errors import InputError
 from mlgate.promote import history_events
 from mlgate.results import read_result
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 
 def envelope(command: str, details: Any, **fields: Any) -> dict[str, Any]:

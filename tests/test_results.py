@@ -19,7 +19,7 @@ from mlgate.results import (
     write_atomic,
     write_result,
 )
-from tests.dvc_helpers import commit, git
+from tests.helpers.dvc_repos import commit, git
 
 
 def make_result(status: str = "pass") -> Result:

@@ -57,3 +57,19 @@ def test_a_package_is_entered_through_its_face(path: Path) -> None:
         if module.startswith(package + ".") and not here.startswith(package)
     ]
     assert not behind_the_face
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in tests/helpers (or tests/fixtures): a test module imported by
+    another runs its module-level code twice and ties the two together by accident."""
+    crossing = [
+        f"{path.relative_to(TESTS)}:{line}: {module}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for line, module, names in imports(path)
+        for imported in [module, *(f"{module}.{name}" for name in names)]
+        if imported.split(".")[-1].startswith("test_") or imported.startswith("tests.conftest")
+    ]
+    assert not crossing

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, metrics_pipeline, set_params
-from tests.mlflow_helpers import client, register_version
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, metrics_pipeline, set_params
+from tests.helpers.mlflow_store import client, register_version
 
 CONFIG = """\
 version: 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
+from tests.helpers.cli import RunMlgate
 
 
 def configured(root: Path, schema: str) -> None:

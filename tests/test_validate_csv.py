@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.test_validate import HEADER, project, result_file, rows
+from tests.helpers.cli import RunMlgate
+from tests.helpers.validate_project import HEADER, project, result_file, rows
 
 NOTE_SCHEMA = """\
 schema_type: dataframe

@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from tests.conftest import RunMlgate
-from tests.dvc_helpers import commit, dvc, init_repo
-from tests.test_validate import HEADER, SCHEMA, rows
+from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, init_repo
+from tests.helpers.validate_project import HEADER, SCHEMA, rows
 
 CONFIG = "version: 1\ndata:\n  - path: data/*.csv\n    schema: schemas/s.yaml\n"
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.dvc_helpers import commit, dvc, git, init_repo
 from tests.fixtures.hook_snapshot import (
     has_modules,
     hook_config,
@@ -24,7 +23,8 @@ from tests.fixtures.hook_snapshot import (
     pre_commit,
     shared_hooks,
 )
-from tests.test_validate import HEADER, SCHEMA, rows
+from tests.helpers.dvc_repos import commit, dvc, git, init_repo
+from tests.helpers.validate_project import HEADER, SCHEMA, rows
 
 CONFIG = "version: 1\ndata:\n  - path: data/*.csv\n    schema: schemas/s.yaml\n"
 HOOK_DEPENDENCIES = [".[validate,parquet]"]  # the manifest's

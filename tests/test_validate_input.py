@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunMlgate
-from tests.test_validate import HEADER, project, result_file, rows
+from tests.helpers.cli import RunMlgate
+from tests.helpers.validate_project import HEADER, project, result_file, rows
 
 
 @pytest.mark.parametrize("pattern", ["../outside.csv", "data/../../outside.csv", "/tmp/x.csv"])
@@ -98,7 +98,7 @@ def test_jsonl_lines_that_are_not_objects(
 
 
 def test_an_alias_bomb_in_a_schema_or_a_dvc_file(tmp_path: Path, mlgate: RunMlgate) -> None:
-    from tests.test_hostile_input import alias_bomb
+    from tests.helpers.hostile_yaml import alias_bomb
 
     root = project(tmp_path, {"data/a.csv": HEADER + rows(3)})
     (root / "schemas" / "s.yaml").write_text(alias_bomb(8, as_key=False))

@@ -14,7 +14,7 @@ from mlgate.validate.report import (
     render_validate_markdown,
     render_validate_text,
 )
-from tests.test_validate import HEADER, SCHEMA, rows
+from tests.helpers.validate_project import HEADER, SCHEMA, rows
 
 DETAILS: dict[str, Any] = {
     "files": [

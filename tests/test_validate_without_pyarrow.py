@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers.cli import REPO_ROOT
 
 WITHOUT_PYARROW = REPO_ROOT / "tests" / "fixtures" / "without_pyarrow"
 

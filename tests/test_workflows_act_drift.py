@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.dvc_helpers import commit
 from tests.fixtures.act_runner import action_copy, run_act
-from tests.mlflow_helpers import client
-from tests.test_workflows_act import TOKEN, VENV, caller, champion, pipeline_repo
+from tests.helpers.act_workflows import TOKEN, VENV, caller, champion, pipeline_repo
+from tests.helpers.dvc_repos import commit
+from tests.helpers.mlflow_store import client
 
 CT_DRIFT_CALLER = caller(f"""\
 on: workflow_dispatch

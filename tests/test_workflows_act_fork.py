@@ -17,10 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.dvc_helpers import commit, set_params
 from tests.fixtures.act_runner import action_copy, artifact_store, run_act
-from tests.github_stub import ACTIONS_BOT, GitHubStub, running_stub
-from tests.test_workflows_act import (
+from tests.helpers.act_workflows import (
     PR,
     REPO,
     TOKEN,
@@ -29,6 +27,8 @@ from tests.test_workflows_act import (
     caller,
     pipeline_repo,
 )
+from tests.helpers.dvc_repos import commit, set_params
+from tests.helpers.github_stub import ACTIONS_BOT, GitHubStub, running_stub
 
 FORK = "mallory/octo-repo"
 FORK_SHA = "f0e1" * 10  # the fork PR's head, which GitHub says the gate ran on

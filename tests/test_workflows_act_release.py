@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from mlgate import __version__
-from tests.dvc_helpers import git
 from tests.fixtures.act_runner import ActRun, action_copy, artifact_store, run_act
+from tests.helpers.dvc_repos import git
 
 ORIGIN = "https://github.com/mlgate/mlgate.git"
 

@@ -38,8 +38,8 @@ from mlgate.github import (
     token_identity,
 )
 from tests.contract.openapi_subset import subset
-from tests.github_stub import Account, GitHubStub, Recorded, running_stub
-from tests.node_tools import require
+from tests.helpers.github_stub import Account, GitHubStub, Recorded, running_stub
+from tests.helpers.node_tools import require
 
 pytestmark = pytest.mark.slow
 

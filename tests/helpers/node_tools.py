@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = (
     Path(os.environ.get("MLGATE_NODE_TOOLS", REPO_ROOT / ".node-tools")).resolve() / "node_modules"
 )

@@ -1,8 +1,11 @@
-"""Real MLflow for tests: a sqlite store in a tmp dir, or a real `mlflow server` on 127.0.0.1."""
+"""Real MLflow for tests: a sqlite store in a tmp dir, or a real `mlflow server` on 127.0.0.1
+(the one every test shares, `SharedServer`, or a test's own)."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import os
 import shutil
 import socket
@@ -11,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,3 +197,61 @@ def mlflow_server(workdir: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+def unique_name(prefix: str) -> str:
+    """A model or experiment name no other test on the shared server uses (two xdist workers
+    may run tests of the same name, so the tmp dir's name is not enough)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    store: Path  # its sqlite file: a test may age a lock in it, as no API can
+
+
+class SharedServer:
+    """One `mlflow server` for every test process of a run, started by whichever needs it first.
+
+    xdist's workers share the run's tmp root: a file lock there serialises them, a state file
+    names the running server and counts its users. The process that started it stops it once
+    the count is back to zero (its own session is over by then; it waits for the other's).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state = root / "mlflow-server.json"
+        self._owned: contextlib.ExitStack | None = None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[dict[str, Any]]:
+        with (self.root / "mlflow-server.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            state = json.loads(self.state.read_text()) if self.state.exists() else {"users": 0}
+            yield state
+            self.state.write_text(json.dumps(state))
+
+    def acquire(self) -> RunningServer:
+        with self._locked() as state:
+            if state["users"] == 0:  # none, or the last one was stopped: start one
+                workdir = Path(tempfile.mkdtemp(prefix="mlflow-server-", dir=self.root))
+                self._owned = contextlib.ExitStack()
+                state["url"] = self._owned.enter_context(mlflow_server(workdir))
+                state["store"] = str(workdir / "server.db")
+            state["users"] += 1
+            return RunningServer(state["url"], Path(state["store"]))
+
+    def release(self, deadline_s: float = 3600) -> None:
+        with self._locked() as state:
+            state["users"] -= 1
+        if self._owned is None:
+            return
+        deadline = time.monotonic() + deadline_s
+        while True:
+            with self._locked() as state:
+                if state["users"] == 0 or time.monotonic() > deadline:
+                    state["users"] = 0  # stopped: a later user starts a new one
+                    self._owned.close()
+                    return
+            time.sleep(0.5)
