@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 venv=.evidently-venv
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-if ! "$venv/bin/python" -c 'import evidently.legacy.report, mlgate.drift' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import evidently.legacy.report, mlgate.drift, hypothesis' 2>/dev/null; then
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  # pytest for the test itself; mlgate[drift] editable so the test runs this checkout's code.
-  "$venv/bin/python" -m pip install --quiet 'pandas>=2.2.2,<3' 'evidently==0.7.23' pytest -e '.[drift]'
+  # pytest and hypothesis for the test and tests/conftest.py; mlgate[drift] editable so the test runs this checkout's code.
+  "$venv/bin/python" -m pip install --quiet 'pandas>=2.2.2,<3' 'evidently==0.7.23' pytest hypothesis -e '.[drift]'
 fi
 "$venv/bin/python" -c 'import evidently.legacy.report'

@@ -120,3 +120,28 @@ def test_ignore_may_name_a_column_only_the_current_data_has(
     configure(folder, "    request_id: {ignore: true}\n")
     run = mlgate("drift", cwd=folder)
     assert run.code == 0, run.out + run.err
+
+
+def test_a_column_of_infinities_is_compared_as_holding_no_value(
+    mlgate: RunMlgate, tmp_path: Path
+) -> None:
+    """INF and an integer no float holds are non-null but leave no bin: the reference compares
+    nothing (exit 2), the current data drifts (exit 1); it crashed on an empty grid (exit 3)."""
+    huge = "9" * 400
+    (tmp_path / "inf.csv").write_text(f"x\nINF\n{huge}\n-inf\n", encoding="utf-8")
+    (tmp_path / "ok.csv").write_text("x\n1\n2\n3\n", encoding="utf-8")
+    as_reference = mlgate(
+        "drift", "--reference", "file:inf.csv", "--current", "ok.csv", cwd=tmp_path
+    )
+    assert as_reference.code == 2, as_reference.out + as_reference.err
+    assert "no value to compare" in as_reference.err
+    as_current = mlgate("drift", "--reference", "file:ok.csv", "--current", "inf.csv", cwd=tmp_path)
+    assert as_current.code == 1, as_current.out + as_current.err
+
+
+def test_values_at_the_float_limit_are_profiled(mlgate: RunMlgate, tmp_path: Path) -> None:
+    """Sums and quantile interpolation of values near 1.7e308 overflow: the moments read as
+    unknown and the bins stay exact; it was exit 3 (OverflowError)."""
+    (tmp_path / "big.csv").write_text("x\n1e308\n-1.7e308\n1.5e308\n", encoding="utf-8")
+    run = mlgate("drift", "--reference", "file:big.csv", "--current", "big.csv", cwd=tmp_path)
+    assert run.code == 0, run.out + run.err

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import ColumnDrift, Config, DriftConfig
-from mlgate.drift_stats import METHODS_FOR_KIND, judge, present
+from mlgate.drift_stats import METHODS_FOR_KIND, comparable, judge
 from mlgate.errors import ConfigError, ExternalError, InputError
 from mlgate.profile import NUMERIC, is_profile, profile_paths, read_profile
 from mlgate.results import Clock, Result
@@ -236,19 +236,21 @@ def _judge_column(
 ) -> dict[str, Any]:
     method = override.method or settings.method
     threshold = override.threshold if override.threshold is not None else settings.threshold
-    if present(ref) == 0:
-        raise InputError(f"column {name!r} holds no values in the reference: nothing to compare")
+    if not comparable(ref):
+        raise InputError(
+            f"column {name!r} holds no value to compare in the reference (all null or infinite)"
+        )
     base: dict[str, Any] = {"column": name, "kind": ref["kind"]}
     if current_name != name:
         base["current_column"] = current_name
-    if present(cur) == 0:
+    if not comparable(cur):
         return {
             **base,
             "method": method,
             "statistic": None,
             "threshold": threshold,
             "drifted": True,
-            "note": "no values in the current data",
+            "note": "no value to compare in the current data (all null or infinite)",
             "reference": _summary(ref),
             "current": _summary(cur),
         }

@@ -60,6 +60,16 @@ def present(column: dict[str, Any]) -> int:
     return int(column["rows"]) - int(column["nulls"])
 
 
+def comparable(column: dict[str, Any]) -> bool:
+    """Whether the column holds a value the statistics can use: a numeric column whose only
+    values are infinite (INF, an integer no float holds) counts none in its bins or exact values."""
+    if present(column) == 0:
+        return False
+    if column["kind"] != NUMERIC:
+        return True
+    return bool(column.get("values")) or sum(column["bins"]["counts"]) > 0
+
+
 def distinct_values(reference: dict[str, Any], current: dict[str, Any]) -> int | None:
     """How many distinct values both sides hold together; None when one side has too many to
     count (more than the profile keeps exactly)."""

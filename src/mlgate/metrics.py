@@ -49,8 +49,8 @@ def parse_metrics(text: str, source: str, *, yaml_format: bool) -> dict[str, Met
 def _load_json(text: str, source: str) -> Any:
     """JSON with duplicate keys refused (json takes the last one silently) and bounded errors."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:
+        return json.loads(text, object_pairs_hook=unique_keys)
+    except DuplicateKey as exc:
         line = _line_of_second(text, exc.key)
         where = f"{source}:{line}" if line else source
         raise InputError(f"{where}: duplicate key {yamlio.excerpt(exc.key)}") from exc
@@ -60,17 +60,19 @@ def _load_json(text: str, source: str) -> Any:
         raise InputError(f"{source}: not valid JSON: {yamlio.excerpt_text(str(exc))}") from exc
 
 
-class _DuplicateKey(Exception):
+class DuplicateKey(Exception):
+    """A JSON object gave `key` twice (raised by `unique_keys`, the `object_pairs_hook`)."""
+
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     for key, value in pairs:
         if key in mapping:
-            raise _DuplicateKey(key)
+            raise DuplicateKey(key)
         mapping[key] = value
     return mapping
 

@@ -80,8 +80,11 @@ class NumericSketch:
         if values.size == 0:
             return
         self.n += int(values.size)
-        self.total += float(values.sum())
-        self.total_sq += float(np.square(values).sum())
+        # Values near the float limit (1e308) overflow the sums: the moments then read as
+        # unknown (None) in finish, the bins are unaffected.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.total += float(values.sum())
+            self.total_sq += float(np.square(values).sum())
         self.low = min(self.low, float(values[0]))
         self.high = max(self.high, float(values[-1]))
         if self.values is not None:
@@ -149,15 +152,25 @@ class NumericSketch:
         self.edges = self.edges[keep]
         self.counts = np.diff(cumulative[keep])
 
+    def _moments(self) -> tuple[float | None, float | None]:
+        """Mean and standard deviation; None for what overflowed a float."""
+        if not self.n or not math.isfinite(self.total) or not math.isfinite(self.total_sq):
+            return None, None
+        mean = self.total / self.n
+        try:
+            variance = self.total_sq / self.n - mean**2
+        except OverflowError:
+            return mean, None
+        return mean, math.sqrt(max(variance, 0.0)) if math.isfinite(variance) else None
+
     def finish(self, *, merge: bool) -> dict[str, Any]:
         self._take_tail()
-        mean = self.total / self.n if self.n else None
-        variance = self.total_sq / self.n - (mean or 0.0) ** 2 if self.n else None
+        mean, std = self._moments()
         summary: dict[str, Any] = {
             "min": self.low if self.n else None,
             "max": self.high if self.n else None,
             "mean": mean,
-            "std": math.sqrt(max(variance, 0.0)) if variance is not None else None,
+            "std": std,
         }
         if self.edges is None:
             summary["bins"] = {"edges": [], "counts": []}
@@ -185,7 +198,14 @@ def _quantile_edges(values: Any, bins: int) -> Any:
     value falls in a half-open bin [e_i, e_i+1)."""
     import numpy as np
 
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))
+    levels = np.linspace(0, 1, bins + 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        quantiles = np.quantile(values, levels)
+    if not np.isfinite(quantiles).all():
+        # Values spanning more than the float range (-1.7e308 .. 1.5e308) overflow the linear
+        # interpolation; quantiles taken among the values themselves cannot.
+        quantiles = np.quantile(values, levels, method="inverted_cdf")
+    edges = np.unique(quantiles)
     top = np.nextafter(edges[-1], math.inf)
     return np.append(edges[:-1], top) if len(edges) > 1 else np.array([edges[0], top])
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from mlgate import dataformats, yamlio
 from mlgate.errors import InputError, MissingExtra
+from mlgate.metrics import DuplicateKey, unique_keys
 from mlgate.validate.lines import (
     FIRST_ROW_LINE,
     CountingReader,
@@ -401,21 +402,6 @@ def _jsonl(
         ) from exc
 
 
-class _RepeatedKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in record:
-            raise _RepeatedKey(key)
-        record[key] = value
-    return record
-
-
 def _require_unique_keys(path: Path, where: str) -> None:
     """A record that gives a key twice is an input error naming the line: pandas keeps the
     last value silently, so a row would hold a value the file also contradicts (JSON metrics
@@ -424,8 +410,8 @@ def _require_unique_keys(path: Path, where: str) -> None:
         with _open_lines(path) as handle:
             for number, raw in enumerate(handle, 1):
                 try:
-                    json.loads(raw, object_pairs_hook=_distinct_keys)
-                except _RepeatedKey as exc:
+                    json.loads(raw, object_pairs_hook=unique_keys)
+                except DuplicateKey as exc:
                     raise InputError(
                         f"{where}: line {number}: key {yamlio.excerpt(exc.key)} appears twice in "
                         "one record; which value is meant?"
