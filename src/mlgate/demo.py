@@ -22,7 +22,7 @@ from mlgate import repro, scm
 from mlgate.config import load_config
 from mlgate.errors import InputError
 from mlgate.report import report_text
-from mlgate.rules import round_rows
+from mlgate.wording import round_rows
 
 EXAMPLE = "wine"
 ADOPT_SECTION = "Adopt it in your repo"

@@ -13,7 +13,7 @@ from typing import Any
 
 from mlgate.outbound import bounded, md, mermaid_label
 from mlgate.rule_names import ON_MISSING_BASELINE, REQUIRED, amount_rule
-from mlgate.rules import round_rows
+from mlgate.wording import round_rows
 
 MAX_METRICS = 100
 MAX_CHARTS = 10

@@ -38,6 +38,7 @@ from mlgate.rule_names import (
     RuleKind,
     amount_rule,
 )
+from mlgate.wording import round_rows
 
 if TYPE_CHECKING:
     from mlgate.paired import Interval
@@ -430,14 +431,6 @@ def _resolution(rule: str, limit: float, evidence: Evidence, rows_needed: int | 
     if rows_needed is None:
         return f"{said}; the observed difference sits on the limit, so no number of rows would"
     return f"{said}; about {round_rows(rows_needed):,} would"
-
-
-def round_rows(rows: int) -> int:
-    """Two significant figures: the estimate is rough."""
-    if rows < 100:
-        return rows
-    scale = 10 ** (len(str(rows)) - 2)
-    return int(-(-rows // scale) * scale)
 
 
 def _interval_text(low: float, high: float, confidence: float) -> str:
