@@ -30,6 +30,8 @@ from mlgate.errors import MlgateError
 from mlgate.metrics import flatten
 from mlgate.outbound import redact
 from mlgate.paths import repo_relative
+from mlgate.registry import MLFLOW_PARAM_CHARS
+from mlgate.results import MAX_RECORDED_CHANGES, MAX_RECORDED_CHARS
 from mlgate.yamlio import excerpt_text
 
 if TYPE_CHECKING:
@@ -40,11 +42,6 @@ Params = dict[tuple[str, str], Any]  # (params file, flattened name) -> value
 # `train.seed` (from params.yaml alone): a key naming a params file is split at its end.
 _FILE_KEY = re.compile(r"^(.+?\.(?:ya?ml|json|toml|py))\.(.+)$")
 _ABSENT = object()
-# MLflow refuses a param value longer than this; `mlgate promote` logs the value cut here.
-MLFLOW_PARAM_CHARS = 6000
-# compare.json stays small whatever the pipeline's params: the first changes, and how many more.
-MAX_RECORDED_CHANGES = 1000
-MAX_RECORDED_CHARS = 1000
 
 
 class _Unknown(Exception):

@@ -31,7 +31,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from mlgate.changes import MLFLOW_PARAM_CHARS
 from mlgate.config import alias_problem
 from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.metrics import MetricValue
@@ -46,6 +45,8 @@ TIMEOUT_ENV = "MLGATE_MLFLOW_TIMEOUT"
 DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")  # MLflow's SqlAlchemyStore's
 # Where promote stores the per-example records with a version: an artifact of its run.
 PER_EXAMPLE_ARTIFACT = "mlgate/per_example"
+# MLflow refuses a param value longer than this; `mlgate promote` logs the value cut here.
+MLFLOW_PARAM_CHARS = 6000
 T = TypeVar("T")
 
 # MLflow's own defaults retry a refused connection for about four minutes; these bound one

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from mlgate.changes import MAX_RECORDED_CHANGES
 from mlgate.outbound import bounded, code, md, shorten
+from mlgate.results import MAX_RECORDED_CHANGES
 from mlgate.wording import counted
 
 MAX_PARAMS = 50

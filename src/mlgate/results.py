@@ -26,6 +26,9 @@ DEFAULT_RESULTS_DIR = ".mlgate"
 RESULTS_DIR_ENV = "MLGATE_RESULTS_DIR"
 # Separate commands share a run when this is set; under GitHub Actions, one job is one run.
 RUN_ID_ENV = "MLGATE_RUN_ID"
+# compare.json stays small whatever the pipeline's params: the first changes, and how many more.
+MAX_RECORDED_CHANGES = 1000
+MAX_RECORDED_CHARS = 1000
 
 
 @dataclass(frozen=True)
