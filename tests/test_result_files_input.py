@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mlgate.errors import InputError
-from mlgate.promote import history_events
+from mlgate.history import history_events
 from mlgate.results import read_result
 from tests.conftest import RunMlgate
 

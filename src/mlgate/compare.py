@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.changes import changes
-from mlgate.config import Config, parse_baseline_source, parse_candidate_source
+from mlgate.config import (
+    Config,
+    parse_baseline_source,
+    parse_candidate_source,
+    per_example_path,
+)
 from mlgate.errors import InputError
 from mlgate.evidence import gather
 from mlgate.metrics import MetricValue, load_metrics_file
@@ -166,12 +171,6 @@ def _identity(
     )
 
 
-def per_example_path(config: Config) -> Path | None:
-    """The candidate's per-example records, when the config names them."""
-    per_example = config.metrics.per_example
-    return None if per_example is None else config.root / per_example.candidate
-
-
 def load_baseline(request: CompareRequest, spec: str, candidate: Side) -> Side:
     if spec == "none":
         return Side(source=spec, metrics=None, resolution="none")
@@ -246,7 +245,7 @@ def _alias_history(request: CompareRequest, baseline: Side) -> list[dict[str, An
     """The metrics of the last versions that held the baseline alias, oldest first, for the
     report's chart. From mlgate's history tags; without them, the current holder alone."""
     from mlgate.errors import MlgateError
-    from mlgate.promote import history_events
+    from mlgate.history import history_events
     from mlgate.registry import Promotions
 
     assert baseline.model and baseline.alias and baseline.version

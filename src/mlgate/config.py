@@ -759,3 +759,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {yamlio.excerpt(value)}"
     return f"{type(value).__name__} {yamlio.excerpt(value)}"
+
+
+def per_example_path(config: Config) -> Path | None:
+    """The candidate's per-example records, when the config names them."""
+    per_example = config.metrics.per_example
+    return None if per_example is None else config.root / per_example.candidate

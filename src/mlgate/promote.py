@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import ci, yamlio
-from mlgate.config import Config, alias_problem
+from mlgate.config import Config, alias_problem, per_example_path
 from mlgate.errors import InputError, MlgateError
+from mlgate.history import history_events, history_key
 from mlgate.metrics import flatten
 from mlgate.results import Clock, Result, read_result
 
@@ -265,8 +266,6 @@ def _upload(
     files = _judged_files(request, plan)
     if isinstance(files, str):
         return files
-    from mlgate.compare import per_example_path
-
     records = per_example_path(request.config)
     return _Upload(
         files,
@@ -283,7 +282,6 @@ def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
         CompareRequest,
         candidate_metrics_files,
         load_candidate,
-        per_example_path,
     )
     from mlgate.identity import candidate_identity
 
@@ -483,36 +481,8 @@ def history(config: Config, alias: str | None, timeout_s: float) -> list[dict[st
     return history_events(_connect(config, timeout_s).model_tags(model), alias)
 
 
-def history_events(tags: dict[str, str], alias: str) -> list[dict[str, Any]]:
-    """The moves of `alias` recorded in a registered model's tags, oldest first."""
-    prefix = f"mlgate.history.{alias}."
-    events = []
-    for key, value in tags.items():
-        if key.startswith(prefix):
-            events.append(_history_event(key, key.removeprefix(prefix), value))
-    return sorted(events, key=lambda event: event["ms"])
-
-
-def _history_event(key: str, stamp: str, value: str) -> dict[str, Any]:
-    """One `mlgate.history.<alias>.<ms>` tag, or InputError: a tag written by hand (or by
-    someone else) would otherwise crash compare's chart and history."""
-    try:
-        event = json.loads(value)
-        ms = int(stamp)
-    except (ValueError, RecursionError):
-        event, ms = None, 0
-    if not isinstance(event, dict) or not str(event.get("version", "")).isdigit():
-        raise InputError(
-            f"registered model tag {yamlio.excerpt(key)}: not an mlgate history entry "
-            "(JSON with a version number, under mlgate.history.<alias>.<milliseconds>); "
-            "delete the tag in the MLflow registry"
-        )
-    return {**event, "ms": ms}
-
-
 def _record_history(promotions: Any, model: str, alias: str, event: dict[str, Any]) -> None:
-    key = f"mlgate.history.{alias}.{int(time.time() * 1000)}"
-    promotions.tag_model(model, {key: json.dumps(event, sort_keys=True)})
+    promotions.tag_model(model, {history_key(alias): json.dumps(event, sort_keys=True)})
 
 
 def _write_with_retries(details: dict[str, Any], *writes: tuple[str, Any]) -> None:
