@@ -375,18 +375,19 @@ def _validated_rows(results_dir: Path | None) -> dict[str, int]:
 def _against_profile(request: CompareRequest) -> Callable[[Path, str], Known]:
     """The champion's stored profile (what drift's `reference: registry` reads): its files'
     rows and sha256. Only with `drift:` configured: promote stores a profile only then."""
-    from mlgate.drift import load_reference
-    from mlgate.profile import file_digest
+    from mlgate.identity import sha256_of
+    from mlgate.registry import champion_profile_files
 
-    if request.config.drift is None:
+    mlflow = request.config.mlflow
+    if request.config.drift is None or mlflow.model is None:
         return _nothing_known
     try:
-        profile = load_reference(request.config, "registry", request.timeout_s)
+        files = champion_profile_files(
+            mlflow.tracking_uri, request.root, mlflow.model, mlflow.alias, request.timeout_s
+        )
     except MlgateError:
         return _nothing_known
-    stored = {
-        str(item.get("path")): item for item in profile.get("files", []) if isinstance(item, dict)
-    }
+    stored = {str(item.get("path")): item for item in files}
 
     def known(path: Path, shown: str) -> Known:
         item = stored.get(shown)
@@ -394,7 +395,7 @@ def _against_profile(request: CompareRequest) -> Callable[[Path, str], Known]:
             return None, None
         rows = item.get("rows")
         digest = item.get("sha256")
-        changed = file_digest(path) != digest if isinstance(digest, str) else None
+        changed = sha256_of(path) != digest if isinstance(digest, str) else None
         return (rows if isinstance(rows, int) else None), changed
 
     return known

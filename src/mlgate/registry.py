@@ -920,3 +920,23 @@ def champion_profile_file(
         "version": str(version.version),
         "created_at": created.isoformat(timespec="seconds"),
     }
+
+
+def champion_profile_files(
+    tracking_uri: str | None, root: Path, model: str, alias: str, timeout_s: float
+) -> list[dict[str, Any]]:
+    """The `files` entries (path, rows, sha256) of the profile stored with the version holding
+    `alias`: what compare's "What changed" holds the workspace's data against. MlgateError when
+    there is none to read; the profile's columns are drift's business, not read here."""
+    import json
+    import tempfile
+
+    registry = Registry(resolve_tracking_uri(tracking_uri, root), timeout_s)
+    with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as folder:
+        local, _version = champion_profile_file(registry, model, alias, Path(folder))
+        try:
+            profile = json.loads(local.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise InputError(f"models:/{model}@{alias} profile: not readable: {exc}") from exc
+    files = profile.get("files") if isinstance(profile, dict) else None
+    return [item for item in files if isinstance(item, dict)] if isinstance(files, list) else []
