@@ -35,7 +35,7 @@ from mlgate.results import MAX_RECORDED_CHANGES, MAX_RECORDED_CHARS
 from mlgate.yamlio import excerpt_text
 
 if TYPE_CHECKING:
-    from mlgate.compare import CompareRequest, Side
+    from mlgate.compare_types import CompareRequest, Side
 
 Params = dict[tuple[str, str], Any]  # (params file, flattened name) -> value
 # `mlgate promote` logs `params.yaml.train.seed` (from repro.json, one mapping per file) or

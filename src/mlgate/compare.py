@@ -6,13 +6,13 @@ for `dvc` and `git:`; `--candidate file:a.json --baseline file:b.json` needs nei
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from mlgate.changes import changes
+from mlgate.compare_types import CompareRequest, Side
 from mlgate.config import (
-    Config,
     parse_baseline_source,
     parse_candidate_source,
     per_example_path,
@@ -25,53 +25,6 @@ from mlgate.results import Clock, Result
 from mlgate.rules import Check, Decision, decide
 
 DECISION_TAG_PREFIX = "mlgate."
-
-
-@dataclass(frozen=True)
-class Side:
-    """One side of the comparison: where its metrics came from, and what they are."""
-
-    source: str
-    metrics: dict[str, MetricValue] | None
-    origin: str = ""
-    model: str | None = None
-    alias: str | None = None
-    version: str | None = None
-    run_id: str | None = None
-    url: str | None = None
-    dataset: Any = None  # registry.Dataset, kept opaque here so MLflow stays unimported
-    missing_reason: str = ""
-    # How the baseline resolved: found, bootstrap (none by design: a first model, a base
-    # revision whose pipeline declares no metrics) or none (`--baseline none`).
-    resolution: str = "found"
-    identity: dict[str, Any] | None = None
-
-
-@dataclass
-class CompareRequest:
-    config: Config
-    candidate: str | None = None
-    baseline: str | None = None
-    log_decision: bool = True
-    timeout_s: float = 30.0
-    # This gate run's results (validate.json's rows, repro.json's params) for "What changed";
-    # None for a compare of its own, which reads the workspace instead.
-    results_dir: Path | None = None
-    _registry: Any = field(default=None, repr=False)
-
-    @property
-    def root(self) -> Path:
-        return self.config.root
-
-    def registry(self) -> Any:
-        """The MLflow connection, made on first use only (REST reads for a tracking server)."""
-        if self._registry is None:
-            from mlgate.mlflow_rest import open_registry
-            from mlgate.registry import resolve_tracking_uri
-
-            uri = resolve_tracking_uri(self.config.mlflow.tracking_uri, self.root)
-            self._registry = open_registry(uri, timeout_s=self.timeout_s)
-        return self._registry
 
 
 def run_compare(request: CompareRequest) -> Result:

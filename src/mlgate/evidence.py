@@ -21,7 +21,7 @@ from mlgate.metrics import MetricValue
 from mlgate.rules import Evidence
 
 if TYPE_CHECKING:
-    from mlgate.compare import CompareRequest, Side
+    from mlgate.compare_types import CompareRequest, Side
 
 # Recomputed on all rows, the statistic must give the reported metric to this relative error.
 REPRODUCE_REL_TOLERANCE = 1e-6

@@ -278,11 +278,8 @@ def _upload(
 def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
     """The model files to register, when they and the metrics are those the decision judged;
     else why not (a refusal: compare again)."""
-    from mlgate.compare import (
-        CompareRequest,
-        candidate_metrics_files,
-        load_candidate,
-    )
+    from mlgate.compare import candidate_metrics_files, load_candidate
+    from mlgate.compare_types import CompareRequest
     from mlgate.identity import candidate_identity
 
     config = request.config

@@ -267,7 +267,8 @@ def _repro(request: GateRequest) -> Result:
 
 
 def _run_compare(request: GateRequest) -> Result:
-    from mlgate.compare import CompareRequest, run_compare
+    from mlgate.compare import run_compare
+    from mlgate.compare_types import CompareRequest
 
     return run_compare(
         CompareRequest(
