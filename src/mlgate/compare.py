@@ -65,7 +65,7 @@ def run_compare(request: CompareRequest) -> Result:
         details["per_example"] = records.details
     if baseline_spec == "registry" and baseline.version:
         details["history"] = _alias_history(request, baseline)
-    result = Result(
+    return Result(
         command="compare",
         status="pass" if decision.passed else "fail",
         summary=_summary(decision, baseline),
@@ -73,9 +73,6 @@ def run_compare(request: CompareRequest) -> Result:
         duration_s=clock.elapsed(),
         details=details,
     )
-    if request.log_decision and candidate.run_id and candidate_spec.startswith("run:"):
-        details["recorded_on_run"] = _record(request, candidate, baseline, result)
-    return result
 
 
 def load_candidate(request: CompareRequest, spec: str) -> Side:
@@ -218,36 +215,6 @@ def _alias_history(request: CompareRequest, baseline: Side) -> list[dict[str, An
             continue  # a deleted or metric-less old version is left out of the chart
         history.append({"version": version, "metrics": found.metrics})
     return history
-
-
-def _record(request: CompareRequest, candidate: Side, baseline: Side, result: Result) -> bool:
-    """Record the decision on the candidate's run; trouble here never changes the verdict."""
-    from mlgate import ci
-    from mlgate.errors import MlgateError
-    from mlgate.report import render_compare
-
-    assert candidate.run_id is not None
-    try:
-        context = ci.detect(request.root)
-        tags = {
-            "mlgate.decision": result.status,
-            "mlgate.summary": result.summary[:5000],
-            "mlgate.baseline": baseline.source,
-        }
-        optional = {
-            "mlgate.baseline_version": baseline.version,
-            "mlgate.commit": context.commit,
-            "mlgate.pr": str(context.pr_number) if context.pr_number else None,
-            "mlgate.workflow_run": context.run_url,
-        }
-        tags.update({key: value for key, value in optional.items() if value})
-        request.registry().record_decision(
-            candidate.run_id, tags, render_compare(result.to_dict(), "markdown")
-        )
-    except MlgateError as exc:
-        result.details.setdefault("notes", []).append(f"could not record the decision: {exc}")
-        return False
-    return True
 
 
 def _details(

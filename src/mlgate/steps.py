@@ -269,12 +269,14 @@ def _repro(request: GateRequest) -> Result:
 def _run_compare(request: GateRequest) -> Result:
     from mlgate.compare import run_compare
     from mlgate.compare_types import CompareRequest
+    from mlgate.record import record_decision
 
-    return run_compare(
-        CompareRequest(
-            config=request.config, timeout_s=request.timeout_s, results_dir=request.results_dir
-        )
+    compare = CompareRequest(
+        config=request.config, timeout_s=request.timeout_s, results_dir=request.results_dir
     )
+    result = run_compare(compare)
+    record_decision(compare, result)
+    return result
 
 
 def _pipeline_inputs(config: Config) -> list[Path]:

@@ -59,6 +59,7 @@ def compare(
     from mlgate.compare import run_compare
     from mlgate.compare_types import CompareRequest
     from mlgate.config import require_config
+    from mlgate.record import record_decision
     from mlgate.report import render_compare
 
     def check() -> Result:
@@ -70,7 +71,9 @@ def compare(
             log_decision=not no_log,
             timeout_s=timeout,
         )
-        return run_compare(request)
+        result = run_compare(request)
+        record_decision(request, result)
+        return result
 
     return run_check(
         "compare",
