@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlgate.config import GATE_KEYS, GateRule, load_config
-from mlgate.errors import ConfigError
+from mlgate.core.errors import ConfigError
 from mlgate.rule_names import AMOUNT_RULES
 from tests.conftest import EXAMPLE, RunMlgate
 

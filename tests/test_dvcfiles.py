@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlgate import dvcfiles
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 
 WDIR_PIPELINE = """\
 params: [config/extra.yaml]

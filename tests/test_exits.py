@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.errors import ExitStatus
+from mlgate.core.errors import ExitStatus
 from tests.conftest import RunMlgate, run_subprocess
 
 DATA = "id,x\n1,0.5\n2,1.5\n"

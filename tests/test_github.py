@@ -14,7 +14,7 @@ import pytest
 
 from mlgate import __version__
 from mlgate.ci import PullRequest
-from mlgate.errors import ExitStatus, InputError
+from mlgate.core.errors import ExitStatus, InputError
 from mlgate.github import (
     MAX_COMMENT_CHARS,
     CommentForbidden,

@@ -11,7 +11,7 @@ import pytest
 
 from mlgate import ci
 from mlgate.ci import PullRequest, pull_request_from_event
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.github import github_env
 from tests.node_tools import require
 

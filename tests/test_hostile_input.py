@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgate import yamlio
-from mlgate.errors import InputError
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError
 from mlgate.metrics import parse_metrics
 from tests.conftest import RunMlgate
 

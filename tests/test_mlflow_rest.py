@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from mlgate.errors import ExternalError, InputError, MlgateError
+from mlgate.core.errors import ExternalError, InputError, MlgateError
 from mlgate.mlflow_rest import RestRegistry, open_registry, rest_applies
 from mlgate.registry import Dataset, Promotions, Registry
 from tests.mlflow_helpers import client, free_port, mlflow_server, register_version

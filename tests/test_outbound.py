@@ -15,9 +15,8 @@ from cmarkgfm.cmark import Options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlgate.errors import InputError
-from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
-from mlgate.outbound import (
+from mlgate.core.errors import InputError
+from mlgate.core.outbound import (
     code,
     fence,
     guard_workflow_commands,
@@ -28,6 +27,7 @@ from mlgate.outbound import (
     redact_data,
     register_secret,
 )
+from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, report_markdown
 from mlgate.result_schema import check_result
 from tests.test_report import compare_result, envelope

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.paired import independent_interval, interval
 from mlgate.per_example import pair, read_records
 

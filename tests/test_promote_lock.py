@@ -51,7 +51,7 @@ def stale_lock(url: str, db: Path, model: str) -> None:
 HOLDER = """\
 import json, sys, time
 from pathlib import Path
-from mlgate.errors import MlgateError
+from mlgate.core.errors import MlgateError
 from mlgate.registry import Promotions, Registry
 
 url, model, go, hold_s = sys.argv[1], sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
@@ -131,7 +131,7 @@ def test_a_late_waiter_with_a_stale_reading_breaks_nothing(tmp_path: Path, serve
 def test_a_broken_lock_stops_its_holder_before_the_alias_moves(
     tmp_path: Path, server: tuple
 ) -> None:
-    from mlgate.errors import ExternalError
+    from mlgate.core.errors import ExternalError
     from mlgate.registry import Promotions, Registry
 
     url, db = server
@@ -219,7 +219,7 @@ def proxy(server: tuple) -> Iterator[type[_Proxy]]:
 
 MOVE = """\
 import sys
-from mlgate.errors import MlgateError
+from mlgate.core.errors import MlgateError
 from mlgate.registry import Promotions, Registry
 
 url, model = sys.argv[1], sys.argv[2]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.history import history_events
 from mlgate.results import read_result
 from tests.conftest import RunMlgate

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlgate.config import GateRule
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.rules import Decision, decide
 
 

@@ -25,14 +25,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from mlgate import dvcfiles, yamlio
-from mlgate.errors import MlgateError
+from mlgate import dvcfiles
+from mlgate.core import yamlio
+from mlgate.core.errors import MlgateError
+from mlgate.core.outbound import redact
+from mlgate.core.paths import repo_relative
+from mlgate.core.yamlio import excerpt_text
 from mlgate.metrics import flatten
-from mlgate.outbound import redact
-from mlgate.paths import repo_relative
 from mlgate.registry import MLFLOW_PARAM_CHARS
 from mlgate.results import MAX_RECORDED_CHANGES, MAX_RECORDED_CHARS
-from mlgate.yamlio import excerpt_text
 
 if TYPE_CHECKING:
     from mlgate.compare_types import CompareRequest, Side
@@ -403,7 +404,7 @@ def _against_profile(request: CompareRequest) -> Callable[[Path, str], Known]:
 
 def _against_revision(root: Path, rev: str) -> Callable[[Path, str], Known]:
     """Whether a git-tracked data file differs from REF's (git compares, nothing is parsed)."""
-    from mlgate.scm import diff_from_revision
+    from mlgate.core.scm import diff_from_revision
 
     try:
         diff = diff_from_revision(root, rev)

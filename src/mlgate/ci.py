@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.errors import InputError
-from mlgate.scm import current_commit
+from mlgate.core.errors import InputError
+from mlgate.core.scm import current_commit
 
 # The only events whose run is about a pull request. Others carry one in their payload too
 # (pull_request_review, a workflow_run's pull_requests), but a run they start must not

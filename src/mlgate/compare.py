@@ -17,10 +17,10 @@ from mlgate.config import (
     parse_candidate_source,
     per_example_path,
 )
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
+from mlgate.core.paths import repo_relative
 from mlgate.evidence import gather
 from mlgate.metrics import MetricValue, load_metrics_file
-from mlgate.paths import repo_relative
 from mlgate.results import Clock, Result
 from mlgate.rules import Check, Decision, decide
 
@@ -194,7 +194,7 @@ HISTORY_VERSIONS = 5
 def _alias_history(request: CompareRequest, baseline: Side) -> list[dict[str, Any]]:
     """The metrics of the last versions that held the baseline alias, oldest first, for the
     report's chart. From mlgate's history tags; without them, the current holder alone."""
-    from mlgate.errors import MlgateError
+    from mlgate.core.errors import MlgateError
     from mlgate.history import history_events
     from mlgate.registry import Promotions
 

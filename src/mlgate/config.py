@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import yaml
 
-from mlgate import dataformats, yamlio
-from mlgate.errors import ConfigError, InputError
+from mlgate import dataformats
+from mlgate.core import yamlio
+from mlgate.core.errors import ConfigError, InputError
 from mlgate.rule_names import AMOUNT_RULES, AmountRule
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlgate import repro, scm
+from mlgate import repro
 from mlgate.config import load_config
-from mlgate.errors import InputError
+from mlgate.core import scm
+from mlgate.core.errors import InputError
+from mlgate.core.wording import round_rows
 from mlgate.report import report_text
-from mlgate.wording import round_rows
 
 EXAMPLE = "wine"
 ADOPT_SECTION = "Adopt it in your repo"

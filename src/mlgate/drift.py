@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import ColumnDrift, Config, DriftConfig
+from mlgate.core.errors import ExternalError, InputError
 from mlgate.drift_stats import judge, present
-from mlgate.errors import ExternalError, InputError
 from mlgate.profile import NUMERIC, is_profile, profile_paths, read_profile
 from mlgate.results import Clock, Result
 
@@ -261,7 +261,7 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
 
 def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
     """The configured data as it was at `ref`: the files git holds there, profiled."""
-    from mlgate.scm import file_at_revision, git, require_revision
+    from mlgate.core.scm import file_at_revision, git, require_revision
     from mlgate.validate import glob_regex
 
     root = config.root.resolve()

@@ -1,6 +1,6 @@
 """A drift result as text, or as the report's Markdown section with a Mermaid bar chart.
 
-Column names and categories come from the data: they pass `mlgate.outbound` before Markdown.
+Column names and categories come from the data: they pass `mlgate.core.outbound` before Markdown.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from mlgate.outbound import code, md, mermaid_label
+from mlgate.core.outbound import code, md, mermaid_label
 
 MAX_ROWS = 50  # columns listed in the table; the rest are counted
 MAX_CHART_COLUMNS = 30

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mlgate.errors import MissingExtra
+from mlgate.core.errors import MissingExtra
 from mlgate.profile import NUMERIC
 
 P_VALUE_METHODS = ("ks", "chi2", "z")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import yamlio
+from mlgate.core import yamlio
 
 DVC_YAML = "dvc.yaml"
 DVC_LOCK = "dvc.lock"
@@ -91,7 +91,7 @@ def stage_names(dvc_yaml: Path) -> list[str]:
     A foreach/matrix stage is listed under its own name; DVC runs it as `name@key`, and those
     names appear in the run's log.
     """
-    from mlgate.errors import InputError
+    from mlgate.core.errors import InputError
 
     try:
         data = yamlio.load_file(dvc_yaml) if dvc_yaml.is_file() else None
@@ -148,7 +148,7 @@ def recorded_outputs(path: Path, source: str | None = None) -> list[Path]:
 
 
 def _pipeline_or_none(dvc_yaml: Path) -> Pipeline | None:
-    from mlgate.errors import InputError
+    from mlgate.core.errors import InputError
 
     try:
         return read_pipeline(dvc_yaml)

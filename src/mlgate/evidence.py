@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config import GateRule, PerExample
-from mlgate.errors import InputError, MissingExtra
+from mlgate.core.errors import InputError, MissingExtra
 from mlgate.metrics import MetricValue
 from mlgate.rules import Evidence
 
@@ -113,7 +113,7 @@ def _baseline_records(
             raise InputError(f"{path}: the baseline's per-example records are not there")
         return path, per_example.baseline
     if source.startswith("git:"):
-        from mlgate.scm import file_at_revision
+        from mlgate.core.scm import file_at_revision
 
         rev = source.removeprefix("git:")
         data = file_at_revision(request.root, rev, per_example.candidate)

@@ -8,8 +8,8 @@ import json
 import time
 from typing import Any
 
-from mlgate import yamlio
-from mlgate.errors import InputError
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError
 
 
 def history_key(alias: str) -> str:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgate import scm
-from mlgate.errors import ExitStatus, InputError
+from mlgate.core import scm
+from mlgate.core.errors import ExitStatus, InputError
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -99,7 +99,7 @@ def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[ExitSt
     if not config_path.is_file() or not files:
         return code, []
     from mlgate.config import require_config
-    from mlgate.errors import MlgateError
+    from mlgate.core.errors import MlgateError
 
     try:
         config = require_config(config_path)
@@ -121,7 +121,7 @@ def pre_commit_steps(root: Path, files: Sequence[str], log: Log) -> tuple[ExitSt
 def _concerns_data(config: Config, root: Path, files: Sequence[str]) -> bool:
     """A staged file matches a `data:` glob (or is a DVC file standing for data); when that
     cannot be told here, validate decides and reports."""
-    from mlgate.errors import MlgateError
+    from mlgate.core.errors import MlgateError
     from mlgate.validate import plan_from_config
 
     try:
@@ -221,7 +221,7 @@ def check_configs(files: Sequence[str], log: Log, *, root: Path | None = None) -
     """Load each mlgate.yaml among `files` (all of them when none is named so): every error
     with its file, line and key, then exit 2 if there was any."""
     from mlgate.config import require_config
-    from mlgate.errors import MlgateError
+    from mlgate.core.errors import MlgateError
 
     code = ExitStatus.PASS
     for name in config_files(files) or files:

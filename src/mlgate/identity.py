@@ -32,7 +32,7 @@ def candidate_identity(
     *,
     per_example: Path | None = None,
 ) -> dict[str, Any]:
-    from mlgate.scm import current_commit, tracked_changes
+    from mlgate.core.scm import current_commit, tracked_changes
 
     return {
         "model": model_identity(root, model_path),
@@ -80,6 +80,6 @@ def sha256_of(path: Path) -> str:
 
 
 def _shown(root: Path, path: Path) -> str:
-    from mlgate.paths import repo_relative
+    from mlgate.core.paths import repo_relative
 
     return repo_relative(path, root)

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlgate import yamlio
-from mlgate.errors import InputError
-from mlgate.paths import repo_relative
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError
+from mlgate.core.paths import repo_relative
 
 MetricValue = float | str | bool | None
 MAX_VALUES = 100_000

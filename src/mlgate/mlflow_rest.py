@@ -35,7 +35,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.registry import DEFAULT_TIMEOUT_S, Registry
 
 API = "/api/2.0/mlflow"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.paired import Records
 
 Pairing = Literal["paired", "partial", "unpaired"]

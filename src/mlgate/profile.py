@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate.errors import InputError, MissingExtra
+from mlgate.core.errors import InputError, MissingExtra
 
 PROFILE_FORMAT = 1
 BINS = 100  # final bins per numeric column: a 20-column profile stays well under 100 KB

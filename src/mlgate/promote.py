@@ -27,9 +27,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlgate import ci, yamlio
+from mlgate import ci
 from mlgate.config import Config, alias_problem, per_example_path
-from mlgate.errors import InputError, MlgateError
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError, MlgateError
 from mlgate.history import history_events, history_key
 from mlgate.metrics import flatten
 from mlgate.results import Clock, Result, read_result

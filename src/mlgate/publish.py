@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import ci
-from mlgate.errors import ExitStatus, ExternalError, InputError
-from mlgate.outbound import redact, safe_url
+from mlgate.core.errors import ExitStatus, ExternalError, InputError
+from mlgate.core.outbound import redact, safe_url
+from mlgate.core.scm import current_commit
 from mlgate.report import (
     STEPS,
     ReportContext,
@@ -31,7 +32,6 @@ from mlgate.report import (
     skipped_checks,
 )
 from mlgate.results import read_result, run_id_at_hand, write_atomic
-from mlgate.scm import current_commit
 
 REPORT_FILE = "report.md"
 # GitHub refuses a job summary over 1 MiB; keep clear of it.

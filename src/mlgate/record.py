@@ -8,7 +8,7 @@ from typing import Any
 
 from mlgate import ci
 from mlgate.compare_types import CompareRequest
-from mlgate.errors import MlgateError
+from mlgate.core.errors import MlgateError
 from mlgate.report import render_compare
 from mlgate.results import Result
 

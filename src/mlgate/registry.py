@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from mlgate.config import alias_problem
-from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
+from mlgate.core.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
+from mlgate.core.outbound import redact, redact_data, safe_url
 from mlgate.metrics import MetricValue
-from mlgate.outbound import redact, redact_data, safe_url
 
 DEFAULT_TIMEOUT_S = 30.0
 # Names searched for a typo before a missing registered model counts as a first model.

@@ -1,7 +1,7 @@
 """Pure renderers: data in, text out (text, json, markdown, junit). No I/O.
 
 Text that comes from the change itself (metric names, values, messages) passes the escapers
-of `mlgate.outbound` before it goes into Markdown, and every list is bounded: the report's size
+of `mlgate.core.outbound` before it goes into Markdown, and every list is bounded: the report's size
 does not grow with the number of files, checks or stages beyond a fixed cap.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlgate.errors import ExitStatus, Status
-from mlgate.outbound import bounded, code, link, md, one_line
+from mlgate.core.errors import ExitStatus, Status
+from mlgate.core.outbound import bounded, code, link, md, one_line
 from mlgate.report_changes import changes_markdown, changes_text, without_stage_names
 from mlgate.report_metrics import (
     as_float,

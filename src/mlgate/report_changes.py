@@ -2,7 +2,7 @@
 restored, and each data file's rows against the baseline's.
 
 Pure: the results of one run in, Markdown or text lines out. Names and values come from the
-change itself; they pass `mlgate.outbound` before Markdown.
+change itself; they pass `mlgate.core.outbound` before Markdown.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from mlgate.outbound import bounded, code, md, shorten
+from mlgate.core.outbound import bounded, code, md, shorten
+from mlgate.core.wording import counted
 from mlgate.results import MAX_RECORDED_CHANGES
-from mlgate.wording import counted
 
 MAX_PARAMS = 50
 MAX_FILES = 20

@@ -1,7 +1,7 @@
 """The model's part of the report: one row per metric, the decisive reason, the history charts.
 
 Pure: compare.json's `details` in, text out. Metric names and messages come from the change
-itself; they pass `mlgate.outbound` before they reach Markdown or a Mermaid chart.
+itself; they pass `mlgate.core.outbound` before they reach Markdown or a Mermaid chart.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from mlgate.outbound import bounded, md, mermaid_label
+from mlgate.core.outbound import bounded, md, mermaid_label
+from mlgate.core.wording import round_rows
 from mlgate.rule_names import ON_MISSING_BASELINE, REQUIRED, amount_rule
-from mlgate.wording import round_rows
 
 MAX_METRICS = 100
 MAX_CHARTS = 10

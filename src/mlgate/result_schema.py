@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlgate.errors import InputError
-from mlgate.yamlio import excerpt
+from mlgate.core.errors import InputError
+from mlgate.core.yamlio import excerpt
 
 STATUSES = ("pass", "fail", "error")
 

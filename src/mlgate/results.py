@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__
-from mlgate.errors import ExitStatus, InputError, MlgateError, Status
-from mlgate.outbound import redact_data
+from mlgate.core.errors import ExitStatus, InputError, MlgateError, Status
+from mlgate.core.outbound import redact_data
 from mlgate.result_schema import check_result
 
 SCHEMA_VERSION = 1
@@ -79,7 +79,7 @@ class RunStamp:
 def current_run(root: Path, results_dir: Path) -> RunStamp:
     """This run: MLGATE_RUN_ID or a new id; the checkout's HEAD and whether it has changes
     (files under the results dir do not count: writing results must not dirty the tree)."""
-    from mlgate.scm import current_commit, has_changes
+    from mlgate.core.scm import current_commit, has_changes
 
     commit = current_commit(root)
     return RunStamp(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config import GateRule
+from mlgate.core.wording import round_rows
 from mlgate.metrics import MetricValue, numeric, require_single_value
 from mlgate.rule_names import (
     AMOUNT_RULES,
@@ -38,7 +39,6 @@ from mlgate.rule_names import (
     RuleKind,
     amount_rule,
 )
-from mlgate.wording import round_rows
 
 if TYPE_CHECKING:
     from mlgate.paired import Interval

@@ -22,7 +22,7 @@ from typing import Any
 
 from mlgate import dvcfiles
 from mlgate.config import Config
-from mlgate.errors import InputError, MlgateError, NoReferenceYet
+from mlgate.core.errors import InputError, MlgateError, NoReferenceYet
 from mlgate.publish import Published, ReportRequest, publish
 from mlgate.report import (
     CHECK_STEPS,
@@ -315,7 +315,7 @@ def links(root: Path) -> dict[str, str | None]:
     """The workflow run and the commit on the forge, for the report (under Actions); none when
     the run's event cannot be read — links never cost the gate its result file."""
     from mlgate import ci
-    from mlgate.outbound import safe_url
+    from mlgate.core.outbound import safe_url
 
     try:
         context = ci.detect(root)

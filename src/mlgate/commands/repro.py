@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mlgate.commands.common import common_options, echo, run_check
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 
 if TYPE_CHECKING:
     from mlgate.results import Result

@@ -6,7 +6,7 @@ import click
 
 from mlgate import dataformats
 from mlgate.commands.common import debug_option, echo
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 
 
 @click.group("schema")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from mlgate.errors import ExternalError, InputError
+from mlgate.core.errors import ExternalError, InputError
+from mlgate.core.paths import repo_relative
 from mlgate.metrics import MetricValue, flatten
-from mlgate.paths import repo_relative
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
     dvc_message,
@@ -348,7 +348,7 @@ def _posix(path: str) -> str:
 
 
 def _shallow_hint(root: Path) -> str:
-    from mlgate.scm import is_shallow
+    from mlgate.core.scm import is_shallow
 
     if is_shallow(root):
         return (

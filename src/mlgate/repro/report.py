@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlgate.outbound import bounded, code, fence, html_text, md, shorten
+from mlgate.core.outbound import bounded, code, fence, html_text, md, shorten
 
 # A report lists this many stages, metrics and outputs, the last lines of this many failed
 # stages, and this many of their lines; the rest is counted or cut.

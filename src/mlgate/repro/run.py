@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import dvcfiles
-from mlgate.errors import ExitStatus, ExternalError, InputError
+from mlgate.core.errors import ExitStatus, ExternalError, InputError
 from mlgate.repro.check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.repro.metrics import metrics_and_params
 from mlgate.repro.runner import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlgate.outbound import bounded, code, md
-from mlgate.wording import counted
+from mlgate.core.outbound import bounded, code, md
+from mlgate.core.wording import counted
 
 ANNOTATION_CAP = 10  # GitHub shows 10 error annotations per step; the last says what was left out
 # A report lists this many files, sections and failing checks; the rest is counted.

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.errors import ExternalError, InputError, MlgateError
+from mlgate.core.errors import ExternalError, InputError, MlgateError
 
 # A git command that hangs (a lock held by another process, a credential prompt, a slow
 # network filesystem) must end in "no verdict" naming it, not at the CI job's timeout.

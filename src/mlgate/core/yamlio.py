@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from mlgate.errors import ConfigError, InputError
+from mlgate.core.errors import ConfigError, InputError
 
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 10_000
