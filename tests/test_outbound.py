@@ -29,7 +29,7 @@ from mlgate.core.outbound import (
 )
 from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, report_markdown
-from mlgate.result_schema import check_result
+from mlgate.results import check_result
 from tests.test_report import compare_result, envelope
 
 # What a stage, a data file or a forged result file may say: each of these acts in a comment

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PACKAGES_WITH_A_FACE = ("mlgate.validate", "mlgate.repro")
+PACKAGES_WITH_A_FACE = ("mlgate.validate", "mlgate.repro", "mlgate.results")
 
 
 def module_name(path: Path) -> str:
@@ -74,7 +74,7 @@ OWNERS = {
     "click": ("mlgate.cli", "mlgate.commands"),
 }
 # Importing these faces must not load a heavy library (`mlgate --help` is checked in test_cli).
-LIGHT_FACES = ("mlgate.core", "mlgate.validate", "mlgate.repro")
+LIGHT_FACES = ("mlgate.core", "mlgate.results", "mlgate.validate", "mlgate.repro")
 HEAVY = ("numpy", "pandas", "mlflow", "dvc")
 
 

@@ -34,15 +34,7 @@ from mlgate.report import (
     report_markdown,
     with_skips,
 )
-from mlgate.results import (
-    Clock,
-    Result,
-    RunStamp,
-    current_run,
-    error_result,
-    stamped,
-    write_result,
-)
+from mlgate.results import Clock, Result, RunStamp, current_run, error_result, stamped, write_result
 
 GATE_STEPS = ("validate", "repro", "drift", "compare", "report")
 # Why a step did not run (gate.json `details.skipped[].cause`); SKIPPED_BY_OPTION ("option",

@@ -19,7 +19,7 @@ from typing import Any
 from mlgate import __version__
 from mlgate.core.errors import ExitStatus, InputError, MlgateError, Status
 from mlgate.core.outbound import redact_data
-from mlgate.result_schema import check_result
+from mlgate.results.schema import check_result
 
 SCHEMA_VERSION = 1
 DEFAULT_RESULTS_DIR = ".mlgate"
