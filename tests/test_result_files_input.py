@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mlgate.core.errors import InputError
-from mlgate.history import history_events
+from mlgate.registry import history_events
 from mlgate.results import read_result
 from tests.conftest import RunMlgate
 

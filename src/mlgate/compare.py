@@ -195,8 +195,7 @@ def _alias_history(request: CompareRequest, baseline: Side) -> list[dict[str, An
     """The metrics of the last versions that held the baseline alias, oldest first, for the
     report's chart. From mlgate's history tags; without them, the current holder alone."""
     from mlgate.core.errors import MlgateError
-    from mlgate.history import history_events
-    from mlgate.registry import Promotions
+    from mlgate.registry import Promotions, history_events
 
     assert baseline.model and baseline.alias and baseline.version
     registry = request.registry()

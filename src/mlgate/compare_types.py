@@ -50,8 +50,7 @@ class CompareRequest:
     def registry(self) -> Any:
         """The MLflow connection, made on first use only (REST reads for a tracking server)."""
         if self._registry is None:
-            from mlgate.mlflow_rest import open_registry
-            from mlgate.registry import resolve_tracking_uri
+            from mlgate.registry import open_registry, resolve_tracking_uri
 
             uri = resolve_tracking_uri(self.config.mlflow.tracking_uri, self.root)
             self._registry = open_registry(uri, timeout_s=self.timeout_s)

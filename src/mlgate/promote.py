@@ -31,8 +31,8 @@ from mlgate import ci
 from mlgate.config import Config, alias_problem, per_example_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MlgateError
-from mlgate.history import history_events, history_key
 from mlgate.metrics import flatten
+from mlgate.registry import history_events, history_key
 from mlgate.results import Clock, Result, read_result
 
 LOCK_WAIT_S = 60.0

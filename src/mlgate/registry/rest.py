@@ -36,7 +36,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from mlgate.core.errors import InputError
-from mlgate.registry import DEFAULT_TIMEOUT_S, Registry
+from mlgate.registry.client import DEFAULT_TIMEOUT_S, Registry
 
 API = "/api/2.0/mlflow"
 # What MLflow retries (mlflow.utils.request_utils): a timeout, rate limiting, a server in trouble.
