@@ -27,7 +27,7 @@ from mlgate.core.outbound import (
     redact_data,
     register_secret,
 )
-from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
+from mlgate.forge.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, report_markdown
 from mlgate.results import check_result
 from tests.test_report import compare_result, envelope

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
+from mlgate.forge.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.publish import load_results
 from mlgate.report import ReportContext, fit_markdown, report_markdown, report_text
 from tests.test_outbound import assert_inert

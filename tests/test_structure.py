@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PACKAGES_WITH_A_FACE = ("mlgate.validate", "mlgate.repro", "mlgate.results", "mlgate.registry")
+PACKAGES_WITH_A_FACE = (
+    "mlgate.validate",
+    "mlgate.repro",
+    "mlgate.results",
+    "mlgate.registry",
+    "mlgate.forge",
+)
 
 
 def module_name(path: Path) -> str:
@@ -67,7 +73,7 @@ LAYER_0 = "mlgate.core"  # imports nothing of mlgate above it
 # Who may import each outside library (module-name prefixes), anywhere in the module.
 OWNERS = {
     "mlflow": ("mlgate.registry.client",),
-    "requests": ("mlgate.registry.rest", "mlgate.github"),
+    "requests": ("mlgate.registry.rest", "mlgate.forge.github"),
     "dvc": ("mlgate.repro",),
     "pyarrow": ("mlgate.validate.read",),
     "pandera": ("mlgate.validate",),

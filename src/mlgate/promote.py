@@ -27,10 +27,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlgate import ci
 from mlgate.config import Config, alias_problem, per_example_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MlgateError
+from mlgate.forge import ci
 from mlgate.metrics import flatten
 from mlgate.registry import history_events, history_key
 from mlgate.results import Clock, Result, read_result

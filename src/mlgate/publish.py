@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate import ci
 from mlgate.core.errors import ExitStatus, ExternalError, InputError
 from mlgate.core.outbound import redact, safe_url
 from mlgate.core.scm import current_commit
+from mlgate.forge import ci
 from mlgate.report import (
     STEPS,
     ReportContext,
@@ -243,7 +243,7 @@ def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
 
 
 def _post(request: ReportRequest, published: Published) -> None:
-    from mlgate import github
+    from mlgate.forge import github
 
     def fits(body: str) -> bool:
         full = github.comment_body(body, request.marker_id)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlgate import ci
 from mlgate.compare_types import CompareRequest
 from mlgate.core.errors import MlgateError
+from mlgate.forge import ci
 from mlgate.report import render_compare
 from mlgate.results import Result
 

@@ -306,8 +306,8 @@ def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
 def links(root: Path) -> dict[str, str | None]:
     """The workflow run and the commit on the forge, for the report (under Actions); none when
     the run's event cannot be read — links never cost the gate its result file."""
-    from mlgate import ci
     from mlgate.core.outbound import safe_url
+    from mlgate.forge import ci
 
     try:
         context = ci.detect(root)

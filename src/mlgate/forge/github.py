@@ -33,8 +33,8 @@ import requests
 import urllib3.exceptions
 
 from mlgate import __version__
-from mlgate.ci import PullRequest, read_event
 from mlgate.core.errors import ExternalError, InputError
+from mlgate.forge.ci import PullRequest, read_event
 
 DEFAULT_API_URL = "https://api.github.com"
 API_URL_ENVS = ("MLGATE_GITHUB_API_URL", "GITHUB_API_URL")
