@@ -20,6 +20,7 @@ PACKAGES_WITH_A_FACE = (
     "mlgate.repro",
     "mlgate.results",
     "mlgate.registry",
+    "mlgate.config",
     "mlgate.forge",
 )
 
@@ -84,6 +85,7 @@ LIGHT_FACES = (
     "mlgate.core",
     "mlgate.results",
     "mlgate.registry",
+    "mlgate.config",
     "mlgate.validate",
     "mlgate.repro",
 )

@@ -12,11 +12,7 @@ from typing import Any
 
 from mlgate.changes import changes
 from mlgate.compare_types import CompareRequest, Side
-from mlgate.config import (
-    parse_baseline_source,
-    parse_candidate_source,
-    per_example_path,
-)
+from mlgate.config import parse_baseline_source, parse_candidate_source, per_example_path
 from mlgate.core.errors import InputError
 from mlgate.core.paths import repo_relative
 from mlgate.evidence import gather

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from mlgate.statistic_names import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
+from mlgate.config import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
 
 SMALL_N = 10_000
 RESAMPLES = 10_000

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mlgate.config import amount_rule
 from mlgate.core.errors import ExitStatus, Status
 from mlgate.core.outbound import bounded, code, link, md, one_line
 from mlgate.report_changes import changes_markdown, changes_text, without_stage_names
@@ -25,7 +26,6 @@ from mlgate.report_metrics import (
     judged_notes,
     metrics_table,
 )
-from mlgate.rule_names import amount_rule
 
 # The escapers, for the renderers that import them from here; the chart, for its tests.
 __all__ = ["code", "history_chart", "md"]

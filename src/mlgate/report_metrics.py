@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mlgate.config import ON_MISSING_BASELINE, REQUIRED, amount_rule
 from mlgate.core.outbound import bounded, md, mermaid_label
 from mlgate.core.wording import round_rows
-from mlgate.rule_names import ON_MISSING_BASELINE, REQUIRED, amount_rule
 
 MAX_METRICS = 100
 MAX_CHARTS = 10

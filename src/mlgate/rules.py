@@ -28,17 +28,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mlgate.config import GateRule
-from mlgate.core.wording import round_rows
-from mlgate.metrics import MetricValue, numeric, require_single_value
-from mlgate.rule_names import (
+from mlgate.config import (
     AMOUNT_RULES,
     ON_MISSING_BASELINE,
     REQUIRED,
     AmountRule,
+    GateRule,
     RuleKind,
     amount_rule,
 )
+from mlgate.core.wording import round_rows
+from mlgate.metrics import MetricValue, numeric, require_single_value
 
 if TYPE_CHECKING:
     from mlgate.paired import Interval

@@ -17,9 +17,9 @@ from typing import Any, Literal
 import yaml
 
 from mlgate import dataformats
+from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
 from mlgate.core import yamlio
 from mlgate.core.errors import ConfigError, InputError
-from mlgate.rule_names import AMOUNT_RULES, AmountRule
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 SUPPORTED_VERSION = 1
@@ -600,7 +600,7 @@ def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Nod
 
 def _read_confidence(reader: _Reader, metric: str, fields: dict[str, Entry]) -> dict[str, Any]:
     """`confidence`, `on_inconclusive` and `statistic` of a gate judged on the interval."""
-    from mlgate.statistic_names import STATISTICS
+    from mlgate.config.statistic_names import STATISTICS
 
     key = f"gates.{metric}"
     if "confidence" not in fields:
