@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.changes import logged_params, params_diff
+from mlgate.compare import logged_params, params_diff
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline, set_params
 from tests.mlflow_helpers import mlflow_server

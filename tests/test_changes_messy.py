@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.changes import read_params
+from mlgate.compare import read_params
 from tests.conftest import RunMlgate
 from tests.dvc_helpers import commit, dvc, git, init_repo, metrics_pipeline
 from tests.mlflow_helpers import client, register_version

@@ -22,6 +22,7 @@ PACKAGES_WITH_A_FACE = (
     "mlgate.registry",
     "mlgate.config",
     "mlgate.forge",
+    "mlgate.compare",
 )
 
 

@@ -4,7 +4,7 @@ Safety rules (README "Promotion"):
 - Promote only on a passing `compare` decision for this candidate, made against the version the
   baseline alias holds *now*; if it moved since, refuse (exit 1): compare again.
 - Register only what was judged: the model file(s) and metrics in the workspace must be those
-  the decision recorded (`details.candidate.identity`, see `mlgate.identity`), else refuse.
+  the decision recorded (`details.candidate.identity`, see `mlgate.compare.identity`), else refuse.
 - Every move happens under a registry-wide lock (see `registry.Promotions.acquire_lock`), and
   the alias is re-read under that lock right before it moves. MLflow offers no compare-and-set
   on aliases, so the remaining race is with a writer that does not take the lock (a person in
@@ -279,9 +279,12 @@ def _upload(
 def _judged_files(request: PromoteRequest, plan: _Plan) -> list[Path] | str:
     """The model files to register, when they and the metrics are those the decision judged;
     else why not (a refusal: compare again)."""
-    from mlgate.compare import candidate_metrics_files, load_candidate
-    from mlgate.compare_types import CompareRequest
-    from mlgate.identity import candidate_identity
+    from mlgate.compare import (
+        CompareRequest,
+        candidate_identity,
+        candidate_metrics_files,
+        load_candidate,
+    )
 
     config = request.config
     source = plan.candidate_source

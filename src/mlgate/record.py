@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlgate.compare_types import CompareRequest
+from mlgate.compare import CompareRequest
 from mlgate.core.errors import MlgateError
 from mlgate.forge import ci
 from mlgate.report import render_compare

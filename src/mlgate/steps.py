@@ -259,8 +259,7 @@ def _repro(request: GateRequest) -> Result:
 
 
 def _run_compare(request: GateRequest) -> Result:
-    from mlgate.compare import run_compare
-    from mlgate.compare_types import CompareRequest
+    from mlgate.compare import CompareRequest, run_compare
     from mlgate.record import record_decision
 
     compare = CompareRequest(

@@ -56,8 +56,7 @@ def compare(
     output_format: str,
 ) -> int:
     """Compare the candidate's metrics with the production baseline; block when worse."""
-    from mlgate.compare import run_compare
-    from mlgate.compare_types import CompareRequest
+    from mlgate.compare import CompareRequest, run_compare
     from mlgate.config import require_config
     from mlgate.record import record_decision
     from mlgate.report import render_compare

@@ -96,7 +96,8 @@ PER_EXAMPLE = Record(
     }
 )
 SHA256 = OneOf(pattern=r"[0-9a-f]{64}")
-# What the candidate was when judged (mlgate.identity), which promote checks the workspace against.
+# What the candidate was when judged (mlgate.compare.identity), which promote checks the
+# workspace against.
 IDENTITY = Record(
     optional={
         "model": maybe(Record(required={"path": str, "sha256": SHA256})),
@@ -118,7 +119,7 @@ SIDE = maybe(
         }
     )
 )
-# What changed besides the metrics (mlgate.changes): the report's "What changed".
+# What changed besides the metrics (mlgate.compare.changes): the report's "What changed".
 CHANGES = Record(
     optional={
         "params": maybe(

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from mlgate.compare.stats.paired import Records
 from mlgate.core.errors import InputError
-from mlgate.paired import Records
 
 Pairing = Literal["paired", "partial", "unpaired"]
 PROBA_PREFIX = "proba_"

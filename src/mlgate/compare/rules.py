@@ -41,7 +41,7 @@ from mlgate.core.wording import round_rows
 from mlgate.metrics import MetricValue, numeric, require_single_value
 
 if TYPE_CHECKING:
-    from mlgate.paired import Interval
+    from mlgate.compare.stats.paired import Interval
 
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
@@ -393,7 +393,9 @@ def _judged(
     boundary: float,
     shown: Interval,
 ) -> Check:
-    from mlgate.paired import rows_to_resolve  # compare has loaded numpy to build the evidence
+    from mlgate.compare.stats.paired import (
+        rows_to_resolve,  # compare has loaded numpy to build the evidence
+    )
 
     rows_needed = rows_to_resolve(signed, boundary) if state == "inconclusive" else None
     if state == "inconclusive":

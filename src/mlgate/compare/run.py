@@ -10,15 +10,15 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from mlgate.changes import changes
-from mlgate.compare_types import CompareRequest, Side
+from mlgate.compare.changes import changes
+from mlgate.compare.rules import Check, Decision, decide
+from mlgate.compare.stats.evidence import gather
+from mlgate.compare.types import CompareRequest, Side
 from mlgate.config import parse_baseline_source, parse_candidate_source, per_example_path
 from mlgate.core.errors import InputError
 from mlgate.core.paths import repo_relative
-from mlgate.evidence import gather
 from mlgate.metrics import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
-from mlgate.rules import Check, Decision, decide
 
 DECISION_TAG_PREFIX = "mlgate."
 
@@ -105,7 +105,7 @@ def _identity(
     candidate is a version or run, which is its own identity."""
     if spec != "dvc" and not spec.startswith("file:"):
         return None
-    from mlgate.identity import candidate_identity
+    from mlgate.compare.identity import candidate_identity
 
     files = candidate_metrics_files(request, spec)
     return candidate_identity(

@@ -36,7 +36,7 @@ from mlgate.registry import MLFLOW_PARAM_CHARS
 from mlgate.results import MAX_RECORDED_CHANGES, MAX_RECORDED_CHARS
 
 if TYPE_CHECKING:
-    from mlgate.compare_types import CompareRequest, Side
+    from mlgate.compare.types import CompareRequest, Side
 
 Params = dict[tuple[str, str], Any]  # (params file, flattened name) -> value
 # `mlgate promote` logs `params.yaml.train.seed` (from repro.json, one mapping per file) or
@@ -376,7 +376,7 @@ def _validated_rows(results_dir: Path | None) -> dict[str, int]:
 def _against_profile(request: CompareRequest) -> Callable[[Path, str], Known]:
     """The champion's stored profile (what drift's `reference: registry` reads): its files'
     rows and sha256. Only with `drift:` configured: promote stores a profile only then."""
-    from mlgate.identity import sha256_of
+    from mlgate.compare.identity import sha256_of
     from mlgate.registry import champion_profile_files
 
     mlflow = request.config.mlflow

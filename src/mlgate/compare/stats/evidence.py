@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlgate.compare.rules import Evidence
 from mlgate.config import GateRule, PerExample
 from mlgate.core.errors import InputError, MissingExtra
 from mlgate.metrics import MetricValue
-from mlgate.rules import Evidence
 
 if TYPE_CHECKING:
-    from mlgate.compare_types import CompareRequest, Side
+    from mlgate.compare.types import CompareRequest, Side
 
 # Recomputed on all rows, the statistic must give the reported metric to this relative error.
 REPRODUCE_REL_TOLERANCE = 1e-6
@@ -44,7 +44,7 @@ def gather(
     if not gates or per_example is None:
         return Gathered()
     _require_extras()
-    from mlgate.per_example import Columns, read_records
+    from mlgate.compare.stats.per_example import Columns, read_records
 
     if candidate_spec != "dvc" and not candidate_spec.startswith("file:"):
         raise InputError(
@@ -145,7 +145,7 @@ class _Sides:
     """Both sides' records, paired once, and what each gate's statistic says of them."""
 
     def __init__(self, candidate: Any, shown: str, baseline: Any | None, columns: Any) -> None:
-        from mlgate.per_example import pair, to_records
+        from mlgate.compare.stats.per_example import pair, to_records
 
         self.shown = shown
         self.baseline_shown = ""
@@ -157,14 +157,14 @@ class _Sides:
             self.pair = pair(candidate, baseline, (shown, "the baseline's records"), columns)
 
     def value(self, statistic: str, side: str) -> float:
-        from mlgate.paired import value
+        from mlgate.compare.stats.paired import value
 
         records = self.candidate if side == "candidate" else self.baseline
         assert records is not None
         return float(self._call(lambda: value(statistic, records)))
 
     def evidence(self, gate: GateRule, missing: str) -> Evidence:
-        from mlgate.paired import independent_interval, interval
+        from mlgate.compare.stats.paired import independent_interval, interval
 
         assert gate.statistic is not None and gate.confidence is not None
         statistic, confidence = gate.statistic, gate.confidence
@@ -196,7 +196,7 @@ class _Sides:
         )
 
     def _call(self, compute: Any) -> Any:
-        from mlgate.paired import RecordsError
+        from mlgate.compare.stats.paired import RecordsError
 
         try:
             return compute()
