@@ -23,6 +23,7 @@ PACKAGES_WITH_A_FACE = (
     "mlgate.config",
     "mlgate.forge",
     "mlgate.compare",
+    "mlgate.drift",
 )
 
 

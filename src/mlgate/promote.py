@@ -233,8 +233,7 @@ def training_profile(config: Config, new_version: bool) -> Iterator[Path | None]
     if config.drift is None or not new_version:
         yield None
         return
-    from mlgate.drift import DriftRequest, current_files
-    from mlgate.profile import profile_paths, write_profile
+    from mlgate.drift import DriftRequest, current_files, profile_paths, write_profile
 
     settings = replace(config.drift, current=()) if config.data else config.drift
     paths = current_files(DriftRequest(config=config, settings=settings))

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def profile(*, paths: tuple[Path, ...], output: Path, data_format: str | None) -> int:
     """Write a compact profile of DATA files (one dataset): per column its kind, counts, bins
     or category frequencies; the reference `mlgate drift` compares against."""
-    from mlgate.profile import profile_paths, write_profile
+    from mlgate.drift import profile_paths, write_profile
 
     made = profile_paths(list(paths), data_format=data_format)
     write_profile(made, output)

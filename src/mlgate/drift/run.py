@@ -1,6 +1,6 @@
 """`mlgate drift`: has the data moved away from what the model learned from?
 
-The reference is a profile (mlgate.profile): the champion's, stored with it in the registry; a
+The reference is a profile (mlgate.drift.profile): the champion's, stored with it in the registry; a
 file (a profile, or data profiled now); or the configured data at a git revision. The current
 data (the `data:` paths, or a serving sample for skew) is profiled in one pass on the
 reference's bins. Each column gets a statistic, its threshold and a verdict; the dataset drifts
@@ -19,8 +19,8 @@ from typing import Any
 
 from mlgate.config import ColumnDrift, Config, DriftConfig
 from mlgate.core.errors import ExternalError, InputError
-from mlgate.drift_stats import judge, present
-from mlgate.profile import NUMERIC, is_profile, profile_paths, read_profile
+from mlgate.drift.profile import NUMERIC, is_profile, profile_paths, read_profile
+from mlgate.drift.stats import judge, present
 from mlgate.results import Clock, Result
 
 TOP_SHOWN = 3  # categories shown per side in a column's summary

@@ -1,4 +1,4 @@
-"""Drift statistics between two column profiles (mlgate.profile), as Evidently computes them.
+"""Drift statistics between two column profiles (mlgate.drift.profile), as Evidently computes them.
 
 `auto` picks the test the way Evidently's `_get_default_stattest` does: with at most 1,000
 reference rows, KS for numbers with more than 5 distinct values, else chi-square (more than 2
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlgate.core.errors import MissingExtra
-from mlgate.profile import NUMERIC
+from mlgate.drift.profile import NUMERIC
 
 P_VALUE_METHODS = ("ks", "chi2", "z")
 DEFAULT_THRESHOLDS = {
