@@ -412,7 +412,7 @@ def test_gate_survives_an_mlgate_bug_in_a_step(
     no verdict, gate.json, the report, the comment and the outputs."""
     import sys
 
-    from mlgate.compare import run as compare
+    from mlgate import compare
     from mlgate.results import Clock, Result
 
     def broken(_request: object) -> Result:

@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 
 from mlgate.forge.github import MAX_COMMENT_CHARS, comment_body, comment_length
-from mlgate.publish import load_results
-from mlgate.report import ReportContext, fit_markdown, report_markdown, report_text
+from mlgate.report import ReportContext, fit_markdown, load_results, report_markdown, report_text
 from tests.test_outbound import assert_inert
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comment"
@@ -308,7 +307,7 @@ def test_the_candidates_mlflow_run_is_linked() -> None:
 def test_two_values_that_differ_never_read_the_same() -> None:
     """iterative/example-dvc-experiments' cnn-128 against main: acc 0.9875 vs 0.9881 showed as
     0.988 | 0.988 with a Δ of -0.0006; the digits grow until the values read apart."""
-    from mlgate.report_metrics import compare_reason, metrics_table
+    from mlgate.report import compare_reason, metrics_table
 
     details = {
         "checks": [

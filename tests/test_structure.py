@@ -24,6 +24,7 @@ PACKAGES_WITH_A_FACE = (
     "mlgate.forge",
     "mlgate.compare",
     "mlgate.drift",
+    "mlgate.report",
 )
 
 

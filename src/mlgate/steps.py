@@ -23,14 +23,16 @@ from typing import Any
 from mlgate import dvcfiles
 from mlgate.config import Config
 from mlgate.core.errors import InputError, MlgateError, NoReferenceYet
-from mlgate.publish import Published, ReportRequest, publish
 from mlgate.report import (
     CHECK_STEPS,
     SKIPPED_BY_OPTION,
     STEPS,
+    Published,
     ReportContext,
+    ReportRequest,
     advisory,
     overall,
+    publish,
     report_markdown,
     with_skips,
 )

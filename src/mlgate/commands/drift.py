@@ -71,7 +71,7 @@ def drift(
     dataset drifted."""
     from mlgate.config import DriftConfig
     from mlgate.drift import DriftRequest, run_drift
-    from mlgate.drift_report import render_drift
+    from mlgate.report import render_drift
 
     def check() -> Result:
         config = _config(config_path)

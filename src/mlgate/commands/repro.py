@@ -70,7 +70,7 @@ def repro(
                 echo("mlgate repro --check: no pipeline file among the changes; nothing to check")
             return 0
 
-    from mlgate.repro import render_repro
+    from mlgate.report import render_repro
 
     def run() -> Result:
         if check:

@@ -91,7 +91,8 @@ def validate(
     the outputs it tracks.
     """
     from mlgate.config import require_config
-    from mlgate.validate import ValidateRequest, render_annotations, render_validate, run_validate
+    from mlgate.report import render_annotations, render_validate
+    from mlgate.validate import ValidateRequest, run_validate
 
     bar = ProgressBar() if sys.stderr.isatty() else None
 

@@ -17,7 +17,6 @@ from mlgate.repro.metrics import (
     workspace_metrics,
     workspace_params,
 )
-from mlgate.repro.report import render_repro, render_repro_markdown
 from mlgate.repro.run import run_pipeline
 from mlgate.repro.runner import dvc, init
 from mlgate.repro.verify import verify_pipeline
@@ -29,8 +28,6 @@ __all__ = [
     "init",
     "metrics_at_revision",
     "params_at_revision",
-    "render_repro",
-    "render_repro_markdown",
     "run_pipeline",
     "touches_pipeline",
     "verify_pipeline",

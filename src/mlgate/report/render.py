@@ -16,8 +16,8 @@ from typing import Any
 from mlgate.config import amount_rule
 from mlgate.core.errors import ExitStatus, Status
 from mlgate.core.outbound import bounded, code, link, md, one_line
-from mlgate.report_changes import changes_markdown, changes_text, without_stage_names
-from mlgate.report_metrics import (
+from mlgate.report.changes import changes_markdown, changes_text, without_stage_names
+from mlgate.report.metrics import (
     as_float,
     baseline_label,
     compare_reason,
@@ -547,12 +547,12 @@ def _section(step: str, result: dict[str, Any], detail: str, with_compare: bool)
         chart = history_chart(details) if detail == "full" else ""
         return compare_markdown(result, in_report=True) + (f"\n\n{chart}" if chart else "")
     if step == "validate":
-        from mlgate.validate import render_validate_markdown
+        from mlgate.report.validate import render_validate_markdown
 
         section = render_validate_markdown(_shed_validate(details, detail))
         return _collapsed(section, "files and schemas") if status == "pass" else section
     if step == "repro":
-        from mlgate.repro import render_repro_markdown
+        from mlgate.report.repro import render_repro_markdown
 
         # The candidate's metrics are the comparison's table already.
         dropped = {"metrics"} if with_compare else set()
@@ -562,7 +562,7 @@ def _section(step: str, result: dict[str, Any], detail: str, with_compare: bool)
         section = render_repro_markdown(details, status=status).rstrip()
         return _collapsed(section, "stages") if status == "pass" else section
     if step == "drift":
-        from mlgate.drift_report import drift_markdown
+        from mlgate.report.drift import drift_markdown
 
         section = drift_markdown(result, with_summary=False)
         return _collapsed(section, "columns") if status == "pass" else section

@@ -21,7 +21,7 @@ from mlgate.core.errors import ExitStatus, ExternalError, InputError
 from mlgate.core.outbound import redact, safe_url
 from mlgate.core.scm import current_commit
 from mlgate.forge import ci
-from mlgate.report import (
+from mlgate.report.render import (
     STEPS,
     ReportContext,
     decision_of,
