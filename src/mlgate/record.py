@@ -16,10 +16,14 @@ from mlgate.results import Result
 def record_decision(request: CompareRequest, result: Result) -> None:
     """Record compare's decision (tags and the rendered comparison) on the candidate's run, when
     the candidate is a run and the request asks for it; trouble here never changes the verdict."""
-    candidate, baseline = result.details["candidate"], result.details["baseline"]
-    run_id = candidate["run_id"]
-    if request.log_decision and run_id and str(candidate["source"]).startswith("run:"):
-        result.details["recorded_on_run"] = _record(request, run_id, baseline, result)
+    candidate = result.details.get("candidate")
+    if not request.log_decision or not isinstance(candidate, dict):
+        return  # a result without a candidate is a bug compare reports, not ours to record
+    run_id = candidate.get("run_id")
+    if run_id and str(candidate.get("source")).startswith("run:"):
+        result.details["recorded_on_run"] = _record(
+            request, run_id, result.details["baseline"], result
+        )
 
 
 def _record(request: CompareRequest, run_id: str, baseline: dict[str, Any], result: Result) -> bool:
