@@ -25,6 +25,8 @@ PACKAGES_WITH_A_FACE = (
     "mlgate.compare",
     "mlgate.drift",
     "mlgate.report",
+    "mlgate.promote",
+    "mlgate.gate",
 )
 
 
@@ -161,6 +163,25 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle_between_modules() -> None:
     assert cycles(import_graph(SRC)) == []
+
+
+# report/ renders result envelopes only: it may use the layers below and the forge to publish.
+REPORT_MAY_IMPORT = ("mlgate.core", "mlgate.results", "mlgate.config", "mlgate.forge")
+
+
+def test_report_imports_no_feature_adapter_or_orchestration() -> None:
+    wrong = [
+        f"{module} -> {target}"
+        for module, targets in import_graph(SRC).items()
+        if module.startswith("mlgate.report")
+        for target in targets
+        if not target.startswith("mlgate.report")
+        and not any(
+            target == allowed or target.startswith(allowed + ".") for allowed in REPORT_MAY_IMPORT
+        )
+        and target != "mlgate"  # the package root: __version__
+    ]
+    assert wrong == []
 
 
 def test_core_imports_nothing_above_it() -> None:

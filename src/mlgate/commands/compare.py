@@ -58,7 +58,7 @@ def compare(
     """Compare the candidate's metrics with the production baseline; block when worse."""
     from mlgate.compare import CompareRequest, run_compare
     from mlgate.config import require_config
-    from mlgate.record import record_decision
+    from mlgate.gate import record_decision
     from mlgate.report import render_compare
 
     def check() -> Result:

@@ -114,7 +114,7 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
 
 
 def _gate(repo: Path, name: str, log: Log) -> dict[str, Any]:
-    from mlgate.steps import GateRequest, run_gate
+    from mlgate.gate.steps import GateRequest, run_gate
 
     results_dir = repo / ".mlgate" / name
     published = run_gate(

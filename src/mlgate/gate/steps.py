@@ -262,7 +262,7 @@ def _repro(request: GateRequest) -> Result:
 
 def _run_compare(request: GateRequest) -> Result:
     from mlgate.compare import CompareRequest, run_compare
-    from mlgate.record import record_decision
+    from mlgate.gate.record import record_decision
 
     compare = CompareRequest(
         config=request.config, timeout_s=request.timeout_s, results_dir=request.results_dir
