@@ -9,8 +9,8 @@ import click
 import pytest
 import yaml
 
-from mlgate import dataformats
 from mlgate.cli import cli
+from mlgate.data import dataformats
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ import pytest
 
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError
-from mlgate.metrics import parse_metrics
+from mlgate.data import parse_metrics
 from tests.conftest import RunMlgate
 
 LEVELS = "abcdefgh"

@@ -27,6 +27,7 @@ PACKAGES_WITH_A_FACE = (
     "mlgate.report",
     "mlgate.promote",
     "mlgate.gate",
+    "mlgate.data",
 )
 
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate import dataformats
 from mlgate.commands.common import common_options, echo, mlflow_timeout_option, run_check
+from mlgate.data import dataformats
 
 if TYPE_CHECKING:
     from mlgate.config import Config

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import click
 
-from mlgate import dataformats
 from mlgate.commands.common import debug_option, echo
 from mlgate.core.errors import InputError
+from mlgate.data import dataformats
 
 
 @click.group("schema")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate import dataformats
 from mlgate.commands.common import common_options, echo_workflow_command, run_check
+from mlgate.data import dataformats
 
 if TYPE_CHECKING:
     from mlgate.results import Result

@@ -25,14 +25,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from mlgate import dvcfiles
 from mlgate.core import yamlio
 from mlgate.core.errors import MlgateError
 from mlgate.core.outbound import redact
 from mlgate.core.paths import repo_relative
 from mlgate.core.yamlio import excerpt_text
-from mlgate.metrics import flatten
+from mlgate.data import flatten
 from mlgate.registry import MLFLOW_PARAM_CHARS
+from mlgate.repro import dvcfiles
 from mlgate.results import MAX_RECORDED_CHANGES, MAX_RECORDED_CHARS
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlgate.metrics import MetricValue
+from mlgate.data import MetricValue
 
 CHUNK = 1 << 20
 

@@ -38,7 +38,7 @@ from mlgate.config import (
     amount_rule,
 )
 from mlgate.core.wording import round_rows
-from mlgate.metrics import MetricValue, numeric, require_single_value
+from mlgate.data import MetricValue, numeric, require_single_value
 
 if TYPE_CHECKING:
     from mlgate.compare.stats.paired import Interval

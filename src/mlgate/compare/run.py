@@ -17,7 +17,7 @@ from mlgate.compare.types import CompareRequest, Side
 from mlgate.config import parse_baseline_source, parse_candidate_source, per_example_path
 from mlgate.core.errors import InputError
 from mlgate.core.paths import repo_relative
-from mlgate.metrics import MetricValue, load_metrics_file
+from mlgate.data import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
 
 DECISION_TAG_PREFIX = "mlgate."

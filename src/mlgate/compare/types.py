@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.config import Config
-from mlgate.metrics import MetricValue
+from mlgate.data import MetricValue
 
 
 @dataclass(frozen=True)

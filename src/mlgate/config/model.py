@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 import yaml
 
-from mlgate import dataformats
 from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
 from mlgate.core import yamlio
 from mlgate.core.errors import ConfigError, InputError
+from mlgate.data import dataformats
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 SUPPORTED_VERSION = 1

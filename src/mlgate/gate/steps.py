@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate import dvcfiles
 from mlgate.config import Config
 from mlgate.core.errors import InputError, MlgateError, NoReferenceYet
 from mlgate.report import (
@@ -36,6 +35,7 @@ from mlgate.report import (
     report_markdown,
     with_skips,
 )
+from mlgate.repro import dvcfiles
 from mlgate.results import Clock, Result, RunStamp, current_run, error_result, stamped, write_result
 
 GATE_STEPS = ("validate", "repro", "drift", "compare", "report")

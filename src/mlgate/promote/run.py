@@ -30,8 +30,8 @@ from typing import Any
 from mlgate.config import Config, alias_problem, per_example_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MlgateError
+from mlgate.data import flatten
 from mlgate.forge import ci
-from mlgate.metrics import flatten
 from mlgate.registry import history_events, history_key
 from mlgate.results import Clock, Result, read_result
 

@@ -34,7 +34,7 @@ from typing import Any, TextIO, TypeVar
 from mlgate.config import alias_problem
 from mlgate.core.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
 from mlgate.core.outbound import redact, redact_data, safe_url
-from mlgate.metrics import MetricValue
+from mlgate.data import MetricValue
 
 DEFAULT_TIMEOUT_S = 30.0
 # Names searched for a typo before a missing registered model counts as a first model.

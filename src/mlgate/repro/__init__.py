@@ -4,7 +4,7 @@ Callers outside the package import from here; its modules are private to it: `ru
 `dvc` process and `dvc.repo.Repo`, with DVC's errors made mlgate's), `metrics` (metrics and
 params, in the workspace and at a git revision), `check` (`repro
 --check`), `run` (`mlgate repro`), `verify` (`repro --verify`), `report` (pure renderers).
-Reading DVC's files without DVC is `mlgate.dvcfiles`. None imports DVC at module level.
+Reading DVC's files without DVC is `mlgate.repro.dvcfiles`. None imports DVC at module level.
 """
 
 from __future__ import annotations

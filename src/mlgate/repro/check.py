@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlgate import dvcfiles
 from mlgate.core.errors import ExternalError, InputError
-from mlgate.metrics import flatten
+from mlgate.data import flatten
+from mlgate.repro import dvcfiles
 from mlgate.repro.runner import dvc_message, open_repo, require_dvc, require_pipeline
 from mlgate.results import Clock, Result
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from mlgate.core.errors import ExternalError, InputError
 from mlgate.core.paths import repo_relative
-from mlgate.metrics import MetricValue, flatten
+from mlgate.data import MetricValue, flatten
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
     dvc_message,

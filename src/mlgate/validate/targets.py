@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate import dataformats, dvcfiles
 from mlgate.config import Config, DataEntry
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError
+from mlgate.data import dataformats
+from mlgate.repro import dvcfiles
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mlgate.compare.rules import Evidence
 from mlgate.config import GateRule, PerExample
 from mlgate.core.errors import InputError, MissingExtra
-from mlgate.metrics import MetricValue
+from mlgate.data import MetricValue
 
 if TYPE_CHECKING:
     from mlgate.compare.types import CompareRequest, Side
