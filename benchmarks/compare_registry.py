@@ -40,7 +40,7 @@ print(client.get_run(version.run_id).data.metrics["accuracy"])
 # REST reads (and still does for databricks, local stores and MLflow auth plugins).
 FORCED_CLIENT = """
 import sys
-from mlgate import mlflow_rest
+from mlgate.registry import rest as mlflow_rest
 mlflow_rest.rest_applies = lambda uri: False
 from mlgate.cli import main
 main(sys.argv[1:])

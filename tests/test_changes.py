@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.changes import logged_params, params_diff
+from mlgate.compare import logged_params, params_diff
 from tests.helpers.changes_project import REGISTRY_CONFIG
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import commit, dvc, git, init_repo, metrics_pipeline, set_params

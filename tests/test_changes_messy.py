@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.changes import read_params
+from mlgate.compare.changes import read_params
 from tests.helpers.changes_project import DVC_YAML, REGISTRY_CONFIG, git_project
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import commit, dvc, git, metrics_pipeline

@@ -59,7 +59,7 @@ def test_python_dash_m_works(tmp_path: Path) -> None:
 def test_internal_error_is_no_verdict_without_traceback(tmp_path: Path) -> None:
     """A bug must not look like a pass, nor dump a traceback on the user."""
     script = (
-        "import mlgate.config as c\n"
+        "import mlgate.config.model as c\n"
         "def boom(*a, **k): raise RuntimeError('boom')\n"
         "c.load_config = boom\n"
         "from mlgate.cli import main\n"

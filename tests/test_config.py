@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.config import GATE_KEYS, GateRule, load_config
-from mlgate.errors import ConfigError
-from mlgate.rule_names import AMOUNT_RULES
+from mlgate.config import AMOUNT_RULES, GATE_KEYS, GateRule, load_config
+from mlgate.core.errors import ConfigError
 from tests.helpers.cli import EXAMPLE, RunMlgate
 
 GOOD = """\

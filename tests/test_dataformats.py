@@ -9,8 +9,8 @@ import click
 import pytest
 import yaml
 
-from mlgate import dataformats
 from mlgate.cli import cli
+from mlgate.data import dataformats
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,7 +72,7 @@ def test_every_data_format_option_offers_exactly_the_table() -> None:
 
 def test_the_config_accepts_exactly_the_table(tmp_path: Path) -> None:
     from mlgate.config import load_config
-    from mlgate.errors import ConfigError
+    from mlgate.core.errors import ConfigError
 
     for name in dataformats.NAMES:
         (tmp_path / "mlgate.yaml").write_text(

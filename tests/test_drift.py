@@ -14,7 +14,7 @@ import pytest
 from cmarkgfm.cmark import Options
 from scipy import stats
 
-from mlgate.profile import BINS, TAIL_EDGES, profile_paths
+from mlgate.drift import BINS, TAIL_EDGES, profile_paths
 from tests.helpers.cli import RunMlgate
 
 FEATURES_SHIFT_SD = 1.0
@@ -270,7 +270,8 @@ def test_one_pass_bins_hold_exact_counts_on_sorted_data(tmp_path: Path) -> None:
 
 
 def test_binned_ks_is_within_the_binning_of_scipy(tmp_path: Path) -> None:
-    from mlgate.drift_stats import _cdf_at, _grid, present
+    from mlgate.drift import present
+    from mlgate.drift.stats import _cdf_at, _grid
 
     rng = np.random.default_rng(3)
     ref, cur = rng.normal(0, 1, 50_000), rng.normal(0.05, 1.1, 40_000)

@@ -21,8 +21,7 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance
 
-from mlgate.drift_stats import judge
-from mlgate.profile import profile_paths
+from mlgate.drift import judge, profile_paths
 
 
 def evidently_default(ref: pd.Series, cur: pd.Series, numeric: bool) -> tuple[str, float, bool]:

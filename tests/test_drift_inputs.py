@@ -54,7 +54,7 @@ def make_data(folder: Path) -> dict[str, Any]:
     )
     frame.to_csv(folder / "ref.csv", index=False)
     frame.sample(n, replace=True, random_state=1).to_csv(folder / "cur.csv", index=False)
-    from mlgate.profile import profile_paths
+    from mlgate.drift.profile import profile_paths
 
     return profile_paths([folder / "ref.csv"])
 

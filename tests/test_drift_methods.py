@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlgate.config import DRIFT_METHODS
-from mlgate.drift_stats import METHODS_FOR_KIND, P_VALUE_METHODS, judge
-from mlgate.profile import CATEGORICAL, NUMERIC, Profiler
+from mlgate.config.model import DRIFT_METHODS
+from mlgate.drift.profile import CATEGORICAL, NUMERIC, Profiler
+from mlgate.drift.stats import METHODS_FOR_KIND, P_VALUE_METHODS, judge
 from tests.helpers.cli import RunMlgate
 
 MIN_ROWS = 20  # fewer rows than this and a test cannot tell disjoint samples apart at p < 0.05

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgate import dvcfiles
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
+from mlgate.data import dvcfiles
 
 WDIR_PIPELINE = """\
 params: [config/extra.yaml]

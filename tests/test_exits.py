@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mlgate.errors import ExitStatus
+from mlgate.core.errors import ExitStatus
 from tests.helpers.cli import RunMlgate, run_subprocess
 
 DATA = "id,x\n1,0.5\n2,1.5\n"
@@ -143,7 +143,7 @@ def test_a_stray_system_exit_is_no_verdict_not_its_code(tmp_path: Path) -> None:
     """Whatever calls sys.exit(0) under a command, the command did not reach a verdict."""
     script = (
         "import sys\n"
-        "import mlgate.config as c\n"
+        "import mlgate.config.model as c\n"
         "def leave(*a, **k): sys.exit(0)\n"
         "c.load_config = leave\n"
         "from mlgate.cli import main\n"

@@ -1,4 +1,4 @@
-"""mlgate.github against a real HTTP server on 127.0.0.1 (tests/helpers/github_stub.py), over
+"""mlgate.forge.github against a real HTTP server on 127.0.0.1 (tests/helpers/github_stub.py), over
 TCP."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Protocol
 import pytest
 
 from mlgate import __version__
-from mlgate.ci import PullRequest
-from mlgate.errors import ExitStatus, InputError
-from mlgate.github import (
+from mlgate.core.errors import ExitStatus, InputError
+from mlgate.forge.ci import PullRequest
+from mlgate.forge.github import (
     MAX_COMMENT_CHARS,
     CommentForbidden,
     GitHubClient,

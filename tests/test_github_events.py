@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from mlgate import ci
-from mlgate.ci import PullRequest, pull_request_from_event
-from mlgate.errors import InputError
-from mlgate.github import github_env
+from mlgate.core.errors import InputError
+from mlgate.forge import ci
+from mlgate.forge.ci import PullRequest, pull_request_from_event
+from mlgate.forge.github import github_env
 from tests.helpers.node_tools import require
 
 EXAMPLES = "@octokit/webhooks-examples/api.github.com/index.json"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.hooks import BLOCK_ENV, MARKER, SCRIPTS
+from mlgate.gate import BLOCK_ENV, MARKER, SCRIPTS
 from tests.helpers.cli import REPO_ROOT, RunMlgate
 from tests.helpers.dvc_repos import DVC_ENV, commit, dvc, git, metrics_pipeline, set_params
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mlgate import yamlio
-from mlgate.errors import InputError
-from mlgate.metrics import parse_metrics
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError
+from mlgate.data.metrics import parse_metrics
 from tests.helpers.cli import RunMlgate
 from tests.helpers.hostile_yaml import alias_bomb
 

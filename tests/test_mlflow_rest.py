@@ -23,9 +23,8 @@ from typing import Any
 import pytest
 import requests
 
-from mlgate.errors import ExternalError, InputError, MlgateError
-from mlgate.mlflow_rest import RestRegistry, open_registry, rest_applies
-from mlgate.registry import Dataset, Promotions, Registry
+from mlgate.core.errors import ExternalError, InputError, MlgateError
+from mlgate.registry import Dataset, Promotions, Registry, RestRegistry, open_registry, rest_applies
 from tests.helpers.mlflow_store import RunningServer, client, free_port, register_version
 
 pytestmark = pytest.mark.slow
@@ -162,7 +161,7 @@ def outcome(lookup: Lookup, registry: Registry) -> tuple[str, Any]:
 @pytest.mark.parametrize("case", list(LOOKUPS))
 def test_rest_reads_answer_as_mlflow_client_does(server: str, case: str) -> None:
     rest, mlflow_client = RestRegistry(server, 30), Registry(server, 30)
-    assert type(rest.client).__module__ == "mlgate.mlflow_rest"
+    assert type(rest.client).__module__ == "mlgate.registry.rest"
     assert outcome(LOOKUPS[case], rest) == outcome(LOOKUPS[case], mlflow_client)
 
 

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlgate.errors import InputError
-from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
-from mlgate.outbound import (
+from mlgate.core.errors import InputError
+from mlgate.core.outbound import (
     code,
     fence,
     guard_workflow_commands,
@@ -25,8 +24,9 @@ from mlgate.outbound import (
     redact_data,
     register_secret,
 )
+from mlgate.forge.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, report_markdown
-from mlgate.result_schema import check_result
+from mlgate.results.schema import check_result
 from tests.helpers.inert import (
     PAYLOADS,
     assert_inert,

@@ -10,14 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from mlgate.paired import (
-    STATISTICS,
-    Records,
-    RecordsError,
-    interval,
-    rows_to_resolve,
-    value,
-)
+from mlgate.compare import Records, RecordsError, interval, rows_to_resolve, value
+from mlgate.config import STATISTICS
 
 
 def classification(rng: Any, rows: int, classes: int, accuracy: float) -> Records:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.changes import params_diff
-from mlgate.outbound import MASK, redact, redact_param, secret_name
+from mlgate.compare.changes import params_diff
+from mlgate.core.outbound import MASK, redact, redact_param, secret_name
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import commit, dvc, git, init_repo
 

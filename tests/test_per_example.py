@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlgate.errors import InputError
-from mlgate.paired import independent_interval, interval
-from mlgate.per_example import pair, read_records
+from mlgate.compare import independent_interval, interval, pair, read_records
+from mlgate.core.errors import InputError
 
 
 def write(path: Path, text: str) -> Path:

@@ -57,7 +57,7 @@ def wait_for(condition: Callable[[], bool], what: str, deadline_s: float = 300) 
 HOLDER = """\
 import json, sys, time
 from pathlib import Path
-from mlgate.errors import MlgateError
+from mlgate.core.errors import MlgateError
 from mlgate.registry import Promotions, Registry
 
 url, model, hold_s = sys.argv[1], sys.argv[2], float(sys.argv[5])
@@ -140,7 +140,7 @@ def test_a_late_waiter_with_a_stale_reading_breaks_nothing(tmp_path: Path, serve
 def test_a_broken_lock_stops_its_holder_before_the_alias_moves(
     tmp_path: Path, server: tuple
 ) -> None:
-    from mlgate.errors import ExternalError
+    from mlgate.core.errors import ExternalError
     from mlgate.registry import Promotions, Registry
 
     url, db = server
@@ -228,7 +228,7 @@ def proxy(server: tuple) -> Iterator[type[_Proxy]]:
 
 MOVE = """\
 import sys
-from mlgate.errors import MlgateError
+from mlgate.core.errors import MlgateError
 from mlgate.registry import Promotions, Registry
 
 url, model = sys.argv[1], sys.argv[2]

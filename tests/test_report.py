@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
+from mlgate.forge.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, overall, report_markdown
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import commit, dvc, git, metrics_pipeline, set_params

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgate.github import MAX_COMMENT_CHARS, comment_body, comment_length
+from mlgate.forge.github import MAX_COMMENT_CHARS, comment_body, comment_length
 from mlgate.report import ReportContext, fit_markdown, report_markdown, report_text
 from tests.helpers.comment_prose import (
     FIXTURES,
@@ -282,7 +282,7 @@ def test_the_candidates_mlflow_run_is_linked() -> None:
 def test_two_values_that_differ_never_read_the_same() -> None:
     """iterative/example-dvc-experiments' cnn-128 against main: acc 0.9875 vs 0.9881 showed as
     0.988 | 0.988 with a Δ of -0.0006; the digits grow until the values read apart."""
-    from mlgate.report_metrics import compare_reason, metrics_table
+    from mlgate.report import compare_reason, metrics_table
 
     details = {
         "checks": [

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlgate.repro import render_repro, render_repro_markdown, touches_pipeline
+from mlgate.report import render_repro, render_repro_markdown
+from mlgate.repro import touches_pipeline
 from tests.fixtures.hook_snapshot import hook_config, pre_commit, shared_hooks
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import hung_http_remote

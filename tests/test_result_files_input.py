@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mlgate.errors import InputError
-from mlgate.promote import history_events
+from mlgate.core.errors import InputError
+from mlgate.registry import history_events
 from mlgate.results import read_result
 from tests.helpers.cli import RunMlgate
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlgate import __version__
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 from mlgate.results import (
     Clock,
     Result,

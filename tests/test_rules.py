@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mlgate.compare import Decision, decide
 from mlgate.config import GateRule
-from mlgate.errors import InputError
-from mlgate.rules import Decision, decide
+from mlgate.core.errors import InputError
 
 
 def run(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlgate import scm
-from mlgate.errors import ExternalError
+from mlgate.core import scm
+from mlgate.core.errors import ExternalError
 
 
 def test_a_hung_git_command_is_stopped_and_named(tmp_path: Path) -> None:

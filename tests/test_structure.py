@@ -2,6 +2,8 @@
 
 `mlgate.validate` and `mlgate.repro` each have one public face (their `__init__`); their
 modules are private to them. No module imports a private name (`_run_dvc`) from another.
+No import cycle between modules (counting imports in functions and under TYPE_CHECKING),
+`mlgate.core` imports nothing above it, and each outside library has its owning modules.
 """
 
 from __future__ import annotations
@@ -13,7 +15,20 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PACKAGES_WITH_A_FACE = ("mlgate.validate", "mlgate.repro")
+PACKAGES_WITH_A_FACE = (
+    "mlgate.validate",
+    "mlgate.repro",
+    "mlgate.results",
+    "mlgate.registry",
+    "mlgate.config",
+    "mlgate.forge",
+    "mlgate.compare",
+    "mlgate.drift",
+    "mlgate.report",
+    "mlgate.promote",
+    "mlgate.gate",
+    "mlgate.data",
+)
 
 
 def module_name(path: Path) -> str:
@@ -73,3 +88,166 @@ def test_no_test_module_imports_another() -> None:
         if imported.split(".")[-1].startswith("test_") or imported.startswith("tests.conftest")
     ]
     assert not crossing
+
+
+# --- the import graph: no cycle, layer 0 at the bottom, one owner per outside library -------
+
+LAYER_0 = "mlgate.core"  # imports nothing of mlgate above it
+# Who may import each outside library (module-name prefixes), anywhere in the module.
+OWNERS = {
+    "mlflow": ("mlgate.registry.client",),
+    "requests": ("mlgate.registry.rest", "mlgate.forge.github"),
+    "dvc": ("mlgate.repro",),
+    "pyarrow": ("mlgate.validate.read",),
+    "pandera": ("mlgate.validate",),
+    "click": ("mlgate.cli", "mlgate.commands"),
+}
+# Importing these faces must not load a heavy library (`mlgate --help` is checked in test_cli).
+LIGHT_FACES = (
+    "mlgate.core",
+    "mlgate.data",
+    "mlgate.results",
+    "mlgate.config",
+    "mlgate.repro",
+    "mlgate.registry",
+    "mlgate.forge",
+    "mlgate.validate",
+    "mlgate.drift",
+    "mlgate.report",
+    "mlgate.promote",
+)  # not yet compare and gate: compare.rules imports compare.stats.paired, which needs numpy
+HEAVY = ("numpy", "pandas", "mlflow", "dvc")
+
+
+def module_of(imported: str, known: set[str]) -> str | None:
+    """The mlgate module an import names (`mlgate.core.errors.InputError` -> its module)."""
+    while imported and imported not in known:
+        imported = imported.rpartition(".")[0]
+    return imported or None
+
+
+def import_graph(src: Path) -> dict[str, set[str]]:
+    """module -> the mlgate modules it imports, counting imports inside functions and under
+    TYPE_CHECKING (both still tie the two modules together)."""
+    paths = sorted((src / "mlgate").rglob("*.py"))
+    known = {module_name_under(src, path) for path in paths}
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        here = module_name_under(src, path)
+        targets = set()
+        for _line, module, names in imports(path):
+            if not module.startswith("mlgate"):
+                continue
+            for name in names or [""]:
+                found = module_of(f"{module}.{name}" if name else module, known)
+                if found and found != here:
+                    targets.add(found)
+        graph[here] = targets
+    return graph
+
+
+def module_name_under(src: Path, path: Path) -> str:
+    parts = path.relative_to(src).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_between_modules() -> None:
+    assert cycles(import_graph(SRC)) == []
+
+
+# report/ renders result envelopes only: it may use the layers below and the forge to publish.
+REPORT_MAY_IMPORT = ("mlgate.core", "mlgate.results", "mlgate.config", "mlgate.forge")
+
+
+def test_report_imports_no_feature_adapter_or_orchestration() -> None:
+    wrong = [
+        f"{module} -> {target}"
+        for module, targets in import_graph(SRC).items()
+        if module.startswith("mlgate.report")
+        for target in targets
+        if not target.startswith("mlgate.report")
+        and not any(
+            target == allowed or target.startswith(allowed + ".") for allowed in REPORT_MAY_IMPORT
+        )
+        and target != "mlgate"  # the package root: __version__
+    ]
+    assert wrong == []
+
+
+def test_core_imports_nothing_above_it() -> None:
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in import_graph(SRC).items()
+        if module.startswith(LAYER_0)
+        for target in targets
+        if not target.startswith(LAYER_0)
+    ]
+    assert upward == []
+
+
+@pytest.mark.parametrize("library", sorted(OWNERS))
+def test_each_outside_library_has_its_owners(library: str) -> None:
+    strays = [
+        f"{path.name}:{line}"
+        for path in MODULES
+        if not module_name(path).startswith(OWNERS[library])
+        for line, module, _names in imports(path)
+        if module == library or module.startswith(library + ".")
+    ]
+    assert strays == []
+
+
+def test_the_checker_finds_a_planted_cycle_and_an_upward_import(tmp_path: Path) -> None:
+    package = tmp_path / "mlgate"
+    (package / "core").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "core" / "__init__.py").write_text("")
+    (package / "core" / "errors.py").write_text("def f():\n    from mlgate.feature import g\n")
+    (package / "feature.py").write_text("from mlgate.core.errors import f\n")
+    graph = import_graph(tmp_path)
+    assert cycles(graph) == [["mlgate.core.errors", "mlgate.feature"]]
+    assert "mlgate.feature" in graph["mlgate.core.errors"]  # a function-level import counts
+
+
+@pytest.mark.parametrize("face", LIGHT_FACES)
+def test_importing_a_face_loads_no_heavy_library(face: str) -> None:
+    import subprocess
+    import sys
+
+    probe = f"import sys, {face}; print(sorted(set({HEAVY!r}) & set(sys.modules)))"
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert shown == "[]"

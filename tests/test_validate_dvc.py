@@ -143,7 +143,7 @@ def test_the_plain_hook_validates_a_staged_pointer_whose_data_is_not_pulled(
     tmp_path: Path,
 ) -> None:
     """Not pulled is not "nothing to check": the hook runs validate, which says `dvc pull`."""
-    from mlgate.hooks import pre_commit_steps
+    from mlgate.gate import pre_commit_steps
 
     root = dvc_repo(tmp_path / "repo")
     (root / "data" / "train.csv").write_text(HEADER + rows(5))

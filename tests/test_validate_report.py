@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlgate.validate.report import (
+from mlgate.report import (
     describe_check,
     render_annotations,
     render_validate_markdown,

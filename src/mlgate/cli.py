@@ -26,7 +26,7 @@ from mlgate.commands.report import report
 from mlgate.commands.repro import repro
 from mlgate.commands.schema import schema_group
 from mlgate.commands.validate import validate
-from mlgate.errors import ExitStatus, MlgateError
+from mlgate.core.errors import ExitStatus, MlgateError
 from mlgate.results import unexpected
 
 

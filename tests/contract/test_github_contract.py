@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mlgate.ci import PullRequest
-from mlgate.github import (
+from mlgate.forge.ci import PullRequest
+from mlgate.forge.github import (
     GitHubClient,
     GitHubEnv,
     GitHubError,

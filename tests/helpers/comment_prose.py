@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mlgate.publish import load_results
 from mlgate.report import ReportContext, report_markdown
+from mlgate.report.publish import load_results
 
 
 def results_of(case: str) -> dict[str, dict[str, Any]]:

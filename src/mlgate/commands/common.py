@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mlgate.outbound import guard_workflow_commands, redact, under_actions
+from mlgate.core.outbound import guard_workflow_commands, redact, under_actions
 
 if TYPE_CHECKING:
     from mlgate.results import Result

@@ -58,6 +58,7 @@ def compare(
     """Compare the candidate's metrics with the production baseline; block when worse."""
     from mlgate.compare import CompareRequest, run_compare
     from mlgate.config import require_config
+    from mlgate.gate import record_decision
     from mlgate.report import render_compare
 
     def check() -> Result:
@@ -69,7 +70,9 @@ def compare(
             log_decision=not no_log,
             timeout_s=timeout,
         )
-        return run_compare(request)
+        result = run_compare(request)
+        record_decision(request, result)
+        return result
 
     return run_check(
         "compare",

@@ -31,7 +31,7 @@ def demo(target: Path | None, output_format: str) -> int:
 
     It makes its own repo, config and MLflow store, so it takes no --config or --results-dir.
     """
-    from mlgate.demo import run_demo
+    from mlgate.gate import run_demo
 
     outcome = run_demo(target, log=lambda line: echo(line, err=output_format != "text"))
     if output_format == "json":

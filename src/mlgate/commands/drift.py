@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate import dataformats
 from mlgate.commands.common import common_options, echo, mlflow_timeout_option, run_check
+from mlgate.data import dataformats
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 def profile(*, paths: tuple[Path, ...], output: Path, data_format: str | None) -> int:
     """Write a compact profile of DATA files (one dataset): per column its kind, counts, bins
     or category frequencies; the reference `mlgate drift` compares against."""
-    from mlgate.outputs import is_profile_file, require_writable
-    from mlgate.profile import profile_paths, write_profile
+    from mlgate.drift import profile_paths, write_profile
+    from mlgate.results import is_profile_file, require_writable
 
     require_writable(output, option="-o/--output", inputs=paths, own=is_profile_file)
     made = profile_paths(list(paths), data_format=data_format)
@@ -73,7 +73,7 @@ def drift(
     dataset drifted."""
     from mlgate.config import DriftConfig
     from mlgate.drift import DriftRequest, run_drift
-    from mlgate.drift_report import render_drift
+    from mlgate.report import render_drift
 
     def check() -> Result:
         config = _config(config_path)

@@ -41,8 +41,8 @@ def gate(
     headline; the `decision` output is then pass-with-skips instead of pass.
     """
     from mlgate.config import require_config
+    from mlgate.gate import GateRequest, run_gate
     from mlgate.results import resolve_results_dir
-    from mlgate.steps import GateRequest, run_gate
 
     published = run_gate(
         GateRequest(

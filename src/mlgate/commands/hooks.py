@@ -25,7 +25,7 @@ def hooks_group() -> None:
 @click.option("--force", is_flag=True, help="Replace hooks that are not mlgate's.")
 def hooks_install(hooks_path: Path | None, force: bool) -> int:
     """Install the pre-commit and pre-push hooks in this git repo."""
-    from mlgate.hooks import install
+    from mlgate.gate import install
 
     installed = install(Path.cwd(), hooks_path=hooks_path, force=force)
     for path in installed.written:
@@ -39,7 +39,7 @@ def hooks_install(hooks_path: Path | None, force: bool) -> int:
 @click.argument("files", nargs=-1)
 def hooks_pre_commit(files: tuple[str, ...]) -> int:
     """Check a commit: mlgate.yaml, data against schemas, dvc.lock [default: staged files]."""
-    from mlgate.hooks import pre_commit
+    from mlgate.gate import pre_commit
 
     return pre_commit(Path.cwd(), files, lambda line: echo(line, err=True))
 
@@ -55,7 +55,7 @@ def hooks_pre_commit(files: tuple[str, ...]) -> int:
 def hooks_pre_push(block: bool, git_args: tuple[str, ...]) -> int:
     """Compare the workspace's metrics with the champion before a push (advisory by default)."""
     del git_args  # git passes the remote's name and URL; the comparison does not need them
-    from mlgate.hooks import pre_push
+    from mlgate.gate import pre_push
 
     return pre_push(Path.cwd(), block=block, log=warn)
 
@@ -64,6 +64,6 @@ def hooks_pre_push(block: bool, git_args: tuple[str, ...]) -> int:
 @click.argument("files", nargs=-1, required=True)
 def hooks_config(files: tuple[str, ...]) -> int:
     """Validate the mlgate.yaml files given (the mlgate-config pre-commit hook)."""
-    from mlgate.hooks import check_configs
+    from mlgate.gate import check_configs
 
     return check_configs(files, lambda line: echo(line, err=True))

@@ -10,7 +10,7 @@ import click
 from mlgate.commands.common import common_options, echo, warn
 
 if TYPE_CHECKING:
-    from mlgate.publish import Published
+    from mlgate.report import Published
 
 
 def post_option_default() -> bool:
@@ -70,9 +70,13 @@ def report(
     verdict, else 1 if any failed, else 0. Posting trouble is a warning.
     """
     del config_path  # the report reads the result files only
-    from mlgate.outputs import is_report_file, require_writable
-    from mlgate.publish import ReportRequest, publish
-    from mlgate.results import resolve_results_dir, result_file_names
+    from mlgate.report import ReportRequest, publish
+    from mlgate.results import (
+        is_report_file,
+        require_writable,
+        resolve_results_dir,
+        result_file_names,
+    )
 
     directory = resolve_results_dir(results_dir)
     if output is not None:

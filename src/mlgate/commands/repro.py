@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mlgate.commands.common import common_options, echo, run_check
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 
 if TYPE_CHECKING:
     from mlgate.results import Result
@@ -70,7 +70,7 @@ def repro(
                 echo("mlgate repro --check: no pipeline file among the changes; nothing to check")
             return 0
 
-    from mlgate.repro import render_repro
+    from mlgate.report import render_repro
 
     def run() -> Result:
         if check:

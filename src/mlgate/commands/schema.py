@@ -4,9 +4,9 @@ from pathlib import Path
 
 import click
 
-from mlgate import dataformats
 from mlgate.commands.common import debug_option, echo
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
+from mlgate.data import dataformats
 
 
 @click.group("schema")
@@ -42,8 +42,7 @@ def schema_infer(
     data: Path, output: Path | None, force: bool, data_format: str | None, sample_rows: int
 ) -> int:
     """Infer a Pandera YAML schema from DATA; review it before relying on it."""
-    from mlgate.outputs import require_writable
-    from mlgate.results import write_atomic
+    from mlgate.results import require_writable, write_atomic
     from mlgate.validate import infer_schema
 
     if output is not None:

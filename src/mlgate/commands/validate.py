@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate import dataformats
 from mlgate.commands.common import common_options, echo_workflow_command, run_check
+from mlgate.data import dataformats
 
 if TYPE_CHECKING:
     from mlgate.results import Result
@@ -91,7 +91,8 @@ def validate(
     the outputs it tracks.
     """
     from mlgate.config import require_config
-    from mlgate.validate import ValidateRequest, render_annotations, render_validate, run_validate
+    from mlgate.report import render_annotations, render_validate
+    from mlgate.validate import ValidateRequest, run_validate
 
     bar = ProgressBar() if sys.stderr.isatty() else None
 

@@ -4,7 +4,7 @@ Callers outside the package import from here; its modules are private to it: `ru
 `dvc` process and `dvc.repo.Repo`, with DVC's errors made mlgate's), `metrics` (metrics and
 params, in the workspace and at a git revision), `check` (`repro
 --check`), `run` (`mlgate repro`), `verify` (`repro --verify`), `report` (pure renderers).
-Reading DVC's files without DVC is `mlgate.dvcfiles`. None imports DVC at module level.
+Reading DVC's files without DVC is `mlgate.data.dvcfiles`. None imports DVC at module level.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from mlgate.repro.metrics import (
     workspace_metrics,
     workspace_params,
 )
-from mlgate.repro.report import render_repro, render_repro_markdown
 from mlgate.repro.run import run_pipeline
 from mlgate.repro.runner import dvc, init
 from mlgate.repro.verify import verify_pipeline
@@ -29,8 +28,6 @@ __all__ = [
     "init",
     "metrics_at_revision",
     "params_at_revision",
-    "render_repro",
-    "render_repro_markdown",
     "run_pipeline",
     "touches_pipeline",
     "verify_pipeline",

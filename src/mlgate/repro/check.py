@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlgate import dvcfiles
-from mlgate.errors import ExternalError, InputError
-from mlgate.metrics import flatten
+from mlgate.core.errors import ExternalError, InputError
+from mlgate.data import dvcfiles, flatten
 from mlgate.repro.runner import dvc_message, open_repo, require_dvc, require_pipeline
 from mlgate.results import Clock, Result
 
@@ -533,8 +532,8 @@ def _in_cache(out: Any) -> bool:
 
 
 def _shown(entry: Any, root: Path) -> str:
-    """A dep's or out's path as reports show it: from the repository's root (mlgate.paths)."""
-    from mlgate.paths import repo_relative
+    """A dep's or out's path as reports show it: from the repository's root (mlgate.core.paths)."""
+    from mlgate.core.paths import repo_relative
 
     return repo_relative(entry.fs_path, root) if entry.fs_path else str(entry)
 

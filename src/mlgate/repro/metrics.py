@@ -12,11 +12,10 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from mlgate import dvcfiles
-from mlgate.errors import ExternalError, InputError
-from mlgate.metrics import MetricValue, flatten
-from mlgate.outbound import redact_param, secret_name
-from mlgate.paths import repo_relative
+from mlgate.core.errors import ExternalError, InputError
+from mlgate.core.outbound import redact_param, secret_name
+from mlgate.core.paths import repo_relative
+from mlgate.data import MetricValue, dvcfiles, flatten
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
     dvc_message,
@@ -256,7 +255,7 @@ def _require_unique_json_keys(root: Path, files: dict[str, Any]) -> None:
     """DVC reads a JSON metrics file with `json.loads`, where a key given twice keeps its last
     value silently: the workspace's JSON files are read again with duplicates refused (exit 2,
     file and line), as mlgate's own metrics reader refuses them."""
-    from mlgate.metrics import parse_metrics
+    from mlgate.data import parse_metrics
 
     for path in sorted(files):
         local = root / path
@@ -386,7 +385,7 @@ def _posix(path: str) -> str:
 
 
 def _shallow_hint(root: Path) -> str:
-    from mlgate.scm import is_shallow
+    from mlgate.core.scm import is_shallow
 
     if is_shallow(root):
         return (

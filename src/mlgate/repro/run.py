@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate import dvcfiles
-from mlgate.errors import ExitStatus, ExternalError, InputError
+from mlgate.core.errors import ExitStatus, ExternalError, InputError
+from mlgate.data import dvcfiles
 from mlgate.repro.check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.repro.metrics import metrics_and_params
 from mlgate.repro.runner import (

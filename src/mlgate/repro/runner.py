@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.errors import ExternalError, InputError, MissingExtra, MlgateError
+from mlgate.core.errors import ExternalError, InputError, MissingExtra, MlgateError
 
 OUTPUT_TAIL_LINES = 20
 Log = Callable[[str], None]

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlgate import dvcfiles, scm
-from mlgate.errors import ExternalError, InputError
-from mlgate.metrics import MetricValue
+from mlgate.core import scm
+from mlgate.core.errors import ExternalError, InputError
+from mlgate.data import MetricValue, dvcfiles
 from mlgate.repro.check import check_result, inspect_pipeline, touches_pipeline
 from mlgate.repro.metrics import pipeline_metrics
 from mlgate.repro.run import run_pipeline

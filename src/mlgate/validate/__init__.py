@@ -11,7 +11,6 @@ without loading them.
 from __future__ import annotations
 
 from mlgate.validate.read import read_chunks
-from mlgate.validate.report import render_annotations, render_validate, render_validate_markdown
 from mlgate.validate.run import ValidateRequest, infer_schema, run_validate
 from mlgate.validate.targets import (
     Target,
@@ -33,9 +32,6 @@ __all__ = [
     "infer_schema",
     "plan_from_config",
     "read_chunks",
-    "render_annotations",
-    "render_validate",
-    "render_validate_markdown",
     "require_data_inside",
     "require_inside",
     "require_schemas_exist",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgate.errors import InputError
+from mlgate.core.errors import InputError
 
 BLOCK = 1 << 20
 FIRST_ROW_LINE = 2  # line 1 is the header

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import dataformats, yamlio
-from mlgate.errors import InputError, MissingExtra
-from mlgate.metrics import DuplicateKey, unique_keys
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError, MissingExtra
+from mlgate.data import DuplicateKey, dataformats, unique_keys
 from mlgate.validate.lines import (
     FIRST_ROW_LINE,
     CountingReader,

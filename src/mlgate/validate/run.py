@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate import yamlio
 from mlgate.config import Config
-from mlgate.errors import ExitStatus, InputError
+from mlgate.core import yamlio
+from mlgate.core.errors import ExitStatus, InputError
+from mlgate.core.wording import counted
 from mlgate.results import Clock, Result
 from mlgate.validate.failures import Failures, collect_failure_cases
 from mlgate.validate.parse import as_declared, collect_unparsed, parse_declared
@@ -35,7 +36,6 @@ from mlgate.validate.targets import (
     plan_from_config,
 )
 from mlgate.validate.unique import check_unique, remember_rows
-from mlgate.wording import counted
 
 DEFAULT_MAX_EXAMPLES = 5
 DEFAULT_CHUNK_ROWS = 1_000_000

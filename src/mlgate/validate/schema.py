@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from mlgate import yamlio
-from mlgate.errors import InputError, MissingExtra
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError, MissingExtra
 from mlgate.validate.targets import display_path, is_import_path
 
 SCHEMA_KEYS = frozenset(

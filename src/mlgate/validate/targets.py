@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate import dataformats, dvcfiles, yamlio
 from mlgate.config import Config, DataEntry
-from mlgate.errors import InputError
+from mlgate.core import yamlio
+from mlgate.core.errors import InputError
+from mlgate.data import dataformats, dvcfiles
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ def has_data_suffix(path: Path) -> bool:
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
-    """How a path is shown and stored: relative to the repository (mlgate.paths)."""
-    from mlgate.paths import repo_relative
+    """How a path is shown and stored: relative to the repository (mlgate.core.paths)."""
+    from mlgate.core.paths import repo_relative
 
     return repo_relative(path, root)
 

@@ -1,0 +1,61 @@
+"""Layer 2: mlgate.yaml read into frozen dataclasses (model: the declaration, the reader, the
+source parsers; to be split next), and the names of rules and statistics the config and the
+report share."""
+
+from __future__ import annotations
+
+from mlgate.config.model import (
+    GATE_KEYS,
+    ColumnDrift,
+    Config,
+    DataEntry,
+    DriftConfig,
+    GateRule,
+    PerExample,
+    alias_problem,
+    close_matches,
+    find_config,
+    load_config,
+    parse_baseline_source,
+    parse_candidate_source,
+    per_example_path,
+    require_config,
+)
+from mlgate.config.rule_names import (
+    AMOUNT_RULES,
+    ON_MISSING_BASELINE,
+    REQUIRED,
+    AmountRule,
+    RuleKind,
+    amount_rule,
+    left_unjudged,
+)
+from mlgate.config.statistic_names import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
+
+__all__ = [
+    "AMOUNT_RULES",
+    "GATE_KEYS",
+    "LABEL_STATISTICS",
+    "LOSS_STATISTICS",
+    "ON_MISSING_BASELINE",
+    "REQUIRED",
+    "STATISTICS",
+    "AmountRule",
+    "ColumnDrift",
+    "Config",
+    "DataEntry",
+    "DriftConfig",
+    "GateRule",
+    "PerExample",
+    "RuleKind",
+    "alias_problem",
+    "amount_rule",
+    "close_matches",
+    "find_config",
+    "left_unjudged",
+    "load_config",
+    "parse_baseline_source",
+    "parse_candidate_source",
+    "per_example_path",
+    "require_config",
+]

@@ -1,0 +1,33 @@
+"""Layer 6, orchestration: the steps of mlgate gate, recording compare's decision on the
+candidate's run, the git hooks, and the demo."""
+
+from __future__ import annotations
+
+from mlgate.gate.demo import run_demo
+from mlgate.gate.hooks import (
+    BLOCK_ENV,
+    MARKER,
+    SCRIPTS,
+    check_configs,
+    install,
+    pre_commit,
+    pre_commit_steps,
+    pre_push,
+)
+from mlgate.gate.record import record_decision
+from mlgate.gate.steps import GateRequest, run_gate
+
+__all__ = [
+    "BLOCK_ENV",
+    "MARKER",
+    "SCRIPTS",
+    "GateRequest",
+    "check_configs",
+    "install",
+    "pre_commit",
+    "pre_commit_steps",
+    "pre_push",
+    "record_decision",
+    "run_demo",
+    "run_gate",
+]
