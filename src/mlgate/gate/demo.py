@@ -39,7 +39,7 @@ ONE_FLIP = {"n_estimators": "20"}
 
 def example_dir() -> Path:
     """The example as shipped in the wheel, or as it stands in a source checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # mlgate/, whose _examples the wheel holds
     for candidate in (
         package / "_examples" / EXAMPLE,
         package.parent.parent / "examples" / EXAMPLE,

@@ -5,7 +5,7 @@ drift, validate, repro, promote or gate."""
 
 from __future__ import annotations
 
-from mlgate.report.drift import render_drift
+from mlgate.report.drift import drift_markdown, render_drift
 from mlgate.report.metrics import compare_reason, metrics_table
 from mlgate.report.publish import Published, ReportRequest, load_results, publish
 from mlgate.report.render import (
@@ -39,6 +39,7 @@ __all__ = [
     "advisory",
     "compare_reason",
     "describe_check",
+    "drift_markdown",
     "fit_markdown",
     "load_results",
     "metrics_table",
