@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from mlgate.compare import Records, RecordsError, interval, rows_to_resolve, value
+from mlgate.compare.stats.paired import Records, RecordsError, interval, rows_to_resolve, value
 from mlgate.config import STATISTICS
 
 

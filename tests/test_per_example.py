@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlgate.compare import independent_interval, interval, pair, read_records
+from mlgate.compare.stats.paired import independent_interval, interval
+from mlgate.compare.stats.per_example import pair, read_records
 from mlgate.core.errors import InputError
 
 

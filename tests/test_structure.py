@@ -115,8 +115,9 @@ LIGHT_FACES = (
     "mlgate.drift",
     "mlgate.report",
     "mlgate.promote",
+    "mlgate.compare",
     "mlgate.gate",
-)  # not yet compare: compare.rules imports compare.stats.paired, which needs numpy
+)
 HEAVY = ("numpy", "pandas", "mlflow", "dvc")
 
 
