@@ -19,6 +19,7 @@ from typing import Any
 
 from mlgate.config import ColumnDrift, Config, DriftConfig
 from mlgate.core.errors import ConfigError, ExternalError, InputError
+from mlgate.core.paths import confined
 from mlgate.drift.profile import NUMERIC, is_profile, profile_paths, read_profile
 from mlgate.drift.stats import METHODS_FOR_KIND, comparable, judge
 from mlgate.results import Clock, Result
@@ -287,12 +288,11 @@ def current_files(request: DriftRequest) -> tuple[Path, ...]:
         raise InputError(
             f"{config.path}: nothing to compare: set `drift.current`, or `data:`, or pass --current"
         )
-    return tuple(_expand(config, patterns))
+    key = "drift.current" if request.settings.current else "data"
+    return tuple(_expand(config, patterns, key))
 
 
-def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
-    from mlgate.validate import require_inside
-
+def _expand(config: Config, patterns: tuple[str, ...], key: str) -> list[Path]:
     root = config.root.resolve()
     found: list[Path] = []
     for pattern in patterns:
@@ -302,7 +302,7 @@ def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
                 f"{config.path}: data path {pattern!r} matches no file "
                 "(not produced or pulled yet? run `dvc pull` or `dvc repro`)"
             )
-        found.extend(require_inside(p, root, str(config.path)) for p in matches)
+        found.extend(confined(p, root, f"{config.path}: {key}") for p in matches)
     return found
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import yaml
 
+from mlgate.config import is_import_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MissingExtra
-from mlgate.validate.targets import display_path, is_import_path
+from mlgate.validate.targets import display_path
 
 SCHEMA_KEYS = frozenset(
     {
