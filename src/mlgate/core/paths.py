@@ -37,6 +37,23 @@ def repo_relative(path: Path | str, base: Path | None = None) -> str:
     return resolved.as_posix()
 
 
+def folder_relative(folder: Path) -> str:
+    """A folder relative to the top level of the git repository holding it (`.` for the top,
+    `ml` for a pipeline in a monorepo); outside one, relative to the current folder; else its
+    name alone, never the absolute path a job ran in."""
+    resolved = (Path.cwd() / folder).resolve()
+    for anchor in (git_toplevel(resolved), Path.cwd().resolve()):
+        if anchor is not None and resolved.is_relative_to(anchor):
+            return resolved.relative_to(anchor).as_posix() or "."
+    return resolved.name
+
+
+def folder_shown(folder: Path) -> str:
+    """A folder as a message names it: `./` for the repository's top level, `ml/` below it."""
+    relative = folder_relative(folder)
+    return "./" if relative == "." else f"{relative}/"
+
+
 @lru_cache(maxsize=256)
 def git_toplevel(folder: Path) -> Path | None:
     """The nearest folder at or above `folder` with a `.git` (a directory, or the file a

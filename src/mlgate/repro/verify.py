@@ -18,6 +18,7 @@ from typing import Any
 
 from mlgate.core import scm
 from mlgate.core.errors import ExternalError, InputError
+from mlgate.core.paths import folder_relative, folder_shown
 from mlgate.data import MetricValue, dvcfiles
 from mlgate.repro.check import check_result, inspect_pipeline, touches_pipeline
 from mlgate.repro.metrics import pipeline_metrics
@@ -51,7 +52,9 @@ def verify_pipeline(
     root = root.resolve()
     toplevel = Path(scm.git(root, "rev-parse", "--show-toplevel").strip()).resolve()
     if not scm.current_commit(root):
-        raise InputError(f"{root}: no commit yet; --verify reruns the committed pipeline")
+        raise InputError(
+            f"{folder_shown(root)}: no commit yet; --verify reruns the committed pipeline"
+        )
     _refuse_dirty(root, toplevel)
     commit = scm.git(root, "rev-parse", "HEAD").strip()
     with open_repo(root) as repo:
@@ -86,7 +89,7 @@ def verify_pipeline(
         run = run_pipeline(work, targets=targets, force=True, log=log)
         details: dict[str, Any] = {
             "mode": "verify",
-            "root": str(root),
+            "root": folder_relative(root),
             "commit": commit,
             "targets": list(targets),
             "stages": run.details["stages"],
@@ -161,7 +164,8 @@ def _refuse_dirty(root: Path, toplevel: Path) -> None:
             changed.append(path.relative_to(root).as_posix())
     if changed and touches_pipeline(root, changed):
         raise InputError(
-            f"{root}: uncommitted changes to pipeline files ({', '.join(changed[:5])}); "
+            f"{folder_shown(root)}: uncommitted changes to pipeline files "
+            f"({', '.join(changed[:5])}); "
             "--verify reruns the committed pipeline (HEAD): commit or stash them first"
         )
 
