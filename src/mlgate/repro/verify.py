@@ -63,9 +63,9 @@ def verify_pipeline(
     with tempfile.TemporaryDirectory(prefix="mlgate-verify-") as temp:
         tree = Path(temp) / "tree"
         work = tree / root.relative_to(toplevel)
-        log(f"Copying commit {commit[:12]} to {tree} (its own DVC cache)")
+        log(f"Copying commit {commit[:12]} to a temporary folder (its own DVC cache)")
         _export_head(toplevel, tree, Path(temp) / "head.tar")
-        scm.git(tree, "init", "--quiet")  # DVC wants a git repo; this one is throwaway
+        _commit_copy(tree, commit)
         _isolate_cache(root, work, Path(temp) / "cache", source_cache)
         _fetch_sources(work, pull, log)
 
@@ -168,6 +168,22 @@ def _refuse_dirty(root: Path, toplevel: Path) -> None:
             f"({', '.join(changed[:5])}); "
             "--verify reruns the committed pipeline (HEAD): commit or stash them first"
         )
+
+
+def _commit_copy(tree: Path, commit: str) -> None:
+    """Make the copy a git repository holding one commit of the exported tree. DVC wants a git
+    repository, and a stage that logs with DVCLive reads its HEAD (an empty repository fails
+    it: `SCMError: Empty git repo`). Throwaway: a local identity, no hooks, no signing."""
+    scm.git(tree, "init", "--quiet")
+    scm.git(tree, "add", "--all")
+    scm.git(
+        tree,
+        "-c", "user.name=mlgate verify",
+        "-c", "user.email=verify@mlgate.invalid",
+        "-c", "commit.gpgsign=false",
+        "commit", "--quiet", "--no-verify", "--allow-empty",
+        "-m", f"mlgate repro --verify: a copy of {commit}",
+    )  # fmt: skip
 
 
 def _export_head(toplevel: Path, tree: Path, archive: Path) -> None:
