@@ -98,7 +98,13 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         _require_fitting_method(request.config, name, ref["kind"], settings, override)
         columns.append(
             _judge_column(
-                name, ref, cur, current_name=renamed[name], settings=settings, override=override
+                name,
+                ref,
+                cur,
+                current_name=renamed[name],
+                settings=settings,
+                override=override,
+                reference_shown=_files_shown(reference, source),
             )
         )
     drifted = sum(1 for column in columns if column["drifted"])
@@ -119,6 +125,12 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         "columns": columns,
         "ignored": sorted(set(reference["columns"]) - set(judged)),
     }
+
+
+def _files_shown(profile: dict[str, Any], source: str) -> str:
+    """The files a profile was made from, as its messages name them; else where it came from."""
+    files = [str(entry["path"]) for entry in profile.get("files", []) if entry.get("path")]
+    return ", ".join(files) if files else source
 
 
 def _require_known_columns(
@@ -234,12 +246,14 @@ def _judge_column(
     current_name: str,
     settings: DriftConfig,
     override: ColumnDrift,
+    reference_shown: str,
 ) -> dict[str, Any]:
     method = override.method or settings.method
     threshold = override.threshold if override.threshold is not None else settings.threshold
     if not comparable(ref):
         raise InputError(
-            f"column {name!r} holds no value to compare in the reference (all null or infinite)"
+            f"{reference_shown}: column {name!r} holds no value to compare in the reference "
+            "(all null or infinite)"
         )
     base: dict[str, Any] = {"column": name, "kind": ref["kind"]}
     if current_name != name:
