@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,6 +232,37 @@ def _check_component(name: str, stats: Any, where: str, check_class: Any) -> Non
             f"{where}: column {yamlio.excerpt(name)} has both a `checks:` list and check keys "
             f"({', '.join(flat)}); Pandera would ignore the check keys silently"
         )
+    checks = stats.get("checks")
+    _check_patterns(name, checks if isinstance(checks, dict) else stats, where)
+
+
+REGEX_CHECKS = ("str_matches", "str_contains")
+
+
+def _check_patterns(name: str, checks: dict[str, Any], where: str) -> None:
+    """A regular expression that does not compile, named by its column and check (Pandera's
+    own error names neither)."""
+    for check in REGEX_CHECKS:
+        if check not in checks:
+            continue
+        given = checks[check]
+        pattern = given.get("pattern") if isinstance(given, dict) else given
+        problem = _regex_problem(pattern)
+        if problem is not None:
+            raise InputError(
+                f"{where}: column {yamlio.excerpt(name)}: {check} {yamlio.excerpt(pattern)} is "
+                f"not a regular expression: {problem}"
+            )
+
+
+def _regex_problem(pattern: object) -> str | None:
+    if not isinstance(pattern, str):
+        return "a pattern is text"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
 
 
 def _import_schema(ref: str, root: Path) -> Any:
