@@ -119,6 +119,11 @@ def load_schema(ref: str, root: Path) -> Any:
     if not isinstance(schema, pa.DataFrameSchema):
         raise InputError(f"{ref}: not a Pandera pandas DataFrameSchema or DataFrameModel")
     where = ref if is_import_path(ref) else display_path(Path(ref))
+    if checks_nothing(schema):
+        raise InputError(
+            f"{where}: the schema declares no column and no check, so every file would pass "
+            "having been checked for nothing; declare the columns (or `strict: true`)"
+        )
     for name, column in schema.columns.items():
         for check in column.checks:
             problem = builtin_argument_problem(check, column.dtype)
@@ -128,6 +133,18 @@ def load_schema(ref: str, root: Path) -> Any:
                     f"{yamlio.excerpt(str(check.name))}: {problem}"
                 )
     return schema
+
+
+def checks_nothing(schema: Any) -> bool:
+    """No column, no dataframe check, no index, not strict, no uniqueness: nothing binds."""
+    return not (
+        schema.columns
+        or schema.checks
+        or schema.index is not None
+        or schema.strict
+        or schema.unique
+        or getattr(schema, "parsers", None)
+    )
 
 
 def builtin_argument_problem(check: Any, dtype: Any) -> str | None:
