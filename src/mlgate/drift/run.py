@@ -12,15 +12,17 @@ that changed, a bad profile), 3 the reference could not be fetched.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.config import ColumnDrift, Config, DriftConfig
-from mlgate.core.errors import ConfigError, ExternalError, InputError
+from mlgate.config import ColumnDrift, Config, DriftConfig, is_import_path
+from mlgate.core import yamlio
+from mlgate.core.errors import ConfigError, ExternalError, InputError, MlgateError
 from mlgate.core.paths import confined
-from mlgate.drift.profile import NUMERIC, is_profile, profile_paths, read_profile
+from mlgate.drift.profile import CATEGORICAL, NUMERIC, is_profile, profile_paths, read_profile
 from mlgate.drift.stats import METHODS_FOR_KIND, comparable, judge
 from mlgate.results import Clock, Result
 
@@ -216,6 +218,46 @@ def _require_same_columns(
             f"{sides}: the reference has no column {', '.join(map(repr, extra))}, which the "
             "current data has; leave it out with `drift.columns.NAME.ignore: true`"
         )
+
+
+# Schema dtypes whose drift kind is certain before any data is read.
+_DECLARED_NUMERIC = re.compile(r"^(u?int|float)\d*$", re.IGNORECASE)
+_DECLARED_TEXT = frozenset({"str", "string", "object", "category"})
+
+
+def require_methods_fit_declared(config: Config) -> None:
+    """`config check`: every drift method fits each column a YAML schema declares, judged as
+    `mlgate drift` would judge it once the data is read (a ConfigError naming the key)."""
+    settings = config.drift
+    if settings is None:
+        return
+    overrides = {column.name: column for column in settings.columns}
+    for name, kind in _declared_kinds(config).items():
+        override = overrides.get(name, ColumnDrift(name))
+        if not override.ignore:
+            _require_fitting_method(config, name, kind, settings, override)
+
+
+def _declared_kinds(config: Config) -> dict[str, str]:
+    """Column -> drift kind, from the data's YAML/JSON schemas (Python schemas are not
+    imported: `config check` runs on every commit). An unreadable schema tells nothing here;
+    validate reports it."""
+    kinds: dict[str, str] = {}
+    for entry in config.data:
+        if is_import_path(entry.schema):
+            continue
+        try:
+            schema = yamlio.load_file(config.root / entry.schema)
+        except MlgateError:
+            continue
+        columns = schema.get("columns") if isinstance(schema, dict) else None
+        for name, stats in (columns if isinstance(columns, dict) else {}).items():
+            dtype = str(stats.get("dtype", "")) if isinstance(stats, dict) else ""
+            if _DECLARED_NUMERIC.match(dtype):
+                kinds[str(name)] = NUMERIC
+            elif dtype.lower() in _DECLARED_TEXT:
+                kinds[str(name)] = CATEGORICAL
+    return kinds
 
 
 def _require_fitting_method(
