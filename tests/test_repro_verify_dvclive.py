@@ -8,12 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import commit, dvc, init_repo
-
-pytest.importorskip("dvclive", reason="the `test` extra installs dvclive")
 
 TRAIN = """\
 from dvclive import Live
