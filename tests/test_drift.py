@@ -20,6 +20,10 @@ from tests.helpers.cli import RunMlgate
 FEATURES_SHIFT_SD = 1.0
 
 
+# validate (run by gate) refuses a schema that checks nothing: the data's label column.
+TARGET_SCHEMA = "schema_type: dataframe\ncolumns:\n  target: {dtype: int64}\n"
+
+
 def wine() -> pd.DataFrame:
     from sklearn.datasets import load_wine
 
@@ -151,7 +155,7 @@ def test_skew_maps_renamed_features_and_ignores_columns(mlgate: RunMlgate, data:
 
 
 def test_config_uses_data_paths_as_current_by_default(mlgate: RunMlgate, data: Path) -> None:
-    (data / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    (data / "schema.yaml").write_text(TARGET_SCHEMA, encoding="utf-8")
     (data / "mlgate.yaml").write_text(
         "version: 1\n"
         "data:\n  - path: shifted.csv\n    schema: schema.yaml\n"
@@ -218,7 +222,7 @@ def test_gate_of_a_first_model_says_drift_did_not_run_and_passes(
 ) -> None:
     """No champion yet: nothing to compare the data with, by design. The step is listed as not
     run (bootstrap), not as an error, and the gate is a plain pass, not pass-with-skips."""
-    (data / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    (data / "schema.yaml").write_text(TARGET_SCHEMA, encoding="utf-8")
     (data / "mlgate.yaml").write_text(
         "version: 1\ndata:\n  - path: train.csv\n    schema: schema.yaml\n"
         "mlflow:\n  tracking_uri: sqlite:///mlflow.db\n  model: wine\n"
@@ -290,7 +294,7 @@ def test_binned_ks_is_within_the_binning_of_scipy(tmp_path: Path) -> None:
 
 
 def gate_config(folder: Path, *, block: bool) -> None:
-    (folder / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    (folder / "schema.yaml").write_text(TARGET_SCHEMA, encoding="utf-8")
     (folder / "mlgate.yaml").write_text(
         "version: 1\n"
         "data:\n  - path: shifted.csv\n    schema: schema.yaml\n"

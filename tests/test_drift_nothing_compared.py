@@ -135,6 +135,7 @@ def test_a_column_of_infinities_is_compared_as_holding_no_value(
     )
     assert as_reference.code == 2, as_reference.out + as_reference.err
     assert "no value to compare" in as_reference.err
+    assert "inf.csv: column 'x'" in as_reference.err  # the file, not only the column
     as_current = mlgate("drift", "--reference", "file:ok.csv", "--current", "inf.csv", cwd=tmp_path)
     assert as_current.code == 1, as_current.out + as_current.err
 

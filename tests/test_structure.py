@@ -208,6 +208,93 @@ def test_report_imports_no_feature_adapter_or_orchestration() -> None:
     assert wrong == []
 
 
+# The layers of ARCHITECTURE.md: a package imports only packages of a lower layer, or of its
+# own layer where SAME_LAYER lists the pair. `mlgate` is the package root (`__version__`).
+LAYERS = {
+    "mlgate": 0,
+    "core": 0,
+    "data": 1,
+    "results": 1,
+    "config": 2,
+    "repro": 3,
+    "registry": 3,
+    "forge": 3,
+    "validate": 4,
+    "compare": 4,
+    "drift": 4,
+    "report": 4,
+    "promote": 5,
+    "gate": 6,
+    "cli": 7,
+    "commands": 7,
+    "__main__": 7,
+}
+SAME_LAYER = {
+    ("results", "data"),  # where mlgate may write: never over a DVC output (dvcfiles)
+    ("compare", "validate"),  # per-example records are read by validate's readers
+    ("drift", "validate"),  # profiles read the data by validate's readers (the engine seam, next)
+    ("cli", "commands"),
+    ("__main__", "cli"),
+}
+ADAPTERS = ("repro", "registry", "forge")
+ABOVE_ADAPTERS = ("validate", "compare", "drift", "report", "promote", "gate")
+
+
+def package_of(module: str) -> str:
+    """`mlgate.compare.stats.paired` -> `compare`; `mlgate.cli` -> `cli`; `mlgate` -> `mlgate`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """package -> the other packages its modules import."""
+    packages: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        here = package_of(module)
+        found = packages.setdefault(here, set())
+        found.update(package_of(t) for t in targets if package_of(t) != here)
+    return packages
+
+
+def wrong_way_imports(packages: dict[str, set[str]]) -> list[str]:
+    """Each import of a package from a higher layer, or of its own layer unlisted."""
+    return [
+        f"{package} (layer {LAYERS[package]}) -> {target} (layer {LAYERS[target]})"
+        for package, targets in sorted(packages.items())
+        for target in sorted(targets)
+        if LAYERS[target] > LAYERS[package]
+        or (LAYERS[target] == LAYERS[package] and (package, target) not in SAME_LAYER)
+    ]
+
+
+def test_every_package_has_a_layer() -> None:
+    assert sorted(set(package_graph(import_graph(SRC))) - set(LAYERS)) == []
+
+
+def test_imports_point_down_the_layers() -> None:
+    assert wrong_way_imports(package_graph(import_graph(SRC))) == []
+
+
+def test_no_import_cycle_between_packages() -> None:
+    assert cycles(package_graph(import_graph(SRC))) == []
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_an_adapter_imports_no_feature_nor_what_runs_them(adapter: str) -> None:
+    """DVC, MLflow and the code host are reached by the features, never the other way round."""
+    reached = package_graph(import_graph(SRC)).get(adapter, set())
+    assert sorted(reached & set(ABOVE_ADAPTERS)) == []
+
+
+def test_the_layer_check_finds_an_upward_and_an_unlisted_sideways_import() -> None:
+    planted = {"registry": {"compare", "core"}, "drift": {"report"}, "compare": {"validate"}}
+    assert wrong_way_imports(planted) == [
+        "drift (layer 4) -> report (layer 4)",
+        "registry (layer 3) -> compare (layer 4)",
+    ]
+    assert cycles({"data": {"results"}, "results": {"data"}}) == [["data", "results"]]
+
+
 def test_core_imports_nothing_above_it() -> None:
     upward = [
         f"{module} -> {target}"
@@ -253,3 +340,14 @@ def test_importing_a_face_loads_no_heavy_library(face: str) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert shown == "[]"
+
+
+def test_one_module_hashes_files() -> None:
+    """A file's sha256 is computed in one place (core/digests.py): the identity compare records
+    and the digest a profile or the report records must agree on the same file."""
+    hashing_files = [
+        module_name(path)
+        for path in MODULES
+        if "hashlib" in (text := path.read_text()) and '"rb"' in text
+    ]
+    assert hashing_files == ["mlgate.core.digests"]

@@ -61,7 +61,9 @@ def test_drift_triggered_training_retrains_only_when_the_data_moved(tmp_path: Pa
         "drift:\n  reference: registry\n"
     )
     repo = pipeline_repo(tmp_path, config, CT_DRIFT_CALLER, "continuous-training.yml")
-    (repo / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n", encoding="utf-8")
+    (repo / "schema.yaml").write_text(  # a schema that checks nothing is refused
+        "schema_type: dataframe\ncolumns:\n  size: {dtype: float64}\n", encoding="utf-8"
+    )
     features(0, seed=1).to_csv(repo / "data.csv", index=False)
     commit(repo, "data")
     run = {

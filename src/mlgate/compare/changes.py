@@ -387,7 +387,7 @@ def _validated_rows(results_dir: Path | None) -> dict[str, int]:
 def _against_profile(request: CompareRequest) -> Callable[[Path, str], Known]:
     """The champion's stored profile (what drift's `reference: registry` reads): its files'
     rows and sha256. Only with `drift:` configured: promote stores a profile only then."""
-    from mlgate.compare.identity import sha256_of
+    from mlgate.core.digests import sha256_of
     from mlgate.registry import champion_profile_files
 
     mlflow = request.config.mlflow

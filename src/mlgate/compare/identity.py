@@ -19,9 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlgate.core.digests import sha256_of
 from mlgate.data import MetricValue
-
-CHUNK = 1 << 20
 
 
 def candidate_identity(
@@ -63,20 +62,6 @@ def model_identity(root: Path, model_path: str | None) -> dict[str, str] | None:
 def metrics_digest(metrics: dict[str, MetricValue]) -> str:
     canonical = json.dumps(metrics, sort_keys=True, separators=(",", ":"), allow_nan=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    """A file's sha256; a directory's: of each file's relative path and sha256, sorted."""
-    if path.is_dir():
-        digest = hashlib.sha256()
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(f"{item.relative_to(path).as_posix()}\0{sha256_of(item)}\n".encode())
-        return digest.hexdigest()
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _shown(root: Path, path: Path) -> str:

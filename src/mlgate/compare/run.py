@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.compare.changes import changes
 from mlgate.compare.rules import Check, Decision, decide
@@ -26,6 +26,9 @@ from mlgate.core.errors import InputError
 from mlgate.core.paths import repo_relative
 from mlgate.data import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
+
+if TYPE_CHECKING:  # the registry is reached on first use only (tests/test_structure.py)
+    from mlgate.registry import ModelMetrics
 
 DECISION_TAG_PREFIX = "mlgate."
 
@@ -93,9 +96,10 @@ def load_candidate(request: CompareRequest, spec: str) -> Side:
 
         model, version, alias = _model_ref(spec)
         if alias is not None:
-            found = request.registry().alias_version(model, alias)
-            if isinstance(found, FirstModel):
-                raise InputError(f"candidate {spec}: {found.reason}")
+            held = request.registry().alias_version(model, alias)
+            if isinstance(held, FirstModel):
+                raise InputError(f"candidate {spec}: {held.reason}")
+            found = held
         else:
             found = request.registry().version_metrics(model, version)
     return _registry_side(spec, found)
@@ -170,8 +174,8 @@ def _registry_baseline(request: CompareRequest, candidate: Side) -> Side:
     return _registry_side(source, found, alias=mlflow.alias)
 
 
-def _registry_side(source: str, found: Any, alias: str | None = None) -> Side:
-    """A side whose metrics stand for a registered version or a run (registry.ModelMetrics)."""
+def _registry_side(source: str, found: ModelMetrics, alias: str | None = None) -> Side:
+    """A side whose metrics stand for a registered version or a run."""
     return Side(
         source=source,
         metrics=found.metrics,

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.config import Config
 from mlgate.data import MetricValue
+
+if TYPE_CHECKING:  # the registry's face is light, but compare's types need only its names
+    from mlgate.registry import Dataset, Registry
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Side:
     version: str | None = None
     run_id: str | None = None
     url: str | None = None
-    dataset: Any = None  # registry.Dataset, kept opaque here so MLflow stays unimported
+    dataset: Dataset | None = None  # the data the metrics were computed on, when logged
     missing_reason: str = ""
     # How the baseline resolved: found, bootstrap (none by design: a first model, a base
     # revision whose pipeline declares no metrics) or none (`--baseline none`).
@@ -41,13 +44,13 @@ class CompareRequest:
     # This gate run's results (validate.json's rows, repro.json's params) for "What changed";
     # None for a compare of its own, which reads the workspace instead.
     results_dir: Path | None = None
-    _registry: Any = field(default=None, repr=False)
+    _registry: Registry | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:
         return self.config.root
 
-    def registry(self) -> Any:
+    def registry(self) -> Registry:
         """The MLflow connection, made on first use only (REST reads for a tracking server)."""
         if self._registry is None:
             from mlgate.registry import open_registry, resolve_tracking_uri

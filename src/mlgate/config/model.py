@@ -8,7 +8,6 @@ silently overwrite, are caught.
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -17,7 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
-from mlgate.core import yamlio
+from mlgate.core import paths, yamlio
 from mlgate.core.errors import ConfigError, InputError
 from mlgate.data import dataformats
 
@@ -218,7 +217,7 @@ def load_config(path: Path, *, baseline_from_cli: bool = False) -> Config:
 
 
 def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> Config:
-    reader = _Reader(str(path))
+    reader = _Reader(str(path), path.parent)
     root = yamlio.compose(text, str(path))
     if root is None:
         raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
@@ -311,8 +310,9 @@ Entry = tuple[yaml.Node, yaml.Node]
 class _Reader:
     """Typed access to YAML nodes; every error names the file, line and dotted key."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, root: Path) -> None:
         self.path = path
+        self.root = root  # the folder that holds the config: its paths stay inside it
 
     def error(self, message: str, node: yaml.Node, key: str) -> ConfigError:
         mark = node.start_mark
@@ -424,6 +424,13 @@ class _Reader:
             raise self.error(f"expected a list, got {yamlio.kind(node)}", node, key)
         return list(node.value)
 
+    def inside(self, value: str, node: yaml.Node, key: str) -> str:
+        """`value`, a path in the config, when it stays inside the config's folder."""
+        how = paths.leaves_folder(value, self.root)
+        if how is not None:
+            raise self.error(f"{yamlio.excerpt(value)} {paths.OUTSIDE.format(how=how)}", node, key)
+        return value
+
     def strings(self, node: yaml.Node, key: str) -> tuple[str, ...]:
         """A string or a non-empty list of strings."""
         if isinstance(node, yaml.SequenceNode):
@@ -447,19 +454,14 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
         data_format = None
         if "format" in fields:
             data_format = reader.choice(fields["format"][1], f"{key}.format", dataformats.NAMES)
-        paths = _globs(reader, path_node, f"{key}.path")
-        for pattern in paths:
-            if Path(pattern).is_absolute() or _leaves_folder(pattern):
-                raise reader.error(
-                    f"{yamlio.excerpt(pattern)} is outside the folder that holds the config; "
-                    "data paths are relative to it and stay inside it",
-                    path_node,
-                    f"{key}.path",
-                )
+        patterns = _globs(reader, path_node, f"{key}.path")
+        schema = reader.string(schema_node, f"{key}.schema")
+        if not is_import_path(schema):
+            reader.inside(schema, schema_node, f"{key}.schema")
         entries.append(
             DataEntry(
-                paths=paths,
-                schema=reader.string(schema_node, f"{key}.schema"),
+                paths=patterns,
+                schema=schema,
                 format=data_format,
                 line=path_node.start_mark.line + 1,
                 schema_line=schema_node.start_mark.line + 1,
@@ -469,13 +471,23 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
 
 
 def _globs(reader: _Reader, node: yaml.Node, key: str) -> tuple[str, ...]:
-    """A glob or a list of globs, each one `Path.glob` reads as naming files."""
+    """A glob or a list of globs, each one `Path.glob` reads as naming files inside the
+    config's folder."""
     patterns = reader.strings(node, key)
     for pattern in patterns:
         problem = glob_problem(pattern)
         if problem:
             raise reader.error(f"{yamlio.excerpt(pattern)} {problem}", node, key)
+        reader.inside(pattern, node, key)
     return patterns
+
+
+_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def is_import_path(schema: str) -> bool:
+    """`package.module:Name`, as opposed to a schema file's path."""
+    return bool(_IMPORT_PATH.match(schema))
 
 
 def glob_problem(pattern: str) -> str | None:
@@ -494,11 +506,6 @@ def glob_problem(pattern: str) -> str | None:
     return None
 
 
-def _leaves_folder(pattern: str) -> bool:
-    """`../x.csv`, `data/../../x.csv`: a path that climbs out of the config's folder."""
-    return os.path.normpath(pattern).replace("\\", "/").split("/")[0] == ".."
-
-
 def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
     if entry is None:
         return MlflowConfig()
@@ -506,6 +513,8 @@ def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
     allowed = ("tracking_uri", "model", "alias", "model_path")
     reader.reject_unknown(fields, allowed, "mlflow")
     values = {name: reader.string(fields[name][1], f"mlflow.{name}") for name in fields}
+    if "model_path" in values:
+        reader.inside(values["model_path"], fields["model_path"][1], "mlflow.model_path")
     if "alias" in values:
         problem = alias_problem(values["alias"])
         if problem:
@@ -559,15 +568,7 @@ def _read_per_example(reader: _Reader, node: yaml.Node) -> PerExample:
 
 
 def _relative_path(reader: _Reader, node: yaml.Node, key: str) -> str:
-    value = reader.string(node, key)
-    if Path(value).is_absolute() or _leaves_folder(value):
-        raise reader.error(
-            f"{yamlio.excerpt(value)} is outside the folder that holds the config; "
-            "records paths are relative to it and stay inside it",
-            node,
-            key,
-        )
-    return value
+    return reader.inside(reader.string(node, key), node, key)
 
 
 def _source(reader: _Reader, node: yaml.Node, name: str, pattern: re.Pattern[str]) -> str:
@@ -577,6 +578,8 @@ def _source(reader: _Reader, node: yaml.Node, name: str, pattern: re.Pattern[str
         raise reader.error(
             f"unknown source {yamlio.excerpt(value)}; expected {forms}", node, f"metrics.{name}"
         )
+    if value.startswith("file:"):
+        reader.inside(value.removeprefix("file:"), node, f"metrics.{name}")
     return value
 
 
@@ -701,6 +704,8 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
                 node,
                 "drift.reference",
             )
+        if reference.startswith("file:"):
+            reader.inside(reference.removeprefix("file:"), node, "drift.reference")
         config = replace(config, reference=reference)
     if "current" in fields:
         config = replace(config, current=_globs(reader, fields["current"][1], "drift.current"))

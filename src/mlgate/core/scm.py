@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlgate.core.errors import ExternalError, InputError, MlgateError
+from mlgate.core.paths import folder_shown
 
 # A git command that hangs (a lock held by another process, a credential prompt, a slow
 # network filesystem) must end in "no verdict" naming it, not at the CI job's timeout.
@@ -28,7 +29,7 @@ def git(
     completed = _bounded(root, *args, timeout_s=timeout_s)
     if completed.returncode != 0:
         stderr = completed.stderr.decode(errors="replace").strip()
-        raise failure(f"`git {' '.join(args)}` failed in {root}: {stderr}")
+        raise failure(f"`git {' '.join(args)}` failed in {folder_shown(root)}: {stderr}")
     return completed.stdout.decode(errors="replace")
 
 
@@ -132,7 +133,9 @@ def require_revision(root: Path, rev: str) -> None:
         raise InputError("git is not installed or not on PATH")
     known = _bounded(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if known.returncode != 0:
-        raise InputError(f"git:{rev}: no such revision in {root} (fetched with enough depth?)")
+        raise InputError(
+            f"git:{rev}: no such revision in {folder_shown(root)} (fetched with enough depth?)"
+        )
 
 
 @dataclass(frozen=True)
@@ -183,8 +186,8 @@ def _bounded(
         )
     except subprocess.TimeoutExpired as exc:
         raise ExternalError(
-            f"`git {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and "
-            "was stopped"
+            f"`git {' '.join(args)}` in {folder_shown(root)} did not finish within "
+            f"{timeout_s:g} s and was stopped"
         ) from exc
     except OSError as exc:
         raise InputError(f"cannot run git: {exc}") from exc

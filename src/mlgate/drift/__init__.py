@@ -5,7 +5,7 @@ run."""
 from __future__ import annotations
 
 from mlgate.drift.profile import BINS, TAIL_EDGES, profile_paths, write_profile
-from mlgate.drift.run import DriftRequest, current_files, run_drift
+from mlgate.drift.run import DriftRequest, current_files, require_methods_fit_declared, run_drift
 from mlgate.drift.stats import judge, present
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "judge",
     "present",
     "profile_paths",
+    "require_methods_fit_declared",
     "run_drift",
     "write_profile",
 ]

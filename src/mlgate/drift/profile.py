@@ -20,7 +20,6 @@ pandas and numpy are imported inside functions: `mlgate --help` must not load th
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate.core.digests import sha256_of
 from mlgate.core.errors import InputError, MissingExtra
 
 PROFILE_FORMAT = 1
@@ -387,16 +387,8 @@ def profile_paths(
         before = profiler.rows
         for chunk in read_chunks(target, chunk_rows):
             profiler.add(chunk, display)
-        files.append({"path": display, "sha256": file_digest(path), "rows": profiler.rows - before})
+        files.append({"path": display, "sha256": sha256_of(path), "rows": profiler.rows - before})
     return profiler.finish(files, merge=merge)
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_profile(profile: dict[str, Any], target: Path) -> None:

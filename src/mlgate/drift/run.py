@@ -12,14 +12,17 @@ that changed, a bad profile), 3 the reference could not be fetched.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.config import ColumnDrift, Config, DriftConfig
-from mlgate.core.errors import ConfigError, ExternalError, InputError
-from mlgate.drift.profile import NUMERIC, is_profile, profile_paths, read_profile
+from mlgate.config import ColumnDrift, Config, DriftConfig, is_import_path
+from mlgate.core import yamlio
+from mlgate.core.errors import ConfigError, ExternalError, InputError, MlgateError
+from mlgate.core.paths import confined
+from mlgate.drift.profile import CATEGORICAL, NUMERIC, is_profile, profile_paths, read_profile
 from mlgate.drift.stats import METHODS_FOR_KIND, comparable, judge
 from mlgate.results import Clock, Result
 
@@ -97,7 +100,13 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         _require_fitting_method(request.config, name, ref["kind"], settings, override)
         columns.append(
             _judge_column(
-                name, ref, cur, current_name=renamed[name], settings=settings, override=override
+                name,
+                ref,
+                cur,
+                current_name=renamed[name],
+                settings=settings,
+                override=override,
+                reference_shown=_files_shown(reference, source),
             )
         )
     drifted = sum(1 for column in columns if column["drifted"])
@@ -118,6 +127,12 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         "columns": columns,
         "ignored": sorted(set(reference["columns"]) - set(judged)),
     }
+
+
+def _files_shown(profile: dict[str, Any], source: str) -> str:
+    """The files a profile was made from, as its messages name them; else where it came from."""
+    files = [str(entry["path"]) for entry in profile.get("files", []) if entry.get("path")]
+    return ", ".join(files) if files else source
 
 
 def _require_known_columns(
@@ -205,6 +220,46 @@ def _require_same_columns(
         )
 
 
+# Schema dtypes whose drift kind is certain before any data is read.
+_DECLARED_NUMERIC = re.compile(r"^(u?int|float)\d*$", re.IGNORECASE)
+_DECLARED_TEXT = frozenset({"str", "string", "object", "category"})
+
+
+def require_methods_fit_declared(config: Config) -> None:
+    """`config check`: every drift method fits each column a YAML schema declares, judged as
+    `mlgate drift` would judge it once the data is read (a ConfigError naming the key)."""
+    settings = config.drift
+    if settings is None:
+        return
+    overrides = {column.name: column for column in settings.columns}
+    for name, kind in _declared_kinds(config).items():
+        override = overrides.get(name, ColumnDrift(name))
+        if not override.ignore:
+            _require_fitting_method(config, name, kind, settings, override)
+
+
+def _declared_kinds(config: Config) -> dict[str, str]:
+    """Column -> drift kind, from the data's YAML/JSON schemas (Python schemas are not
+    imported: `config check` runs on every commit). An unreadable schema tells nothing here;
+    validate reports it."""
+    kinds: dict[str, str] = {}
+    for entry in config.data:
+        if is_import_path(entry.schema):
+            continue
+        try:
+            schema = yamlio.load_file(config.root / entry.schema)
+        except MlgateError:
+            continue
+        columns = schema.get("columns") if isinstance(schema, dict) else None
+        for name, stats in (columns if isinstance(columns, dict) else {}).items():
+            dtype = str(stats.get("dtype", "")) if isinstance(stats, dict) else ""
+            if _DECLARED_NUMERIC.match(dtype):
+                kinds[str(name)] = NUMERIC
+            elif dtype.lower() in _DECLARED_TEXT:
+                kinds[str(name)] = CATEGORICAL
+    return kinds
+
+
 def _require_fitting_method(
     config: Config, name: str, kind: str, settings: DriftConfig, override: ColumnDrift
 ) -> None:
@@ -233,12 +288,14 @@ def _judge_column(
     current_name: str,
     settings: DriftConfig,
     override: ColumnDrift,
+    reference_shown: str,
 ) -> dict[str, Any]:
     method = override.method or settings.method
     threshold = override.threshold if override.threshold is not None else settings.threshold
     if not comparable(ref):
         raise InputError(
-            f"column {name!r} holds no value to compare in the reference (all null or infinite)"
+            f"{reference_shown}: column {name!r} holds no value to compare in the reference "
+            "(all null or infinite)"
         )
     base: dict[str, Any] = {"column": name, "kind": ref["kind"]}
     if current_name != name:
@@ -287,12 +344,11 @@ def current_files(request: DriftRequest) -> tuple[Path, ...]:
         raise InputError(
             f"{config.path}: nothing to compare: set `drift.current`, or `data:`, or pass --current"
         )
-    return tuple(_expand(config, patterns))
+    key = "drift.current" if request.settings.current else "data"
+    return tuple(_expand(config, patterns, key))
 
 
-def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
-    from mlgate.validate import require_inside
-
+def _expand(config: Config, patterns: tuple[str, ...], key: str) -> list[Path]:
     root = config.root.resolve()
     found: list[Path] = []
     for pattern in patterns:
@@ -302,7 +358,7 @@ def _expand(config: Config, patterns: tuple[str, ...]) -> list[Path]:
                 f"{config.path}: data path {pattern!r} matches no file "
                 "(not produced or pulled yet? run `dvc pull` or `dvc repro`)"
             )
-        found.extend(require_inside(p, root, str(config.path)) for p in matches)
+        found.extend(confined(p, root, f"{config.path}: {key}") for p in matches)
     return found
 
 

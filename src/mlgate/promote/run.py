@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.config import Config, alias_problem, per_example_path
 from mlgate.core import yamlio
@@ -37,6 +37,9 @@ from mlgate.data import dvcfiles
 from mlgate.forge import ci
 from mlgate.registry import history_events, history_key
 from mlgate.results import Clock, Result, read_result
+
+if TYPE_CHECKING:  # MLflow is imported where a promotion connects, not when promote is
+    from mlgate.registry import Lock, Promotions
 
 LOCK_WAIT_S = 60.0
 AUDIT_TRIES = 3
@@ -55,7 +58,7 @@ class PromoteRequest:
     lock_wait_s: float = LOCK_WAIT_S
 
 
-def _connect(config: Config, timeout_s: float, *, create: bool = False) -> Any:
+def _connect(config: Config, timeout_s: float, *, create: bool = False) -> Promotions:
     """Promotions on the configured registry. Only `create` (a promotion that writes) opens a
     local store that does not exist yet, which MLflow then creates; saying so on stderr."""
     from mlgate.registry import (
@@ -73,7 +76,7 @@ def _connect(config: Config, timeout_s: float, *, create: bool = False) -> Any:
     return Promotions(Registry(uri, timeout_s=timeout_s, create=create))
 
 
-def _absent_store(promotions: Any) -> str | None:
+def _absent_store(promotions: Promotions) -> str | None:
     """The repo path of the local store `promotions` reads that does not exist yet, or None."""
     absent: Path | None = promotions.registry.absent_store
     return repo_relative(absent) if absent is not None else None
@@ -198,7 +201,9 @@ def _plan_from_decision(path: Path, model: str) -> _Plan | str:
     )
 
 
-def _plan_from_alias(promotions: Any, model: str, source_alias: str, alias: str) -> _Plan | str:
+def _plan_from_alias(
+    promotions: Promotions, model: str, source_alias: str, alias: str
+) -> _Plan | str:
     """Staged roll-out: promote what `source_alias` holds, judged when it was promoted there."""
     staged = promotions.holder(model, source_alias)
     if staged is None:
@@ -221,7 +226,7 @@ def _plan_from_alias(promotions: Any, model: str, source_alias: str, alias: str)
     )
 
 
-def _stale(promotions: Any, model: str, plan: _Plan) -> str:
+def _stale(promotions: Promotions, model: str, plan: _Plan) -> str:
     """Why the decision no longer holds (the baseline alias moved), or ''."""
     now = promotions.holder(model, plan.baseline_alias)
     now_version = now.version if now else None
@@ -264,7 +269,7 @@ def training_profile(config: Config, new_version: bool) -> Iterator[Path | None]
 
 
 def _store_profile(
-    promotions: Any, model: str, version: str, profile_file: Path, details: dict[str, Any]
+    promotions: Promotions, model: str, version: str, profile_file: Path, details: dict[str, Any]
 ) -> None:
     from mlgate.registry import PROFILE_ARTIFACT, store_profile
 
@@ -356,7 +361,7 @@ def _short(model: dict[str, str] | None) -> str:
 
 
 def _register(
-    promotions: Any, request: PromoteRequest, model: str, plan: _Plan, upload: _Upload | None
+    promotions: Promotions, request: PromoteRequest, model: str, plan: _Plan, upload: _Upload | None
 ) -> str:
     source = plan.candidate_source
     if source.startswith("run:"):
@@ -389,7 +394,7 @@ def _identity_tags(plan: _Plan) -> dict[str, str]:
     return tags
 
 
-def _release(promotions: Any, lock: Any, details: dict[str, Any]) -> None:
+def _release(promotions: Promotions, lock: Lock, details: dict[str, Any]) -> None:
     """Release the lock; a failure is a note (the move, if any, stands), never the verdict."""
     try:
         promotions.release_lock(lock)
@@ -417,7 +422,7 @@ def _params(request: PromoteRequest) -> dict[str, str]:
 
 
 def _audit(
-    promotions: Any, plan: _Plan, details: dict[str, Any], context_tags: dict[str, str]
+    promotions: Promotions, plan: _Plan, details: dict[str, Any], context_tags: dict[str, str]
 ) -> None:
     """The audit trail, written after the move; retried, and reported when it still fails."""
     model, alias, version = details["model"], details["alias"], details["version"]
@@ -482,6 +487,7 @@ def run_rollback(
             summary = f"would move {alias!r} of {model} from v{current.version} back to v{previous}"
             return _result("rollback", "pass", summary, clock, details)
         promotions.version(model, previous)  # still there? (deleted versions cannot hold it)
+        assert lock is not None  # taken unless a dry run, which returned above
         promotions.verify_lock(lock)
         promotions.set_alias(model, alias, previous)
     finally:
@@ -515,7 +521,7 @@ def history(
     return history_events(promotions.model_tags(model), alias), _absent_store(promotions)
 
 
-def _record_history(promotions: Any, model: str, alias: str, event: dict[str, Any]) -> None:
+def _record_history(promotions: Promotions, model: str, alias: str, event: dict[str, Any]) -> None:
     promotions.tag_model(model, {history_key(alias): json.dumps(event, sort_keys=True)})
 
 
@@ -535,7 +541,7 @@ def _write_with_retries(details: dict[str, Any], *writes: tuple[str, Any]) -> No
                     time.sleep(attempt)
 
 
-def _dry_run(promotions: Any, plan: _Plan, details: dict[str, Any], clock: Clock) -> Result:
+def _dry_run(promotions: Promotions, plan: _Plan, details: dict[str, Any], clock: Clock) -> Result:
     model, alias = details["model"], details["alias"]
     refusal = _stale(promotions, model, plan)
     if refusal:

@@ -25,11 +25,11 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 from mlgate.config import alias_problem
 from mlgate.core.errors import ExternalError, InputError, MissingExtra, MlgateError, NoReferenceYet
@@ -66,6 +66,43 @@ class Dataset:
 
     def label(self) -> str:
         return f"{self.name or '?'}@{self.digest}" if self.digest else (self.name or "?")
+
+
+class VersionEntity(Protocol):
+    """A model version as MLflow's client (`ModelVersion`) or the REST reader answers it: the
+    fields mlgate reads. MLflow stays imported inside functions; this names its shape."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str | int: ...
+    @property
+    def run_id(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def model_id(self) -> str | None: ...
+
+
+class TaggedVersion(VersionEntity, Protocol):
+    """A model version with its tags (MLflow's client: promotions read and write them)."""
+
+    @property
+    def tags(self) -> dict[str, str] | None: ...
+
+
+class RegisteredEntity(Protocol):
+    """A registered model as MLflow's client (`RegisteredModel`) or the REST reader answers it;
+    the promotion lock is one, its creation time telling one lock from the next."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def latest_versions(self) -> Sequence[VersionEntity] | None: ...
+    @property
+    def creation_timestamp(self) -> int: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -255,7 +292,7 @@ class Registry:
             )
         return FirstModel(f"registered model {model!r} has no version yet")
 
-    def _has_versions(self, registered: Any) -> bool:
+    def _has_versions(self, registered: RegisteredEntity) -> bool:
         if registered.latest_versions:
             return True
         name = registered.name
@@ -357,7 +394,7 @@ class Registry:
         )
         return Path(local)
 
-    def _version_metrics(self, version: Any, match: Dataset | None) -> ModelMetrics:
+    def _version_metrics(self, version: VersionEntity, match: Dataset | None) -> ModelMetrics:
         where = f"models:/{version.name}/{version.version}"
         model_id = version.model_id or _logged_model_id(version.source)
         found: ModelMetrics | None = None
@@ -844,14 +881,17 @@ class Promotions:
         except MlflowTimeout:
             return False  # landed or not: the read that follows tells
 
-    def read_lock(self, name: str) -> Any:
+    def read_lock(self, name: str) -> RegisteredEntity | None:
         """The lock's registered model (its holder tag, its creation time), or None."""
         try:
-            return self.registry.call(name, self._client.get_registered_model, name)
+            found: RegisteredEntity = self.registry.call(
+                name, self._client.get_registered_model, name
+            )
         except _Missing:
             return None
+        return found
 
-    def break_lock(self, name: str, seen: Any) -> None:
+    def break_lock(self, name: str, seen: RegisteredEntity) -> None:
         """Break the stale lock `seen`, and no other.
 
         Deleting by name could delete a fresh lock another waiter made after breaking `seen`.
@@ -911,7 +951,7 @@ class Lock:
     token: str
 
 
-def _registered(version: Any) -> RegisteredVersion:
+def _registered(version: TaggedVersion) -> RegisteredVersion:
     return RegisteredVersion(
         model=version.name,
         version=str(version.version),

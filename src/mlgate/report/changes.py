@@ -233,9 +233,16 @@ def data_text(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _no_baseline(results: dict[str, dict[str, Any]]) -> bool:
-    """Whether the comparison had no baseline: then it, not the params, says why."""
+    """Whether there is nothing to diff the params against: the comparison had no baseline
+    (then it, not the params, says why) and no params were read at a known revision. A first
+    model against `git:REF`, or a baseline whose metrics are unreadable, still has the params
+    at that revision, and their diff is shown."""
     baseline = _details(results, "compare").get("baseline")
-    return isinstance(baseline, dict) and baseline.get("metrics") is None
+    if not (isinstance(baseline, dict) and baseline.get("metrics") is None):
+        return False
+    params = _changes(results).get("params")
+    diffed = isinstance(params, dict) and params.get("source") and not params.get("missing_reason")
+    return not diffed
 
 
 def changes_markdown(results: dict[str, dict[str, Any]]) -> str:

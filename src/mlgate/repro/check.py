@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlgate.core.errors import ExternalError, InputError
+from mlgate.core.paths import folder_relative, folder_shown, repo_relative
 from mlgate.data import dvcfiles, flatten
 from mlgate.repro.runner import dvc_message, open_repo, require_dvc, require_pipeline
 from mlgate.results import Clock, Result
@@ -138,7 +139,7 @@ def check_result(
         duration_s=clock.elapsed(),
         details={
             "mode": "check",
-            "root": str(root),
+            "root": folder_relative(root),
             "targets": list(targets),
             "stale_stages": [check.name for check in stale],
             "stages": [check.to_dict() for check in checks],
@@ -192,9 +193,11 @@ def inspect_pipeline(root: Path, targets: Sequence[str] = ()) -> Inspection:
             orphans = [] if targets else _orphan_lock_entries(root, stages)
             return Inspection(checks, orphans)
     except DvcException as exc:
-        raise InputError(f"{root}: DVC cannot read the pipeline: {dvc_message(exc)}") from exc
+        raise InputError(
+            f"{folder_shown(root)}: DVC cannot read the pipeline: {dvc_message(exc)}"
+        ) from exc
     except OSError as exc:
-        raise ExternalError(f"{root}: cannot read the workspace: {exc}") from exc
+        raise ExternalError(f"{folder_shown(root)}: cannot read the workspace: {exc}") from exc
 
 
 def collect_stages(repo: Any, targets: Sequence[str]) -> list[Any]:
@@ -533,7 +536,6 @@ def _in_cache(out: Any) -> bool:
 
 def _shown(entry: Any, root: Path) -> str:
     """A dep's or out's path as reports show it: from the repository's root (mlgate.core.paths)."""
-    from mlgate.core.paths import repo_relative
 
     return repo_relative(entry.fs_path, root) if entry.fs_path else str(entry)
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from mlgate.core.errors import ExternalError, InputError
 from mlgate.core.outbound import redact_param, secret_name
-from mlgate.core.paths import repo_relative
+from mlgate.core.paths import folder_shown, repo_relative
 from mlgate.data import MetricValue, dvcfiles, flatten
 from mlgate.repro.runner import (
     TRANSFER_TIMEOUT_ENV,
@@ -223,7 +223,7 @@ def _require_revision(repo: Any, root: Path, rev: str) -> None:
         resolve_rev(repo.scm, rev)
     except DvcException as exc:  # RevError, or no git at all
         raise InputError(
-            f"baseline git:{rev} is unreadable: {exc} in {root}{_shallow_hint(root)}"
+            f"baseline git:{rev} is unreadable: {exc} in {folder_shown(root)}{_shallow_hint(root)}"
         ) from exc
 
 

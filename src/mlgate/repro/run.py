@@ -19,15 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.core.errors import ExitStatus, ExternalError, InputError
+from mlgate.core.paths import folder_relative, folder_shown
 from mlgate.data import dvcfiles
 from mlgate.repro.check import EditedOutput, collect_stages, edited_outputs, stage_name
 from mlgate.repro.metrics import metrics_and_params
+from mlgate.repro.remote import default_remote_url, missing_plugin, unreachable
 from mlgate.repro.runner import (
     OUTPUT_TAIL_LINES,
     Log,
     dvc_env,
     open_repo,
     pulling_from,
+    remote_description,
     require_dvc,
     require_pipeline,
     run_dvc,
@@ -181,7 +184,7 @@ def run_pipeline(
     stages = _ordered_stages(root, follower.stages)
     details: dict[str, Any] = {
         "mode": "run",
-        "root": str(root),
+        "root": folder_relative(root),
         "targets": list(targets),
         "pulled": pull,
         "forced": force,
@@ -239,9 +242,9 @@ def _refuse_edits(root: Path, edited: list[EditedOutput], force: bool) -> None:
     """A file edited by hand is never overwritten without the user asking (`--force`)."""
     if edited and not force:
         raise InputError(
-            f"{root}: {len(edited)} output(s) differ from dvc.lock, edited since their stage "
-            f"last ran: {_listed(edited)}. `dvc repro` would overwrite them. To keep your "
-            "version, record it in dvc.lock (`dvc commit STAGE`); to discard it and rerun, "
+            f"{folder_shown(root)}: {len(edited)} output(s) differ from dvc.lock, edited since "
+            f"their stage last ran: {_listed(edited)}. `dvc repro` would overwrite them. To keep "
+            "your version, record it in dvc.lock (`dvc commit STAGE`); to discard it and rerun, "
             "`mlgate repro --force`"
         )
 
@@ -284,7 +287,7 @@ def _before_running(
         duration_s=clock.elapsed(),
         details={
             "mode": "run",
-            "root": str(root),
+            "root": folder_relative(root),
             "targets": list(targets),
             "pulled": pull,
             "forced": False,
@@ -360,15 +363,29 @@ def pull_data(root: Path, targets: Sequence[str], log: Log) -> None:
     lowered = output.lower()
     if "no remote specified" in lowered or "no default remote" in lowered:
         raise InputError(
-            f"{root}: `--pull` needs a DVC remote and none is set: add one with "
+            f"{folder_shown(root)}: `--pull` needs a DVC remote and none is set: add one with "
             "`dvc remote add -d NAME URL` (and commit .dvc/config)"
         )
+    plugin = missing_plugin(output)
+    if plugin is not None:
+        scheme, package = plugin
+        raise InputError(
+            f"{folder_shown(root)}: {remote_description(root)} is a {scheme} remote, and DVC "
+            f"reads one only with its plugin, which is not installed: pip install {package}"
+        )
     if "missing cache files" in lowered or "do not exist neither locally nor on remote" in lowered:
+        url = default_remote_url(root)
+        why = unreachable(url, root) if url else None
+        if why is not None:  # DVC counts what it could not reach as missing
+            raise ExternalError(
+                f"`dvc pull` in {folder_shown(root)}: {remote_description(root)} is unreachable: "
+                f"{why}; the data may well be there (DVC reports it as missing)"
+            )
         raise ExternalError(
-            f"`dvc pull` in {root}: some data is on neither the local cache nor the remote; "
-            f"push it from where it was produced (`dvc push`):\n{tail(output)}"
+            f"`dvc pull` in {folder_shown(root)}: some data is on neither the local cache nor "
+            f"the remote; push it from where it was produced (`dvc push`):\n{tail(output)}"
         )
     raise ExternalError(
-        f"`dvc pull` failed in {root} (exit {completed.returncode}); check that the remote is "
-        f"reachable and its credentials are set:\n{tail(output)}"
+        f"`dvc pull` failed in {folder_shown(root)} (exit {completed.returncode}); check that "
+        f"the remote is reachable and its credentials are set:\n{tail(output)}"
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.core.errors import ExternalError, InputError, MissingExtra, MlgateError
+from mlgate.core.paths import folder_shown
 
 OUTPUT_TAIL_LINES = 20
 Log = Callable[[str], None]
@@ -43,7 +44,8 @@ def dvc(root: Path, *args: str, timeout_s: float = QUICK_TIMEOUT_S) -> DvcRun:
     completed = run_dvc(root, args, timeout_s=timeout_s)
     if completed.returncode != 0:
         raise ExternalError(
-            f"`dvc {' '.join(args)}` failed in {root} (exit {completed.returncode}):\n"
+            f"`dvc {' '.join(args)}` failed in {folder_shown(root)} "
+            f"(exit {completed.returncode}):\n"
             f"{tail(completed.stdout)}"
         )
     return DvcRun(args=args, output=completed.stdout)
@@ -73,9 +75,10 @@ def run_dvc(
         partial = exc.output or ""  # what it printed so far: bytes on POSIX, even with text=True
         if isinstance(partial, bytes):
             partial = partial.decode(errors="replace")
+        waited = f"; it was waiting on {waiting_on()}" if waiting_on else ""
         raise ExternalError(
-            f"`dvc {' '.join(args)}` in {root} did not finish within {timeout_s:g} s and was "
-            f"stopped{'; it was waiting on ' + waiting_on() if waiting_on else ''}"
+            f"`dvc {' '.join(args)}` in {folder_shown(root)} did not finish within "
+            f"{timeout_s:g} s and was stopped{waited}"
             + (f":\n{tail(partial)}" if partial.strip() else "")
         ) from exc
 
@@ -138,10 +141,12 @@ def init(root: Path) -> None:
 def require_pipeline(root: Path) -> None:
     """`root` holds dvc.yaml inside a DVC repository, or an input error that says what to do."""
     if not any((parent / ".dvc").is_dir() for parent in (root, *root.parents)):
-        raise InputError(f"{root}: not a DVC repository (run `dvc init`, or cd into one)")
+        raise InputError(
+            f"{folder_shown(root)}: not a DVC repository (run `dvc init`, or cd into one)"
+        )
     if not (root / "dvc.yaml").is_file():
         raise InputError(
-            f"{root}: no dvc.yaml here, so there is no pipeline to reproduce "
+            f"{folder_shown(root)}: no dvc.yaml here, so there is no pipeline to reproduce "
             "(run mlgate from the folder that holds dvc.yaml)"
         )
 
@@ -164,9 +169,9 @@ def open_repo(root: Path) -> Any:
     try:
         return Repo(str(root))
     except NotDvcRepoError as exc:
-        raise InputError(f"{root}: not a DVC repository (run `dvc init`)") from exc
+        raise InputError(f"{folder_shown(root)}: not a DVC repository (run `dvc init`)") from exc
     except DvcException as exc:
-        raise InputError(f"{root}: DVC cannot load this repository: {exc}") from exc
+        raise InputError(f"{folder_shown(root)}: DVC cannot load this repository: {exc}") from exc
 
 
 def dvc_message(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from mlgate.core import scm
 from mlgate.core.errors import ExternalError, InputError
+from mlgate.core.paths import folder_relative, folder_shown
 from mlgate.data import MetricValue, dvcfiles
 from mlgate.repro.check import check_result, inspect_pipeline, touches_pipeline
 from mlgate.repro.metrics import pipeline_metrics
@@ -51,7 +52,9 @@ def verify_pipeline(
     root = root.resolve()
     toplevel = Path(scm.git(root, "rev-parse", "--show-toplevel").strip()).resolve()
     if not scm.current_commit(root):
-        raise InputError(f"{root}: no commit yet; --verify reruns the committed pipeline")
+        raise InputError(
+            f"{folder_shown(root)}: no commit yet; --verify reruns the committed pipeline"
+        )
     _refuse_dirty(root, toplevel)
     commit = scm.git(root, "rev-parse", "HEAD").strip()
     with open_repo(root) as repo:
@@ -60,9 +63,9 @@ def verify_pipeline(
     with tempfile.TemporaryDirectory(prefix="mlgate-verify-") as temp:
         tree = Path(temp) / "tree"
         work = tree / root.relative_to(toplevel)
-        log(f"Copying commit {commit[:12]} to {tree} (its own DVC cache)")
+        log(f"Copying commit {commit[:12]} to a temporary folder (its own DVC cache)")
         _export_head(toplevel, tree, Path(temp) / "head.tar")
-        scm.git(tree, "init", "--quiet")  # DVC wants a git repo; this one is throwaway
+        _commit_copy(tree, commit)
         _isolate_cache(root, work, Path(temp) / "cache", source_cache)
         _fetch_sources(work, pull, log)
 
@@ -86,7 +89,7 @@ def verify_pipeline(
         run = run_pipeline(work, targets=targets, force=True, log=log)
         details: dict[str, Any] = {
             "mode": "verify",
-            "root": str(root),
+            "root": folder_relative(root),
             "commit": commit,
             "targets": list(targets),
             "stages": run.details["stages"],
@@ -161,9 +164,26 @@ def _refuse_dirty(root: Path, toplevel: Path) -> None:
             changed.append(path.relative_to(root).as_posix())
     if changed and touches_pipeline(root, changed):
         raise InputError(
-            f"{root}: uncommitted changes to pipeline files ({', '.join(changed[:5])}); "
+            f"{folder_shown(root)}: uncommitted changes to pipeline files "
+            f"({', '.join(changed[:5])}); "
             "--verify reruns the committed pipeline (HEAD): commit or stash them first"
         )
+
+
+def _commit_copy(tree: Path, commit: str) -> None:
+    """Make the copy a git repository holding one commit of the exported tree. DVC wants a git
+    repository, and a stage that logs with DVCLive reads its HEAD (an empty repository fails
+    it: `SCMError: Empty git repo`). Throwaway: a local identity, no hooks, no signing."""
+    scm.git(tree, "init", "--quiet")
+    scm.git(tree, "add", "--all")
+    scm.git(
+        tree,
+        "-c", "user.name=mlgate verify",
+        "-c", "user.email=verify@mlgate.invalid",
+        "-c", "commit.gpgsign=false",
+        "commit", "--quiet", "--no-verify", "--allow-empty",
+        "-m", f"mlgate repro --verify: a copy of {commit}",
+    )  # fmt: skip
 
 
 def _export_head(toplevel: Path, tree: Path, archive: Path) -> None:

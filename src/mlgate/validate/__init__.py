@@ -19,7 +19,6 @@ from mlgate.validate.targets import (
     glob_regex,
     plan_from_config,
     require_data_inside,
-    require_inside,
     require_schemas_exist,
 )
 
@@ -33,7 +32,6 @@ __all__ = [
     "plan_from_config",
     "read_chunks",
     "require_data_inside",
-    "require_inside",
     "require_schemas_exist",
     "run_validate",
 ]

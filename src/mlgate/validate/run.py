@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.config import Config
+from mlgate.config import Config, is_import_path
 from mlgate.core import yamlio
 from mlgate.core.errors import ExitStatus, InputError
 from mlgate.core.wording import counted
@@ -31,7 +31,6 @@ from mlgate.validate.targets import (
     Plan,
     Target,
     display_path,
-    is_import_path,
     plan_ad_hoc,
     plan_from_config,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,10 @@ from typing import Any
 
 import yaml
 
+from mlgate.config import is_import_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MissingExtra
-from mlgate.validate.targets import display_path, is_import_path
+from mlgate.validate.targets import display_path
 
 SCHEMA_KEYS = frozenset(
     {
@@ -117,6 +119,11 @@ def load_schema(ref: str, root: Path) -> Any:
     if not isinstance(schema, pa.DataFrameSchema):
         raise InputError(f"{ref}: not a Pandera pandas DataFrameSchema or DataFrameModel")
     where = ref if is_import_path(ref) else display_path(Path(ref))
+    if checks_nothing(schema):
+        raise InputError(
+            f"{where}: the schema declares no column and no check, so every file would pass "
+            "having been checked for nothing; declare the columns (or `strict: true`)"
+        )
     for name, column in schema.columns.items():
         for check in column.checks:
             problem = builtin_argument_problem(check, column.dtype)
@@ -126,6 +133,18 @@ def load_schema(ref: str, root: Path) -> Any:
                     f"{yamlio.excerpt(str(check.name))}: {problem}"
                 )
     return schema
+
+
+def checks_nothing(schema: Any) -> bool:
+    """No column, no dataframe check, no index, not strict, no uniqueness: nothing binds."""
+    return not (
+        schema.columns
+        or schema.checks
+        or schema.index is not None
+        or schema.strict
+        or schema.unique
+        or getattr(schema, "parsers", None)
+    )
 
 
 def builtin_argument_problem(check: Any, dtype: Any) -> str | None:
@@ -230,6 +249,37 @@ def _check_component(name: str, stats: Any, where: str, check_class: Any) -> Non
             f"{where}: column {yamlio.excerpt(name)} has both a `checks:` list and check keys "
             f"({', '.join(flat)}); Pandera would ignore the check keys silently"
         )
+    checks = stats.get("checks")
+    _check_patterns(name, checks if isinstance(checks, dict) else stats, where)
+
+
+REGEX_CHECKS = ("str_matches", "str_contains")
+
+
+def _check_patterns(name: str, checks: dict[str, Any], where: str) -> None:
+    """A regular expression that does not compile, named by its column and check (Pandera's
+    own error names neither)."""
+    for check in REGEX_CHECKS:
+        if check not in checks:
+            continue
+        given = checks[check]
+        pattern = given.get("pattern") if isinstance(given, dict) else given
+        problem = _regex_problem(pattern)
+        if problem is not None:
+            raise InputError(
+                f"{where}: column {yamlio.excerpt(name)}: {check} {yamlio.excerpt(pattern)} is "
+                f"not a regular expression: {problem}"
+            )
+
+
+def _regex_problem(pattern: object) -> str | None:
+    if not isinstance(pattern, str):
+        return "a pattern is text"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
 
 
 def _import_schema(ref: str, root: Path) -> Any:

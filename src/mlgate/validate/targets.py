@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgate.config import Config, DataEntry
+from mlgate.config import Config, DataEntry, is_import_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError
+from mlgate.core.paths import confined
 from mlgate.data import dataformats, dvcfiles
 
 
@@ -143,7 +144,7 @@ def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
         if matched is None:
             linked = _matching_entry(config, config.root.absolute(), given.absolute())
             if linked is not None:  # a link inside the folder to a file outside it
-                require_inside(given, root, f"{config.path}:{linked.line}")
+                confined(given, root, _where(config, linked))
             skipped.append(str(given))
             continue
         try:
@@ -185,21 +186,13 @@ def plan_ad_hoc(schema: str, paths: tuple[Path, ...], override: str | None) -> P
     return Plan(tuple(targets.values()), (), tuple(unavailable))
 
 
-_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-
-
-def is_import_path(schema: str) -> bool:
-    """`package.module:Name`, as opposed to a schema file's path."""
-    return bool(_IMPORT_PATH.match(schema))
-
-
 def _expand_entries(config: Config, root: Path, unavailable: list[Unavailable]) -> list[Target]:
     targets: dict[Path, Target] = {}
     for entry in config.data:
         for pattern in entry.paths:
-            where = f"{config.path}:{entry.line}"
+            where = _where(config, entry)
             found = sorted(
-                require_inside(path, root, where) for path in root.glob(pattern) if path.is_file()
+                confined(path, root, where) for path in root.glob(pattern) if path.is_file()
             )
             # what DVC tracks but the workspace lacks is reported, even beside files found
             absent = [t for t in _dvc_tracked(root, pattern) if not (root / t).exists()]
@@ -224,7 +217,7 @@ def require_data_inside(config: Config) -> None:
     for entry in config.data:
         for pattern in entry.paths:
             for path in root.glob(pattern):
-                require_inside(path, root, f"{config.path}:{entry.line}")
+                confined(path, root, _where(config, entry))
 
 
 def require_schemas_exist(config: Config) -> None:
@@ -265,15 +258,9 @@ def _installed(package: str) -> bool:
         return False
 
 
-def require_inside(path: Path, root: Path, where: str) -> Path:
-    """`path` resolved, or InputError when that is outside `root` (the resolved config folder)."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(root):
-        raise InputError(
-            f"{where}: data path {display_path(path)} resolves to {resolved}, outside {root}; "
-            "data must stay inside the folder that holds the config"
-        )
-    return resolved
+def _where(config: Config, entry: DataEntry) -> str:
+    """The config's file, line and key of a data entry, for an error about a file it matched."""
+    return f"{config.path}:{entry.line}: data[{config.data.index(entry)}].path"
 
 
 def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:
