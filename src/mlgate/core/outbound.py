@@ -152,6 +152,17 @@ def guard_workflow_commands(text: str) -> str:
     return "".join(guarded).replace("##[", "##\u200b[")
 
 
+# GitLab runs a note's line that starts with `/` (after any spaces) as a quick action
+# (`/approve`, `/merge`, `/close`), fenced or not, when the note is posted.
+_QUICK_ACTION_START = re.compile(r"^([^\S\n]*)/", re.MULTILINE)
+
+
+def guard_quick_actions(text: str) -> str:
+    """`text` with no line starting with `/`: a zero-width space goes before it, invisible in
+    the rendered note and in code blocks, so no line can become a GitLab quick action."""
+    return _QUICK_ACTION_START.sub(lambda match: f"{match[1]}{ZWSP}/", text)
+
+
 def under_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
