@@ -30,6 +30,8 @@ SECRET_ENV = (
     "INPUT_GITHUB_TOKEN",
     "MLFLOW_TRACKING_PASSWORD",
     "MLFLOW_TRACKING_TOKEN",
+    "MLGATE_GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
 )
 # Shorter values would mask ordinary words; real tokens and passwords are longer.
 MIN_SECRET_LENGTH = 6
@@ -39,6 +41,8 @@ _URL_AUTHORITY = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<autho
 _TOKEN_SHAPES = (
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}"),
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{16,}"),
+    # GitLab's personal, project, group and CI job tokens.
+    re.compile(r"\bgl(?:pat|cbt|dt|oas|rt|ptt|ft)-[A-Za-z0-9_\-]{16,}"),
     # A credential has a digit somewhere; "basic statistics" is prose.
     re.compile(r"\b(?P<kind>Bearer|Basic)(?P<gap>\s+)(?=[^\s\d]*\d)[A-Za-z0-9._~+/\-]{8,}=*"),
     re.compile(r"(?i)(?P<kind>authorization)(?P<gap>\s*[:=]\s*)[^\s,;]+(\s+[^\s,;]+)?"),

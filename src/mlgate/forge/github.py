@@ -460,10 +460,9 @@ class GitHubForge:
         path = f"/repos/{self.env.repository}/issues/comments/{note_id}"
         return _write(self.client, "PATCH", path, body, where=self.where(), deadline=deadline)
 
-    def set_verdict(self, verdict: Verdict, description: str, target_url: str | None) -> str:
-        # The verdict on GitHub is the workflow's own check (and, on the `override` branch, a
-        # check run); mlgate sets no commit status there.
-        return "GitHub: the verdict is the workflow's check"
+    def set_verdict(self, verdict: Verdict, description: str, target_url: str | None) -> str | None:
+        # On GitHub the verdict is the workflow job's own check: mlgate sets nothing more.
+        return None
 
     def permission(self, user: str) -> str | None:
         """The user's permission on the repository (admin, write, read, none), None if unknown."""

@@ -21,7 +21,7 @@ from typing import Any
 from mlgate.core.errors import ExitStatus, ExternalError, InputError
 from mlgate.core.outbound import redact
 from mlgate.core.scm import current_commit
-from mlgate.forge import NoteForbidden, ci
+from mlgate.forge import Forge, NoteForbidden, Verdict, ci
 from mlgate.report.render import (
     ReportContext,
     decision_of,
@@ -226,28 +226,51 @@ def _post(request: ReportRequest, published: Published) -> None:
 
     host = forge.detect()
     try:
-        body = fitted(
-            published.results,
-            published.context,
-            lambda body: forge.note_fits(host, body, request.marker_id),
-        )
-        try:
-            outcome = forge.post_note(host, body, request.marker_id)
-        except NoteForbidden as exc:
-            _posting_trouble(request, published, f"{exc}; {published.where()}")
-            return
-        except (ExternalError, InputError) as exc:
-            _posting_trouble(request, published, f"could not post the {host.note_title}: {exc}")
-            return
+        if _post_note(request, published, host):
+            _set_verdict(published, host)
     finally:
         host.close()
+
+
+def _post_note(request: ReportRequest, published: Published, host: Forge) -> bool:
+    """Post the note; False when the token may not write (the warning says so, once)."""
+    from mlgate import forge
+
+    body = fitted(
+        published.results,
+        published.context,
+        lambda body: forge.note_fits(host, body, request.marker_id),
+    )
+    try:
+        outcome = forge.post_note(host, body, request.marker_id)
+    except NoteForbidden as exc:
+        _posting_trouble(request, published, f"{exc}; {published.where()}")
+        return False
+    except (ExternalError, InputError) as exc:
+        _posting_trouble(request, published, f"could not post the {host.note_title}: {exc}")
+        return True
     if outcome.action == "skipped":
         published.notes.append(f"{outcome.message}; {published.where()}")
         if request.require_comment:
             raise InputError(f"--require-comment: {outcome.message}")
-        return
+        return True
     published.comment_url = outcome.url
     published.notes.append(outcome.message + (f": {outcome.url}" if outcome.url else ""))
+    return True
+
+
+def _set_verdict(published: Published, host: Forge) -> None:
+    """The verdict on the commit, where the forge keeps one for mlgate (GitLab's commit
+    status); anything but a pass is `failed`, so a path without a verdict fails closed.
+    Trouble here is a warning: the exit code is the results' verdict."""
+    verdict: Verdict = "success" if published.exit_code == ExitStatus.PASS else "failed"
+    try:
+        done = host.set_verdict(verdict, headline(published.results), published.context.run_url)
+    except (ExternalError, InputError) as exc:
+        published.warnings.append(f"could not set the commit status: {exc}")
+        return
+    if done:
+        published.notes.append(done)
 
 
 def _posting_trouble(request: ReportRequest, published: Published, message: str) -> None:
