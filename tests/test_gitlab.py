@@ -4,19 +4,21 @@ Against the GitLab stand-in (tests/helpers/gitlab_stub.py), a real HTTP server t
 notes with their authors, pages lists with `X-Next-Page`, keeps commit statuses and answers
 401/403 as GitLab does.
 
-What is checked against GitLab's API description: none of it mechanically. GitLab publishes an
-OpenAPI description (v2, `doc/api/openapi/openapi_v2.yaml`) only on gitlab.com, in no pip or
-npm package installed here, and it covers neither notes nor commit statuses (its v2 file is
-generated from the Grape API and covers few endpoints); the tests do not fetch it. The requests
-here follow GitLab's REST documentation (Notes API: list/create/modify a merge request note,
-`body`; Commits API: "Set the pipeline status of a commit", `state`/`name`/`description`/
-`target_url`; "List merge requests associated with a commit"; Users API: `GET /user`;
-pagination headers): `test_the_requests_are_gitlabs` pins each method, path and body field.
+What is checked against GitLab's API description: GitLab publishes an OpenAPI file only on
+gitlab.com (`doc/api/openapi/`), in no pip or npm package here, and the tests fetch nothing.
+The reference is python-gitlab (a test dependency), GitLab's well-kept client:
+`test_the_requests_are_the_ones_python_gitlab_makes` runs it against the same stand-in and
+checks that mlgate's requests are the ones it makes (method, path, body fields, within its
+managers' declared attributes; the token header; its pagination reads the stand-in's pages).
+Not checked: the branch pipeline's commit -> merge requests lookup and the members lookup
+beyond their paths (`test_a_branch_pipeline_...`, `test_the_permission_...`), response fields
+python-gitlab does not read, and GitLab's rate-limit headers other than `Retry-After`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -342,3 +344,56 @@ def test_a_token_echoed_by_gitlab_is_masked(
     assert result.code == 0
     assert TOKEN not in result.out + result.err
     assert "could not post the MR note" in result.err
+
+
+# --- checked against python-gitlab ---------------------------------------------------------
+
+
+def requests_made(stub: GitLabStub) -> list[tuple[str, str, list[str]]]:
+    """Method, path (a note's id as `:id`) and body fields of each request."""
+    return [
+        (
+            call.method,
+            re.sub(r"/notes/\d+$", "/notes/:id", call.path),
+            sorted(json.loads(call.body or b"{}")),
+        )
+        for call in stub.calls()
+    ]
+
+
+def test_the_requests_are_the_ones_python_gitlab_makes(gitlab: GitLabStub) -> None:
+    """No OpenAPI description of these endpoints is installed (see the module docstring); the
+    well-kept python-gitlab client is the reference instead. It makes the same calls against
+    the stand-in, and they must be the ones mlgate makes: method, path, body fields (its
+    managers' required and optional attributes), the token header; and its pagination reads the
+    stand-in's pages. Not checked: response fields python-gitlab does not read."""
+    python_gitlab = pytest.importorskip("gitlab")
+    from gitlab.v4.objects import ProjectCommitStatusManager, ProjectMergeRequestNoteManager
+
+    host = forge(gitlab)
+    post_note(host, "one")
+    post_note(host, "two")
+    host.set_verdict("success", "passed", None)
+    ours = requests_made(gitlab)
+    gitlab.requests.clear()
+
+    server = gitlab.api_url.removesuffix("/api/v4")
+    client = python_gitlab.Gitlab(server, private_token=TOKEN, per_page=100, keep_base_url=True)
+    client.auth()  # GET /user
+    project = client.projects.get(PROJECT_ID, lazy=True)
+    merge_request = project.mergerequests.get(IID, lazy=True)
+    notes = merge_request.notes.list(get_all=True, sort="asc", order_by="created_at")
+    note = merge_request.notes.create({"body": "one"})
+    note.body = "two"
+    note.save()
+    project.commits.get(SHA, lazy=True).statuses.create(
+        {"state": "success", "name": "mlgate", "description": "passed", "target_url": "x"}
+    )
+    # mlgate lists the notes again before its update (a new run does); python-gitlab does not.
+    assert ours[:3] + ours[4:] == requests_made(gitlab)
+    assert len(notes) == 1  # mlgate's note, read through python-gitlab's pagination
+    assert {"body"} == set(ProjectMergeRequestNoteManager._create_attrs.required)
+    status_fields = {"state", "name", "description", "target_url"}
+    attrs = ProjectCommitStatusManager._create_attrs
+    assert status_fields <= {*attrs.required, *attrs.optional}
+    assert all(call.headers["PRIVATE-TOKEN"] == TOKEN for call in gitlab.calls())

@@ -50,7 +50,7 @@ _ACCESS_LEVELS = {10: "guest", 15: "planner", 20: "reporter", 30: "developer", 4
 HOW_TO_ADD_A_TOKEN = (
     f"no {TOKEN_ENV}: the report is in the job log and artifacts only. To get the merge "
     "request note and the `mlgate` commit status, add a project (or group) access token with "
-    f"the `api` scope and the Reporter role or higher as the masked CI/CD variable {TOKEN_ENV} "
+    f"the `api` scope and the Developer role as the masked CI/CD variable {TOKEN_ENV} "
     "(CI_JOB_TOKEN cannot write notes)"
 )
 
@@ -117,7 +117,7 @@ class GitLabClient(HttpClient):
         super().__init__(token, _PrivateToken(token), api_url=api_url, **limits)
         self.hints = {
             401: f"GitLab rejected the token; check {TOKEN_ENV} (not CI_JOB_TOKEN)",
-            403: "the token lacks the `api` scope or the Reporter role on the project",
+            403: "the token lacks the `api` scope or the Developer role on the project",
             404: "not found, or not visible to this token; check CI_PROJECT_ID and the MR",
             422: "GitLab refused the content",
         }
@@ -277,7 +277,7 @@ class GitLabForge:
                 self.scrub(
                     f"{method} {urlsplit(response.url).path}: HTTP 403: this token cannot write "
                     f"notes on {self.where()}; give {TOKEN_ENV} the `api` scope and the "
-                    "Reporter role or higher"
+                    "Developer role"
                 ),
                 status=403,
             )
