@@ -224,7 +224,11 @@ def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
 def _post(request: ReportRequest, published: Published) -> None:
     from mlgate import forge
 
-    host = forge.detect()
+    try:
+        host = forge.detect()
+    except InputError as exc:  # the runner's event cannot be read: the run is not lost
+        _posting_trouble(request, published, f"could not post the report: {exc}")
+        return
     try:
         if _post_note(request, published, host):
             _set_verdict(published, host)
