@@ -39,3 +39,25 @@ def test_an_unreadable_event_is_a_posting_warning_not_an_input_error(
     assert result.code == 0, result.err
     assert "could not post the report" in result.err
     assert "cannot read the event payload" in result.err
+
+
+def test_a_gitlab_job_is_the_run_at_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlgate.forge import ci
+
+    sha = "ab" * 20
+    for name, value in {
+        "GITLAB_CI": "true",
+        "CI_COMMIT_SHA": sha,
+        "CI_MERGE_REQUEST_IID": "12",
+        "CI_JOB_URL": "https://gitlab.example/ml/churn/-/jobs/5",
+        "CI_PROJECT_PATH": "ml/churn",
+        "CI_PROJECT_URL": "https://gitlab.example/ml/churn",
+        "GITHUB_EVENT_NAME": "workflow_run",  # a GitHub variable leaking in changes nothing
+    }.items():
+        monkeypatch.setenv(name, value)
+    found = ci.reported(tmp_path)
+    assert (found.commit, found.pr_number) == (sha, 12)
+    assert found.run_url == "https://gitlab.example/ml/churn/-/jobs/5"
+    assert found.commit_url() == f"https://gitlab.example/ml/churn/-/commit/{sha}"
+    assert "job log" in found.full_report_at
+    assert not ci.renders_another_runs_files()

@@ -51,6 +51,8 @@ class CiContext:
     event_name: str | None
     # The forge's page of a commit is this followed by the commit's hash.
     commit_url_prefix: str | None = None
+    # Where a reader finds the whole report when a note had to be cut short.
+    full_report_at: str = "the job summary and the `report.md` artifact"
 
     def commit_url(self) -> str | None:
         """The forge's page of `commit`, when the run says which forge and repository."""
@@ -170,6 +172,7 @@ def _gitlab(env: Mapping[str, str], root: Path) -> CiContext:
         repository=env.get("CI_PROJECT_PATH") or None,
         event_name=env.get("CI_PIPELINE_SOURCE") or None,
         commit_url_prefix=f"{project_url}/-/commit/" if project_url else None,
+        full_report_at="the job log and the `report.md` artifact",
     )
 
 

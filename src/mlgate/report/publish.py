@@ -217,6 +217,7 @@ def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
         run_url=found.run_url,
         repository=found.repository,
         commit_url=found.commit_url(),
+        full_report_at=found.full_report_at,
         stale=stale,
     )
 
