@@ -96,7 +96,12 @@ LAYER_0 = "mlgate.core"  # imports nothing of mlgate above it
 # Who may import each outside library (module-name prefixes), anywhere in the module.
 OWNERS = {
     "mlflow": ("mlgate.registry.client",),
-    "requests": ("mlgate.registry.rest", "mlgate.forge.github"),
+    "requests": (
+        "mlgate.registry.rest",
+        "mlgate.forge.http",
+        "mlgate.forge.github",
+        "mlgate.forge.gitlab",
+    ),
     "dvc": ("mlgate.repro",),
     "pyarrow": ("mlgate.validate.read",),
     "pandera": ("mlgate.validate",),
@@ -351,3 +356,21 @@ def test_one_module_hashes_files() -> None:
         if "hashlib" in (text := path.read_text()) and '"rb"' in text
     ]
     assert hashing_files == ["mlgate.core.digests"]
+
+
+CONCRETE_FORGES = ("mlgate.forge.github", "mlgate.forge.gitlab")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_nothing_above_the_forge_names_a_concrete_forge(path: Path) -> None:
+    """Above `forge/`, a forge is the one `forge.detect()` picks: no module names GitHub's or
+    GitLab's client, whether as `mlgate.forge.github` or `from mlgate.forge import github`."""
+    if module_name(path).startswith("mlgate.forge"):
+        return
+    named = [
+        f"{path.name}:{line}: {imported}"
+        for line, module, names in imports(path)
+        for imported in [module, *(f"{module}.{name}" for name in names)]
+        if imported.startswith(CONCRETE_FORGES)
+    ]
+    assert named == []

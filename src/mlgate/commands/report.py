@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,15 +13,20 @@ if TYPE_CHECKING:
 
 
 def post_option_default() -> bool:
-    """Under GitHub Actions the report is posted by default; elsewhere only when asked."""
-    return os.environ.get("GITHUB_ACTIONS") == "true"
+    """In GitHub Actions or GitLab CI the report is posted by default; elsewhere only when asked."""
+    from mlgate.forge import ci
+
+    return ci.hosted_ci() is not None
 
 
 report_post_options = [
     click.option(
         "--post/--no-post",
         default=None,
-        help="Post the report as the PR's one mlgate comment [default: on under GitHub Actions].",
+        help=(
+            "Post the report as the PR's (MR's) one mlgate note "
+            "[default: on in GitHub Actions or GitLab CI]."
+        ),
     ),
     click.option(
         "--id",

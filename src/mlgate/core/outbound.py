@@ -30,6 +30,8 @@ SECRET_ENV = (
     "INPUT_GITHUB_TOKEN",
     "MLFLOW_TRACKING_PASSWORD",
     "MLFLOW_TRACKING_TOKEN",
+    "MLGATE_GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
 )
 # Shorter values would mask ordinary words; real tokens and passwords are longer.
 MIN_SECRET_LENGTH = 6
@@ -39,6 +41,8 @@ _URL_AUTHORITY = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<autho
 _TOKEN_SHAPES = (
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}"),
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{16,}"),
+    # GitLab's personal, project, group and CI job tokens.
+    re.compile(r"\bgl(?:pat|cbt|dt|oas|rt|ptt|ft)-[A-Za-z0-9_\-]{16,}"),
     # A credential has a digit somewhere; "basic statistics" is prose.
     re.compile(r"\b(?P<kind>Bearer|Basic)(?P<gap>\s+)(?=[^\s\d]*\d)[A-Za-z0-9._~+/\-]{8,}=*"),
     re.compile(r"(?i)(?P<kind>authorization)(?P<gap>\s*[:=]\s*)[^\s,;]+(\s+[^\s,;]+)?"),
@@ -150,6 +154,17 @@ def guard_workflow_commands(text: str) -> str:
     lines = text.splitlines(keepends=True)
     guarded = [COMMAND_MARK + line if _LOOKS_LIKE_COMMAND.match(line) else line for line in lines]
     return "".join(guarded).replace("##[", "##\u200b[")
+
+
+# GitLab runs a note's line that starts with `/` (after any spaces) as a quick action
+# (`/approve`, `/merge`, `/close`), fenced or not, when the note is posted.
+_QUICK_ACTION_START = re.compile(r"^([^\S\n]*)/", re.MULTILINE)
+
+
+def guard_quick_actions(text: str) -> str:
+    """`text` with no line starting with `/`: a zero-width space goes before it, invisible in
+    the rendered note and in code blocks, so no line can become a GitLab quick action."""
+    return _QUICK_ACTION_START.sub(lambda match: f"{match[1]}{ZWSP}/", text)
 
 
 def under_actions() -> bool:

@@ -1,4 +1,5 @@
-"""What the CI run is about: commit, pull request, workflow run, from the runner's variables."""
+"""What the CI run is about: commit, pull (merge) request, workflow run or job, from the
+runner's variables: GitHub Actions', GitLab CI's (`GITLAB_CI=true`), else the checkout."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlgate.core.errors import InputError
+from mlgate.core.outbound import safe_url
 from mlgate.core.scm import current_commit
 
 # The only events whose run is about a pull request. Others carry one in their payload too
@@ -47,6 +49,26 @@ class CiContext:
     run_url: str | None
     repository: str | None
     event_name: str | None
+    # The forge's page of a commit is this followed by the commit's hash.
+    commit_url_prefix: str | None = None
+    # Where a reader finds the whole report when a note had to be cut short.
+    full_report_at: str = "the job summary and the `report.md` artifact"
+
+    def commit_url(self) -> str | None:
+        """The forge's page of `commit`, when the run says which forge and repository."""
+        if self.commit_url_prefix is None or not self.commit:
+            return None
+        return f"{self.commit_url_prefix}{self.commit}"
+
+
+def hosted_ci(environ: Mapping[str, str] | None = None) -> str | None:
+    """Which forge's CI this runs in: "github", "gitlab" or None (a laptop, another CI)."""
+    env = os.environ if environ is None else environ
+    if env.get("GITLAB_CI") == "true":
+        return "gitlab"
+    if env.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    return None
 
 
 def read_event(env: Mapping[str, str]) -> Event:
@@ -113,9 +135,12 @@ def _full_name(payload: object) -> str | None:
 
 
 def detect(root: Path) -> CiContext:
-    """GitHub Actions' variables when set; locally, the checkout's HEAD. The commit is the pull
-    request's head (GITHUB_SHA is the merge commit there), else GITHUB_SHA."""
+    """GitLab CI's variables under GitLab CI, else GitHub Actions' when set; locally, the
+    checkout's HEAD. On GitHub the commit is the pull request's head (GITHUB_SHA is the merge
+    commit there), else GITHUB_SHA."""
     env = os.environ
+    if hosted_ci(env) == "gitlab":
+        return _gitlab(env, root)
     event = read_event(env)
     pull_request = event.pull_request
     repository = env.get("GITHUB_REPOSITORY") or event.repository
@@ -124,12 +149,61 @@ def detect(root: Path) -> CiContext:
         server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
         run_url = f"{server}/{repository}/actions/runs/{env['GITHUB_RUN_ID']}"
     commit = (pull_request.head_sha if pull_request else None) or env.get("GITHUB_SHA")
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     return CiContext(
         commit=commit or current_commit(root),
         pr_number=pull_request.number if pull_request else None,
         run_url=run_url,
         repository=repository,
         event_name=event.name,
+        commit_url_prefix=f"{server}/{repository}/commit/" if repository else None,
+    )
+
+
+def _gitlab(env: Mapping[str, str], root: Path) -> CiContext:
+    """A GitLab CI job: the merge request of a merge-request pipeline (a branch pipeline's is
+    found by the forge, which asks the API), the job's page, the project's commit pages."""
+    iid = env.get("CI_MERGE_REQUEST_IID", "")
+    project_url = env.get("CI_PROJECT_URL", "").rstrip("/")
+    return CiContext(
+        commit=env.get("CI_COMMIT_SHA") or current_commit(root),
+        pr_number=int(iid) if iid.isdigit() else None,
+        run_url=env.get("CI_JOB_URL") or None,
+        repository=env.get("CI_PROJECT_PATH") or None,
+        event_name=env.get("CI_PIPELINE_SOURCE") or None,
+        commit_url_prefix=f"{project_url}/-/commit/" if project_url else None,
+        full_report_at="the job log and the `report.md` artifact",
+    )
+
+
+# The events whose run renders result files another run uploaded (the `workflow_run` poster of
+# a fork's pull request): a forged artifact's URL must not become a link the repository's bot
+# posts under the MLflow run's or the workflow run's name.
+FOREIGN_RESULT_EVENTS = frozenset({"workflow_run"})
+
+
+def renders_another_runs_files() -> bool:
+    """Whether this run reports result files another run wrote (their URLs are not trusted)."""
+    if hosted_ci() == "gitlab":
+        return False
+    try:
+        return read_event(os.environ).name in FOREIGN_RESULT_EVENTS
+    except InputError:
+        return False  # a pull request event: this run wrote its own files
+
+
+def reported(root: Path) -> CiContext:
+    """The run and commit a report is about: this run's, except for a workflow_run poster,
+    which reports on the gate's run and commit (not on its own run and its GITHUB_SHA, the
+    default branch's head)."""
+    found = detect(root)
+    if hosted_ci() == "gitlab":
+        return found
+    gate = read_event(os.environ)
+    return replace(
+        found,
+        commit=gate.head_sha or found.commit,
+        run_url=safe_url(gate.run_url) or found.run_url,
     )
 
 

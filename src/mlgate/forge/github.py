@@ -1,17 +1,14 @@
-"""The GitHub REST API: the one module that imports requests.
+"""The GitHub REST API behind the forge seam (`base.Forge`): `GitHubForge`.
 
 What it does for mlgate: read the runner's variables (which repository, which pull request),
-and keep one "sticky" comment per report id on a pull request, created on the first run and
-edited in place afterwards.
+and list, create and edit the token's comments on a pull request; the one sticky comment per
+report id is kept by `sticky`, above it.
 
-The HTTP client retries what GitHub documents as worth retrying ("Rate limits for the REST
-API", "Best practices for using the REST API"): connection errors, timeouts, 5xx, 429, and
-rate limits answered with 403/429 (wait `retry-after` seconds when given; when
-`x-ratelimit-remaining` is 0, until `x-ratelimit-reset`; for a secondary limit without either,
-at least a minute). Tries are bounded in number and in wall-clock time: each exchange gets at
-most `timeout_s`, however slowly the server drips its answer, and the whole operation
-`max_total_s`. A wait GitHub's rate limits ask for comes on top of that budget, up to
-`max_rate_limit_wait_s` in all; a wait that would pass those limits fails at once.
+The HTTP client (`http.HttpClient`) retries what GitHub documents as worth retrying ("Rate
+limits for the REST API", "Best practices for using the REST API"): connection errors,
+timeouts, 5xx, 429, and rate limits answered with 403/429 (wait `retry-after` seconds when
+given; when `x-ratelimit-remaining` is 0, until `x-ratelimit-reset`; for a secondary limit
+without either, at least a minute).
 
 The token travels only in the `Authorization` header. It is never part of a message, a repr or
 a log line; messages built here are scrubbed of it in case a server echoes it back.
@@ -20,9 +17,7 @@ a log line; messages built here are scrubbed of it in case a server echoes it ba
 from __future__ import annotations
 
 import os
-import random
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,11 +25,27 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
-import urllib3.exceptions
 
-from mlgate import __version__
-from mlgate.core.errors import ExternalError, InputError
+from mlgate.core.errors import InputError
+from mlgate.forge import sticky
+from mlgate.forge.base import (
+    AmbiguousWrite,
+    Budget,
+    Change,
+    ForgeError,
+    Note,
+    NoteForbidden,
+    NoteOutcome,
+    Verdict,
+)
 from mlgate.forge.ci import PullRequest, read_event
+from mlgate.forge.http import (
+    RETRY_STATUSES,
+    HttpClient,
+    message_of,
+    parse_json,
+    retry_after,
+)
 
 DEFAULT_API_URL = "https://api.github.com"
 API_URL_ENVS = ("MLGATE_GITHUB_API_URL", "GITHUB_API_URL")
@@ -44,22 +55,20 @@ MAX_COMMENT_CHARS = 65536
 # The author of every comment made with a workflow's GITHUB_TOKEN.
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 
-_MARKER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _MAX_PAGES = 1000  # 100,000 comments: a guard against a server that links in circles
 
 CommentAction = Literal["created", "updated", "unchanged", "skipped"]
+CommentOutcome = NoteOutcome
+# The marker and the exact text posted are the same on every forge (`sticky`).
+marker = sticky.marker
+comment_body = sticky.note_body
 
 
-class GitHubError(ExternalError):
+class GitHubError(ForgeError):
     """The GitHub API failed or refused; no verdict (exit 3). `status` is the HTTP status if any."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
-
-class CommentForbidden(GitHubError):
+class CommentForbidden(GitHubError, NoteForbidden):
     """The token may read the pull request but not comment on it (HTTP 403).
 
     The usual cause is a pull request from a fork, where GITHUB_TOKEN is read-only, or a
@@ -67,22 +76,8 @@ class CommentForbidden(GitHubError):
     """
 
 
-class _Ambiguous(GitHubError):
+class _Ambiguous(GitHubError, AmbiguousWrite):
     """A write that may or may not have reached GitHub (5xx, dropped connection): look first."""
-
-
-class _Overdue(requests.exceptions.ReadTimeout):
-    """No complete answer within the exchange's wall-clock limit (a server dripping bytes)."""
-
-
-@dataclass
-class Budget:
-    """The wall-clock limits of one operation, shared by its requests: it ends at `ends_at`
-    (time.monotonic), moved later by each wait GitHub's rate limits ask for while
-    `rate_limit_wait_left` seconds of such waits remain."""
-
-    ends_at: float
-    rate_limit_wait_left: float
 
 
 # --- the runner's environment -------------------------------------------------------------
@@ -121,8 +116,6 @@ def github_env(environ: Mapping[str, str] | None = None, *, token: str | None = 
 
 
 class _BearerAuth(requests.auth.AuthBase):
-    # An auth object rather than a session header: with a ~/.netrc, requests would otherwise
-    # replace the header with netrc credentials. requests drops it on cross-host redirects.
     def __init__(self, token: str) -> None:
         self._token = token
 
@@ -134,12 +127,9 @@ class _BearerAuth(requests.auth.AuthBase):
         return "_BearerAuth(***)"
 
 
-class GitHubClient:
-    """A requests session with GitHub's headers, a timeout on every call and bounded retries.
+class GitHubClient(HttpClient):
+    """The shared HTTP client (`http.HttpClient`) with GitHub's headers, errors and rate limits.
 
-    `max_tries` bounds the attempts of one request; `timeout_s` the wall-clock time of one
-    exchange; `max_total_s` the time one request (or one `deadline` shared by several) may
-    take, backoff included; `max_rate_limit_wait_s` the waits rate limits ask for on top;
     `secondary_limit_wait_s` is the wait after a secondary rate limit that names none.
     """
 
@@ -158,158 +148,40 @@ class GitHubClient:
     ) -> None:
         if not token:
             raise InputError("no GitHub token: set GITHUB_TOKEN or pass a token")
-        self.api_url = api_url.rstrip("/")
-        self.timeout_s = timeout_s
-        self.max_tries = max(1, max_tries)
-        self.max_total_s = max_total_s
-        self.backoff_s = backoff_s
-        self.max_rate_limit_wait_s = max_rate_limit_wait_s
+        super().__init__(
+            token,
+            _BearerAuth(token),
+            api_url=api_url,
+            timeout_s=timeout_s,
+            max_tries=max_tries,
+            max_total_s=max_total_s,
+            backoff_s=backoff_s,
+            max_rate_limit_wait_s=max_rate_limit_wait_s,
+            sleep=sleep,
+        )
         self.secondary_limit_wait_s = secondary_limit_wait_s
-        self._sleep = sleep
-        self._token = token
-        self._session = requests.Session()
-        self._session.auth = _BearerAuth(token)
+        self.hints = {
+            401: "GitHub rejected the token; check GITHUB_TOKEN",
+            403: "the token lacks a permission (pull-requests: write) or hit a limit",
+            404: "not found, or not visible to this token; check GITHUB_REPOSITORY and the PR",
+            422: "GitHub refused the content",
+        }
+        self.fallback_hint = "GitHub API error"
         self._session.headers.update(
-            {
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": API_VERSION,
-                "User-Agent": f"mlgate/{__version__}",
-            }
+            {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
         )
 
-    def __repr__(self) -> str:
-        return f"GitHubClient(api_url={self.api_url!r})"
+    def error(self, message: str, *, status: int | None = None) -> GitHubError:
+        return GitHubError(message, status=status)
+
+    def ambiguous(self, message: str, *, status: int | None = None) -> GitHubError:
+        return _Ambiguous(message, status=status)
 
     def __enter__(self) -> GitHubClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def close(self) -> None:
-        self._session.close()
-
-    def deadline(self) -> Budget:
-        """A budget of `max_total_s` from now, for operations made of several requests."""
-        return Budget(time.monotonic() + self.max_total_s, self.max_rate_limit_wait_s)
-
-    def scrub(self, text: str) -> str:
-        """`text` without the token, in case a server echoed it back."""
-        return text.replace(self._token, "***")
-
-    def request(
-        self,
-        method: str,
-        path_or_url: str,
-        *,
-        json_body: object = None,
-        params: Mapping[str, str | int] | None = None,
-        deadline: Budget | None = None,
-        idempotent: bool = True,
-    ) -> requests.Response:
-        """Send one request, retrying what is worth retrying; return the final response.
-
-        A response that is not retried is returned whatever its status; the caller decides.
-        For a non-idempotent request (POST that creates something), a 5xx or a connection lost
-        after sending raises `_Ambiguous` instead of retrying blindly: the caller looks first.
-        """
-        url = self._url(path_or_url)
-        what = f"{method} {urlsplit(url).path}"
-        started = time.monotonic()
-        budget = self.deadline() if deadline is None else deadline
-        last, status = "no attempt made", None
-        tries = 0
-        while tries < self.max_tries:
-            remaining = budget.ends_at - time.monotonic()
-            if remaining <= 0:
-                break
-            tries += 1
-            try:
-                response = self._exchange(
-                    method, url, json_body, params, min(self.timeout_s, remaining)
-                )
-            except requests.exceptions.RequestException as exc:
-                if not _is_transient(exc):
-                    raise GitHubError(self.scrub(f"{what}: {exc}")) from exc
-                last, status = f"{type(exc).__name__}: {exc}", None
-                if not idempotent and not _not_sent(exc):
-                    raise _Ambiguous(self.scrub(f"{what}: {last}")) from exc
-                wait, rate_limited = self._backoff(tries), False
-            else:
-                retry = self._retry_wait(response, tries)
-                if retry is None:
-                    return response
-                last, status = (
-                    f"HTTP {response.status_code} {_message(response)}",
-                    response.status_code,
-                )
-                if not idempotent and response.status_code in _RETRY_STATUSES:
-                    raise _Ambiguous(self.scrub(f"{what}: {last}"), status=status)
-                wait, rate_limited = retry
-            if tries >= self.max_tries:
-                break
-            if rate_limited and wait <= budget.rate_limit_wait_left:
-                # GitHub asked for this wait: it does not eat the budget for the work itself
-                budget.rate_limit_wait_left -= wait
-                budget.ends_at += wait
-            if time.monotonic() + wait > budget.ends_at:
-                raise GitHubError(
-                    self.scrub(
-                        f"{what}: gave up after {tries} tries: the next retry would wait "
-                        f"{wait:.0f}s, past the {self.max_total_s:g}s limit (and "
-                        f"{self.max_rate_limit_wait_s:g}s for rate limits); last: {last}"
-                    ),
-                    status=status,
-                )
-            self._sleep(wait)
-        elapsed = time.monotonic() - started
-        raise GitHubError(
-            self.scrub(
-                f"{what}: no success after {tries} tries in {elapsed:.1f}s "
-                f"(limits {self.max_tries} tries, {self.max_total_s:g}s); last: {last}"
-            ),
-            status=status,
-        )
-
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        json_body: object,
-        params: Mapping[str, str | int] | None,
-        limit_s: float,
-    ) -> requests.Response:
-        """One request and its whole answer within `limit_s` of wall-clock time.
-
-        requests' timeout bounds each read, not the sum of them: a server sending a byte every
-        few seconds would hold the call for ever. So the exchange runs in a daemon thread that
-        is given up on at the limit (it ends when the server stops, or with the process).
-        """
-        outcome: dict[str, Any] = {}
-        done = threading.Event()
-
-        def exchange() -> None:
-            try:
-                outcome["response"] = self._session.request(
-                    method, url, json=json_body, params=params, timeout=(limit_s, limit_s)
-                )
-            except BaseException as exc:  # handed to the caller's thread below
-                outcome["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=exchange, name="mlgate-github", daemon=True).start()
-        if not done.wait(limit_s):
-            raise _Overdue(f"no complete answer within {limit_s:.1f}s")
-        if "error" in outcome:
-            raise outcome["error"]
-        response: requests.Response = outcome["response"]
-        return response
-
-    def get_json(self, path_or_url: str, *, deadline: Budget | None = None) -> Any:
-        response = self.request("GET", path_or_url, deadline=deadline)
-        self.raise_for_status(response, "GET")
-        return _json(response)
 
     def paginate(
         self, path: str, *, per_page: int = 100, deadline: Budget | None = None
@@ -337,41 +209,12 @@ class GitHubClient:
                     self.scrub(f"GitHub's pagination pointed outside {self.api_url}: {url}")
                 )
 
-    def raise_for_status(self, response: requests.Response, method: str) -> None:
-        """Turn a non-2xx response into mlgate's error, with a sentence saying what to check."""
-        code = response.status_code
-        if 200 <= code < 300:
-            return
-        what = f"{method} {urlsplit(response.url).path}"
-        detail = f"HTTP {code} {_message(response)}".rstrip()
-        hint = {
-            401: "GitHub rejected the token; check GITHUB_TOKEN",
-            403: "the token lacks a permission (pull-requests: write) or hit a limit",
-            404: "not found, or not visible to this token; check GITHUB_REPOSITORY and the PR",
-            422: "GitHub refused the content",
-        }.get(code, "GitHub API error")
-        raise GitHubError(self.scrub(f"{what}: {detail}: {hint}"), status=code)
-
-    def _url(self, path_or_url: str) -> str:
-        if path_or_url.startswith(("http://", "https://")):
-            return path_or_url
-        return f"{self.api_url}/{path_or_url.lstrip('/')}"
-
-    def _same_origin(self, url: str) -> bool:
-        ours, theirs = urlsplit(self.api_url), urlsplit(url)
-        return (ours.scheme, ours.netloc) == (theirs.scheme, theirs.netloc)
-
-    def _backoff(self, tries: int) -> float:
-        # Exponential with "equal jitter": half fixed, half random, so parallel jobs spread out.
-        base = self.backoff_s * 2.0 ** (tries - 1)
-        return base / 2 + random.uniform(0, base / 2)
-
     def _retry_wait(self, response: requests.Response, tries: int) -> tuple[float, bool] | None:
         """Seconds to wait before retrying this response, and whether a rate limit asks for
         them; None if the response is final."""
         code = response.status_code
-        if code in _RETRY_STATUSES:
-            return _retry_after(response) or self._backoff(tries), False
+        if code in RETRY_STATUSES:
+            return retry_after(response) or self._backoff(tries), False
         if code not in (403, 429):
             return None
         wait = _rate_limit_wait(response)
@@ -379,16 +222,16 @@ class GitHubClient:
             return wait, True
         if code == 429:
             return self._backoff(tries), False
-        if "secondary rate limit" in _message(response).lower():
+        if "secondary rate limit" in message_of(response).lower():
             return max(self.secondary_limit_wait_s, self._backoff(tries)), True
         return None  # a plain 403: a permission problem, not worth retrying
 
 
 def _rate_limit_wait(response: requests.Response) -> float | None:
     """What GitHub's rate-limit headers say to wait: `retry-after`, else until the reset."""
-    retry_after = _retry_after(response)
-    if retry_after is not None:
-        return retry_after
+    wait = retry_after(response)
+    if wait is not None:
+        return wait
     headers = response.headers
     if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
         try:
@@ -398,48 +241,8 @@ def _rate_limit_wait(response: requests.Response) -> float | None:
     return None
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date; GitHub sends seconds
-
-
-def _is_transient(exc: requests.exceptions.RequestException) -> bool:
-    return isinstance(
-        exc,
-        requests.exceptions.ConnectionError
-        | requests.exceptions.Timeout
-        | requests.exceptions.ChunkedEncodingError,
-    ) and not isinstance(exc, requests.exceptions.SSLError)
-
-
-def _not_sent(exc: requests.exceptions.RequestException) -> bool:
-    """True when the request surely never reached the server (so even a POST may be retried)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
-
-
-def _message(response: requests.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.reason or ""
-    message = payload.get("message") if isinstance(payload, dict) else None
-    return str(message)[:300] if message else (response.reason or "")
-
-
 def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise GitHubError(
-            f"{response.request.method} {urlsplit(response.url).path}: the answer is not JSON",
-            status=response.status_code,
-        ) from exc
+    return parse_json(response, GitHubError)
 
 
 # --- the sticky comment ---------------------------------------------------------------------
@@ -452,29 +255,6 @@ class Identity:
     login: str
     is_bot: bool
     source: str  # how it was found: "GET /user", "GraphQL viewer", "given", "fallback"
-
-
-@dataclass(frozen=True)
-class CommentOutcome:
-    action: CommentAction
-    url: str | None
-    comment_id: int | None
-    message: str  # one line for humans
-
-
-def marker(marker_id: str = "default") -> str:
-    """The hidden HTML comment that marks mlgate's comment for this report id."""
-    if not _MARKER_ID.fullmatch(marker_id):
-        raise InputError(
-            f"report id {marker_id!r}: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    return f"<!-- mlgate:report id={marker_id} -->"
-
-
-def comment_body(body: str, marker_id: str = "default") -> str:
-    """The exact text posted: the marker on its own first line, then the report."""
-    return f"{marker(marker_id)}\n{body}"
 
 
 def comment_length(text: str) -> int:
@@ -530,13 +310,7 @@ def _graphql_url(api_url: str) -> str:
 def is_own_marked_comment(comment: Mapping[str, Any], identity: Identity, mark: str) -> bool:
     """Written by `identity` and starting with `mark`. Anyone can paste the marker; only the
     token's own comments count, so a forged marker is never the comment that gets edited."""
-    user = comment.get("user")
-    if not isinstance(user, dict):
-        return False
-    login = user.get("login")
-    if not isinstance(login, str) or login.lower() != identity.login.lower():
-        return False
-    if identity.is_bot and user.get("type") != "Bot":
+    if not _by(comment, identity):
         return False
     body = comment.get("body")
     return isinstance(body, str) and body.lstrip().startswith(mark)
@@ -567,82 +341,31 @@ def post_sticky_comment(
     env: GitHubEnv | None = None,
     client: GitHubClient | None = None,
 ) -> CommentOutcome:
-    """Create, update or leave alone mlgate's comment for `marker_id` on this run's PR.
+    """Create, update or leave alone mlgate's comment for `marker_id` on this run's PR
+    (`sticky.post`, with GitHub behind it).
 
     Raises InputError for a body over MAX_COMMENT_CHARS (marker included) or a bad id, before
     any request; returns action "skipped" without any request when the run has no pull
     request; raises CommentForbidden when the token may not write (read-only, fork PRs) and
     GitHubError when GitHub fails past the retries.
     """
-    full = comment_body(body, marker_id)
-    length = comment_length(full)
-    if length > MAX_COMMENT_CHARS:
-        raise InputError(
-            f"the comment is {length} characters; GitHub accepts at most {MAX_COMMENT_CHARS}"
-        )
-    env = github_env() if env is None else env
-    if env.pull_request is None:
-        event = env.event_name or "no GitHub event"
-        return CommentOutcome("skipped", None, None, f"not a pull request ({event}): no comment")
-    repository = _check_repository(env.repository)
-    number = env.pull_request.number
-    own = client is None
-    if client is None:
-        client = GitHubClient(env.token or "", api_url=env.api_url)
+    forge = GitHubForge(github_env() if env is None else env, client=client)
     try:
-        return _upsert(client, repository, number, full, marker_id)
+        return sticky.post(forge, body, marker_id)
     finally:
-        if own:
-            client.close()
-
-
-def _upsert(
-    client: GitHubClient, repository: str, number: int, full: str, marker_id: str
-) -> CommentOutcome:
-    deadline = client.deadline()
-    identity = token_identity(client, deadline=deadline)
-    where = f"{repository}#{number}"
-    posted = False  # an earlier create may have landed although its answer was lost
-    last: GitHubError | None = None
-    # Look again only after an ambiguous create or a comment deleted meanwhile.
-    for _ in range(client.max_tries):
-        existing = find_sticky_comment(
-            client, repository, number, identity, marker_id, deadline=deadline
-        )
-        try:
-            if existing is None:
-                path = f"/repos/{repository}/issues/{number}/comments"
-                created = _write(client, "POST", path, full, where=where, deadline=deadline)
-                return _outcome("created", created, where)
-            if _same_text(existing.get("body"), full):
-                return _outcome("created" if posted else "unchanged", existing, where)
-            path = f"/repos/{repository}/issues/comments/{existing.get('id')}"
-            updated = _write(client, "PATCH", path, full, where=where, deadline=deadline)
-            return _outcome("updated", updated, where)
-        except _Ambiguous as exc:
-            posted, last = True, exc
-        except GitHubError as exc:
-            if exc.status != 404 or existing is None:  # 404 on PATCH: deleted meanwhile
-                raise
-            last = exc
-        if time.monotonic() >= deadline.ends_at:
-            break
-    status = last.status if last is not None else None
-    raise GitHubError(
-        client.scrub(f"{where}: could not post mlgate's comment; last: {last}"), status=status
-    )
+        forge.close()
 
 
 def _write(
     client: GitHubClient, method: str, path: str, full: str, *, where: str, deadline: Budget
-) -> dict[str, Any]:
+) -> Note:
     response = client.request(
         method, path, json_body={"body": full}, deadline=deadline, idempotent=method != "POST"
     )
     if response.status_code == 403:
         raise CommentForbidden(
             client.scrub(
-                f"{method} {urlsplit(response.url).path}: HTTP 403 {_message(response)}: this "
+                f"{method} {urlsplit(response.url).path}: HTTP 403 {message_of(response)}: this "
                 f"token cannot comment on {where} (read-only GITHUB_TOKEN on pull requests from "
                 "forks, or no `pull-requests: write` permission)"
             ),
@@ -650,33 +373,125 @@ def _write(
         )
     client.raise_for_status(response, method)
     comment = _json(response)
-    if not isinstance(comment, dict):
+    note = _note(comment) if isinstance(comment, dict) else None
+    if note is None:
         raise GitHubError(
             client.scrub(f"{method} {urlsplit(response.url).path}: expected a JSON object")
         )
-    return comment
+    return note
 
 
-def _outcome(action: CommentAction, comment: Mapping[str, Any], where: str) -> CommentOutcome:
-    url = comment.get("html_url")
-    comment_id = comment.get("id")
-    return CommentOutcome(
-        action,
-        url if isinstance(url, str) else None,
-        comment_id if isinstance(comment_id, int) else None,
-        f"{action} mlgate's comment on {where}",
-    )
-
-
-def _same_text(existing: object, new: str) -> bool:
-    # GitHub may hand back CRLF line ends or drop trailing whitespace.
-    def norm(text: str) -> str:
-        return text.replace("\r\n", "\n").rstrip()
-
-    return isinstance(existing, str) and norm(existing) == norm(new)
+def _note(comment: Mapping[str, Any]) -> Note | None:
+    """A comment as the seam's note; None without an integer id."""
+    comment_id, body, url = comment.get("id"), comment.get("body"), comment.get("html_url")
+    if not isinstance(comment_id, int) or isinstance(comment_id, bool):
+        return None
+    text = body if isinstance(body, str) else ""
+    return Note(comment_id, text, url if isinstance(url, str) else None)
 
 
 def _check_repository(repository: str | None) -> str:
     if not repository or not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repository):
         raise InputError(f"GITHUB_REPOSITORY={repository or ''!r}: expected OWNER/NAME")
     return repository
+
+
+class GitHubForge:
+    """GitHub behind the forge seam: the pull request of a `pull_request(_target)` event,
+    comments as notes, found by the token's own login (`token_identity`)."""
+
+    name = "GitHub"
+    note_word = "comment"
+    note_title = "PR comment"
+    max_note_chars = MAX_COMMENT_CHARS
+    line_start_commands = False
+
+    def __init__(self, env: GitHubEnv, *, client: GitHubClient | None = None) -> None:
+        self.env = env
+        self._client = client
+        self._own_client = client is None
+        self._identity: Identity | None = None
+
+    @property
+    def client(self) -> GitHubClient:
+        """The client, made on first use: a run without a pull request needs no token."""
+        if self._client is None:
+            self._client = GitHubClient(self.env.token or "", api_url=self.env.api_url)
+        return self._client
+
+    @property
+    def max_tries(self) -> int:
+        return self.client.max_tries
+
+    def note_length(self, text: str) -> int:
+        return comment_length(text)
+
+    def change(self) -> Change | None:
+        pull = self.env.pull_request
+        return None if pull is None else Change(pull.number, pull.head_sha)
+
+    def no_change_reason(self) -> str:
+        return f"not a pull request ({self.env.event_name or 'no GitHub event'}): no comment"
+
+    def where(self) -> str:
+        pull = self.env.pull_request
+        return f"{_check_repository(self.env.repository)}#{pull.number if pull else '?'}"
+
+    def deadline(self) -> Budget:
+        return self.client.deadline()
+
+    def _comments_path(self) -> str:
+        pull = self.env.pull_request
+        return f"/repos/{self.env.repository}/issues/{pull.number if pull else 0}/comments"
+
+    def own_notes(self, deadline: Budget) -> Iterator[Note]:
+        if self._identity is None:
+            self._identity = token_identity(self.client, deadline=deadline)
+        for comment in self.client.paginate(self._comments_path(), deadline=deadline):
+            note = _note(comment)
+            if note is not None and _by(comment, self._identity):
+                yield note
+
+    def create_note(self, body: str, deadline: Budget) -> Note:
+        path = self._comments_path()
+        return _write(self.client, "POST", path, body, where=self.where(), deadline=deadline)
+
+    def update_note(self, note_id: int, body: str, deadline: Budget) -> Note:
+        path = f"/repos/{self.env.repository}/issues/comments/{note_id}"
+        return _write(self.client, "PATCH", path, body, where=self.where(), deadline=deadline)
+
+    def set_verdict(self, verdict: Verdict, description: str, target_url: str | None) -> str | None:
+        # On GitHub the verdict is the workflow job's own check: mlgate sets nothing more.
+        return None
+
+    def permission(self, user: str) -> str | None:
+        """The user's permission on the repository (admin, write, read, none), None if unknown."""
+        path = f"/repos/{_check_repository(self.env.repository)}/collaborators/{user}/permission"
+        response = self.client.request("GET", path)
+        if response.status_code == 404:
+            return None
+        self.client.raise_for_status(response, "GET")
+        found = _json(response)
+        level = found.get("permission") if isinstance(found, dict) else None
+        return level if isinstance(level, str) else None
+
+    def scrub(self, text: str) -> str:
+        return self.client.scrub(text) if self._client is not None else text
+
+    def error(self, message: str, status: int | None) -> GitHubError:
+        return GitHubError(message, status=status)
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+
+
+def _by(comment: Mapping[str, Any], identity: Identity) -> bool:
+    """Written by `identity`: the comment's `user.login`, and `user.type == "Bot"` for a bot."""
+    user = comment.get("user")
+    if not isinstance(user, dict):
+        return False
+    login = user.get("login")
+    if not isinstance(login, str) or login.lower() != identity.login.lower():
+        return False
+    return not identity.is_bot or user.get("type") == "Bot"

@@ -13,7 +13,6 @@ the report, the comment and the outputs. All results of one gate share one run i
 
 from __future__ import annotations
 
-import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -313,7 +312,7 @@ def _pipeline_outputs(dvc_yaml: Path) -> set[str] | None:
 
 
 def links(root: Path) -> dict[str, str | None]:
-    """The workflow run and the commit on the forge, for the report (under Actions); none when
+    """The CI run and the commit on the forge, for the report (in CI); none when
     the run's event cannot be read — links never cost the gate its result file."""
     from mlgate.core.outbound import safe_url
     from mlgate.forge import ci
@@ -322,11 +321,7 @@ def links(root: Path) -> dict[str, str | None]:
         context = ci.detect(root)
     except MlgateError:
         return {"workflow_run": None, "commit": None}
-    commit = None
-    if context.repository and context.commit:
-        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-        commit = f"{server}/{context.repository}/commit/{context.commit}"
-    return {"workflow_run": safe_url(context.run_url), "commit": safe_url(commit)}
+    return {"workflow_run": safe_url(context.run_url), "commit": safe_url(context.commit_url())}
 
 
 def _clear_old_results(results_dir: Path) -> None:

@@ -1,8 +1,9 @@
 """`mlgate report`: render one run's result files and put the report where people look.
 
 Always `report.md` in the results dir and, under GitHub Actions, the job summary; with
-`post`, the pull request's one mlgate comment. Posting trouble is a warning: it never turns
-a fail into a pass or a pass into a fail (unless `require_comment`).
+`post`, the pull (merge) request's one mlgate note, on the forge the run is on
+(`forge.detect`). Posting trouble is a warning: it never turns a fail into a pass or a pass
+into a fail (unless `require_comment`).
 
 One run, the first of these that wrote any result: the run at hand (`MLGATE_RUN_ID`, or the
 GitHub Actions job this runs in); the latest `mlgate gate`, when nothing of another run was
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from mlgate.core.errors import ExitStatus, ExternalError, InputError
-from mlgate.core.outbound import redact, safe_url
+from mlgate.core.outbound import redact
 from mlgate.core.scm import current_commit
-from mlgate.forge import ci
+from mlgate.forge import Forge, NoteForbidden, Verdict, ci
 from mlgate.report.render import (
     ReportContext,
     decision_of,
@@ -142,7 +143,7 @@ def publish(request: ReportRequest) -> Published:
         request.results_dir, commit=current_commit(request.root), run_id=run_id_at_hand()
     )
     results = loaded.results
-    if _renders_another_runs_files():
+    if ci.renders_another_runs_files():
         results = without_urls(results)
     try:
         context = _context(request.root, loaded.stale)
@@ -178,21 +179,6 @@ def publish(request: ReportRequest) -> Published:
     return published
 
 
-# The events whose run renders result files another run uploaded (the `workflow_run` poster of
-# a fork's pull request): a forged artifact's URL must not become a link the repository's bot
-# posts under the MLflow run's or the workflow run's name.
-FOREIGN_RESULT_EVENTS = frozenset({"workflow_run"})
-
-
-def _renders_another_runs_files() -> bool:
-    import os
-
-    try:
-        return ci.read_event(os.environ).name in FOREIGN_RESULT_EVENTS
-    except InputError:
-        return False  # a pull request event: this run wrote its own files
-
-
 def without_urls(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The results with the URLs they carry (compare's MLflow pages, gate.json's links) left out:
     the report then names the version and the run without linking them."""
@@ -225,44 +211,71 @@ def _fits_summary(markdown: str) -> bool:
 
 
 def _context(root: Path, stale: tuple[dict[str, Any], ...]) -> ReportContext:
-    import os
-
-    found = ci.detect(root)
-    # A workflow_run poster reports on the gate's run and commit, not on its own run and its
-    # GITHUB_SHA (the default branch's head).
-    gate = ci.read_event(os.environ)
+    found = ci.reported(root)
     return ReportContext(
-        commit=gate.head_sha or found.commit,
-        run_url=safe_url(gate.run_url) or found.run_url,
+        commit=found.commit,
+        run_url=found.run_url,
         repository=found.repository,
-        server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
+        commit_url=found.commit_url(),
+        full_report_at=found.full_report_at,
         stale=stale,
     )
 
 
 def _post(request: ReportRequest, published: Published) -> None:
-    from mlgate.forge import github
+    from mlgate import forge
 
-    def fits(body: str) -> bool:
-        full = github.comment_body(body, request.marker_id)
-        return github.comment_length(full) <= github.MAX_COMMENT_CHARS
-
-    body = fitted(published.results, published.context, fits)
     try:
-        outcome = github.post_sticky_comment(body, marker_id=request.marker_id)
-    except github.CommentForbidden as exc:
+        host = forge.detect()
+    except InputError as exc:  # the runner's event cannot be read: the run is not lost
+        _posting_trouble(request, published, f"could not post the report: {exc}")
+        return
+    try:
+        if _post_note(request, published, host):
+            _set_verdict(published, host)
+    finally:
+        host.close()
+
+
+def _post_note(request: ReportRequest, published: Published, host: Forge) -> bool:
+    """Post the note; False when the token may not write (the warning says so, once)."""
+    from mlgate import forge
+
+    body = fitted(
+        published.results,
+        published.context,
+        lambda body: forge.note_fits(host, body, request.marker_id),
+    )
+    try:
+        outcome = forge.post_note(host, body, request.marker_id)
+    except NoteForbidden as exc:
         _posting_trouble(request, published, f"{exc}; {published.where()}")
-        return
+        return False
     except (ExternalError, InputError) as exc:
-        _posting_trouble(request, published, f"could not post the PR comment: {exc}")
-        return
+        _posting_trouble(request, published, f"could not post the {host.note_title}: {exc}")
+        return True
     if outcome.action == "skipped":
         published.notes.append(f"{outcome.message}; {published.where()}")
         if request.require_comment:
             raise InputError(f"--require-comment: {outcome.message}")
-        return
+        return True
     published.comment_url = outcome.url
     published.notes.append(outcome.message + (f": {outcome.url}" if outcome.url else ""))
+    return True
+
+
+def _set_verdict(published: Published, host: Forge) -> None:
+    """The verdict on the commit, where the forge keeps one for mlgate (GitLab's commit
+    status); anything but a pass is `failed`, so a path without a verdict fails closed.
+    Trouble here is a warning: the exit code is the results' verdict."""
+    verdict: Verdict = "success" if published.exit_code == ExitStatus.PASS else "failed"
+    try:
+        done = host.set_verdict(verdict, headline(published.results), published.context.run_url)
+    except (ExternalError, InputError) as exc:
+        published.warnings.append(f"could not set the commit status: {exc}")
+        return
+    if done:
+        published.notes.append(done)
 
 
 def _posting_trouble(request: ReportRequest, published: Published, message: str) -> None:

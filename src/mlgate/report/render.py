@@ -257,6 +257,7 @@ class ReportContext:
     run_url: str | None = None
     repository: str | None = None
     server_url: str = "https://github.com"
+    commit_url: str | None = None  # the forge's page of the commit, when it says
     full_report_at: str = "the job summary and the `report.md` artifact"
     # Result files of other runs found beside this run's: listed as left out, never judged.
     stale: tuple[dict[str, Any], ...] = ()
@@ -646,7 +647,9 @@ def _footer(context: ReportContext, links: dict[str, Any]) -> str:
         parts.append(link("workflow run", run_url))
     if context.commit:
         short = code(context.commit[:7])
-        if context.repository:
+        if context.commit_url:
+            parts.append(f"commit {link(short, context.commit_url)}")
+        elif context.repository:
             url = f"{context.server_url}/{context.repository}/commit/{context.commit}"
             parts.append(f"commit {link(short, url)}")
         elif links.get("commit"):
