@@ -1,0 +1,161 @@
+"""The docs site builds strict, the README stays a front door, and every version reference a user
+copies (a pre-commit `rev:`, a `uses: …@v…`, a pip tag) names the current release line.
+
+The site is built here rather than in scripts/test.sh: pytest runs wherever the tests run (CI,
+a developer's `pytest tests/test_docs.py`), builds into a tmp dir, and can show with a planted
+broken link that the build it trusts is strict.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlgate import __version__
+from mlgate.cli import cli
+
+ROOT = Path(__file__).parent.parent
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+MAJOR_TAG = f"v{__version__.split('.')[0]}"
+RELEASE_TAG = f"v{__version__}"
+
+# Where a user copies a version from: the docs, the README, the examples, the action and the
+# workflows' usage comments. CHANGELOG.md is history and names the versions of its time.
+VERSIONED_GLOBS = (
+    "README.md",
+    "docs/**/*.md",
+    "examples/**/*.md",
+    "examples/**/*.yml",
+    "examples/**/*.yaml",
+    "action.yml",
+    ".github/workflows/*.yml",
+)
+# `mlgate/mlgate@v1`, `…/pr-gate.yml@v1`, `git+https://github.com/mlgate/mlgate@v1.0.0`
+MLGATE_REF = re.compile(r"mlgate(?:/[\w./-]*)?@(v[0-9][\w.-]*)")
+REV = re.compile(r"^\s*rev:\s*['\"]?([^\s'\"#]+)", re.MULTILINE)
+REPO = re.compile(r"^\s*-?\s*repo:\s*(\S+)", re.MULTILINE)
+RESULT_VERSION = re.compile(r"\"mlgate\": \"([0-9][^\"]*)\"")
+
+
+def _build(config_dir: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=config_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's banner, not a warning
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    built = _build(ROOT, out)
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_the_site_builds_strict_with_every_page(site: Path) -> None:
+    built = {path.parent.name for path in site.glob("*/index.html")}
+    pages = {path.stem for path in DOCS.glob("*.md")} - {"index"}
+    assert pages <= built
+    assert "The example's worse change" in (site / "gate" / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_the_cli_reference_is_generated_for_every_command(site: Path) -> None:
+    page = (site / "cli" / "index.html").read_text()
+    assert "::: mkdocs-click" not in page  # the directive was expanded, not shown
+    for name, command in cli.commands.items():
+        assert f'id="mlgate-{name}"' in page, f"mlgate {name} is missing from the CLI reference"
+        for option in getattr(command, "params", []):
+            for flag in option.opts:
+                if flag.startswith("--"):
+                    assert flag in page, f"mlgate {name} {flag} is missing"
+
+
+@pytest.mark.slow
+def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
+    shutil.copytree(DOCS, tmp_path / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    faq = tmp_path / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + "\nSee [the missing page](no-such-page.md).\n")
+    built = _build(tmp_path, tmp_path / "site")
+    assert built.returncode != 0
+    assert "no-such-page.md" in built.stderr
+
+
+def test_the_readme_is_a_front_door() -> None:
+    text = README.read_text()
+    assert len(text.splitlines()) <= 250
+    # The two commands, exactly as they were; CI runs the second.
+    demo = "python3 -m venv .venv && .venv/bin/pip install '.[all]' && .venv/bin/mlgate demo"
+    assert f"\n{demo}\n" in text
+    assert "\n./scripts/test.sh\n" in text
+    assert "exec ./scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_link_of_the_readme_leads_somewhere() -> None:
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README.read_text())
+    local = [link for link in links if not re.match(r"[a-z]+://", link)]
+    assert any(link.startswith("docs/") for link in local)
+    missing = [link for link in local if not (ROOT / link).exists()]
+    assert missing == []
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    linked = set(re.findall(r"\]\((docs/[\w-]+\.md)", README.read_text()))
+    pages = {f"docs/{path.name}" for path in DOCS.glob("*.md")} - {"docs/index.md"}
+    assert pages - linked == set()
+
+
+def version_mismatches(text: str) -> list[str]:
+    """Each reference to a mlgate release in `text` that is not the current release line."""
+    found = [f"@{ref}" for ref in MLGATE_REF.findall(text) if ref not in (MAJOR_TAG, RELEASE_TAG)]
+    for rev in REV.finditer(text):
+        repos = REPO.findall(text[: rev.start()])
+        if repos and "mlgate" in repos[-1] and rev.group(1) != RELEASE_TAG:
+            found.append(f"rev: {rev.group(1)}")
+    found += [f'"mlgate": "{v}"' for v in RESULT_VERSION.findall(text) if v != __version__]
+    return found
+
+
+def test_the_version_check_catches_another_release() -> None:
+    other = (  # no release line of mlgate is 99
+        "repos:\n  - repo: https://github.com/mlgate/mlgate\n    rev: v99.9.0\n"
+        "  - repo: https://github.com/psf/black\n    rev: 24.1.0\n"
+        "- uses: mlgate/mlgate@v99\n"
+        "uses: mlgate/mlgate/.github/workflows/pr-gate.yml@v99.0.0\n"
+        'pip install "mlgate @ git+https://github.com/mlgate/mlgate@v99.1.0"\n'
+        '{"mlgate": "99.0.1"}\n'
+    )
+    assert version_mismatches(other) == [
+        "@v99",
+        "@v99.0.0",
+        "@v99.1.0",
+        "rev: v99.9.0",
+        '"mlgate": "99.0.1"',
+    ]
+    current = f"- repo: https://github.com/mlgate/mlgate\n  rev: {RELEASE_TAG}\n"
+    assert version_mismatches(current + f"uses: mlgate/mlgate@{MAJOR_TAG}\n") == []
+
+
+def test_every_version_reference_names_the_current_release_line() -> None:
+    files = sorted({path for pattern in VERSIONED_GLOBS for path in ROOT.glob(pattern)})
+    assert any(path.name == ".pre-commit-config.yaml" for path in files)
+    wrong = {
+        str(path.relative_to(ROOT)): found
+        for path in files
+        if (found := version_mismatches(path.read_text()))
+    }
+    assert wrong == {}, f"expected {MAJOR_TAG} or {RELEASE_TAG}"
