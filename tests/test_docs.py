@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlgate import __version__
 from mlgate.cli import cli
@@ -159,3 +160,22 @@ def test_every_version_reference_names_the_current_release_line() -> None:
         if (found := version_mismatches(path.read_text()))
     }
     assert wrong == {}, f"expected {MAJOR_TAG} or {RELEASE_TAG}"
+
+
+def test_each_release_publishes_the_docs_it_was_built_with() -> None:
+    """release.yml makes the release with github.token, whose events start no workflow: it calls
+    docs.yml itself, after tagging, granting what docs.yml's jobs ask for (GitHub refuses a call
+    whose caller grants less)."""
+    workflows = ROOT / ".github" / "workflows"
+    release = yaml.safe_load((workflows / "release.yml").read_text())
+    docs = yaml.safe_load((workflows / "docs.yml").read_text())
+    call = "./.github/workflows/docs.yml"
+    callers = [job for job in release["jobs"].values() if job.get("uses") == call]
+    assert len(callers) == 1
+    assert callers[0]["needs"] == "tag"
+    asked = {k: v for job in docs["jobs"].values() for k, v in job["permissions"].items()}
+    assert asked.items() <= callers[0]["permissions"].items()
+    # PyYAML reads the `on:` key as True (YAML 1.1)
+    triggers = docs.get("on", docs.get(True))
+    assert {"release", "workflow_call", "workflow_dispatch"} <= set(triggers)
+    assert "mkdocs build --strict" in (workflows / "docs.yml").read_text()
