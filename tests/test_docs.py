@@ -13,13 +13,26 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 import yaml
 
 from mlgate import __version__
 from mlgate.cli import cli
+from mlgate.config import (
+    AMOUNT_RULES,
+    GATE_KEYS,
+    ColumnDrift,
+    Config,
+    DataEntry,
+    DriftConfig,
+    GateRule,
+    PerExample,
+)
+from tests.helpers.cli import RunMlgate
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -179,3 +192,31 @@ def test_each_release_publishes_the_docs_it_was_built_with() -> None:
     triggers = docs.get("on", docs.get(True))
     assert {"release", "workflow_call", "workflow_dispatch"} <= set(triggers)
     assert "mkdocs build --strict" in (workflows / "docs.yml").read_text()
+
+
+def test_the_configuration_page_names_every_key() -> None:
+    """Every key `config check` accepts, read from the config's own declaration."""
+    page = (DOCS / "configuration.md").read_text()
+    internal = {"path", "warnings", "line", "schema_line", "method_line", "metric", "name"}
+    keys = {"path"} | {rule.name for rule in AMOUNT_RULES} | set(GATE_KEYS)
+    for declared in (Config, DataEntry, PerExample, GateRule, ColumnDrift, DriftConfig):
+        keys |= {field.name for field in fields(declared)} - internal
+    for part in ("mlflow", "metrics"):
+        keys |= {field.name for field in fields(get_type_hints(Config)[part])}
+    keys -= {"paths"}  # `path:` in the file
+    missing = sorted(key for key in keys if not re.search(rf"\b{key}:", page))
+    assert missing == []
+
+
+def test_the_configuration_pages_example_is_a_valid_config(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    page = (DOCS / "configuration.md").read_text()
+    example = page.split("```yaml\n", 1)[1].split("\n```", 1)[0]
+    (tmp_path / "mlgate.yaml").write_text(example + "\n")
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "train.yaml").write_text("schema_type: dataframe\ncolumns: {}\n")
+    result = mlgate("config", "check", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "max_improvement: 0.3" in result.out  # read, not dropped
+    assert "max_drifted_share: 0.5" in result.out
