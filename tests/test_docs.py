@@ -102,6 +102,8 @@ def test_the_cli_reference_is_generated_for_every_command(site: Path) -> None:
 def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
     shutil.copytree(DOCS, tmp_path / "docs")
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")  # the hook, and the workflows it reads
+    shutil.copytree(ROOT / ".github" / "workflows", tmp_path / ".github" / "workflows")
     faq = tmp_path / "docs" / "faq.md"
     faq.write_text(faq.read_text() + "\nSee [the missing page](no-such-page.md).\n")
     built = _build(tmp_path, tmp_path / "site")
@@ -220,3 +222,27 @@ def test_the_configuration_pages_example_is_a_valid_config(
     assert result.code == 0, result.err
     assert "max_improvement: 0.3" in result.out  # read, not dropped
     assert "max_drifted_share: 0.5" in result.out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("workflow", "page"),
+    [("pr-gate.yml", "workflows"), ("continuous-training.yml", "continuous-training")],
+)
+def test_reusable_workflow_inputs_are_on_its_page(site: Path, workflow: str, page: str) -> None:
+    declared = yaml.safe_load((ROOT / ".github" / "workflows" / workflow).read_text())
+    call = declared.get("on", declared.get(True))["workflow_call"]
+    built = (site / page / "index.html").read_text()
+    assert "workflow-reference" not in built  # the hook replaced its marker
+    for kind in ("inputs", "outputs", "secrets"):
+        for name in call[kind]:
+            assert f"<code>{name}</code>" in built, f"{workflow}: {kind} {name}"
+
+
+def test_every_input_and_output_of_the_action_is_documented() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    page = (DOCS / "github-action.md").read_text()
+    rows = set(re.findall(r"^\| `([\w-]+)` \|", page, re.MULTILINE))
+    assert rows == set(action["inputs"])
+    outputs = page.split("Outputs:", 1)[1].split("\n\n", 1)[0]
+    assert [name for name in action["outputs"] if f"`{name}`" not in outputs] == []
