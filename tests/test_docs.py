@@ -246,3 +246,15 @@ def test_every_input_and_output_of_the_action_is_documented() -> None:
     assert rows == set(action["inputs"])
     outputs = page.split("Outputs:", 1)[1].split("\n\n", 1)[0]
     assert [name for name in action["outputs"] if f"`{name}`" not in outputs] == []
+
+
+def test_every_docs_address_mlgate_prints_is_a_page() -> None:
+    site_url = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["site_url"]
+    pages = set()
+    for path in (ROOT / "src" / "mlgate").rglob("*.py"):
+        text = path.read_text()
+        pages |= set(re.findall(re.escape(site_url) + r"([\w-]+)/", text))
+        if "DOCS_URL" in text:  # an f-string joins the site's address and a page
+            pages |= set(re.findall(r"\{DOCS_URL\}([\w-]+)/", text))
+    assert {"configuration", "quickstart"} <= pages
+    assert [page for page in pages if not (DOCS / f"{page}.md").exists()] == []

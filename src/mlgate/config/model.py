@@ -204,7 +204,7 @@ def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) ->
     if path is None:
         raise InputError(
             f"no mlgate.yaml in {Path.cwd()}; pass --config PATH or create one "
-            "(see the README's 'Configuration' section)"
+            "(see https://mlgate.github.io/mlgate/configuration/)"
         )
     return load_config(path, baseline_from_cli=baseline_from_cli)
 
