@@ -33,6 +33,7 @@ from mlgate.config import (
     PerExample,
 )
 from tests.helpers.cli import RunMlgate
+from tests.helpers.dvc_repos import commit, dvc, git, metrics_pipeline, set_params
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -258,3 +259,24 @@ def test_every_docs_address_mlgate_prints_is_a_page() -> None:
             pages |= set(re.findall(r"\{DOCS_URL\}([\w-]+)/", text))
     assert {"configuration", "quickstart"} <= pages
     assert [page for page in pages if not (DOCS / f"{page}.md").exists()] == []
+
+
+@pytest.mark.slow
+def test_the_readme_adoption_reaches_a_verdict(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """The README's mlgate.yaml, as written there, in a DVC repo whose main branch holds metrics."""
+    adoption = README.read_text().split("## Adopt it in 30 seconds", 1)[1]
+    config = adoption.split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+    repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "the model on main")
+    git(repo, "checkout", "--quiet", "-b", "change")
+    (repo / "mlgate.yaml").write_text(config + "\n")
+    assert mlgate("config", "check", cwd=repo).code == 0
+
+    set_params(repo, accuracy=0.8, log_loss=0.3)
+    worse = mlgate("gate", cwd=repo)
+    assert worse.code == 1, worse.err
+    set_params(repo, accuracy=0.91, log_loss=0.3)
+    better = mlgate("gate", cwd=repo)
+    assert better.code == 0, better.err
+    assert "against git:main" in better.out
