@@ -98,8 +98,8 @@ class GateRule:
     max_improvement: float | None = None
     max_improvement_pct: float | None = None
     required: bool = True
-    # Judged on the paired interval from `metrics.per_example` when set (README "Noise-aware
-    # gates"); `statistic` is what the records recompute, the gate's name by default.
+    # Judged on the paired interval from `metrics.per_example` when set (docs/noise-aware-
+    # gates.md); `statistic` is what the records recompute, the gate's name by default.
     confidence: float | None = None
     on_inconclusive: Literal["pass", "fail"] = "fail"
     statistic: str | None = None
