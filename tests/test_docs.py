@@ -280,3 +280,12 @@ def test_the_readme_adoption_reaches_a_verdict(tmp_path: Path, mlgate: RunMlgate
     better = mlgate("gate", cwd=repo)
     assert better.code == 0, better.err
     assert "against git:main" in better.out
+
+
+def test_each_page_has_one_title() -> None:
+    """One `# ` heading a page (outside code blocks): the nav and the search use it."""
+    for page in DOCS.glob("*.md"):
+        prose = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+        titles = re.findall(r"^# .*", prose, re.MULTILINE)
+        assert len(titles) == 1, f"{page.name}: {titles}"
+        assert prose.startswith(titles[0])
