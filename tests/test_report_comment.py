@@ -209,12 +209,12 @@ def test_the_fixtures_are_the_demos_files_with_the_agreed_fields() -> None:
         assert "changes" in files["compare"]["details"]
 
 
-def test_the_readme_shows_the_blocked_comment_as_it_is() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    shown = readme.split("The example's worse change, as the comment shows it")[1]
+def test_the_docs_show_the_blocked_comment_as_it_is() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "gate.md").read_text()
+    shown = page.split("The example's worse change, as the comment shows it")[1]
     block = shown.split("```markdown\n", 1)[1].split("\n```", 1)[0]
     snapshot = (SNAPSHOTS / "comment_blocked.md").read_text()
-    assert snapshot.startswith(block + "\n"), "README's example comment is out of date"
+    assert snapshot.startswith(block + "\n"), "docs/gate.md's example comment is out of date"
 
 
 def test_a_failing_step_other_than_the_model_is_the_reason_and_its_section_stays_open() -> None:

@@ -33,7 +33,7 @@ def zizmor() -> str:
 
 def test_there_are_workflows_to_lint() -> None:
     names = {path.name for path in WORKFLOWS}
-    assert {"ci.yml", "pr-gate.yml", "continuous-training.yml", "release.yml"} <= names
+    assert {"ci.yml", "pr-gate.yml", "continuous-training.yml", "release.yml", "docs.yml"} <= names
     assert {"mlgate-pr.yml", "mlgate-continuous-training.yml"} <= names
 
 

@@ -1,3 +1,3 @@
 """mlgate: CI/CD/CT gates for machine-learning repositories."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -43,7 +43,7 @@ def colour_enabled(stream: Any) -> bool:
 
 
 def echo(text: str, *, err: bool = False) -> None:
-    """Everything mlgate prints goes through here: redacted (README "Security"), and under
+    """Everything mlgate prints goes through here: redacted (docs/security.md), and under
     GitHub Actions unable to start a workflow command, whatever text it carries."""
     text = redact(text)
     if under_actions():

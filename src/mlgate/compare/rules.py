@@ -1,6 +1,6 @@
 """The decision: candidate metrics + baseline metrics + rules -> checks -> pass or fail.
 
-Pure: no I/O. Semantics (README "Gate rules" has worked examples):
+Pure: no I/O. Semantics (docs/compare.md, "Gate rules, exactly", has worked examples):
 
 - improvement = candidate - baseline for `direction: higher`, baseline - candidate for `lower`;
   worsening = -improvement. Percentages are of |baseline|.
@@ -14,7 +14,7 @@ Pure: no I/O. Semantics (README "Gate rules" has worked examples):
 - Rules that need a baseline are skipped, with a note, when there is none (absolute thresholds
   still hold); a gated metric missing from the candidate fails when `required`.
 
-A gate with `confidence` is judged on intervals instead (README "Noise-aware gates"); compare
+A gate with `confidence` is judged on intervals instead (docs/noise-aware-gates.md); compare
 computes them from the per-example records and passes them in as `Evidence`. Each rule asks
 whether the *whole* interval of the improvement is on its good side (`holds`), on its bad side
 (`violated`), or straddles the limit (`inconclusive`, which follows `on_inconclusive`).

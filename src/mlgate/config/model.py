@@ -97,8 +97,8 @@ class GateRule:
     max_improvement: float | None = None
     max_improvement_pct: float | None = None
     required: bool = True
-    # Judged on the paired interval from `metrics.per_example` when set (README "Noise-aware
-    # gates"); `statistic` is what the records recompute, the gate's name by default.
+    # Judged on the paired interval from `metrics.per_example` when set (docs/noise-aware-
+    # gates.md); `statistic` is what the records recompute, the gate's name by default.
     confidence: float | None = None
     on_inconclusive: Literal["pass", "fail"] = "fail"
     statistic: str | None = None
@@ -203,7 +203,7 @@ def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) ->
     if path is None:
         raise InputError(
             f"no mlgate.yaml in {Path.cwd()}; pass --config PATH or create one "
-            "(see the README's 'Configuration' section)"
+            "(see https://mlgate.github.io/mlgate/configuration/)"
         )
     return load_config(path, baseline_from_cli=baseline_from_cli)
 

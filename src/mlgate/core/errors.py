@@ -1,6 +1,6 @@
 """One exception hierarchy; each class carries the exit code the CLI maps it to.
 
-Exit codes (README "Exit codes"):
+Exit codes (docs/exit-codes.md):
 0 pass, 1 the check ran and blocks the change, 2 the user's input is wrong,
 3 no verdict because an outside system failed.
 """

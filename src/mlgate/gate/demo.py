@@ -27,6 +27,7 @@ from mlgate.report import report_text
 
 EXAMPLE = "wine"
 ADOPT_SECTION = "Adopt it in your repo"
+DOCS_URL = "https://mlgate.github.io/mlgate/"  # mkdocs.yml's site_url
 Log = Callable[[str], None]
 
 # The example's params.yaml `train:` edits (measured on the example: README of examples/wine).
@@ -100,8 +101,8 @@ def run_demo(target: Path | None, log: Log) -> dict[str, Any]:
     log(f"MLflow store: {repo / 'mlflow.db'} (champion: {champion}; `mlgate history` lists")
     log(f"its holders, `mlgate rollback` in {repo} moves it back to {promoted})")
     log("")
-    log(f"Next, gate your own repo: start from {example_dir()} (its README, and mlgate's")
-    log(f"README section {ADOPT_SECTION!r}, say which files to copy and what to change).")
+    log(f"Next, gate your own repo: start from {example_dir()} (its README, and the docs'")
+    log(f"{ADOPT_SECTION!r}, {DOCS_URL}quickstart/, say which files to copy and what to change).")
     return {
         "repo": str(repo),
         "champion": champion,

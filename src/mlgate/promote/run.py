@@ -1,6 +1,6 @@
 """`mlgate promote`, `rollback` and `history`: move the production alias, with a way back.
 
-Safety rules (README "Promotion"):
+Safety rules (docs/promote.md):
 - Promote only on a passing `compare` decision for this candidate, made against the version the
   baseline alias holds *now*; if it moved since, refuse (exit 1): compare again.
 - Register only what was judged: the model file(s) and metrics in the workspace must be those

@@ -4,7 +4,7 @@ A found baseline costs O(1) lookups in the size of the registry: alias -> versio
 logged model or run. Only when the alias resolves to nothing are the registered model names
 searched (bounded, MAX_NAMES_SEARCHED), to tell a first model (bootstrap) from a typo.
 
-Which metrics stand for a model version (README "Where baseline metrics come from"):
+Which metrics stand for a model version (docs/compare.md, "Where baseline metrics come from"):
 1. In MLflow 3 a version's `source` is a LoggedModel (`models:/m-...`) whose metrics carry the
    dataset they were computed on. Those are used, matched to the candidate's evaluation
    dataset when both record one (same digest, else same name); when they span several

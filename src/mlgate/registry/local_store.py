@@ -2,8 +2,8 @@
 
 MLflow creates a store, and the folders above it, wherever a tracking URI points. A typo
 (`stroe.db` for `store.db`) would be a fresh empty registry in which every model is "not
-registered", and compare would pass on bootstrap. So (README "Where baseline metrics come
-from"): a local store whose folder does not exist, or with a file of a similar name beside
+registered", and compare would pass on bootstrap. So (docs/compare.md, "Where baseline metrics
+come from"): a local store whose folder does not exist, or with a file of a similar name beside
 it, is the user's input to fix; a store that does not exist yet is read as empty without being
 created (`Registry(create=False)`), and only `promote` (and `demo`) create one.
 """

@@ -6,7 +6,7 @@ scikit-learn row for row).
 
 Both models are scored on the same examples, so the question is paired: the interval is that
 of `statistic(candidate) - statistic(baseline)` over resamples of the *rows*, each resample
-taking the same rows for both sides. Methods (README "Noise-aware gates"):
+taking the same rows for both sides. Methods (docs/noise-aware-gates.md):
 - label statistics without weights (accuracy, error rate, balanced accuracy, precision,
   recall, F1): the paired bootstrap, drawn exactly and cheaply as multinomial counts of the
   joint (truth, candidate's label, baseline's label) cells — for accuracy these are the counts
