@@ -183,3 +183,29 @@ def test_the_gate_does_not_run_on_a_schedule_or_a_feature_branch_push(tmp_path: 
     run = run_pipeline(root, source="push")
     assert "mlgate-gate" not in run.stdout.replace("mlgate-gate.", "")
     assert not (root / ".mlgate").exists()
+
+
+@pytest.mark.slow
+def test_continuous_training_on_a_schedule_does_not_promote_a_loser(tmp_path: Path) -> None:
+    """A scheduled pipeline retrains and gates; a model that lost is not promoted (promote would
+    need MLflow, which this project has not: reaching it would fail differently)."""
+    root = project(tmp_path / "repo", "local", candidate=0.8)
+    (root / ".gitlab-ci.yml").write_text(
+        "stages: [test, deploy]\n"
+        + INCLUDES["local"].format(package=REPO_ROOT)
+        + "  - local: templates/continuous-training.yml\n"
+        + f"    inputs:\n      package: {REPO_ROOT}\n"
+    )
+    commit(root, "and continuous training")
+    run = run_pipeline(root, source="schedule")
+    out = run.stdout + run.stderr
+    assert "mlgate-continuous-training" in out
+    assert "mlgate-gate " not in out  # the merge-request gate stays off schedules
+    assert "FAIL 1" in out
+    assert dotenv(root) == {
+        "MLGATE_DECISION": "fail",
+        "MLGATE_EXIT_CODE": "1",
+        "MLGATE_SKIPPED": "validate,repro",
+        "MLGATE_RETRAINED": "true",
+        "MLGATE_PROMOTED": "false",
+    }
