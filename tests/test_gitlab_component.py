@@ -209,3 +209,28 @@ def test_continuous_training_on_a_schedule_does_not_promote_a_loser(tmp_path: Pa
         "MLGATE_RETRAINED": "true",
         "MLGATE_PROMOTED": "false",
     }
+
+
+@pytest.mark.slow
+def test_args_are_arguments_never_shell_code_and_an_early_error_still_reports(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path / "repo", "local", candidate=0.95)
+    hostile = "--skip repro '$(touch pwned)' `touch pwned2`; touch pwned3"
+    (root / ".gitlab-ci.yml").write_text(
+        INCLUDES["local"].format(package=REPO_ROOT) + f"      args: {json.dumps(hostile)}\n"
+    )
+    commit(root, "hostile args")
+    run = run_pipeline(root)
+    assert "FAIL 2" in run.stdout + run.stderr  # click refuses the extra arguments: input error
+    assert not list(root.glob("pwned*"))
+    assert dotenv(root) == {
+        "MLGATE_DECISION": "error",
+        "MLGATE_EXIT_CODE": "2",
+        "MLGATE_SKIPPED": "",
+    }
+    # No result was written, and the reports still say what happened.
+    suites = ET.parse(root / ".mlgate" / "junit.xml").getroot()
+    assert suites.get("errors") == "1"
+    got = metrics(root)
+    assert got[("mlgate_exit_code", ())] == 2
