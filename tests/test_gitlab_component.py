@@ -111,12 +111,21 @@ def run_pipeline(
             f"CI_PIPELINE_SOURCE={source}",
         ],
         cwd=root,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("MLGATE_", "GITHUB_"))},
+        env=job_env(root),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
+
+
+def job_env(root: Path) -> dict[str, str]:
+    """This machine's environment without mlgate's and GitHub's variables, and a TMPDIR of the
+    test's own (the job installs uv there): tests running side by side share nothing."""
+    tmp = root.parent / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLGATE_", "GITHUB_"))}
+    return {**env, "TMPDIR": str(tmp)}
 
 
 def dotenv(root: Path) -> dict[str, str]:
@@ -234,3 +243,19 @@ def test_args_are_arguments_never_shell_code_and_an_early_error_still_reports(
     assert suites.get("errors") == "1"
     got = metrics(root)
     assert got[("mlgate_exit_code", ())] == 2
+
+
+@pytest.mark.slow
+def test_a_second_job_reuses_the_virtualenv_of_the_same_package(tmp_path: Path) -> None:
+    """The shell executor leaves .mlgate-venv/ in place, as GitLab's cache restores it."""
+    root = project(tmp_path / "repo", "local", candidate=0.95)
+    named = f"mlgate @ file://{REPO_ROOT}"  # a requirement, not a path: its venv is reused
+    (root / ".gitlab-ci.yml").write_text(INCLUDES["local"].format(package=json.dumps(named)))
+    commit(root, "a named requirement")
+    first = run_pipeline(root)
+    assert "mlgate: installed mlgate" in first.stdout, first.stdout + first.stderr
+    second = run_pipeline(root)
+    assert second.returncode == 0
+    assert "from the cache" in second.stdout
+    assert (root / ".mlgate-venv" / ".mlgate-package").read_text().endswith(named + "\n")
+    assert "mlgate: installed" not in second.stdout
