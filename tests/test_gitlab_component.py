@@ -259,3 +259,16 @@ def test_a_second_job_reuses_the_virtualenv_of_the_same_package(tmp_path: Path) 
     assert "from the cache" in second.stdout
     assert (root / ".mlgate-venv" / ".mlgate-package").read_text().endswith(named + "\n")
     assert "mlgate: installed" not in second.stdout
+
+
+@pytest.mark.slow
+def test_where_uv_cannot_be_installed_pip_does_the_install(tmp_path: Path) -> None:
+    root = project(tmp_path / "repo", "local", candidate=0.95)
+    # A file where uv's folder would go: `pip install --target` fails, as on a runner with
+    # no route to PyPI for uv.
+    (Path(job_env(root)["TMPDIR"]) / "mlgate-uv").write_text("")
+    run = run_pipeline(root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "uv cannot run here; installing with pip" in run.stdout
+    assert dotenv(root)["MLGATE_DECISION"] == "pass"
+    assert (root / ".mlgate-venv" / "bin" / "pip").exists()  # pip's venv, not uv's
