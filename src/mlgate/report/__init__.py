@@ -1,12 +1,15 @@
 """Layer 4, report: every renderer, fed the result envelopes' dicts only (render: the gate report
-and the compare section; metrics, changes, drift, validate, repro: their sections), and publish:
+and the compare section; metrics, changes, drift, validate, repro: their sections; junit,
+openmetrics: the whole run for CI widgets and Prometheus), and publish:
 the sticky comment and the step summary through the forge. Never imports compare, registry,
 drift, validate, repro, promote or gate."""
 
 from __future__ import annotations
 
 from mlgate.report.drift import drift_markdown, render_drift
+from mlgate.report.junit import report_junit
 from mlgate.report.metrics import compare_reason, metrics_table
+from mlgate.report.openmetrics import push_to_gateway, report_openmetrics
 from mlgate.report.publish import Published, ReportRequest, load_results, publish
 from mlgate.report.render import (
     CHECK_STEPS,
@@ -45,6 +48,7 @@ __all__ = [
     "metrics_table",
     "overall",
     "publish",
+    "push_to_gateway",
     "render_annotations",
     "render_compare",
     "render_drift",
@@ -54,7 +58,9 @@ __all__ = [
     "render_validate_markdown",
     "render_validate_text",
     "report_json",
+    "report_junit",
     "report_markdown",
+    "report_openmetrics",
     "report_text",
     "with_skips",
 ]
