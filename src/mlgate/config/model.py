@@ -19,6 +19,7 @@ import yaml
 from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
 from mlgate.core import yamlio
 from mlgate.core.errors import ConfigError, InputError
+from mlgate.core.paths import git_toplevel
 from mlgate.data import dataformats
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
@@ -165,9 +166,22 @@ class Config:
             "mlflow": asdict(self.mlflow),
             "metrics": asdict(self.metrics),  # per_example: a mapping, or None
             "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
-            "drift": None if self.drift is None else asdict(self.drift),
+            "drift": None if self.drift is None else _without_lines(asdict(self.drift)),
             "warnings": list(self.warnings),
         }
+
+
+# Where a drift entry was read (for error messages): internal, never part of the config shown.
+_LINE_KEYS = ("line", "method_line")
+
+
+def _without_lines(drift: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: value for key, value in drift.items() if key not in _LINE_KEYS}
+    shown["columns"] = [
+        {key: value for key, value in column.items() if key not in _LINE_KEYS}
+        for column in drift["columns"]
+    ]
+    return shown
 
 
 def _gate_dict(gate: GateRule) -> dict[str, Any]:
@@ -181,17 +195,33 @@ def _gate_dict(gate: GateRule) -> dict[str, Any]:
 
 
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
-    """The config to use: the one named, else mlgate.yaml (or .yml) in the working directory."""
+    """The config to use: the one named, else the nearest mlgate.yaml (or .yml) in the working
+    directory or a folder above it, up to the repository's top, as git, DVC and pre-commit
+    find theirs (outside a repository, the working directory's only)."""
     if explicit is not None:
         if not explicit.is_file():
             raise InputError(f"{explicit}: config file not found")
         return explicit
-    folder = cwd or Path.cwd()
-    for name in CONFIG_FILENAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+    for folder in _config_folders(cwd or Path.cwd()):
+        for name in CONFIG_FILENAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
     return None
+
+
+def _config_folders(start: Path) -> list[Path]:
+    """`start` and its parents up to the repository's top, nearest first; the path stays as
+    given (not resolved) so that messages name it as the user typed."""
+    top = git_toplevel(start.resolve())
+    if top is None:
+        return [start]
+    folders = [start]
+    for parent in start.parents:
+        if not parent.resolve().is_relative_to(top):
+            break
+        folders.append(parent)
+    return folders
 
 
 def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) -> Config:
@@ -203,8 +233,8 @@ def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) ->
     path = find_config(explicit)
     if path is None:
         raise InputError(
-            f"no mlgate.yaml in {Path.cwd()}; pass --config PATH or create one "
-            "(see the README's 'Configuration' section)"
+            f"no mlgate.yaml in {Path.cwd()} or a folder above it in the repository; pass "
+            "--config PATH, or write one with `mlgate init`"
         )
     return load_config(path, baseline_from_cli=baseline_from_cli)
 
