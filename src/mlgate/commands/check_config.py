@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate.commands.common import common_options, echo, warn
+from mlgate.commands.common import common_options, debug_option, echo, warn
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 @click.group("config")
 def config_group() -> None:
-    """Check mlgate.yaml."""
+    """Check mlgate.yaml, or print its JSON Schema."""
 
 
 @config_group.command("check")
@@ -31,6 +31,16 @@ def config_check(config_path: Path | None, results_dir: Path | None, output_form
     for message in config.warnings:
         warn(message)
     echo(render_config(config, output_format))
+    return 0
+
+
+@config_group.command("schema")
+@debug_option
+def config_schema() -> int:
+    """Print the JSON Schema of mlgate.yaml (draft 7), for editors and other checkers."""
+    from mlgate.config import json_schema
+
+    echo(json.dumps(json_schema(), indent=2))
     return 0
 
 

@@ -32,6 +32,7 @@ from mlgate.config.rule_names import (
     amount_rule,
     left_unjudged,
 )
+from mlgate.config.shape import SCHEMA_ID, json_schema
 from mlgate.config.statistic_names import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "LOSS_STATISTICS",
     "ON_MISSING_BASELINE",
     "REQUIRED",
+    "SCHEMA_ID",
     "STATISTICS",
     "AmountRule",
     "ColumnDrift",
@@ -56,6 +58,7 @@ __all__ = [
     "amount_rule",
     "close_matches",
     "find_config",
+    "json_schema",
     "left_unjudged",
     "load_config",
     "parse_baseline_source",

@@ -16,26 +16,26 @@ from typing import Any, Literal
 
 import yaml
 
+from mlgate.config import shape
 from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
+from mlgate.config.shape import SUPPORTED_VERSION
 from mlgate.core import yamlio
 from mlgate.core.errors import ConfigError, InputError
 from mlgate.core.paths import git_toplevel
 from mlgate.data import dataformats
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
-SUPPORTED_VERSION = 1
 
 Direction = Literal["higher", "lower"]
 
 CANDIDATE_SOURCE_FORMS = "dvc, file:PATH, run:RUN_ID, models:/NAME/VERSION, models:/NAME@ALIAS"
 BASELINE_SOURCE_FORMS = "registry, git:REF, file:PATH, none"
-_CANDIDATE_SOURCE = re.compile(
-    r"^(dvc|file:.+|run:[0-9A-Za-z_-]+|models:/[^/@]+/[0-9]+|models:/[^/@]+@[A-Za-z0-9_-]+)$"
-)
-_BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
+_CANDIDATE_SOURCE = re.compile(shape.CANDIDATE_SOURCE)
+_BASELINE_SOURCE = re.compile(shape.BASELINE_SOURCE)
 
-GATE_KEYS = ("direction", "threshold", "required", "confidence", "on_inconclusive", "statistic")
-DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
+# A gate's keys besides the amount rules (rule_names.AMOUNT_RULES).
+GATE_KEYS = tuple(name for name in shape.GATE.names if name not in {r.name for r in AMOUNT_RULES})
+DIRECTIONS = shape.DIRECTIONS
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class PerExample:
     weight: str = "weight"
 
 
-PER_EXAMPLE_KEYS = ("candidate", "baseline", "y_true", "y_pred", "y_score", "id", "weight")
+PER_EXAMPLE_KEYS = shape.PER_EXAMPLE.names
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,8 @@ class GateRule:
     statistic: str | None = None
 
 
-DRIFT_METHODS = ("auto", "psi", "ks", "wasserstein", "js", "chi2")
-_DRIFT_REFERENCE = re.compile(r"^(registry|git:\S+|file:.+)$")
+DRIFT_METHODS = shape.DRIFT_METHODS
+_DRIFT_REFERENCE = re.compile(shape.DRIFT_REFERENCE)
 DRIFT_REFERENCE_FORMS = "registry, file:PATH (data or a profile), git:REF"
 
 
@@ -253,7 +253,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
     if root is None:
         raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
     top = reader.mapping(root, "")
-    reader.reject_unknown(top, ("version", "data", "mlflow", "metrics", "gates", "drift"), "")
+    reader.reject_unknown(top, shape.CONFIG.names, "")
     _, version_node = reader.require(top, "version", "", root)
     version = reader.integer(version_node, "version")
     if version != SUPPORTED_VERSION:
@@ -471,7 +471,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
     for index, item in enumerate(reader.sequence(entry[1], "data")):
         key = f"data[{index}]"
         fields = reader.mapping(item, key)
-        reader.reject_unknown(fields, ("path", "schema", "format"), key)
+        reader.reject_unknown(fields, shape.DATA_ENTRY.names, key)
         _, path_node = reader.require(fields, "path", key, item)
         _, schema_node = reader.require(fields, "schema", key, item)
         data_format = None
@@ -533,8 +533,7 @@ def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
     if entry is None:
         return MlflowConfig()
     fields = reader.mapping(entry[1], "mlflow")
-    allowed = ("tracking_uri", "model", "alias", "model_path")
-    reader.reject_unknown(fields, allowed, "mlflow")
+    reader.reject_unknown(fields, shape.MLFLOW.names, "mlflow")
     values = {name: reader.string(fields[name][1], f"mlflow.{name}") for name in fields}
     if "alias" in values:
         problem = alias_problem(values["alias"])
@@ -563,7 +562,7 @@ def _read_metrics(reader: _Reader, entry: Entry | None) -> MetricsConfig:
         config = replace(config, baseline=baseline)
     if "on_missing_baseline" in fields:
         node = fields["on_missing_baseline"][1]
-        choice = reader.choice(node, "metrics.on_missing_baseline", ("pass", "fail"))
+        choice = reader.choice(node, "metrics.on_missing_baseline", shape.PASS_OR_FAIL)
         config = replace(config, on_missing_baseline="pass" if choice == "pass" else "fail")
     if "per_example" in fields:
         config = replace(config, per_example=_read_per_example(reader, fields["per_example"][1]))
@@ -622,7 +621,7 @@ def _read_gates(reader: _Reader, entry: Entry | None) -> tuple[GateRule, ...]:
 def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Node) -> GateRule:
     key = f"gates.{metric}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, (*GATE_KEYS, *(rule.name for rule in AMOUNT_RULES)), key)
+    reader.reject_unknown(fields, shape.GATE.names, key)
     _, direction_node = reader.require(fields, "direction", key, key_node)
     direction = reader.choice(direction_node, f"{key}.direction", DIRECTIONS)
     amounts: dict[str, Any] = {}
@@ -669,7 +668,7 @@ def _read_confidence(reader: _Reader, metric: str, fields: dict[str, Entry]) -> 
 
     key = f"gates.{metric}"
     if "confidence" not in fields:
-        for name in ("on_inconclusive", "statistic"):
+        for name in shape.GATE.needs:  # each needs `confidence`
             if name in fields:
                 raise reader.error(
                     f"`{name}` applies to a gate judged on its interval: set `confidence` "
@@ -687,7 +686,7 @@ def _read_confidence(reader: _Reader, metric: str, fields: dict[str, Entry]) -> 
     values: dict[str, Any] = {"confidence": confidence}
     if "on_inconclusive" in fields:
         values["on_inconclusive"] = reader.choice(
-            fields["on_inconclusive"][1], f"{key}.on_inconclusive", ("fail", "pass")
+            fields["on_inconclusive"][1], f"{key}.on_inconclusive", shape.PASS_OR_FAIL
         )
     statistic_node = fields["statistic"][1] if "statistic" in fields else node
     statistic = (
@@ -711,16 +710,7 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
     if entry is None:
         return None
     fields = reader.mapping(entry[1], "drift")
-    allowed = (
-        "reference",
-        "current",
-        "method",
-        "threshold",
-        "columns",
-        "max_drifted_share",
-        "block",
-    )
-    reader.reject_unknown(fields, allowed, "drift")
+    reader.reject_unknown(fields, shape.DRIFT.names, "drift")
     config = DriftConfig(line=entry[0].start_mark.line + 1)
     if "reference" in fields:
         node = fields["reference"][1]
@@ -773,7 +763,7 @@ def _drift_threshold(reader: _Reader, node: yaml.Node, key: str) -> float:
 def _read_column_drift(reader: _Reader, name: str, node: yaml.Node) -> ColumnDrift:
     key = f"drift.columns.{name}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, ("ignore", "method", "threshold", "current"), key)
+    reader.reject_unknown(fields, shape.COLUMN_DRIFT.names, key)
     return ColumnDrift(
         name=name,
         ignore=reader.boolean(fields["ignore"][1], f"{key}.ignore")

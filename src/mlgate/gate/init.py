@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mlgate import __version__
+from mlgate.config import SCHEMA_ID
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MlgateError
 from mlgate.core.scm import file_at_revision, git
@@ -29,10 +30,7 @@ from mlgate.data import dataformats, parse_metrics
 DVC_YAML = "dvc.yaml"  # read here as YAML: init keeps the `metrics:` lists dvcfiles merges
 
 CONFIG_NAME = "mlgate.yaml"
-SCHEMA_URL = (
-    f"https://raw.githubusercontent.com/mlgate/mlgate/v{__version__}/schema/mlgate.schema.json"
-)
-SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_URL}"
+SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_ID}"
 STARTING_RULE_PCT = 1
 HIGHER = frozenset(
     [
