@@ -55,7 +55,11 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
     # A terminal sees what the first minute is doing, and where to go next.
     assert "git init, dvc init" in result.err
     assert "running repro ..." in result.err
-    assert "Adopt it in your repo" in result.err
+    assert "`mlgate init`" in result.err
+    assert "validate runs twice" in result.err
+    for name in ("first", "worse", "one-flip", "better"):  # every report, as a repo path
+        assert f"   .mlgate/{name}/report.md\n" in result.err
+    assert "site-packages" not in result.err.split("Reports, in")[1]
     log = subprocess.run(
         ["git", "log", "--format=%s"], cwd=target, capture_output=True, text=True, check=True
     ).stdout.splitlines()
