@@ -4,12 +4,14 @@ and the params that changed (as `dvc metrics diff` / `dvc params diff`), never a
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.cli import RunMlgate
 from tests.helpers.dvc_repos import commit, dvc, git, metrics_pipeline, set_params
+from tests.helpers.promote_project import make_repo
 
 pytestmark = pytest.mark.slow
 
@@ -91,3 +93,18 @@ def test_registry_view_needs_a_model(changed_repo: Path, mlgate: RunMlgate) -> N
     run = mlgate("compare", "--baseline", "registry", cwd=changed_repo)
     assert run.code == 2
     assert "--model NAME" in run.err
+
+
+def test_promote_refuses_a_view(tmp_path: Path, mlgate: RunMlgate) -> None:
+    view = tmp_path / "view"
+    view.mkdir()
+    (view / "a.json").write_text('{"accuracy": 0.8}')
+    (view / "b.json").write_text('{"accuracy": 0.9}')
+    shown = mlgate("compare", "--candidate", "file:b.json", "--baseline", "file:a.json", cwd=view)
+    assert shown.code == 0, shown.err
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".mlgate").mkdir()
+    shutil.copy(view / ".mlgate" / "compare.json", repo / ".mlgate" / "compare.json")
+    promoted = mlgate("promote", cwd=repo)
+    assert promoted.code == 1
+    assert "did not pass" in promoted.out and "not gated" in promoted.out
