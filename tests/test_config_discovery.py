@@ -47,6 +47,8 @@ def test_config_is_found_from_a_subfolder_with_paths_relative_to_it(
     run = mlgate("config", "check", "--format", "json", cwd=repo / "src" / "deep")
     assert run.code == 0, run.err
     assert "matches no file" not in run.err  # data/*.csv was read beside mlgate.yaml
+    text = mlgate("config", "check", cwd=repo / "src" / "deep")
+    assert text.out.splitlines()[0] == "mlgate.yaml: OK"  # the repository's path
     assert Path(json.loads(run.out)["path"]).resolve() == (repo / "mlgate.yaml").resolve()
 
 

@@ -47,14 +47,15 @@ def config_schema() -> int:
 def render_config(config: Config, output_format: str) -> str:
     """The normalised config; rendered here, as `config check` runs on every commit and
     importing the report renderers would slow it down."""
+    from mlgate.core.paths import repo_relative
+
     data = config.to_dict()
+    shown = repo_relative(config.path)  # found from a subfolder, it is still the repo's file
     if output_format == "json":
         return json.dumps(data, indent=2)
     if output_format == "markdown":
-        return "\n".join(
-            [f"### mlgate config `{config.path}`", "", "```yaml", _as_yaml(data), "```"]
-        )
-    return "\n".join([f"{config.path}: OK", _as_yaml(data)])
+        return "\n".join([f"### mlgate config `{shown}`", "", "```yaml", _as_yaml(data), "```"])
+    return "\n".join([f"{shown}: OK", _as_yaml(data)])
 
 
 def _as_yaml(data: dict[str, Any]) -> str:
