@@ -45,6 +45,11 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
     assert ("accuracy", "max_regression") in failed
     better = json.loads((target / ".mlgate" / "better" / "compare.json").read_text())
     assert better["status"] == "pass"
+    # Better, not "no worse": the same accuracy at a clearly lower log loss than the champion.
+    better_metrics = better["details"]["candidate"]["metrics"]
+    champion_metrics = better["details"]["baseline"]["metrics"]
+    assert better_metrics["accuracy"] >= champion_metrics["accuracy"]
+    assert better_metrics["log_loss"] < 0.8 * champion_metrics["log_loss"]
     assert better["details"]["candidate"]["metrics"] == json.loads(
         (target / "metrics.json").read_text()
     )
@@ -112,8 +117,10 @@ def test_the_example_repo_end_to_end_on_one_pull_request(
         }.items():
             monkeypatch.setenv(key, value)
         params = (repo / "params.yaml").read_text()
-        worse = params.replace("n_estimators: 500", "n_estimators: 1").replace(
-            "max_depth: 8", "max_depth: 1"
+        worse = (
+            params.replace("model: logistic_regression", "model: random_forest")
+            .replace("n_estimators: 100", "n_estimators: 1")
+            .replace("max_depth: 8", "max_depth: 1")
         )
         codes = []
         for text in (params, worse, params):

@@ -30,7 +30,10 @@ Log = Callable[[str], None]
 
 # The example's params.yaml `train:` edits (measured on the example: README of examples/wine).
 WORSE = {"n_estimators": "1", "max_depth": "1"}
-BETTER = {"n_estimators": "500"}
+# Better where the first model has room: the same accuracy (1.0, all 45 right) at about half
+# the log loss (0.128 to 0.067, measured). More trees (n_estimators: 500) moved log_loss by
+# -0.00056 only: "no worse", not better.
+BETTER = {"model": "logistic_regression"}
 # Flips exactly one of the 45 test predictions of the first model (measured: accuracy 1.0 to
 # 0.978, the same on every run since the forest is seeded).
 ONE_FLIP = {"n_estimators": "20"}
