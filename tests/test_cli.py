@@ -26,6 +26,7 @@ COMMANDS = (
     "schema",
     "profile",
     "drift",
+    "init",
 )
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 

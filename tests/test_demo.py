@@ -45,6 +45,11 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
     assert ("accuracy", "max_regression") in failed
     better = json.loads((target / ".mlgate" / "better" / "compare.json").read_text())
     assert better["status"] == "pass"
+    # Better, not "no worse": the same accuracy at a clearly lower log loss than the champion.
+    better_metrics = better["details"]["candidate"]["metrics"]
+    champion_metrics = better["details"]["baseline"]["metrics"]
+    assert better_metrics["accuracy"] >= champion_metrics["accuracy"]
+    assert better_metrics["log_loss"] < 0.8 * champion_metrics["log_loss"]
     assert better["details"]["candidate"]["metrics"] == json.loads(
         (target / "metrics.json").read_text()
     )
@@ -55,7 +60,11 @@ def test_demo_trains_promotes_and_gates_a_worse_and_a_better_change(
     # A terminal sees what the first minute is doing, and where to go next.
     assert "git init, dvc init" in result.err
     assert "running repro ..." in result.err
-    assert "Adopt it in your repo" in result.err
+    assert "`mlgate init`" in result.err
+    assert "validate runs twice" in result.err
+    for name in ("first", "worse", "one-flip", "better"):  # every report, as a repo path
+        assert f"   .mlgate/{name}/report.md\n" in result.err
+    assert "site-packages" not in result.err.split("Reports, in")[1]
     log = subprocess.run(
         ["git", "log", "--format=%s"], cwd=target, capture_output=True, text=True, check=True
     ).stdout.splitlines()
@@ -108,8 +117,10 @@ def test_the_example_repo_end_to_end_on_one_pull_request(
         }.items():
             monkeypatch.setenv(key, value)
         params = (repo / "params.yaml").read_text()
-        worse = params.replace("n_estimators: 500", "n_estimators: 1").replace(
-            "max_depth: 8", "max_depth: 1"
+        worse = (
+            params.replace("model: logistic_regression", "model: random_forest")
+            .replace("n_estimators: 100", "n_estimators: 1")
+            .replace("max_depth: 8", "max_depth: 1")
         )
         codes = []
         for text in (params, worse, params):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -257,27 +258,39 @@ def test_every_docs_address_mlgate_prints_is_a_page() -> None:
         pages |= set(re.findall(re.escape(site_url) + r"([\w-]+)/", text))
         if "DOCS_URL" in text:  # an f-string joins the site's address and a page
             pages |= set(re.findall(r"\{DOCS_URL\}([\w-]+)/", text))
-    assert {"configuration", "quickstart"} <= pages
+    assert {"configuration", "getting-started"} <= pages
     assert [page for page in pages if not (DOCS / f"{page}.md").exists()] == []
 
 
 @pytest.mark.slow
 def test_the_readme_adoption_reaches_a_verdict(tmp_path: Path, mlgate: RunMlgate) -> None:
-    """The README's mlgate.yaml, as written there, in a DVC repo whose main branch holds metrics."""
+    """The README's adoption commands, as written there, in a DVC repo whose main branch holds
+    metrics: a view, then `init`, then a gate that blocks a worse model and passes a better one."""
     adoption = README.read_text().split("## Adopt it in 30 seconds", 1)[1]
-    config = adoption.split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+    script = adoption.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [
+        shlex.split(line.split("#", 1)[0])[1:]
+        for line in script.splitlines()
+        if line.startswith("mlgate ")
+    ]
+    assert [command[0] for command in commands] == ["compare", "init", "gate"]
     repo = metrics_pipeline(tmp_path / "repo", accuracy=0.9, log_loss=0.3)
     dvc(repo, "repro", "--quiet")
     commit(repo, "the model on main")
     git(repo, "checkout", "--quiet", "-b", "change")
-    (repo / "mlgate.yaml").write_text(config + "\n")
-    assert mlgate("config", "check", cwd=repo).code == 0
+    view, init, gate = commands
 
     set_params(repo, accuracy=0.8, log_loss=0.3)
-    worse = mlgate("gate", cwd=repo)
+    dvc(repo, "repro", "--quiet")
+    looked = mlgate(*view, cwd=repo)
+    assert looked.code == 0, looked.err
+    assert "not gated" in looked.out.lower()
+    assert mlgate(*init, cwd=repo).code == 0
+    assert mlgate("config", "check", cwd=repo).code == 0
+    worse = mlgate(*gate, cwd=repo)
     assert worse.code == 1, worse.err
     set_params(repo, accuracy=0.91, log_loss=0.3)
-    better = mlgate("gate", cwd=repo)
+    better = mlgate(*gate, cwd=repo)
     assert better.code == 0, better.err
     assert "against git:main" in better.out
 

@@ -21,6 +21,7 @@ from mlgate.commands.demo import demo
 from mlgate.commands.drift import drift, profile
 from mlgate.commands.gate import gate
 from mlgate.commands.hooks import hooks_group
+from mlgate.commands.init import init
 from mlgate.commands.promote import history, promote, rollback
 from mlgate.commands.report import report
 from mlgate.commands.repro import repro
@@ -49,6 +50,7 @@ for _command in (
     gate,
     history,
     hooks_group,
+    init,
     profile,
     promote,
     report,

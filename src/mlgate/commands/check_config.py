@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate.commands.common import common_options, echo, warn
+from mlgate.commands.common import common_options, debug_option, echo, warn
 
 if TYPE_CHECKING:
     from mlgate.config import Config
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 @click.group("config")
 def config_group() -> None:
-    """Check mlgate.yaml."""
+    """Check mlgate.yaml, or print its JSON Schema."""
 
 
 @config_group.command("check")
@@ -36,17 +36,28 @@ def config_check(config_path: Path | None, results_dir: Path | None, output_form
     return 0
 
 
+@config_group.command("schema")
+@debug_option
+def config_schema() -> int:
+    """Print the JSON Schema of mlgate.yaml (draft 7), for editors and other checkers."""
+    from mlgate.config import json_schema
+
+    echo(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def render_config(config: Config, output_format: str) -> str:
     """The normalised config; rendered here, as `config check` runs on every commit and
     importing the report renderers would slow it down."""
+    from mlgate.core.paths import repo_relative
+
     data = config.to_dict()
+    shown = repo_relative(config.path)  # found from a subfolder, it is still the repo's file
     if output_format == "json":
         return json.dumps(data, indent=2)
     if output_format == "markdown":
-        return "\n".join(
-            [f"### mlgate config `{config.path}`", "", "```yaml", _as_yaml(data), "```"]
-        )
-    return "\n".join([f"{config.path}: OK", _as_yaml(data)])
+        return "\n".join([f"### mlgate config `{shown}`", "", "```yaml", _as_yaml(data), "```"])
+    return "\n".join([f"{shown}: OK", _as_yaml(data)])
 
 
 def _as_yaml(data: dict[str, Any]) -> str:

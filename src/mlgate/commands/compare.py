@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 import click
 
 from mlgate.commands.common import FORMATS, common_options_with, mlflow_timeout_option, run_check
+from mlgate.core.errors import InputError
+from mlgate.core.paths import git_toplevel
 
 if TYPE_CHECKING:
     from mlgate.results import Result
@@ -39,6 +41,12 @@ def _cli_path(spec: str | None, root: Path) -> str | None:
     help="registry | git:REF | file:PATH | none [default: metrics.baseline].",
 )
 @click.option(
+    "--model",
+    metavar="NAME",
+    default=None,
+    help="The registered model of `--baseline registry` when there is no mlgate.yaml.",
+)
+@click.option(
     "--no-log",
     is_flag=True,
     help="Do not record the decision on the candidate's MLflow run.",
@@ -49,19 +57,45 @@ def compare(
     *,
     candidate: str | None,
     baseline: str | None,
+    model: str | None,
     no_log: bool,
     timeout: float,
     config_path: Path | None,
     results_dir: Path | None,
     output_format: str,
 ) -> int:
-    """Compare the candidate's metrics with the production baseline; block when worse."""
+    """Compare the candidate's metrics with the production baseline; block when worse.
+
+    With no mlgate.yaml, `--baseline git:main` (or `registry --model NAME`) shows every
+    metric's change and the params that changed: a view, not a verdict (exit 0).
+    """
     from mlgate.compare import CompareRequest, run_compare
-    from mlgate.config import require_config
+    from mlgate.config import find_config, require_config
     from mlgate.gate import record_decision
     from mlgate.report import render_compare
 
+    def view() -> Result:
+        from mlgate.compare import run_view, view_request
+
+        if baseline is None:
+            raise InputError(
+                f"no mlgate.yaml in {Path.cwd()} or above it: pass --baseline git:main (or "
+                "registry --model NAME) to see the metrics' changes, or run `mlgate init`"
+            )
+        root = git_toplevel(Path.cwd().resolve()) or Path.cwd()
+        return run_view(
+            view_request(
+                root,
+                _cli_path(candidate, root) or "dvc",
+                _cli_path(baseline, root) or baseline,
+                model,
+                timeout,
+            )
+        )
+
     def check() -> Result:
+        if config_path is None and find_config(None) is None:
+            return view()
         config = require_config(config_path, baseline_from_cli=baseline is not None)
         request = CompareRequest(
             config=config,

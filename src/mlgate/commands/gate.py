@@ -58,4 +58,16 @@ def gate(
         )
     )
     print_report(published, output_format, envelope="gate")
+    echo(where_the_reports_are(published.report_path), err=True)
     return published.exit_code
+
+
+def where_the_reports_are(report_path: Path) -> str:
+    """The last line of a gate: the report and the result files, as repository paths."""
+    from mlgate.core.paths import repo_relative
+
+    folder = repo_relative(report_path.parent)
+    return (
+        f"reports: {repo_relative(report_path)} and the result files in {folder}/ "
+        f"(`mlgate report --results-dir {folder}` shows them again)"
+    )

@@ -35,7 +35,8 @@ def schema_group() -> None:
     type=click.IntRange(min=1),
     default=100_000,
     show_default=True,
-    help="Infer from at most this many rows from the start of DATA.",
+    help="Infer dtypes from at most this many rows at the start of DATA; ranges, categories "
+    "and nullability come from every row.",
 )
 @debug_option
 def schema_infer(

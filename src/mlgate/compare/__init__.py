@@ -10,6 +10,7 @@ from mlgate.compare.identity import candidate_identity
 from mlgate.compare.rules import Decision, decide
 from mlgate.compare.run import candidate_metrics_files, load_candidate, run_compare
 from mlgate.compare.types import CompareRequest
+from mlgate.compare.view import run_view, view_request
 
 __all__ = [
     "CompareRequest",
@@ -22,4 +23,6 @@ __all__ = [
     "params_diff",
     "read_params",
     "run_compare",
+    "run_view",
+    "view_request",
 ]

@@ -37,7 +37,7 @@ from mlgate.config import (
     RuleKind,
     amount_rule,
 )
-from mlgate.core.wording import round_rows
+from mlgate.core.wording import rows_would
 from mlgate.data import MetricValue, numeric, require_single_value
 
 if TYPE_CHECKING:
@@ -342,7 +342,7 @@ def _relative_interval(
     assert found is not None
     low, high = (found.low, found.high) if base.direction == "higher" else (-found.high, -found.low)
     amount = limit / 100 * abs(reference) if rule.percent else limit
-    said = f"improvement {_interval_text(low, high, found.confidence)}, {_allowed(rule, limit)}"
+    said = f"{_change_interval(low, high, found.confidence)}, {_allowed(rule, limit)}"
     if rule.kind == "max_regression":  # holds when even the worst case is within the allowance
         state = _state(low, high, -amount)
         boundary = -amount
@@ -432,7 +432,17 @@ def _resolution(rule: str, limit: float, evidence: Evidence, rows_needed: int | 
     said = f"{rows:,} {kind} cannot {question}"
     if rows_needed is None:
         return f"{said}; the observed difference sits on the limit, so no number of rows would"
-    return f"{said}; about {round_rows(rows_needed):,} would"
+    return f"{said}; {rows_would(rows, rows_needed)}"
+
+
+def _change_interval(low: float, high: float, confidence: float) -> str:
+    """The interval of the improvement, named for what it holds: an interval below zero is a
+    worsening (shown as positive amounts), one across zero a change."""
+    if high < 0:
+        return f"worsening {_interval_text(-high, -low, confidence)}"
+    if low > 0:
+        return f"improvement {_interval_text(low, high, confidence)}"
+    return f"change {_interval_text(low, high, confidence)} (positive is better)"
 
 
 def _interval_text(low: float, high: float, confidence: float) -> str:

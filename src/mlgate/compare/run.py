@@ -23,6 +23,7 @@ from mlgate.config import (
     per_example_path,
 )
 from mlgate.core.errors import InputError
+from mlgate.core.outbound import shorten
 from mlgate.core.paths import repo_relative
 from mlgate.data import MetricValue, load_metrics_file
 from mlgate.results import Clock, Result
@@ -294,9 +295,7 @@ def _summary(decision: Decision, baseline: Side) -> str:
     against = _against(baseline)
     failed = decision.failed_checks
     if failed:
-        reasons = "; ".join(_reason(check) for check in failed[:3])
-        more = f" (+{len(failed) - 3} more)" if len(failed) > 3 else ""
-        return f"blocked against {against}: {reasons}{more}"
+        return f"blocked against {against}: {_reasons(failed)}"
     held = sum(1 for check in decision.checks if not check.skipped)
     checks = f"{held} check holds" if held == 1 else f"{held} checks hold"
     undecided = sum(1 for check in decision.checks if check.evidence == "inconclusive")
@@ -308,14 +307,23 @@ def _summary(decision: Decision, baseline: Side) -> str:
         return f"passed (bootstrap: no baseline yet): {checks}; {baseline.missing_reason}"
     left_out = _unjudged(decision, baseline)
     if left_out:
-        skipped = "; ".join(_reason(check) for check in left_out[:3])
-        more = f" (+{len(left_out) - 3} more)" if len(left_out) > 3 else ""
-        return f"passed with skips: {checks} against {against}; not judged: {skipped}{more}"
+        return f"passed with skips: {checks} against {against}; not judged: {_reasons(left_out)}"
     return f"passed: {checks} against {against}"
 
 
-def _reason(check: Check) -> str:
-    return f"{check.metric} {check.rule}: {check.message}"
+# The first check's message in a summary is cut here: an interval's message is a paragraph,
+# which the report and the details carry whole.
+SUMMARY_MESSAGE_CHARS = 80
+
+
+def _reasons(checks: list[Check] | tuple[Check, ...]) -> str:
+    """One line: the first check with its message (cut), the next two by metric and rule,
+    and how many more."""
+    first = checks[0]
+    named = [f"{first.metric} {first.rule}: {shorten(first.message, SUMMARY_MESSAGE_CHARS)}"]
+    named += [f"{check.metric} {check.rule}" for check in checks[1:3]]
+    more = f" (+{len(checks) - 3} more)" if len(checks) > 3 else ""
+    return "; ".join(named) + more
 
 
 def _against(baseline: Side) -> str:

@@ -11,6 +11,8 @@ from mlgate.config.model import (
     DataEntry,
     DriftConfig,
     GateRule,
+    MetricsConfig,
+    MlflowConfig,
     PerExample,
     alias_problem,
     close_matches,
@@ -31,6 +33,7 @@ from mlgate.config.rule_names import (
     amount_rule,
     left_unjudged,
 )
+from mlgate.config.shape import SCHEMA_ID, json_schema
 from mlgate.config.statistic_names import LABEL_STATISTICS, LOSS_STATISTICS, STATISTICS
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "LOSS_STATISTICS",
     "ON_MISSING_BASELINE",
     "REQUIRED",
+    "SCHEMA_ID",
     "STATISTICS",
     "AmountRule",
     "ColumnDrift",
@@ -47,6 +51,8 @@ __all__ = [
     "DataEntry",
     "DriftConfig",
     "GateRule",
+    "MetricsConfig",
+    "MlflowConfig",
     "PerExample",
     "RuleKind",
     "alias_problem",
@@ -54,6 +60,7 @@ __all__ = [
     "close_matches",
     "find_config",
     "is_import_path",
+    "json_schema",
     "left_unjudged",
     "load_config",
     "parse_baseline_source",

@@ -15,25 +15,26 @@ from typing import Any, Literal
 
 import yaml
 
+from mlgate.config import shape
 from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
+from mlgate.config.shape import SUPPORTED_VERSION
 from mlgate.core import paths, yamlio
 from mlgate.core.errors import ConfigError, InputError
+from mlgate.core.paths import git_toplevel
 from mlgate.data import dataformats
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
-SUPPORTED_VERSION = 1
 
 Direction = Literal["higher", "lower"]
 
 CANDIDATE_SOURCE_FORMS = "dvc, file:PATH, run:RUN_ID, models:/NAME/VERSION, models:/NAME@ALIAS"
 BASELINE_SOURCE_FORMS = "registry, git:REF, file:PATH, none"
-_CANDIDATE_SOURCE = re.compile(
-    r"^(dvc|file:.+|run:[0-9A-Za-z_-]+|models:/[^/@]+/[0-9]+|models:/[^/@]+@[A-Za-z0-9_-]+)$"
-)
-_BASELINE_SOURCE = re.compile(r"^(registry|none|git:\S+|file:.+)$")
+_CANDIDATE_SOURCE = re.compile(shape.CANDIDATE_SOURCE)
+_BASELINE_SOURCE = re.compile(shape.BASELINE_SOURCE)
 
-GATE_KEYS = ("direction", "threshold", "required", "confidence", "on_inconclusive", "statistic")
-DIRECTIONS: tuple[Direction, ...] = ("higher", "lower")
+# A gate's keys besides the amount rules (rule_names.AMOUNT_RULES).
+GATE_KEYS = tuple(name for name in shape.GATE.names if name not in {r.name for r in AMOUNT_RULES})
+DIRECTIONS = shape.DIRECTIONS
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class PerExample:
     weight: str = "weight"
 
 
-PER_EXAMPLE_KEYS = ("candidate", "baseline", "y_true", "y_pred", "y_score", "id", "weight")
+PER_EXAMPLE_KEYS = shape.PER_EXAMPLE.names
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ class GateRule:
     statistic: str | None = None
 
 
-DRIFT_METHODS = ("auto", "psi", "ks", "wasserstein", "js", "chi2")
-_DRIFT_REFERENCE = re.compile(r"^(registry|git:\S+|file:.+)$")
+DRIFT_METHODS = shape.DRIFT_METHODS
+_DRIFT_REFERENCE = re.compile(shape.DRIFT_REFERENCE)
 DRIFT_REFERENCE_FORMS = "registry, file:PATH (data or a profile), git:REF"
 
 
@@ -164,9 +165,22 @@ class Config:
             "mlflow": asdict(self.mlflow),
             "metrics": asdict(self.metrics),  # per_example: a mapping, or None
             "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
-            "drift": None if self.drift is None else asdict(self.drift),
+            "drift": None if self.drift is None else _without_lines(asdict(self.drift)),
             "warnings": list(self.warnings),
         }
+
+
+# Where a drift entry was read (for error messages): internal, never part of the config shown.
+_LINE_KEYS = ("line", "method_line")
+
+
+def _without_lines(drift: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: value for key, value in drift.items() if key not in _LINE_KEYS}
+    shown["columns"] = [
+        {key: value for key, value in column.items() if key not in _LINE_KEYS}
+        for column in drift["columns"]
+    ]
+    return shown
 
 
 def _gate_dict(gate: GateRule) -> dict[str, Any]:
@@ -180,17 +194,33 @@ def _gate_dict(gate: GateRule) -> dict[str, Any]:
 
 
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
-    """The config to use: the one named, else mlgate.yaml (or .yml) in the working directory."""
+    """The config to use: the one named, else the nearest mlgate.yaml (or .yml) in the working
+    directory or a folder above it, up to the repository's top, as git, DVC and pre-commit
+    find theirs (outside a repository, the working directory's only)."""
     if explicit is not None:
         if not explicit.is_file():
             raise InputError(f"{explicit}: config file not found")
         return explicit
-    folder = cwd or Path.cwd()
-    for name in CONFIG_FILENAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+    for folder in _config_folders(cwd or Path.cwd()):
+        for name in CONFIG_FILENAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
     return None
+
+
+def _config_folders(start: Path) -> list[Path]:
+    """`start` and its parents up to the repository's top, nearest first; the path stays as
+    given (not resolved) so that messages name it as the user typed."""
+    top = git_toplevel(start.resolve())
+    if top is None:
+        return [start]
+    folders = [start]
+    for parent in start.parents:
+        if not parent.resolve().is_relative_to(top):
+            break
+        folders.append(parent)
+    return folders
 
 
 def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) -> Config:
@@ -202,7 +232,8 @@ def require_config(explicit: Path | None, *, baseline_from_cli: bool = False) ->
     path = find_config(explicit)
     if path is None:
         raise InputError(
-            f"no mlgate.yaml in {Path.cwd()}; pass --config PATH or create one "
+            f"no mlgate.yaml in {Path.cwd()} or a folder above it in the repository; pass "
+            "--config PATH, or write one with `mlgate init` "
             "(see https://mlgate.github.io/mlgate/configuration/)"
         )
     return load_config(path, baseline_from_cli=baseline_from_cli)
@@ -222,7 +253,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
     if root is None:
         raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
     top = reader.mapping(root, "")
-    reader.reject_unknown(top, ("version", "data", "mlflow", "metrics", "gates", "drift"), "")
+    reader.reject_unknown(top, shape.CONFIG.names, "")
     _, version_node = reader.require(top, "version", "", root)
     version = reader.integer(version_node, "version")
     if version != SUPPORTED_VERSION:
@@ -448,7 +479,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
     for index, item in enumerate(reader.sequence(entry[1], "data")):
         key = f"data[{index}]"
         fields = reader.mapping(item, key)
-        reader.reject_unknown(fields, ("path", "schema", "format"), key)
+        reader.reject_unknown(fields, shape.DATA_ENTRY.names, key)
         _, path_node = reader.require(fields, "path", key, item)
         _, schema_node = reader.require(fields, "schema", key, item)
         data_format = None
@@ -510,8 +541,7 @@ def _read_mlflow(reader: _Reader, entry: Entry | None) -> MlflowConfig:
     if entry is None:
         return MlflowConfig()
     fields = reader.mapping(entry[1], "mlflow")
-    allowed = ("tracking_uri", "model", "alias", "model_path")
-    reader.reject_unknown(fields, allowed, "mlflow")
+    reader.reject_unknown(fields, shape.MLFLOW.names, "mlflow")
     values = {name: reader.string(fields[name][1], f"mlflow.{name}") for name in fields}
     if "model_path" in values:
         reader.inside(values["model_path"], fields["model_path"][1], "mlflow.model_path")
@@ -542,7 +572,7 @@ def _read_metrics(reader: _Reader, entry: Entry | None) -> MetricsConfig:
         config = replace(config, baseline=baseline)
     if "on_missing_baseline" in fields:
         node = fields["on_missing_baseline"][1]
-        choice = reader.choice(node, "metrics.on_missing_baseline", ("pass", "fail"))
+        choice = reader.choice(node, "metrics.on_missing_baseline", shape.PASS_OR_FAIL)
         config = replace(config, on_missing_baseline="pass" if choice == "pass" else "fail")
     if "per_example" in fields:
         config = replace(config, per_example=_read_per_example(reader, fields["per_example"][1]))
@@ -595,7 +625,7 @@ def _read_gates(reader: _Reader, entry: Entry | None) -> tuple[GateRule, ...]:
 def _read_gate(reader: _Reader, metric: str, key_node: yaml.Node, node: yaml.Node) -> GateRule:
     key = f"gates.{metric}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, (*GATE_KEYS, *(rule.name for rule in AMOUNT_RULES)), key)
+    reader.reject_unknown(fields, shape.GATE.names, key)
     _, direction_node = reader.require(fields, "direction", key, key_node)
     direction = reader.choice(direction_node, f"{key}.direction", DIRECTIONS)
     amounts: dict[str, Any] = {}
@@ -642,7 +672,7 @@ def _read_confidence(reader: _Reader, metric: str, fields: dict[str, Entry]) -> 
 
     key = f"gates.{metric}"
     if "confidence" not in fields:
-        for name in ("on_inconclusive", "statistic"):
+        for name in shape.GATE.needs:  # each needs `confidence`
             if name in fields:
                 raise reader.error(
                     f"`{name}` applies to a gate judged on its interval: set `confidence` "
@@ -660,7 +690,7 @@ def _read_confidence(reader: _Reader, metric: str, fields: dict[str, Entry]) -> 
     values: dict[str, Any] = {"confidence": confidence}
     if "on_inconclusive" in fields:
         values["on_inconclusive"] = reader.choice(
-            fields["on_inconclusive"][1], f"{key}.on_inconclusive", ("fail", "pass")
+            fields["on_inconclusive"][1], f"{key}.on_inconclusive", shape.PASS_OR_FAIL
         )
     statistic_node = fields["statistic"][1] if "statistic" in fields else node
     statistic = (
@@ -684,16 +714,7 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
     if entry is None:
         return None
     fields = reader.mapping(entry[1], "drift")
-    allowed = (
-        "reference",
-        "current",
-        "method",
-        "threshold",
-        "columns",
-        "max_drifted_share",
-        "block",
-    )
-    reader.reject_unknown(fields, allowed, "drift")
+    reader.reject_unknown(fields, shape.DRIFT.names, "drift")
     config = DriftConfig(line=entry[0].start_mark.line + 1)
     if "reference" in fields:
         node = fields["reference"][1]
@@ -748,7 +769,7 @@ def _drift_threshold(reader: _Reader, node: yaml.Node, key: str) -> float:
 def _read_column_drift(reader: _Reader, name: str, node: yaml.Node) -> ColumnDrift:
     key = f"drift.columns.{name}"
     fields = reader.mapping(node, key)
-    reader.reject_unknown(fields, ("ignore", "method", "threshold", "current"), key)
+    reader.reject_unknown(fields, shape.COLUMN_DRIFT.names, key)
     return ColumnDrift(
         name=name,
         ignore=reader.boolean(fields["ignore"][1], f"{key}.ignore")

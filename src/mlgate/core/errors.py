@@ -11,7 +11,10 @@ from collections.abc import Iterable
 from enum import IntEnum
 from typing import Literal
 
-Status = Literal["pass", "fail", "error"]
+Status = Literal["pass", "fail", "error", "not-gated"]
+# A comparison without a config: shown, never judged. Its command exits 0; anything that reads
+# the result file for a verdict (a report, promote) finds none in it.
+NOT_GATED: Status = "not-gated"
 
 
 class ExitStatus(IntEnum):

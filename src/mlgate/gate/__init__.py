@@ -14,6 +14,7 @@ from mlgate.gate.hooks import (
     pre_commit_steps,
     pre_push,
 )
+from mlgate.gate.init import InitPlan, next_steps, plan_init, write_init
 from mlgate.gate.record import record_decision
 from mlgate.gate.steps import GateRequest, run_gate
 
@@ -22,12 +23,16 @@ __all__ = [
     "MARKER",
     "SCRIPTS",
     "GateRequest",
+    "InitPlan",
     "check_configs",
     "install",
+    "next_steps",
+    "plan_init",
     "pre_commit",
     "pre_commit_steps",
     "pre_push",
     "record_decision",
     "run_demo",
     "run_gate",
+    "write_init",
 ]

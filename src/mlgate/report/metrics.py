@@ -13,7 +13,7 @@ from typing import Any
 
 from mlgate.config import ON_MISSING_BASELINE, REQUIRED, amount_rule
 from mlgate.core.outbound import bounded, md, mermaid_label
-from mlgate.core.wording import round_rows
+from mlgate.core.wording import rows_would
 
 MAX_METRICS = 100
 MAX_CHARTS = 10
@@ -253,7 +253,7 @@ def _inconclusive_reason(check: dict[str, Any]) -> str:
     if not (isinstance(rows, int) and isinstance(needed, int)):
         return " — inconclusive"
     # Rounded as the rule's message rounds it: one estimate, one number.
-    about = f"about {round_rows(needed):,} would"
+    about = rows_would(rows, needed)
     return f" — inconclusive: {rows:,} paired examples cannot tell it from noise; {about}"
 
 

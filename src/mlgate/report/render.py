@@ -27,7 +27,8 @@ from mlgate.report.metrics import (
     judged_notes,
     metrics_table,
 )
-from mlgate.results import STEPS
+from mlgate.report.view import view_markdown, view_text
+from mlgate.results import NOT_GATED, STEPS
 
 # The escapers, for the renderers that import them from here; the chart, for its tests.
 __all__ = ["code", "history_chart", "md"]
@@ -60,6 +61,8 @@ def render_compare(result: dict[str, Any], output_format: str) -> str:
     """A compare result (the envelope as written to compare.json) as text, markdown or junit."""
     if output_format == "json":
         return json.dumps(result, indent=2)
+    if result.get("status") == NOT_GATED and output_format != "junit":
+        return view_markdown(result) if output_format == "markdown" else view_text(result)
     if output_format == "junit":
         return compare_junit(result)
     if output_format == "markdown":

@@ -3,6 +3,7 @@ schemas, and the bounds of what compare.json keeps. Steps share nothing else."""
 
 from __future__ import annotations
 
+from mlgate.core.errors import NOT_GATED
 from mlgate.results.envelope import (
     MAX_RECORDED_CHANGES,
     MAX_RECORDED_CHARS,
@@ -33,6 +34,7 @@ from mlgate.results.schema import check_result
 __all__ = [
     "MAX_RECORDED_CHANGES",
     "MAX_RECORDED_CHARS",
+    "NOT_GATED",
     "REPORT_FILE",
     "STEPS",
     "Clock",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__
-from mlgate.core.errors import ExitStatus, InputError, MlgateError, Status
+from mlgate.core.errors import NOT_GATED, ExitStatus, InputError, MlgateError, Status
 from mlgate.core.outbound import redact_data
 from mlgate.results.schema import check_result
 
@@ -48,6 +48,8 @@ class Result:
 
     @property
     def code(self) -> ExitStatus:
+        if self.status == NOT_GATED:  # the view itself succeeded; its file is no verdict
+            return ExitStatus.PASS
         return ExitStatus.of_result(self.status, self.exit_code)
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from mlgate.core.errors import InputError
 from mlgate.core.yamlio import excerpt
 
 STATUSES = ("pass", "fail", "error")
+# An envelope's status may also be `not-gated` (compare with no config: a view, no verdict).
+ENVELOPE_STATUSES = (*STATUSES, "not-gated")
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,14 @@ COMPARE = Record(
         "candidate": SIDE,
         "history": ListOf(Record(required={"version": VERSION}, optional={"metrics": METRICS})),
         "per_example": PER_EXAMPLE,
+        "view": bool,
+        # The view's rows (compare without a config), every metric of either side.
+        "metrics": ListOf(
+            Record(
+                required={"metric": str, "candidate": SCALAR, "baseline": SCALAR},
+                optional={"delta": maybe(NUMBER), "delta_pct": maybe(NUMBER)},
+            )
+        ),
     }
 )
 FAILURE = Record(
@@ -257,7 +267,7 @@ GATE = Record(
 def check_result(data: dict[str, Any], where: str) -> None:
     """InputError naming `where` and the field, unless `data` fits the result schema."""
     envelope = Record(
-        required={"command": str, "status": OneOf(STATUSES), "summary": str},
+        required={"command": str, "status": OneOf(ENVELOPE_STATUSES), "summary": str},
         optional={
             "started_at": str,
             "duration_s": NUMBER,

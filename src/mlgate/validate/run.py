@@ -303,7 +303,14 @@ def _no_rows(files: list[dict[str, Any]]) -> str:
 
 
 def infer_schema(data: Path, data_format: str | None, sample_rows: int) -> str:
-    """`mlgate schema infer`: a Pandera YAML schema inferred from the first rows of `data`."""
+    """`mlgate schema infer`: a Pandera YAML schema inferred from the first rows of `data`,
+    its bounds, categories, nullability and dtypes widened to every row (one chunked pass)."""
+    import warnings
+    from itertools import chain
+
+    from pandas.errors import DtypeWarning
+
+    from mlgate.validate.infer import widen
     from mlgate.validate.schema import import_pandera, infer_schema_yaml
     from mlgate.validate.targets import data_format as format_of
     from mlgate.validate.targets import require_present
@@ -313,7 +320,13 @@ def infer_schema(data: Path, data_format: str | None, sample_rows: int) -> str:
     if not path.is_file():
         require_present(path, data)
     target = Target(path, display_path(path), "", path.parent, format_of(path, data_format))
-    chunks = read_chunks(target, sample_rows)
-    frame = next(chunks)
-    complete = next(chunks, None) is None
-    return infer_schema_yaml(target.display, frame, len(frame), complete=complete)
+    with warnings.catch_warnings():
+        # A column of numbers and text reads as text (pandas warns of the mix); that is what
+        # the schema then says of it.
+        warnings.simplefilter("ignore", DtypeWarning)
+        chunks = read_chunks(target, max(sample_rows, DEFAULT_CHUNK_ROWS))
+        first = next(chunks)
+        sample = first.head(sample_rows)
+        return infer_schema_yaml(
+            target.display, sample, lambda columns: widen(columns, chain([first], chunks))
+        )

@@ -13,6 +13,7 @@ import importlib
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -383,21 +384,24 @@ def _keep(report_duplicates: str) -> str | bool:
     return {"exclude_first": "first", "exclude_last": "last"}.get(report_duplicates, False)
 
 
-def infer_schema_yaml(source: str, frame: Any, rows_read: int, *, complete: bool) -> str:
-    """A Pandera YAML schema inferred from `frame`, headed by a comment saying to review it."""
+def infer_schema_yaml(source: str, sample: Any, widen: Callable[[dict[str, Any]], int]) -> str:
+    """A Pandera YAML schema inferred from `sample`, whose column rules `widen` stretches to
+    every row of the file (returning how many), headed by a comment saying to review it."""
     pa = import_pandera()
     try:
-        inferred = pa.infer_schema(frame)
+        inferred = pa.infer_schema(sample)
     except Exception as exc:  # Pandera cannot infer some column types
         raise InputError(f"{source}: Pandera cannot infer a schema: {exc}") from exc
     data = yaml.safe_load(inferred.to_yaml())
     data.pop("index", None)  # row numbers of a data file are not data
-    for stats in (data.get("columns") or {}).values():
+    columns = data.get("columns") or {}
+    for stats in columns.values():
         if isinstance(stats, dict) and str(stats.get("dtype", "")).startswith("string"):
             stats["dtype"] = "str"  # pandas' text dtype, whichever storage this pandas uses
-    seen = f"all {rows_read:,} rows" if complete else f"the first {rows_read:,} rows"
+    rows = widen(columns)
     header = (
-        f"# Pandera schema inferred by `mlgate schema infer` from {source} ({seen}).\n"
+        f"# Pandera schema inferred by `mlgate schema infer` from {source}: dtypes from the\n"
+        f"# first {len(sample):,} rows; ranges, categories and nullability from all {rows:,}.\n"
         "# Inferred, not designed: review it before relying on it. Ranges are only the\n"
         "# smallest and largest values seen, and nullability only what this data showed.\n"
     )
