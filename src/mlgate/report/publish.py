@@ -24,9 +24,9 @@ from mlgate.forge import ci
 from mlgate.report.render import (
     ReportContext,
     decision_of,
+    exit_of,
     fit_markdown,
     headline,
-    overall,
     report_markdown,
     skipped_checks,
 )
@@ -151,7 +151,7 @@ def publish(request: ReportRequest) -> Published:
         # The links are lost, not the report: posting meets the same trouble and says so.
         context = ReportContext(commit=current_commit(request.root), stale=loaded.stale)
         event_trouble = f"the report has no links to the run: {exc}"
-    code = overall(results)[1]
+    code = exit_of(results)
     decision = decision_of(results)
     markdown = redact(report_markdown(results, context))
     report_path = request.output or request.results_dir / REPORT_FILE
@@ -167,6 +167,7 @@ def publish(request: ReportRequest) -> Published:
         published.notes.append("report added to the job summary")
     if request.post:
         _post(request, published)
+        _post_verdict(published)
     ci.set_outputs(
         {
             "decision": decision,
@@ -206,7 +207,10 @@ def without_urls(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
         cleaned["compare"] = {**compare, "details": details}
     gate = cleaned.get("gate")
     if gate and isinstance(gate.get("details"), dict):
-        cleaned["gate"] = {**gate, "details": {**gate["details"], "links": {}}}
+        # Nor an override: who approved what is asked of the forge by the run that decides,
+        # never taken from a file another run uploaded.
+        details = {k: v for k, v in gate["details"].items() if k != "override"}
+        cleaned["gate"] = {**gate, "details": {**details, "links": {}}}
     return cleaned
 
 
@@ -263,6 +267,25 @@ def _post(request: ReportRequest, published: Published) -> None:
         return
     published.comment_url = outcome.url
     published.notes.append(outcome.message + (f": {outcome.url}" if outcome.url else ""))
+
+
+def _post_verdict(published: Published) -> None:
+    """The verdict as the check run `mlgate` on the pull request's head commit (or a commit
+    status where the token may not create check runs); trouble is a warning, as for the
+    comment."""
+    from mlgate.forge import github_checks
+    from mlgate.report.checks import post_verdict
+
+    summary = fitted(
+        published.results, published.context, lambda t: len(t) <= github_checks.MAX_CHECK_TEXT
+    )
+    try:
+        message = post_verdict(published.results, published.context, published.decision, summary)
+    except (ExternalError, InputError) as exc:
+        published.warnings.append(f"could not post the check run: {exc}")
+        return
+    if message:
+        published.notes.append(message)
 
 
 def _posting_trouble(request: ReportRequest, published: Published, message: str) -> None:
