@@ -82,6 +82,10 @@ class Decision:
 PermissionOf = Callable[[str], str]
 
 
+class PermissionUnknown(Exception):
+    """`permission_of` could not find out (the forge failed): refused, never assumed."""
+
+
 def command_for(head_sha: str) -> str:
     """The exact command the blocked comment shows."""
     return f"{COMMAND} {head_sha[:12]} <reason>"
@@ -173,7 +177,10 @@ def _who_problem(comment: Comment, change: Change, settings: OverrideConfig) -> 
 def _permission_problem(
     user: str, settings: OverrideConfig, permission_of: PermissionOf
 ) -> str | None:
-    permission = permission_of(user)
+    try:
+        permission = permission_of(user)
+    except PermissionUnknown as exc:
+        return f"the permission API failed, so no override: {exc}"
     if _RANK.get(permission, 0) < _RANK[settings.min_permission]:
         return f"{permission} permission, needs {settings.min_permission}"
     return None

@@ -10,7 +10,7 @@ from typing import Any
 from mlgate.config import OverrideConfig
 from mlgate.core.errors import MlgateError
 from mlgate.core.outbound import redact
-from mlgate.gate.override import Change, Comment, command_for, decide
+from mlgate.gate.override import Change, Comment, PermissionUnknown, command_for, decide
 
 
 def check_override(settings: OverrideConfig, failed: Sequence[str]) -> dict[str, Any] | None:
@@ -43,7 +43,7 @@ def check_override(settings: OverrideConfig, failed: Sequence[str]) -> dict[str,
             try:
                 return github_checks.permission(client, env.repository or "", user)
             except MlgateError as exc:  # fail closed: an unknown permission is no permission
-                return f"unknown (the permission API failed: {redact(str(exc))})"
+                raise PermissionUnknown(str(exc)) from exc
 
         decision = decide(
             [c for c in found if c is not None], change, failed, settings, permission_of

@@ -1,0 +1,267 @@
+"""The maintainer override (issue 27) through the real CLI, against the stateful GitHub stand-in
+on 127.0.0.1: a blocked gate on a pull request, a comment `/mlgate override <commit> <reason>`,
+and every way an attacker or a careless reviewer would try it. Real metrics files, a real
+`mlgate gate`; only GitHub is a stand-in (it cannot run here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlgate.config import OverrideConfig, load_config
+from mlgate.core.errors import ConfigError
+from mlgate.gate.override import Change, Comment, decide, parse
+from tests.helpers.cli import RunMlgate
+from tests.helpers.github_stub import Account, Fault, GitHubStub
+from tests.helpers.report_env import PR, REPO, runner_env, stub
+
+__all__ = ["runner_env", "stub"]  # fixtures
+
+HEAD = "b" * 40  # the pull request's head in runner_env's event, and in the stand-in's answer
+OLD = "a" * 40
+ALICE = Account("alice", 11)  # the change's author
+BOB = Account("bob", 12)  # a maintainer
+CAROL = Account("carol", 13)  # read permission
+CONFIG = """\
+version: 1
+metrics: {candidate: file:candidate.json, baseline: file:baseline.json}
+gates:
+  accuracy: {direction: higher, max_regression: 0.01}
+"""
+
+
+def blocked_repo(root: Path, extra: str = "") -> Path:
+    (root / "mlgate.yaml").write_text(CONFIG + extra)
+    (root / "candidate.json").write_text(json.dumps({"accuracy": 0.80}))
+    (root / "baseline.json").write_text(json.dumps({"accuracy": 0.90}))
+    return root
+
+
+@pytest.fixture
+def pull(stub: GitHubStub) -> GitHubStub:
+    stub.add_pull(REPO, PR, HEAD, author=ALICE)
+    stub.permissions.update({"alice": "write", "bob": "maintain", "carol": "read"})
+    return stub
+
+
+def gate_json(root: Path) -> dict[str, object]:
+    data = json.loads((root / ".mlgate" / "gate.json").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def sticky(stub: GitHubStub) -> str:
+    bodies = [c["body"] for c in stub.comments.get((REPO, PR), []) if "mlgate:report" in c["body"]]
+    assert len(bodies) == 1
+    return str(bodies[0])
+
+
+def test_a_maintainers_override_for_the_head_commit_passes_on_the_record(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    root = blocked_repo(tmp_path)
+    comment = pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} new eval set, agreed")
+    run = mlgate("gate", cwd=root)
+    assert run.code == 0, run.out + run.err
+    gate = gate_json(root)
+    details = gate["details"]
+    assert isinstance(details, dict)
+    assert details["decision"] == "overridden"
+    assert details["override"]["applied"] == {
+        "by": "bob",
+        "at": comment["created_at"],
+        "reason": "new eval set, agreed",
+        "commit": HEAD,
+        "url": comment["html_url"],
+        "failed": ["compare"],
+    }
+    body = sticky(pull)
+    assert "## mlgate: ⚠️ overridden by @bob: new eval set, agreed" in body
+    assert "accuracy" in body and "❌" in body  # the failure table is still there
+    assert "decision=overridden" in runner_env["output"].read_text()
+    [check] = pull.check_runs
+    assert (check["name"], check["head_sha"], check["conclusion"]) == ("mlgate", HEAD, "neutral")
+    assert check["output"]["title"] == "mlgate: ⚠️ overridden by @bob: new eval set, agreed"
+    assert "overridden by @bob" in check["output"]["summary"]
+
+
+def test_a_blocked_comment_shows_the_command_with_the_head_commit(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    run = mlgate("gate", cwd=blocked_repo(tmp_path))
+    assert run.code == 1, run.out + run.err
+    assert f"`/mlgate override {HEAD[:12]} <reason>`" in sticky(pull)
+    [check] = pull.check_runs
+    assert check["conclusion"] == "failure" and check["output"]["title"] == "mlgate: ❌ blocked"
+
+
+def _older_commit(stub: GitHubStub) -> None:
+    stub.add_comment(REPO, PR, BOB, f"/mlgate override {OLD[:7]} fine")
+
+
+def _edited(stub: GitHubStub) -> None:
+    stub.add_comment(
+        REPO,
+        PR,
+        BOB,
+        f"/mlgate override {HEAD[:7]} fine",
+        updated_at="2026-01-01T00:05:00Z",
+    )
+
+
+def _failing_permission_api(stub: GitHubStub) -> None:
+    stub.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} fine")
+    stub.inject(Fault("status", status=403, message="Resource not accessible by integration",
+                      path_part="/permission"))  # fmt: skip
+
+
+ATTACKS = {
+    "a read-permission user": (
+        lambda s: s.add_comment(REPO, PR, CAROL, f"/mlgate override {HEAD[:7]} ship it"),
+        "carol cannot override: read permission, needs maintain",
+    ),
+    "the change's author": (
+        lambda s: s.add_comment(REPO, PR, ALICE, f"/mlgate override {HEAD[:7]} mine is fine"),
+        "alice cannot override: the change's author may not override it",
+    ),
+    "an override for an older commit": (_older_commit, "is not the head commit"),
+    "an edited comment": (_edited, "the comment was edited after it was made"),
+    "a forged author_association": (
+        lambda s: s.add_comment(
+            REPO, PR, CAROL, f"/mlgate override {HEAD[:7]} I own it", association="OWNER"
+        ),
+        "carol cannot override: read permission, needs maintain",
+    ),
+    "a failing permission API": (_failing_permission_api, "the permission API failed"),
+    "no reason": (
+        lambda s: s.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]}"),
+        "a reason is required",
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_every_other_attempt_is_refused_and_answered(
+    attack: str,
+    tmp_path: Path,
+    mlgate: RunMlgate,
+    pull: GitHubStub,
+    runner_env: dict[str, Path],
+) -> None:
+    plant, answer = ATTACKS[attack]
+    plant(pull)
+    root = blocked_repo(tmp_path)
+    run = mlgate("gate", cwd=root)
+    assert run.code == 1, run.out + run.err
+    details = gate_json(root)["details"]
+    assert isinstance(details, dict)
+    assert details["decision"] == "fail" and details["override"]["applied"] is None
+    assert any(answer in line for line in details["override"]["refused"]), details["override"]
+    body = sticky(pull).replace("\u200b", "")  # mentions are made inert in the comment
+    assert answer.replace("`", "") in body.replace("\\", "")
+    assert "decision=fail" in runner_env["output"].read_text()
+    assert pull.check_runs[0]["conclusion"] == "failure"
+
+
+def test_an_override_in_a_quoted_reply_is_not_an_override(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    # bob quotes carol's attempt to say no: the quoted line is not bob's command
+    pull.add_comment(REPO, PR, BOB, f"> /mlgate override {HEAD[:7]} ship it\n\nNo.")
+    root = blocked_repo(tmp_path)
+    run = mlgate("gate", cwd=root)
+    assert run.code == 1, run.out + run.err
+    assert gate_json(root)["details"]["override"]["applied"] is None  # type: ignore[index]
+
+
+def test_the_newest_valid_override_wins_and_later_refusals_are_answered(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} first reason")
+    pull.add_comment(REPO, PR, CAROL, f"/mlgate override {HEAD[:7]} carol's")
+    root = blocked_repo(tmp_path)
+    assert mlgate("gate", cwd=root).code == 0
+    override = gate_json(root)["details"]["override"]  # type: ignore[index]
+    assert override["applied"]["reason"] == "first reason"
+    assert override["refused"] == ["@carol cannot override: read permission, needs maintain"]
+
+
+def test_a_step_outside_override_gates_cannot_be_overridden(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} fine")
+    root = blocked_repo(tmp_path, "override: {gates: [drift]}\n")
+    assert mlgate("gate", cwd=root).code == 1
+    [line] = gate_json(root)["details"]["override"]["refused"]  # type: ignore[index]
+    assert line == "@bob cannot override: override.gates does not allow overriding compare"
+
+
+def test_without_checks_write_a_commit_status_says_it_in_one_line(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    pull.no_checks = True
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} known label shift")
+    assert mlgate("gate", cwd=blocked_repo(tmp_path)).code == 0
+    [status] = pull.statuses
+    assert (status["sha"], status["context"], status["state"]) == (HEAD, "mlgate", "success")
+    assert status["description"] == "mlgate: ⚠️ overridden by @bob: known label shift"
+
+
+def test_more_than_50_annotations_go_in_batches(pull: GitHubStub) -> None:
+    from mlgate.forge.github import GitHubClient
+    from mlgate.forge.github_checks import Annotation, post_verdict
+
+    found = [
+        Annotation("data/train.csv", i + 2, "mlgate validate: in_range", "x") for i in range(120)
+    ]
+    with GitHubClient("ghp_" + "ReportT0ken" * 3, api_url=pull.url) as client:
+        posted = post_verdict(client, REPO, HEAD, conclusion="failure", title="t", summary="s",
+                              annotations=found)  # fmt: skip
+    assert posted.kind == "check_run"
+    assert [a["start_line"] for a in pull.check_runs[0]["annotations"]] == list(range(2, 122))
+    assert len(pull.calls("PATCH")) == 2
+
+
+@pytest.mark.parametrize(
+    ("block", "where"),
+    [
+        ("override:\n  min_permission: owner\n", "mlgate.yaml:6"),
+        ("override:\n  allow_author: yes please\n", "mlgate.yaml:6"),
+        ("override:\n  gates: [compare, deploy]\n", "mlgate.yaml:6"),
+        ("override:\n  who: me\n", "mlgate.yaml:6"),
+        ("promote: {allow_overridden: 1}\n", "mlgate.yaml:5"),
+    ],
+)
+def test_config_errors_name_the_file_and_line(tmp_path: Path, block: str, where: str) -> None:
+    path = blocked_repo(tmp_path, block) / "mlgate.yaml"
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert where in str(raised.value), str(raised.value)
+
+
+def test_the_rules_are_pure_functions_of_plain_data() -> None:
+    change = Change(HEAD, "alice")
+    asked: list[str] = []
+
+    def permission_of(user: str) -> str:
+        asked.append(user)
+        return {"bob": "admin"}.get(user, "read")
+
+    def comment(author: str, body: str) -> Comment:
+        return Comment(author, body, "t0", "t0", f"https://example/{author}")
+
+    settings = OverrideConfig(min_permission="admin", allow_author=True)
+    decision = decide(
+        [comment("alice", f"/mlgate override {HEAD[:7]} mine")],
+        change,
+        ["compare"],
+        settings,
+        permission_of,
+    )
+    assert decision.applied is None and asked == ["alice"]
+    assert decision.refused == ("@alice cannot override: read permission, needs admin",)
+    assert parse("text\n/mlgate override abcdef1 why not\n") == ("abcdef1", "why not")
+    assert parse("    /mlgate override abcdef1 indented is code") is None
+    assert parse("`/mlgate override abcdef1 x`") is None
