@@ -265,3 +265,44 @@ def test_the_rules_are_pure_functions_of_plain_data() -> None:
     assert parse("text\n/mlgate override abcdef1 why not\n") == ("abcdef1", "why not")
     assert parse("    /mlgate override abcdef1 indented is code") is None
     assert parse("`/mlgate override abcdef1 x`") is None
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_promote_after_an_overridden_gate_records_the_override_or_refuses_it(
+    allowed: bool,
+    tmp_path: Path,
+    mlgate: RunMlgate,
+    pull: GitHubStub,
+    runner_env: dict[str, Path],
+) -> None:
+    from tests.helpers.mlflow_store import client
+    from tests.helpers.promote_project import make_repo, train
+
+    repo = make_repo(tmp_path / "repo")
+    if not allowed:
+        with (repo / "mlgate.yaml").open("a") as config:
+            config.write("promote: {allow_overridden: false}\n")
+    assert mlgate("compare", cwd=repo).code == 0  # bootstrap: the first model
+    assert mlgate("promote", cwd=repo).code == 0
+    train(repo, 0.5)
+    comment = pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} a new label set")
+    gated = mlgate("gate", cwd=repo)
+    assert gated.code == 0, gated.out + gated.err
+    promoted = mlgate("promote", cwd=repo)
+    versions = client(f"sqlite:///{repo / 'mlflow.db'}").search_model_versions("name='wine'")
+    if not allowed:
+        assert promoted.code == 1, promoted.out + promoted.err
+        assert "promote.allow_overridden is false" in promoted.out
+        assert len(versions) == 1
+        return
+    assert promoted.code == 0, promoted.out + promoted.err
+    tags = max(versions, key=lambda v: int(v.version)).tags
+    assert {k: v for k, v in tags.items() if k.startswith("mlgate.override.")} == {
+        "mlgate.override.by": "bob",
+        "mlgate.override.reason": "a new label set",
+        "mlgate.override.commit": HEAD,
+        "mlgate.override.url": comment["html_url"],
+    }
+    assert tags["mlgate.decision_status"] == "overridden"
+    history = mlgate("history", cwd=repo).out
+    assert "⚠️ overridden by @bob: a new label set" in history, history

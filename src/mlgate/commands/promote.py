@@ -173,4 +173,8 @@ def history(
         pr = f" PR #{event['pr']}" if event.get("pr") else ""
         action = f"{event.get('action'):8}"
         echo(f"{event.get('at')}  {action}  v{event.get('version')}{previous}{where}{pr}")
+        override = event.get("override")
+        if isinstance(override, dict):
+            by, why = override.get("mlgate.override.by"), override.get("mlgate.override.reason")
+            echo(f"    ⚠️ overridden by @{by}: {why} ({override.get('mlgate.override.url')})")
     return 0
