@@ -306,3 +306,16 @@ def test_promote_after_an_overridden_gate_records_the_override_or_refuses_it(
     assert tags["mlgate.decision_status"] == "overridden"
     history = mlgate("history", cwd=repo).out
     assert "⚠️ overridden by @bob: a new label set" in history, history
+
+
+def test_a_wrong_config_fails_the_check_run_at_its_line(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    root = blocked_repo(tmp_path, "override:\n  min_permission: owner\n")
+    run = mlgate("gate", cwd=root)
+    assert run.code == 2, run.out + run.err
+    [check] = pull.check_runs
+    assert check["conclusion"] == "failure"
+    [note] = check["annotations"]
+    assert (note["path"], note["start_line"]) == ("mlgate.yaml", 6)
+    assert "override.min_permission" in note["message"]

@@ -5,6 +5,7 @@ drift, validate, repro, promote or gate."""
 
 from __future__ import annotations
 
+from mlgate.report.checks import post_config_error
 from mlgate.report.drift import drift_markdown, render_drift
 from mlgate.report.metrics import compare_reason, metrics_table
 from mlgate.report.publish import Published, ReportRequest, load_results, publish
@@ -44,6 +45,7 @@ __all__ = [
     "load_results",
     "metrics_table",
     "overall",
+    "post_config_error",
     "publish",
     "render_annotations",
     "render_compare",
