@@ -319,3 +319,24 @@ def test_a_wrong_config_fails_the_check_run_at_its_line(
     [note] = check["annotations"]
     assert (note["path"], note["start_line"]) == ("mlgate.yaml", 6)
     assert "override.min_permission" in note["message"]
+
+
+def test_a_gate_json_on_disk_is_not_an_override(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    # The change commits (or a fork uploads) a gate.json that claims an override:
+    # `mlgate report` renders it as the block it is, and exits 1.
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} genuine")
+    root = blocked_repo(tmp_path)
+    assert mlgate("gate", cwd=root).code == 0
+    gate = gate_json(root)
+    assert gate["details"]["decision"] == "overridden"  # type: ignore[index]
+    report = mlgate("report", "--no-post", cwd=root)
+    assert report.code == 1, report.out + report.err
+    assert "overridden" not in report.out and "❌ blocked" in report.out
+    decisions = [
+        line
+        for line in runner_env["output"].read_text().splitlines()
+        if line.startswith("decision=")
+    ]
+    assert decisions == ["decision=overridden", "decision=fail"]

@@ -107,6 +107,7 @@ def run_gate(request: GateRequest) -> Published:
             post=request.post and "report" not in request.skip,
             marker_id=request.marker_id,
             require_comment=request.require_comment,
+            override_decided_here=True,
         )
     )
 

@@ -216,8 +216,11 @@ def _plan_from_decision(path: Path, model: str, *, allow_overridden: bool) -> _P
 def _override_of_the_gate(compare_path: Path, compare: dict[str, Any]) -> dict[str, Any] | None:
     """The override gate.json beside compare.json records for the same gate run, if any: a
     blocked comparison is promoted only on that record (who, why, which commit, the URL)."""
+    from mlgate.core import scm
+
     gate_path = compare_path.parent / "gate.json"
-    if not gate_path.is_file():
+    # A gate.json in git came with a change, not from a gate that asked GitHub: not a record.
+    if not gate_path.is_file() or scm.is_tracked(gate_path):
         return None
     gate = read_result(gate_path)
     if gate.get("run_id") is None or gate.get("run_id") != compare.get("run_id"):

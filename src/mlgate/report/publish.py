@@ -44,6 +44,9 @@ class ReportRequest:
     marker_id: str = "default"
     require_comment: bool = False
     output: Path | None = None
+    # The override in gate.json counts only when this process's gate asked GitHub for it: a
+    # gate.json found on disk (committed by the change, uploaded by a fork) is not a record.
+    override_decided_here: bool = False
 
 
 @dataclass
@@ -144,6 +147,8 @@ def publish(request: ReportRequest) -> Published:
     results = loaded.results
     if _renders_another_runs_files():
         results = without_urls(results)
+    if not request.override_decided_here:
+        results = without_override(results)
     try:
         context = _context(request.root, loaded.stale)
         event_trouble = None
@@ -207,11 +212,20 @@ def without_urls(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
         cleaned["compare"] = {**compare, "details": details}
     gate = cleaned.get("gate")
     if gate and isinstance(gate.get("details"), dict):
-        # Nor an override: who approved what is asked of the forge by the run that decides,
-        # never taken from a file another run uploaded.
-        details = {k: v for k, v in gate["details"].items() if k != "override"}
-        cleaned["gate"] = {**gate, "details": {**details, "links": {}}}
-    return cleaned
+        cleaned["gate"] = {**gate, "details": {**gate["details"], "links": {}}}
+    return without_override(cleaned)
+
+
+def without_override(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The results without gate.json's override: who approved what is asked of the forge by
+    the gate that decides, never taken from a file."""
+    gate = results.get("gate")
+    if not gate or not isinstance(gate.get("details"), dict):
+        return results
+    details = {k: v for k, v in gate["details"].items() if k != "override"}
+    if details.get("decision") == "overridden":
+        details["decision"] = "fail"
+    return {**results, "gate": {**gate, "details": details}}
 
 
 def fitted(
