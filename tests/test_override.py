@@ -340,3 +340,27 @@ def test_a_gate_json_on_disk_is_not_an_override(
         if line.startswith("decision=")
     ]
     assert decisions == ["decision=overridden", "decision=fail"]
+
+
+def test_validation_failures_are_annotated_at_the_data_files_line(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    from tests.helpers.validate_project import HEADER, project, rows
+
+    bad = HEADER + rows(3) + "3,99.5,a\n"  # the row on line 5 is out of range
+    root = project(tmp_path, {"data/train.csv": bad})
+    # validate is not overridable by default: a maintainer's override is refused
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} fine")
+    run = mlgate("gate", cwd=root)
+    assert run.code == 1, run.out + run.err
+    [check] = pull.check_runs
+    assert check["conclusion"] == "failure"
+    [note] = check["annotations"]
+    assert (note["path"], note["start_line"], note["annotation_level"]) == (
+        "data/train.csv",
+        5,
+        "failure",
+    )
+    assert note["message"].startswith("x: ")
+    [refused] = gate_json(root)["details"]["override"]["refused"]  # type: ignore[index]
+    assert refused == "@bob cannot override: override.gates does not allow overriding validate"

@@ -11,6 +11,7 @@ from mlgate.core.errors import ConfigError
 from mlgate.core.outbound import md, one_line, redact
 from mlgate.core.paths import repo_relative
 from mlgate.report.render import ReportContext, headline
+from mlgate.report.validate import failure_annotations
 
 # `decision` output -> check run conclusion: an override is neither a pass nor a block.
 CONCLUSIONS: dict[str, Any] = {
@@ -71,28 +72,19 @@ def _post(
 
 
 def check_annotations(results: dict[str, dict[str, Any]]) -> list[Any]:
-    """Validation failures at the data file and line (the first failing example's)."""
+    """Validation failures at the data file and the line of the first failing example (line 1
+    for a file mlgate could not read)."""
     from mlgate.forge import github_checks
 
     details = (results.get("validate") or {}).get("details")
-    found: list[Any] = []
     if not isinstance(details, dict):
-        return found
-    for entry in details.get("files") or []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            continue
-        for failure in entry.get("failures") or []:
-            if not isinstance(failure, dict):
-                continue
-            examples = failure.get("examples") or [{}]
-            line = examples[0].get("line") if isinstance(examples[0], dict) else None
-            message = redact(one_line(str(failure.get("message") or failure.get("check"))))
-            found.append(
-                github_checks.Annotation(
-                    path=redact(entry["path"]),
-                    line=line if isinstance(line, int) and line > 0 else 1,
-                    title=redact(one_line(f"mlgate validate: {failure.get('check')}")),
-                    message=message,
-                )
-            )
-    return found
+        return []
+    return [
+        github_checks.Annotation(
+            path=redact(path),
+            line=line if isinstance(line, int) and line > 0 else 1,
+            title=one_line(redact(title)),
+            message=one_line(redact(message)),
+        )
+        for path, line, title, message in failure_annotations(details)
+    ]
