@@ -364,3 +364,13 @@ def test_validation_failures_are_annotated_at_the_data_files_line(
     assert note["message"].startswith("x: ")
     [refused] = gate_json(root)["details"]["override"]["refused"]  # type: ignore[index]
     assert refused == "@bob cannot override: override.gates does not allow overriding validate"
+
+
+def test_a_token_without_checks_or_statuses_says_so_and_the_verdict_stands(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    pull.no_checks = pull.no_statuses = True
+    run = mlgate("gate", cwd=blocked_repo(tmp_path))
+    assert run.code == 1, run.out + run.err
+    assert "neither `checks: write` nor `statuses: write`" in run.err
+    assert "warning" not in run.err and pull.check_runs == [] and pull.statuses == []

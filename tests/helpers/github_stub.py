@@ -171,6 +171,7 @@ class GitHubStub:
         self.check_runs: list[dict[str, Any]] = []
         self.statuses: list[dict[str, Any]] = []
         self.no_checks = False
+        self.no_statuses = False
         self._next_id = 1000
         self._lock = threading.RLock()
         self.stopped = threading.Event()
@@ -471,6 +472,8 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
 
         def _status(self, repo: str, sha: str, body: bytes) -> tuple[int, object, dict[str, str]]:
             self._account()
+            if stub.no_statuses or stub.read_only:
+                raise _error(403, NOT_ACCESSIBLE)
             payload = self._json_object(body)
             if payload.get("state") not in ("error", "failure", "pending", "success"):
                 raise _error(422, "Validation Failed")

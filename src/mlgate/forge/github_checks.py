@@ -41,7 +41,7 @@ class Annotation:
 
 @dataclass(frozen=True)
 class VerdictPosted:
-    kind: Literal["check_run", "status"]
+    kind: Literal["check_run", "status", "none"]
     url: str | None
 
 
@@ -153,5 +153,7 @@ def _status(
     response = client.request(
         "POST", f"/repos/{repository}/statuses/{head_sha}", json_body=body, idempotent=True
     )
+    if response.status_code == 403:  # neither checks: write nor statuses: write
+        return VerdictPosted("none", None)
     client.raise_for_status(response, "POST")
     return VerdictPosted("status", None)

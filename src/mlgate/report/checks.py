@@ -67,6 +67,11 @@ def _post(
             annotations=annotations,
             details_url=details_url,
         )
+    if posted.kind == "none":
+        return (
+            "no check run or commit status: the token has neither `checks: write` nor "
+            "`statuses: write`"
+        )
     where = "check run `mlgate`" if posted.kind == "check_run" else "commit status `mlgate`"
     return f"posted the {where} on {pull.head_sha[:12]}"
 
