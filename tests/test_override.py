@@ -12,7 +12,7 @@ import pytest
 
 from mlgate.config import OverrideConfig, load_config
 from mlgate.core.errors import ConfigError
-from mlgate.gate.override import Change, Comment, decide, parse
+from mlgate.gate.override import Change, Command, Comment, decide, parse
 from tests.helpers.cli import RunMlgate
 from tests.helpers.github_stub import Account, Fault, GitHubStub
 from tests.helpers.report_env import PR, REPO, runner_env, stub
@@ -173,7 +173,11 @@ def test_an_override_in_a_quoted_reply_is_not_an_override(
     root = blocked_repo(tmp_path)
     run = mlgate("gate", cwd=root)
     assert run.code == 1, run.out + run.err
-    assert gate_json(root)["details"]["override"]["applied"] is None  # type: ignore[index]
+    override = gate_json(root)["details"]["override"]  # type: ignore[index]
+    assert override["applied"] is None
+    answer = "@bob cannot override: a command in a quoted reply does not count"
+    assert override["refused"][0].startswith(answer)
+    assert answer in sticky(pull).replace("\u200b", "")
 
 
 def test_the_newest_valid_override_wins_and_later_refusals_are_answered(
@@ -262,7 +266,7 @@ def test_the_rules_are_pure_functions_of_plain_data() -> None:
     )
     assert decision.applied is None and asked == ["alice"]
     assert decision.refused == ("@alice cannot override: read permission, needs admin",)
-    assert parse("text\n/mlgate override abcdef1 why not\n") == ("abcdef1", "why not")
+    assert parse("text\n/mlgate override abcdef1 why not\n") == Command("abcdef1", "why not")
     assert parse("    /mlgate override abcdef1 indented is code") is None
     assert parse("`/mlgate override abcdef1 x`") is None
 

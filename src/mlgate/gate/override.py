@@ -26,7 +26,12 @@ from mlgate.config import OVERRIDE_PERMISSIONS, OverrideConfig
 COMMAND = "/mlgate override"
 # At the start of a line (no `>` quote, no indent that would make it a code block).
 _COMMAND_LINE = re.compile(r"^/mlgate override(?:[ \t]+(\S+))?(?:[ \t]+(.*\S))?[ \t]*$", re.M)
+# The same command inside a quoted reply (`> /mlgate override …`, nested quotes too): answered
+# as not counting, never applied — quoting someone's attempt is not making it.
+_QUOTED_COMMAND = re.compile(r"^[ \t]*>[> \t]*/mlgate override\b", re.M)
 _COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
+# Kept in gate.json, the comment, the check run and an MLflow tag: a reason, not an essay.
+MAX_REASON = 500
 # GitHub's permission API: admin, maintain, write, triage, read, none (role names).
 _RANK = {
     "none": 0,
@@ -91,13 +96,21 @@ def command_for(head_sha: str) -> str:
     return f"{COMMAND} {head_sha[:12]} <reason>"
 
 
-def parse(body: str) -> tuple[str, str] | None:
-    """(commit, reason) of the first override command in `body`, or None; a command without a
-    commit or a reason parses as ("", "") or (commit, "") so that it is answered, not ignored."""
-    match = _COMMAND_LINE.search(body.replace("\r\n", "\n"))
-    if match is None:
-        return None
-    return match.group(1) or "", match.group(2) or ""
+@dataclass(frozen=True)
+class Command:
+    commit: str  # "" when missing: answered, not ignored
+    reason: str  # "" when missing
+    quoted: bool = False  # only in a quoted reply: answered as not counting
+
+
+def parse(body: str) -> Command | None:
+    """The first override command in `body` on a line of its own, else one only quoted, else
+    None."""
+    text = body.replace("\r\n", "\n")
+    match = _COMMAND_LINE.search(text)
+    if match is not None:
+        return Command(match.group(1) or "", (match.group(2) or "")[:MAX_REASON])
+    return Command("", "", quoted=True) if _QUOTED_COMMAND.search(text) else None
 
 
 def decide(
@@ -123,7 +136,7 @@ def decide(
         override = Override(
             by=comment.author,
             at=comment.created_at,
-            reason=command[1],
+            reason=command.reason,
             commit=change.head_sha,
             url=comment.url,
             failed=tuple(failed),
@@ -134,7 +147,7 @@ def decide(
 
 def _problem(
     comment: Comment,
-    command: tuple[str, str],
+    command: Command,
     change: Change,
     not_allowed: Sequence[str],
     *,
@@ -155,8 +168,10 @@ def _problem(
     )
 
 
-def _command_problem(comment: Comment, command: tuple[str, str], change: Change) -> str | None:
-    commit, reason = command
+def _command_problem(comment: Comment, command: Command, change: Change) -> str | None:
+    commit, reason = command.commit, command.reason
+    if command.quoted:
+        return "a command in a quoted reply does not count; post it on a line of its own"
     if not _COMMIT.fullmatch(commit):
         return f"name the head commit (at least 7 hex digits): `{command_for(change.head_sha)}`"
     if not change.head_sha.lower().startswith(commit.lower()):

@@ -68,6 +68,8 @@ def _change(pull: dict[str, Any]) -> Change:
 def _comment(raw: dict[str, Any]) -> Comment | None:
     user = raw.get("user")
     login = user.get("login") if isinstance(user, dict) else None
+    if isinstance(user, dict) and user.get("type") == "Bot":
+        return None  # an app's comment (mlgate's own report quotes the command) is no one's
     fields = [raw.get(k) for k in ("body", "created_at", "updated_at", "html_url")]
     if not isinstance(login, str) or not all(isinstance(f, str) for f in fields):
         return None
