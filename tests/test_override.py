@@ -378,3 +378,16 @@ def test_a_token_without_checks_or_statuses_says_so_and_the_verdict_stands(
     assert run.code == 1, run.out + run.err
     assert "neither `checks: write` nor `statuses: write`" in run.err
     assert "warning" not in run.err and pull.check_runs == [] and pull.statuses == []
+
+
+def test_a_bots_comment_is_never_an_override(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    from tests.helpers.github_stub import ACTIONS_BOT
+
+    pull.permissions["github-actions[bot]"] = "admin"
+    pull.add_comment(REPO, PR, ACTIONS_BOT, f"/mlgate override {HEAD[:7]} automated")
+    root = blocked_repo(tmp_path)
+    assert mlgate("gate", cwd=root).code == 1
+    override = gate_json(root)["details"]["override"]  # type: ignore[index]
+    assert override["applied"] is None and override["refused"] == []
