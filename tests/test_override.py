@@ -391,3 +391,27 @@ def test_a_bots_comment_is_never_an_override(
     assert mlgate("gate", cwd=root).code == 1
     override = gate_json(root)["details"]["override"]  # type: ignore[index]
     assert override["applied"] is None and override["refused"] == []
+
+
+def test_the_check_runs_summary_is_the_report_fitted_like_the_comment(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "comment" / "blocked"
+    results = tmp_path / ".mlgate"
+    results.mkdir()
+    for source in fixtures.glob("*.json"):
+        data = json.loads(source.read_text())
+        if source.name == "compare.json":  # a flood of changed params: the full report is huge
+            data["details"]["changes"]["params"]["changed"] = [
+                {"file": "params.yaml", "name": f"p{i}" + "x" * 300, "baseline": 1, "candidate": i}
+                for i in range(2_000)
+            ]
+        (results / source.name).write_text(json.dumps(data, indent=2))
+    (tmp_path / "mlgate.yaml").write_text("version: 1\n")
+    run = mlgate("report", "--post", cwd=tmp_path)
+    assert run.code == 1, run.out + run.err
+    [check] = pull.check_runs
+    summary = check["output"]["summary"]
+    assert 10_000 < len(summary) <= 65_535
+    assert summary.startswith("## mlgate: ❌ blocked") and "more changed params" in summary
+    assert sticky(pull).split("\n", 1)[1] == summary
