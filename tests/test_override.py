@@ -415,3 +415,13 @@ def test_the_check_runs_summary_is_the_report_fitted_like_the_comment(
     assert 10_000 < len(summary) <= 65_535
     assert summary.startswith("## mlgate: ❌ blocked") and "more changed params" in summary
     assert sticky(pull).split("\n", 1)[1] == summary
+
+
+def test_an_unreadable_event_is_no_override_and_the_gate_still_reports(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} fine")
+    root = blocked_repo(tmp_path)
+    run = mlgate("gate", cwd=root, env={"GITHUB_EVENT_PATH": str(tmp_path / "gone.json")})
+    assert run.code == 1, run.out + run.err
+    assert "override" not in gate_json(root)["details"]  # type: ignore[operator]

@@ -19,7 +19,10 @@ def check_override(settings: OverrideConfig, failed: Sequence[str]) -> dict[str,
     without a token (nothing to ask)."""
     from mlgate.forge import github, github_checks
 
-    env = github.github_env()
+    try:
+        env = github.github_env()
+    except MlgateError:
+        return None  # the event cannot be read: no pull request to ask about, no override
     if env.pull_request is None or not env.token or not env.repository:
         return None
     record: dict[str, Any] = {
