@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from mlgate.core.outbound import ZWSP, guard_quick_actions
-from mlgate.forge import detect, post_note
+from mlgate.forge import VerdictReport, detect, post_note
 from mlgate.forge.gitlab import (
     MAX_NOTE_CHARS,
     TOKEN_ENV,
@@ -205,8 +205,9 @@ def test_a_job_token_or_a_read_only_token_cannot_write_the_note(gitlab: GitLabSt
 
 def test_the_commit_status_is_set_and_replaced(gitlab: GitLabStub) -> None:
     host = forge(gitlab)
-    host.set_verdict("failed", "❌ blocked: accuracy\nworsened", None)
-    host.set_verdict("success", "x" * 400, "https://gitlab.example/ml/churn/-/jobs/100")
+    host.post_verdict(VerdictReport("failure", "❌ blocked: accuracy\nworsened", "", ()))
+    job = "https://gitlab.example/ml/churn/-/jobs/100"
+    host.post_verdict(VerdictReport("success", "x" * 400, "", (), job))
     assert len(gitlab.statuses) == 1
     status = gitlab.statuses[0]
     assert (status["sha"], status["name"], status["state"]) == (SHA, "mlgate", "success")
@@ -217,16 +218,18 @@ def test_the_commit_status_is_set_and_replaced(gitlab: GitLabStub) -> None:
 def test_the_permission_is_the_users_role(gitlab: GitLabStub) -> None:
     gitlab.members[gitlab.users["mallory"].id] = 30
     host = forge(gitlab)
-    assert host.permission("mallory") == "developer"
-    assert host.permission("project_4242_bot_mlgate") is None  # not a member
-    assert host.permission("nobody") is None
+    assert host.permission("mallory") == "write"  # Developer, on GitHub's scale
+    gitlab.members[gitlab.users["mallory"].id] = 40
+    assert host.permission("mallory") == "maintain"
+    assert host.permission("project_4242_bot_mlgate") == "none"  # not a member
+    assert host.permission("nobody") == "none"
 
 
 def test_the_requests_are_gitlabs(gitlab: GitLabStub) -> None:
     host = forge(gitlab)
     post_note(host, "one")
     post_note(host, "two")
-    host.set_verdict("success", "passed", None)
+    host.post_verdict(VerdictReport("success", "passed", "", ()))
     seen = [(call.method, call.path) for call in gitlab.calls()]
     notes = f"/api/v4/projects/{PROJECT_ID}/merge_requests/{IID}/notes"
     own = gitlab.notes_by(IID, bot(gitlab))[0]["id"]  # type: ignore[arg-type]
@@ -373,7 +376,7 @@ def test_the_requests_are_the_ones_python_gitlab_makes(gitlab: GitLabStub) -> No
     host = forge(gitlab)
     post_note(host, "one")
     post_note(host, "two")
-    host.set_verdict("success", "passed", None)
+    host.post_verdict(VerdictReport("success", "passed", "", ()))
     ours = requests_made(gitlab)
     gitlab.requests.clear()
 
@@ -397,3 +400,50 @@ def test_the_requests_are_the_ones_python_gitlab_makes(gitlab: GitLabStub) -> No
     attrs = ProjectCommitStatusManager._create_attrs
     assert status_fields <= {*attrs.required, *attrs.optional}
     assert all(call.headers["PRIVATE-TOKEN"] == TOKEN for call in gitlab.calls())
+
+
+GATED = """\
+version: 1
+metrics: {candidate: file:candidate.json, baseline: file:baseline.json}
+gates:
+  accuracy: {direction: higher, max_regression: 0.01}
+"""
+
+
+def test_a_maintainers_note_overrides_a_blocked_gate_and_a_developers_does_not(
+    tmp_path: Path, in_gitlab_ci: Path, gitlab: GitLabStub, mlgate: RunMlgate
+) -> None:
+    """The override on GitLab (issue 27): a note by a member with the Maintainer role (access
+    level 40, `maintain` on GitHub's scale) for the merge request's head; a Developer's note,
+    and the author's own, are answered and change nothing."""
+    (tmp_path / "mlgate.yaml").write_text(GATED)
+    (tmp_path / "candidate.json").write_text(json.dumps({"accuracy": 0.80}))
+    (tmp_path / "baseline.json").write_text(json.dumps({"accuracy": 0.90}))
+    developer, maintainer = gitlab.add_user("dave"), gitlab.add_user("maya")
+    alice = gitlab.add_user("alice")
+    gitlab.members.update({developer.id: 30, maintainer.id: 40, alice.id: 50})
+    gitlab.merge_requests[IID]["author"] = alice.as_json()
+    gitlab.add_note(IID, developer, f"/mlgate override {SHA[:8]} looks fine to me")
+    gitlab.add_note(IID, alice, f"/mlgate override {SHA[:8]} my own change")
+    refused = mlgate("gate", cwd=tmp_path)
+    assert refused.code == 1, refused.out + refused.err
+    (note,) = gitlab.notes_by(IID, bot(gitlab))  # type: ignore[arg-type]
+    body = note["body"].replace(ZWSP, "")  # mentions are defused in the note
+    assert "@dave cannot override: write permission, needs maintain" in body, body
+    assert "@alice cannot override: the change's author" in body
+    assert f"/mlgate override {SHA[:12]} <reason>" in note["body"]
+
+    gitlab.add_note(IID, maintainer, f"/mlgate override {SHA[:8]} new evaluation set")
+    overridden = mlgate("gate", cwd=tmp_path)
+    assert overridden.code == 0, overridden.out + overridden.err
+    gate = json.loads((in_gitlab_ci / "gate.json").read_text())
+    applied = gate["details"]["override"]["applied"]
+    assert (applied["by"], applied["commit"], applied["reason"]) == (
+        "maya",
+        SHA,
+        "new evaluation set",
+    )
+    assert gate["details"]["decision"] == "overridden"
+    status = gitlab.statuses[-1]
+    assert status["state"] == "success"
+    assert "overridden by @maya" in status["description"]

@@ -179,3 +179,91 @@ def test_prism_does_reject_a_request_github_would_not_take(prism: str) -> None:
         f"{prism}/repos/{REPO}/issues/comments/abc", json={"body": "x"}, timeout=10
     )
     assert "comment_id must be integer" in _violations(response)
+
+
+def _override_runs() -> list[Recorded]:
+    """Real override checks and verdicts against the stateful stub: the pull request, its
+    comments, each commenter's permission, a check run with 120 annotations (a create and two
+    updates), and the commit status a token without checks: write falls back to."""
+    from mlgate.config import OverrideConfig
+    from mlgate.forge import Annotation, VerdictReport
+    from mlgate.forge.ci import PullRequest
+    from mlgate.forge.github import GitHubEnv, GitHubForge
+    from mlgate.gate.override import Change, Comment, decide
+
+    head = "b" * 40
+    with running_stub() as stub, GitHubClient(TOKEN, api_url=stub.url) as client:
+        stub.tokens[TOKEN] = ME
+        stub.add_pull(REPO, 42, head, author=Account("alice", 11))
+        stub.permissions.update({"bob": "maintain", "carol": "read"})
+        for login in ("carol", "bob"):
+            stub.add_comment(REPO, 42, Account(login, 12), f"/mlgate override {head[:7]} why")
+        env = GitHubEnv(stub.url, REPO, "pull_request", PullRequest(42, head), token=TOKEN)
+        host = GitHubForge(env, client=client)
+        now = host.change_now()
+        found = [
+            Comment(c.author, c.body, c.created_at, c.updated_at, c.url) for c in host.comments()
+        ]
+        decision = decide(
+            found,
+            Change(now.head_sha or "", now.author or ""),
+            ["compare"],
+            OverrideConfig(),
+            host.permission,
+        )
+        assert decision.applied is not None and decision.applied.by == "bob"
+        notes = tuple(
+            Annotation("data/train.csv", line, "mlgate validate: in_range", "x")
+            for line in range(1, 121)
+        )
+        for no_checks in (False, True):
+            stub.no_checks = no_checks
+            host.post_verdict(
+                VerdictReport(
+                    "neutral",
+                    "mlgate: ⚠️ overridden",
+                    "## mlgate",
+                    notes,
+                    "https://example.com/run",
+                )
+            )
+        return _documented(stub)
+
+
+def test_every_request_of_the_override_and_the_verdict_is_accepted(prism: str) -> None:
+    calls = [c for c in _override_runs() if not c.path.endswith("/comments")]
+    paths = {(c.method, c.path.split("/")[4]) for c in calls}
+    assert paths == {
+        ("GET", "pulls"),
+        ("GET", "collaborators"),
+        ("POST", "check-runs"),
+        ("PATCH", "check-runs"),
+        ("POST", "statuses"),
+    }, paths
+    for call in calls:
+        headers = {k: v for k, v in call.headers.items() if k.lower() in REPLAYED_HEADERS}
+        response = requests.request(
+            call.method, prism + call.path, params=call.query, headers=headers,
+            data=call.body or None, timeout=10,
+        )  # fmt: skip
+        # Prism's own example answer for GET /pulls/{n} breaks its response schema (HTTP
+        # 500, a `requested_teams` entry without `type`): only the request is judged here.
+        request_side = _request_violations(response)
+        assert response.status_code != 422 and not request_side, (
+            f"{call.method} {call.path}: HTTP {response.status_code} {request_side}"
+        )
+    # ... and a check run GitHub would not take (no such conclusion) is refused: the check bites
+    wrong = requests.post(
+        f"{prism}/repos/{REPO}/check-runs",
+        json={"name": "mlgate", "head_sha": "b" * 40, "conclusion": "overridden"},
+        timeout=10,
+    )
+    assert wrong.status_code == 422 and _request_violations(wrong), wrong.text[:300]
+
+
+def _request_violations(response: requests.Response) -> list[object]:
+    # in the `sl-violations` header of a mock answer, or the body of Prism's own 422
+    found = json.loads(_violations(response) or "[]")
+    if response.status_code == 422:
+        found += response.json().get("validation") or []
+    return [v for v in found if (v.get("location") or [""])[0] != "response"]

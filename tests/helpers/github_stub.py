@@ -8,6 +8,12 @@ For the reusable workflows it also serves pull requests: get one, list by `head`
 
 Tokens map to identities: a user token answers `GET /user`; an installation token (like a
 workflow's GITHUB_TOKEN) gets GitHub's 403 there and is `github-actions[bot]` to GraphQL.
+
+For the maintainer override it is stateful: each user's repository permission (`permissions`,
+answered by `GET /repos/{o}/{r}/collaborators/{user}/permission` with GitHub's role names),
+comments by several users (any `created_at`/`updated_at`/`author_association`), the pull
+request's head and author, and the check runs (`POST`, `PATCH`) and commit statuses made;
+`no_checks` answers check runs with the 403 a fork's read-only token gets.
 """
 
 from __future__ import annotations
@@ -161,6 +167,11 @@ class GitHubStub:
         self.requests: list[Recorded] = []
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
+        self.permissions: dict[str, str] = {}  # login -> admin|maintain|write|triage|read
+        self.check_runs: list[dict[str, Any]] = []
+        self.statuses: list[dict[str, Any]] = []
+        self.no_checks = False
+        self.no_statuses = False
         self._next_id = 1000
         self._lock = threading.RLock()
         self.stopped = threading.Event()
@@ -189,7 +200,13 @@ class GitHubStub:
         with self._lock:
             self.faults.extend(faults)
 
-    def add_comment(self, repo: str, number: int, author: Account, body: str) -> dict[str, Any]:
+    def add_comment(
+        self, repo: str, number: int, author: Account, body: str, *,
+        created_at: str = "2026-01-01T00:00:00Z", updated_at: str | None = None,
+        association: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A comment; `updated_at` later than `created_at` is an edited one; `association` is
+        the `author_association` GitHub would send (anything: tests forge it)."""
         with self._lock:
             self._next_id += 1
             cid = self._next_id
@@ -201,9 +218,10 @@ class GitHubStub:
                 "issue_url": f"https://api.github.com/repos/{repo}/issues/{number}",
                 "body": body,
                 "user": author.as_json(),
-                "created_at": "2026-01-01T00:00:00Z",
-                "updated_at": "2026-01-01T00:00:00Z",
-                "author_association": "NONE" if author.type == "Bot" else "CONTRIBUTOR",
+                "created_at": created_at,
+                "updated_at": updated_at or created_at,
+                "author_association": association
+                or ("NONE" if author.type == "Bot" else "CONTRIBUTOR"),
                 "performed_via_github_app": None,
                 "reactions": {"url": "", "total_count": 0},
             }
@@ -213,6 +231,7 @@ class GitHubStub:
     def add_pull(
         self, repo: str, number: int, head_sha: str, *, head_ref: str = "feature",
         head_repo: str | None = None, title: str = "A change", body: str = "",
+        author: Account | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """A pull request of `repo`; `head_repo` is the fork it comes from (default: `repo`)."""
         owner = (head_repo or repo).split("/", 1)[0]
@@ -224,6 +243,7 @@ class GitHubStub:
             "state": "open",
             "title": title,
             "body": body,
+            "user": (author or Account("octocat", 1)).as_json(),
             "head": {"label": f"{owner}:{head_ref}", "ref": head_ref, "sha": head_sha,
                      "repo": {"full_name": head_repo or repo}},
             "base": {"label": f"{base_owner}:main", "ref": "main", "sha": "b" * 40,
@@ -362,8 +382,9 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
             self, method: str, path: str, query: str, body: bytes
         ) -> tuple[int, object, dict[str, str]]:
             seg = path.strip("/").split("/")
-            if len(seg) in (4, 5) and seg[0] == "repos" and seg[3] == "pulls":
-                return self._pulls(method, f"{seg[1]}/{seg[2]}", seg[4:], query, body)
+            pull_or_verdict = self._pull_routes(method, seg, query, body)
+            if pull_or_verdict is not None:
+                return pull_or_verdict
             if method == "GET" and path == "/user":
                 account = self._account()
                 if account is None:
@@ -392,6 +413,76 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
             ):
                 return self._update(seg[5], body)
             raise _error(404, "Not Found")
+
+        def _pull_routes(
+            self, method: str, seg: list[str], query: str, body: bytes
+        ) -> tuple[int, object, dict[str, str]] | None:
+            """Pull requests, a user's permission, check runs, commit statuses; None for any
+            other path."""
+            if len(seg) in (4, 5) and seg[0] == "repos" and seg[3] == "pulls":
+                return self._pulls(method, f"{seg[1]}/{seg[2]}", seg[4:], query, body)
+            if len(seg) == 6 and seg[0] == "repos" and seg[3] == "collaborators":
+                return self._permission(method, seg[4], seg[5:])
+            if len(seg) in (4, 5) and seg[0] == "repos" and seg[3] == "check-runs":
+                return self._check_run(method, f"{seg[1]}/{seg[2]}", seg[4:], body)
+            if len(seg) == 5 and seg[0] == "repos" and seg[3] == "statuses" and method == "POST":
+                return self._status(f"{seg[1]}/{seg[2]}", seg[4], body)
+            return None
+
+        def _permission(
+            self, method: str, user: str, rest: list[str]
+        ) -> tuple[int, object, dict[str, str]]:
+            """GitHub's answer: `permission` is the legacy admin|write|read|none, `role_name`
+            the role (admin, maintain, write, triage, read); 404 for a non-collaborator."""
+            self._account()
+            if method != "GET" or rest != ["permission"]:
+                raise _error(404, "Not Found")
+            with stub._lock:
+                role = stub.permissions.get(user)
+            if role is None:
+                raise _error(404, f"{user} is not a user")
+            legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+            account = Account(user, 7000 + len(user)).as_json()
+            return 200, {"permission": legacy, "role_name": role, "user": account}, {}
+
+        def _check_run(
+            self, method: str, repo: str, rest: list[str], body: bytes
+        ) -> tuple[int, object, dict[str, str]]:
+            self._account()
+            if stub.no_checks or stub.read_only:
+                raise _error(403, NOT_ACCESSIBLE)
+            payload = self._json_object(body)
+            annotations = (payload.get("output") or {}).get("annotations") or []
+            if len(annotations) > 50:
+                raise _error(422, "Validation Failed: at most 50 annotations per request")
+            with stub._lock:
+                if method == "POST" and not rest:
+                    self_id = len(stub.check_runs) + 1
+                    run = {**payload, "id": self_id, "repo": repo,
+                           "html_url": f"https://github.com/{repo}/runs/{self_id}",
+                           "annotations": list(annotations)}  # fmt: skip
+                    stub.check_runs.append(run)
+                    return 201, run, {}
+                if method == "PATCH" and len(rest) == 1 and rest[0].isdigit():
+                    run = stub.check_runs[int(rest[0]) - 1]
+                    run["annotations"].extend(annotations)
+                    run["output"] = payload.get("output", run.get("output"))
+                    return 200, run, {}
+            raise _error(404, "Not Found")
+
+        def _status(self, repo: str, sha: str, body: bytes) -> tuple[int, object, dict[str, str]]:
+            self._account()
+            if stub.no_statuses or stub.read_only:
+                raise _error(403, NOT_ACCESSIBLE)
+            payload = self._json_object(body)
+            if payload.get("state") not in ("error", "failure", "pending", "success"):
+                raise _error(422, "Validation Failed")
+            if len(str(payload.get("description") or "")) > 140:
+                raise _error(422, "Validation Failed: description is too long")
+            with stub._lock:
+                status = {**payload, "sha": sha, "repo": repo, "id": len(stub.statuses) + 1}
+                stub.statuses.append(status)
+            return 201, status, {}
 
         def _pulls(
             self, method: str, repo: str, rest: list[str], query: str, body: bytes

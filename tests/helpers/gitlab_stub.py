@@ -186,6 +186,7 @@ def _error(status: int, message: object, headers: dict[str, str] | None = None) 
 
 _NOTES = re.compile(rf"/api/v4/projects/(?:{PROJECT_ID}|ml%2Fchurn)/merge_requests/(\d+)/notes")
 _NOTE = re.compile(_NOTES.pattern + r"/(\d+)")
+_MERGE_REQUEST = re.compile(rf"/api/v4/projects/(?:{PROJECT_ID}|ml%2Fchurn)/merge_requests/(\d+)")
 _COMMIT_MRS = re.compile(rf"/api/v4/projects/{PROJECT_ID}/repository/commits/(\w+)/merge_requests")
 _STATUS = re.compile(rf"/api/v4/projects/{PROJECT_ID}/statuses/(\w+)")
 _MEMBER = re.compile(rf"/api/v4/projects/{PROJECT_ID}/members/all/(\d+)")
@@ -274,10 +275,10 @@ def _handler(stub: GitLabStub) -> type[BaseHTTPRequestHandler]:
                 return self._edit(method, int(found[1]), int(found[2]), body)
             if found := _NOTES.fullmatch(path):
                 return self._notes(method, int(found[1]), params, body)
-            if (found := _COMMIT_MRS.fullmatch(path)) and method == "GET":
-                sha = found[1]
-                listed = [mr for mr in stub.merge_requests.values() if mr["sha"] == sha]
-                return 200, listed, {}
+            if method == "GET" and (
+                found := _MERGE_REQUEST.fullmatch(path) or _COMMIT_MRS.fullmatch(path)
+            ):
+                return self._merge_requests(found)
             if (found := _STATUS.fullmatch(path)) and method == "POST":
                 return self._status(found[1], self._json(body))
             if (found := _MEMBER.fullmatch(path)) and method == "GET":
@@ -305,6 +306,14 @@ def _handler(stub: GitLabStub) -> type[BaseHTTPRequestHandler]:
             if not isinstance(payload, dict):
                 raise _Reply(400, {"error": "body must be an object"})
             return payload
+
+        def _merge_requests(self, found: re.Match[str]) -> tuple[int, object, dict[str, str]]:
+            """One merge request by iid, or the merge requests of a commit."""
+            if found.re is _MERGE_REQUEST:
+                self._merge_request(int(found[1]))
+                return 200, stub.merge_requests[int(found[1])], {}
+            listed = [mr for mr in stub.merge_requests.values() if mr["sha"] == found[1]]
+            return 200, listed, {}
 
         def _merge_request(self, iid: int) -> None:
             if iid not in stub.merge_requests:

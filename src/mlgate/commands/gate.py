@@ -6,6 +6,7 @@ import click
 
 from mlgate.commands.common import State, common_options, echo, mlflow_timeout_option
 from mlgate.commands.report import post_option_default, print_report, with_post_options
+from mlgate.core.errors import ConfigError, MlgateError
 
 SKIPPABLE = ("validate", "repro", "compare", "report")
 
@@ -44,12 +45,19 @@ def gate(
     from mlgate.gate import GateRequest, run_gate
     from mlgate.results import resolve_results_dir
 
+    posting = post_option_default() if post is None else post
+    try:
+        config = require_config(config_path)
+    except ConfigError as exc:
+        if posting and "report" not in skip:
+            _check_run_for(exc)
+        raise
     published = run_gate(
         GateRequest(
-            config=require_config(config_path),
+            config=config,
             results_dir=resolve_results_dir(results_dir),
             skip=frozenset(skip),
-            post=post_option_default() if post is None else post,
+            post=posting,
             marker_id=marker_id,
             require_comment=require_comment,
             timeout_s=timeout,
@@ -71,3 +79,17 @@ def where_the_reports_are(report_path: Path) -> str:
         f"reports: {repo_relative(report_path)} and the result files in {folder}/ "
         f"(`mlgate report --results-dir {folder}` shows them again)"
     )
+
+
+def _check_run_for(error: ConfigError) -> None:
+    """The pull request's check run says the config is wrong, at its line; posting trouble is
+    a warning (the exit code is the config error's)."""
+    from mlgate.report import post_config_error
+
+    try:
+        note = post_config_error(error)
+    except MlgateError as exc:
+        echo(f"warning: could not post the check run: {exc}", err=True)
+        return
+    if note:
+        echo(f"note: {note}", err=True)

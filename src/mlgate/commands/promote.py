@@ -13,6 +13,7 @@ from mlgate.commands.common import (
     mlflow_timeout_option,
     run_check,
 )
+from mlgate.core.outbound import one_line
 
 if TYPE_CHECKING:
     from mlgate.results import Result
@@ -173,4 +174,9 @@ def history(
         pr = f" PR #{event['pr']}" if event.get("pr") else ""
         action = f"{event.get('action'):8}"
         echo(f"{event.get('at')}  {action}  v{event.get('version')}{previous}{where}{pr}")
+        override = event.get("override")
+        if isinstance(override, dict):
+            by, reason = override.get("mlgate.override.by"), override.get("mlgate.override.reason")
+            url = override.get("mlgate.override.url")
+            echo(one_line(f"    ⚠️ overridden by @{by}: {reason} ({url})"))
     return 0

@@ -137,6 +137,28 @@ class DriftConfig:
     method_line: int = 0
 
 
+OVERRIDE_PERMISSIONS = shape.OVERRIDE_PERMISSIONS
+OVERRIDABLE_STEPS = shape.OVERRIDABLE_STEPS
+DEFAULT_OVERRIDE_GATES = ("repro", "drift", "compare")
+
+
+@dataclass(frozen=True)
+class OverrideConfig:
+    """`override:`: who may turn a blocked verdict into `overridden` from a PR comment."""
+
+    min_permission: str = "maintain"
+    allow_author: bool = False
+    gates: tuple[str, ...] = DEFAULT_OVERRIDE_GATES
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class PromoteConfig:
+    """`promote:`: what a promotion accepts."""
+
+    allow_overridden: bool = True
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -147,6 +169,8 @@ class Config:
     gates: tuple[GateRule, ...] = ()
     warnings: tuple[str, ...] = ()
     drift: DriftConfig | None = None
+    override: OverrideConfig = field(default_factory=OverrideConfig)
+    promote: PromoteConfig = field(default_factory=PromoteConfig)
 
     @property
     def root(self) -> Path:
@@ -166,6 +190,8 @@ class Config:
             "metrics": asdict(self.metrics),  # per_example: a mapping, or None
             "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
             "drift": None if self.drift is None else _without_lines(asdict(self.drift)),
+            "override": asdict(self.override),
+            "promote": asdict(self.promote),
             "warnings": list(self.warnings),
         }
 
@@ -294,6 +320,8 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         gates=gates,
         warnings=tuple(_unmatched_globs(data, path)),
         drift=_read_drift(reader, top.get("drift")),
+        override=_read_override(reader, top.get("override")),
+        promote=_read_promote(reader, top.get("promote")),
     )
 
 
@@ -757,6 +785,41 @@ def _read_drift(reader: _Reader, entry: Entry | None) -> DriftConfig | None:
             ),
         )
     return config
+
+
+def _read_override(reader: _Reader, entry: Entry | None) -> OverrideConfig:
+    if entry is None:
+        return OverrideConfig()
+    fields = reader.mapping(entry[1], "override")
+    reader.reject_unknown(fields, shape.OVERRIDE.names, "override")
+    config = OverrideConfig(line=entry[0].start_mark.line + 1)
+    if "min_permission" in fields:
+        node = fields["min_permission"][1]
+        permission = reader.choice(node, "override.min_permission", OVERRIDE_PERMISSIONS[::-1])
+        config = replace(config, min_permission=permission)
+    if "allow_author" in fields:
+        node = fields["allow_author"][1]
+        config = replace(config, allow_author=reader.boolean(node, "override.allow_author"))
+    if "gates" in fields:
+        node = fields["gates"][1]
+        items = reader.sequence(node, "override.gates")
+        gates = tuple(
+            reader.choice(item, f"override.gates[{i}]", OVERRIDABLE_STEPS)
+            for i, item in enumerate(items)
+        )
+        config = replace(config, gates=gates)
+    return config
+
+
+def _read_promote(reader: _Reader, entry: Entry | None) -> PromoteConfig:
+    if entry is None:
+        return PromoteConfig()
+    fields = reader.mapping(entry[1], "promote")
+    reader.reject_unknown(fields, shape.PROMOTE.names, "promote")
+    if "allow_overridden" not in fields:
+        return PromoteConfig()
+    node = fields["allow_overridden"][1]
+    return PromoteConfig(allow_overridden=reader.boolean(node, "promote.allow_overridden"))
 
 
 def _drift_threshold(reader: _Reader, node: yaml.Node, key: str) -> float:

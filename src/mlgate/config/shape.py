@@ -30,6 +30,10 @@ CANDIDATE_SOURCE = (
     r"^(dvc|file:.+|run:[0-9A-Za-z_-]+|models:/[^/@]+/[0-9]+|models:/[^/@]+@[A-Za-z0-9_-]+)$"
 )
 BASELINE_SOURCE = r"^(registry|none|git:\S+|file:.+)$"
+# Repository permissions as GitHub's permission API names them, weakest first.
+OVERRIDE_PERMISSIONS = ("write", "maintain", "admin")
+# The steps a maintainer may override; validate only when named (bad data is rarely accepted).
+OVERRIDABLE_STEPS = ("validate", "repro", "drift", "compare")
 DRIFT_REFERENCE = r"^(registry|git:\S+|file:.+)$"
 # What MLflow accepts as an alias to set (model.alias_problem says why not, in words): word
 # characters and dashes, at most 255, and not `latest` or `v<N>`, which name versions.
@@ -170,6 +174,22 @@ DRIFT = Section(
         "block": Scalar("boolean", "in the gate: block on drift, or only report it"),
     }
 )
+OVERRIDE = Section(
+    keys={
+        "min_permission": Scalar(
+            "string", "who may override: the repository permission", words=OVERRIDE_PERMISSIONS
+        ),
+        "allow_author": Scalar("boolean", "may the change's author override their own change"),
+        "gates": ListOf(
+            Scalar("string", words=OVERRIDABLE_STEPS), "the steps that may be overridden"
+        ),
+    },
+    description="a maintainer's override of a blocked verdict, from a comment on the change",
+)
+PROMOTE = Section(
+    keys={"allow_overridden": Scalar("boolean", "promote a model whose gate was overridden")},
+    description="what a promotion accepts",
+)
 CONFIG = Section(
     keys={
         "version": Scalar(
@@ -180,6 +200,8 @@ CONFIG = Section(
         "metrics": METRICS,
         "gates": MapOf(GATE, "the rules each metric must meet; every rule set must hold"),
         "drift": DRIFT,
+        "override": OVERRIDE,
+        "promote": PROMOTE,
     },
     required=("version",),
     description="mlgate.yaml",

@@ -7,18 +7,31 @@ light). Nothing above the forge imports a concrete forge: it asks `detect()` for
 from __future__ import annotations
 
 from mlgate.forge import ci
-from mlgate.forge.base import Change, Forge, ForgeError, NoteForbidden, NoteOutcome, Verdict
+from mlgate.forge.base import (
+    Annotation,
+    Change,
+    Comment,
+    Conclusion,
+    Forge,
+    ForgeError,
+    NoteForbidden,
+    NoteOutcome,
+    VerdictReport,
+)
 from mlgate.forge.hosts import detect
 from mlgate.forge.sticky import fits as note_fits
 from mlgate.forge.sticky import post as post_note
 
 __all__ = [
+    "Annotation",
     "Change",
+    "Comment",
+    "Conclusion",
     "Forge",
     "ForgeError",
     "NoteForbidden",
     "NoteOutcome",
-    "Verdict",
+    "VerdictReport",
     "ci",
     "detect",
     "note_fits",

@@ -16,7 +16,9 @@ from typing import Literal, Protocol
 from mlgate.core.errors import ExternalError
 
 NoteAction = Literal["created", "updated", "unchanged", "skipped"]
-Verdict = Literal["success", "failed"]
+# A change's verdict on its head commit: `neutral` is an overridden block (neither a pass nor a
+# block, said so in the title).
+Conclusion = Literal["success", "failure", "neutral"]
 
 
 class ForgeError(ExternalError):
@@ -68,6 +70,40 @@ class NoteOutcome:
         return self.note_id
 
 
+@dataclass(frozen=True)
+class Comment:
+    """A comment on the change by anyone (an override is read from these, never from a note
+    of mlgate's own, which quotes the command)."""
+
+    author: str
+    body: str
+    created_at: str
+    updated_at: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A line of a file in the change that the verdict points at (a failing row of data)."""
+
+    path: str
+    line: int
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
+class VerdictReport:
+    """The verdict on the change's head commit: a check run where the forge has them (title,
+    summary, annotations), else a commit status that says the title in one line."""
+
+    conclusion: Conclusion
+    title: str
+    summary: str
+    annotations: tuple[Annotation, ...] = ()
+    details_url: str | None = None
+
+
 @dataclass
 class Budget:
     """The wall-clock limits of one operation, shared by its requests: it ends at `ends_at`
@@ -95,7 +131,22 @@ class Forge(Protocol):
 
     def note_length(self, text: str) -> int: ...
 
+    max_verdict_chars: int  # the verdict's summary
+
+    @property
+    def has_token(self) -> bool: ...
+
     def change(self) -> Change | None: ...
+
+    def change_now(self) -> Change:
+        """The change as the forge has it now (a push since the run started moves its head),
+        with its author; raises ForgeError."""
+        ...
+
+    def comments(self) -> Iterator[Comment]:
+        """Every person's comment on the change, oldest first: not the token's own, not the
+        forge's system notes."""
+        ...
 
     def no_change_reason(self) -> str: ...
 
@@ -109,11 +160,15 @@ class Forge(Protocol):
 
     def update_note(self, note_id: int, body: str, deadline: Budget) -> Note: ...
 
-    def set_verdict(
-        self, verdict: Verdict, description: str, target_url: str | None
-    ) -> str | None: ...
+    def post_verdict(self, verdict: VerdictReport) -> str | None:
+        """Put the verdict on the change's head commit; a note for the log, None where the
+        forge keeps no verdict for mlgate or there is no change."""
+        ...
 
-    def permission(self, user: str) -> str | None: ...
+    def permission(self, user: str) -> str:
+        """The user's permission on the repository on GitHub's scale (none, read, triage,
+        write, maintain, admin); raises ForgeError when the forge does not say."""
+        ...
 
     def scrub(self, text: str) -> str: ...
 

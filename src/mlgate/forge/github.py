@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -30,13 +30,15 @@ from mlgate.core.errors import InputError
 from mlgate.forge import sticky
 from mlgate.forge.base import (
     AmbiguousWrite,
+    Annotation,
     Budget,
     Change,
+    Comment,
     ForgeError,
     Note,
     NoteForbidden,
     NoteOutcome,
-    Verdict,
+    VerdictReport,
 )
 from mlgate.forge.ci import PullRequest, read_event
 from mlgate.forge.http import (
@@ -52,6 +54,10 @@ API_URL_ENVS = ("MLGATE_GITHUB_API_URL", "GITHUB_API_URL")
 API_VERSION = "2022-11-28"
 # GitHub rejects comment bodies longer than this (HTTP 422 "body is too long").
 MAX_COMMENT_CHARS = 65536
+CHECK_NAME = "mlgate"
+MAX_CHECK_TEXT = 65535  # a check run's output.title/summary/text: GitHub's limit, in characters
+MAX_ANNOTATIONS_PER_REQUEST = 50
+MAX_STATUS_DESCRIPTION = 140
 # The author of every comment made with a workflow's GITHUB_TOKEN.
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 
@@ -404,6 +410,7 @@ class GitHubForge:
     note_word = "comment"
     note_title = "PR comment"
     max_note_chars = MAX_COMMENT_CHARS
+    max_verdict_chars = MAX_CHECK_TEXT
     line_start_commands = False
 
     def __init__(self, env: GitHubEnv, *, client: GitHubClient | None = None) -> None:
@@ -418,6 +425,10 @@ class GitHubForge:
         if self._client is None:
             self._client = GitHubClient(self.env.token or "", api_url=self.env.api_url)
         return self._client
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.env.token)
 
     @property
     def max_tries(self) -> int:
@@ -460,20 +471,102 @@ class GitHubForge:
         path = f"/repos/{self.env.repository}/issues/comments/{note_id}"
         return _write(self.client, "PATCH", path, body, where=self.where(), deadline=deadline)
 
-    def set_verdict(self, verdict: Verdict, description: str, target_url: str | None) -> str | None:
-        # On GitHub the verdict is the workflow job's own check: mlgate sets nothing more.
-        return None
+    def change_now(self) -> Change:
+        pull = self.env.pull_request
+        path = f"/repos/{_check_repository(self.env.repository)}/pulls/{pull.number if pull else 0}"
+        found = self.client.get_json(path)
+        head = found.get("head") if isinstance(found, dict) else None
+        user = found.get("user") if isinstance(found, dict) else None
+        sha = head.get("sha") if isinstance(head, dict) else None
+        author = user.get("login") if isinstance(user, dict) else None
+        if pull is None or not isinstance(sha, str) or not isinstance(author, str):
+            raise GitHubError(f"GET {path}: the pull request names no head commit or author")
+        return Change(pull.number, sha, author)
 
-    def permission(self, user: str) -> str | None:
-        """The user's permission on the repository (admin, write, read, none), None if unknown."""
-        path = f"/repos/{_check_repository(self.env.repository)}/collaborators/{user}/permission"
-        response = self.client.request("GET", path)
-        if response.status_code == 404:
+    def comments(self) -> Iterator[Comment]:
+        """Every person's comment; an app's (mlgate's own report quotes the command) is no
+        one's."""
+        for found in self.client.paginate(self._comments_path()):
+            user = found.get("user")
+            login = user.get("login") if isinstance(user, dict) else None
+            if not isinstance(user, dict) or user.get("type") == "Bot":
+                continue
+            fields = [found.get(k) for k in ("body", "created_at", "updated_at", "html_url")]
+            if isinstance(login, str) and all(isinstance(f, str) for f in fields):
+                body, created, updated, url = (str(f) for f in fields)
+                yield Comment(login, body, created, updated, url)
+
+    def post_verdict(self, verdict: VerdictReport) -> str | None:
+        """A check run `mlgate` on the pull request's head; where the token may not create
+        check runs (HTTP 403, a fork's read-only token), a commit status saying the same in one
+        line; where it may do neither, a note that says so."""
+        pull = self.env.pull_request
+        if pull is None or not pull.head_sha or not self.has_token:
             return None
-        self.client.raise_for_status(response, "GET")
-        found = _json(response)
-        level = found.get("permission") if isinstance(found, dict) else None
-        return level if isinstance(level, str) else None
+        repository = _check_repository(self.env.repository)
+        path = f"/repos/{repository}/check-runs"
+        body: dict[str, Any] = {
+            "name": CHECK_NAME,
+            "head_sha": pull.head_sha,
+            "status": "completed",
+            "conclusion": verdict.conclusion,
+            "output": _check_output(verdict, verdict.annotations[:MAX_ANNOTATIONS_PER_REQUEST]),
+        }
+        if verdict.details_url:
+            body["details_url"] = verdict.details_url
+        response = self.client.request("POST", path, json_body=body, idempotent=False)
+        if response.status_code == 403:
+            return self._status(verdict, repository, pull.head_sha)
+        self.client.raise_for_status(response, "POST")
+        created = _json(response)
+        check_id = created.get("id") if isinstance(created, dict) else None
+        # GitHub takes at most 50 annotations per request: the rest go in updates of the run.
+        rest = verdict.annotations[MAX_ANNOTATIONS_PER_REQUEST:]
+        while rest and isinstance(check_id, int):
+            batch, rest = rest[:MAX_ANNOTATIONS_PER_REQUEST], rest[MAX_ANNOTATIONS_PER_REQUEST:]
+            update = self.client.request(
+                "PATCH",
+                f"{path}/{check_id}",
+                json_body={"output": _check_output(verdict, batch)},
+                idempotent=True,
+            )
+            self.client.raise_for_status(update, "PATCH")
+        return f"posted the check run `{CHECK_NAME}` on {pull.head_sha[:12]}"
+
+    def _status(self, verdict: VerdictReport, repository: str, head_sha: str) -> str:
+        """A commit status: `neutral` (overridden) is a success that says so in its title."""
+        description = " ".join(verdict.title.split())
+        if len(description) > MAX_STATUS_DESCRIPTION:
+            description = description[: MAX_STATUS_DESCRIPTION - 1] + "…"
+        body: dict[str, Any] = {
+            "state": "failure" if verdict.conclusion == "failure" else "success",
+            "context": CHECK_NAME,
+            "description": description,
+        }
+        if verdict.details_url:
+            body["target_url"] = verdict.details_url
+        response = self.client.request(
+            "POST", f"/repos/{repository}/statuses/{head_sha}", json_body=body, idempotent=True
+        )
+        if response.status_code == 403:  # neither checks: write nor statuses: write
+            return (
+                "no check run or commit status: the token has neither `checks: write` nor "
+                "`statuses: write`"
+            )
+        self.client.raise_for_status(response, "POST")
+        return f"posted the commit status `{CHECK_NAME}` on {head_sha[:12]}"
+
+    def permission(self, user: str) -> str:
+        """The user's role on the repository (`role_name`: admin, maintain, write, triage,
+        read), else the legacy `permission` field; never the comment's `author_association`."""
+        repository = _check_repository(self.env.repository)
+        path = f"/repos/{repository}/collaborators/{quote(user, safe='')}/permission"
+        answer = self.client.get_json(path)
+        for key in ("role_name", "permission"):
+            role = answer.get(key) if isinstance(answer, dict) else None
+            if isinstance(role, str):
+                return role
+        raise GitHubError(f"GET {path}: the answer names no permission")
 
     def scrub(self, text: str) -> str:
         return self.client.scrub(text) if self._client is not None else text
@@ -484,6 +577,24 @@ class GitHubForge:
     def close(self) -> None:
         if self._own_client and self._client is not None:
             self._client.close()
+
+
+def _check_output(verdict: VerdictReport, annotations: tuple[Annotation, ...]) -> dict[str, Any]:
+    return {
+        "title": verdict.title[:MAX_CHECK_TEXT],
+        "summary": verdict.summary[:MAX_CHECK_TEXT],
+        "annotations": [
+            {
+                "path": a.path,
+                "start_line": a.line,
+                "end_line": a.line,
+                "annotation_level": "failure",
+                "title": a.title[:255],
+                "message": a.message[:64000],
+            }
+            for a in annotations
+        ],
+    }
 
 
 def _by(comment: Mapping[str, Any], identity: Identity) -> bool:

@@ -33,10 +33,11 @@ from mlgate.forge.base import (
     AmbiguousWrite,
     Budget,
     Change,
+    Comment,
     ForgeError,
     Note,
     NoteForbidden,
-    Verdict,
+    VerdictReport,
 )
 from mlgate.forge.http import HttpClient, parse_json
 
@@ -46,7 +47,9 @@ MAX_NOTE_CHARS = 1_000_000
 STATUS_NAME = "mlgate"
 MAX_STATUS_DESCRIPTION = 255  # GitLab keeps at most this of a status's description
 _MAX_PAGES = 1000  # 100,000 notes: a guard against a server that pages in circles
-_ACCESS_LEVELS = {10: "guest", 15: "planner", 20: "reporter", 30: "developer", 40: "maintainer"}
+# GitLab's access levels on GitHub's permission scale, which `override.min_permission` names:
+# Developer (30) may push (write), Maintainer (40) maintains, Owner (50) administers.
+_PERMISSION_OF_LEVEL = ((50, "admin"), (40, "maintain"), (30, "write"), (10, "read"))
 HOW_TO_ADD_A_TOKEN = (
     f"no {TOKEN_ENV}: the report is in the job log and artifacts only. To get the merge "
     "request note and the `mlgate` commit status, add a project (or group) access token with "
@@ -164,6 +167,7 @@ class GitLabForge:
     note_word = "note"
     note_title = "MR note"
     max_note_chars = MAX_NOTE_CHARS
+    max_verdict_chars = MAX_NOTE_CHARS  # a commit status keeps the title only
     line_start_commands = True
 
     def __init__(self, env: GitLabEnv, *, client: GitLabClient | None = None) -> None:
@@ -184,6 +188,10 @@ class GitLabForge:
                 raise InputError("GITLAB_CI=true but CI_API_V4_URL or CI_PROJECT_ID is not set")
             self._client = GitLabClient(self.env.token, api_url=self.env.api_url)
         return self._client
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.env.token)
 
     @property
     def max_tries(self) -> int:
@@ -297,41 +305,76 @@ class GitLabForge:
             url = f"{self.env.project_url}/-/merge_requests/{change.number}#note_{note_id}"
         return Note(note_id, body if isinstance(body, str) else "", url)
 
-    def set_verdict(self, verdict: Verdict, description: str, target_url: str | None) -> str:
-        """The commit status `mlgate` on the pipeline's commit."""
+    def change_now(self) -> Change:
+        change = self.change()
+        path = f"{self._project()}/merge_requests/{change.number if change else 0}"
+        found = self.client.json(self.client.request("GET", path), "GET")
+        author = found.get("author") if isinstance(found, dict) else None
+        sha = found.get("sha") if isinstance(found, dict) else None
+        login = author.get("username") if isinstance(author, dict) else None
+        if change is None or not isinstance(sha, str) or not isinstance(login, str):
+            raise GitLabError(f"GET {path}: the merge request names no head commit or author")
+        return Change(change.number, sha, login)
+
+    def comments(self) -> Iterator[Comment]:
+        """Every person's note, oldest first: not a system note, not the token user's own
+        (mlgate's note quotes the command)."""
+        deadline = self.deadline()
+        user = self._token_user(deadline)
+        path = f"{self._notes_path()}?sort=asc&order_by=created_at"
+        for found in self.client.paginate(path, deadline=deadline):
+            author = found.get("author")
+            login = author.get("username") if isinstance(author, dict) else None
+            if not isinstance(author, dict) or author.get("id") == user.id or found.get("system"):
+                continue
+            note = self._note(found)
+            created, updated = found.get("created_at"), found.get("updated_at")
+            if (
+                note is not None
+                and isinstance(login, str)
+                and isinstance(created, str)
+                and isinstance(updated, str)
+            ):
+                yield Comment(login, note.body, created, updated, note.url or "")
+
+    def post_verdict(self, verdict: VerdictReport) -> str:
+        """The commit status `mlgate` on the pipeline's commit: `failed` for a block, `success`
+        otherwise (an override says so in the description)."""
         sha = self.env.commit_sha
         if not sha:
             raise InputError("GITLAB_CI=true but CI_COMMIT_SHA is not set")
+        state = "failed" if verdict.conclusion == "failure" else "success"
         payload: dict[str, str] = {
-            "state": verdict,
+            "state": state,
             "name": STATUS_NAME,
-            "description": shorten(one_line(description), MAX_STATUS_DESCRIPTION),
+            "description": shorten(one_line(verdict.title), MAX_STATUS_DESCRIPTION),
         }
-        target = target_url or self.env.job_url
+        target = verdict.details_url or self.env.job_url
         if target:
             payload["target_url"] = target
         path = f"{self._project()}/statuses/{quote(sha, safe='')}"
         # Setting the same name on the same commit again updates it: safe to retry.
         self.client.json(self.client.request("POST", path, json_body=payload), "POST")
-        return f"set the commit status {STATUS_NAME}={verdict} on {sha[:12]}"
+        return f"set the commit status {STATUS_NAME}={state} on {sha[:12]}"
 
-    def permission(self, user: str) -> str | None:
-        """The user's role in the project (inherited included), None if not a member."""
+    def permission(self, user: str) -> str:
+        """The user's access level in the project (inherited included) on GitHub's scale;
+        `none` for a user who is not a member."""
         users = self.client.json(
             self.client.request("GET", "/users", params={"username": user}), "GET"
         )
         first = users[0] if isinstance(users, list) and users else None
         user_id = first.get("id") if isinstance(first, dict) else None
         if not isinstance(user_id, int):
-            return None
+            return "none"
         response = self.client.request("GET", f"{self._project()}/members/all/{user_id}")
         if response.status_code == 404:
-            return None
+            return "none"
         member = self.client.json(response, "GET")
         level = member.get("access_level") if isinstance(member, dict) else None
         if not isinstance(level, int):
-            return None
-        return "owner" if level >= 50 else _ACCESS_LEVELS.get(level, "none")
+            raise GitLabError(f"GET members/all/{user_id}: the answer names no access level")
+        return next((name for floor, name in _PERMISSION_OF_LEVEL if level >= floor), "none")
 
     def scrub(self, text: str) -> str:
         return self.client.scrub(text) if self._client is not None else text

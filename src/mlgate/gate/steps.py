@@ -106,6 +106,7 @@ def run_gate(request: GateRequest) -> Published:
             post=request.post and "report" not in request.skip,
             marker_id=request.marker_id,
             require_comment=request.require_comment,
+            override_decided_here=True,
         )
     )
 
@@ -335,6 +336,18 @@ def _write_gate_result(run: _Run, clock: Clock) -> None:
     ran = ", ".join(f"{step} {result['status']}" for step, result in run.results.items())
     left_out = [skip["step"] for skip in run.skipped if skip["step"] in CHECK_STEPS]
     decision_output = with_skips(decision, run.skipped, run.results)
+    details: dict[str, Any] = {
+        "decision": decision_output,
+        "steps": list(run.results),
+        "skipped": run.skipped,
+        "links": links(run.request.config.root),
+    }
+    if decision == "fail":
+        override = _override(run)
+        if override is not None:
+            details["override"] = override
+            if override["applied"] is not None:
+                details["decision"] = decision_output = "overridden"
     write_result(
         run.request.results_dir,
         Result(
@@ -344,13 +357,26 @@ def _write_gate_result(run: _Run, clock: Clock) -> None:
             + (f"; did not run: {', '.join(left_out)}" if left_out else ""),
             started_at=clock.started_at,
             duration_s=clock.elapsed(),
-            details={
-                "decision": decision_output,
-                "steps": list(run.results),
-                "skipped": run.skipped,
-                "links": links(run.request.config.root),
-            },
+            details=details,
             exit_code=code if decision == "error" else None,
             run=run.stamp,
         ),
     )
+
+
+def _override(run: _Run) -> dict[str, Any] | None:
+    """A maintainer's override of this blocked run, asked of the forge (gate/override.py)."""
+    from mlgate.gate.override_check import check_override
+
+    failed = [
+        step
+        for step, result in run.results.items()
+        if result["status"] == "fail" and not advisory(step, result)
+    ]
+    record = check_override(run.request.config.override, failed)
+    if record is not None and record["applied"] is not None:
+        from mlgate.core.outbound import one_line
+
+        applied = record["applied"]
+        run.request.log(one_line(f"⚠️ overridden by @{applied['by']}: {applied['reason']}"))
+    return record

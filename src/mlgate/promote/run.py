@@ -105,6 +105,7 @@ class _Plan:
     summary: str
     metrics: dict[str, Any]
     identity: dict[str, Any] | None = None
+    override: dict[str, Any] | None = None  # the maintainer's override of a blocked gate
 
 
 def run_promote(request: PromoteRequest) -> Result:
@@ -120,7 +121,9 @@ def run_promote(request: PromoteRequest) -> Result:
     if request.from_alias:
         plan_or_refusal = _plan_from_alias(promotions, model, request.from_alias, alias)
     else:
-        plan_or_refusal = _plan_from_decision(request.decision_path, model)
+        plan_or_refusal = _plan_from_decision(
+            request.decision_path, model, allow_overridden=config.promote.allow_overridden
+        )
     if isinstance(plan_or_refusal, str):
         return _result("promote", "fail", plan_or_refusal, clock, {"model": model, "alias": alias})
     plan = plan_or_refusal
@@ -168,14 +171,25 @@ def run_promote(request: PromoteRequest) -> Result:
     )
 
 
-def _plan_from_decision(path: Path, model: str) -> _Plan | str:
+def _plan_from_decision(path: Path, model: str, *, allow_overridden: bool) -> _Plan | str:
     if not path.is_file():
         raise InputError(f"{path}: no decision to promote on; run `mlgate compare` first")
     decision = read_result(path)
     if decision.get("command") != "compare":
         raise InputError(f"{path}: not a `mlgate compare` result")
+    override = None
     if decision.get("status") != "pass":
-        return f"the decision in {path} did not pass, so nothing is promoted: {decision['summary']}"
+        override = _override_of_the_gate(path, decision)
+        if override is None:
+            return (
+                f"the decision in {path} did not pass, so nothing is promoted: "
+                f"{decision['summary']}"
+            )
+        if not allow_overridden:
+            return (
+                f"the gate was overridden by @{override['by']} ({override['reason']}), and "
+                "promote.allow_overridden is false: nothing is promoted"
+            )
     details = decision.get("details", {})
     baseline = details.get("baseline", {})
     prefix = f"models:/{model}@"
@@ -198,7 +212,36 @@ def _plan_from_decision(path: Path, model: str) -> _Plan | str:
         summary=str(decision.get("summary", "")),
         metrics=candidate.get("metrics") or {},
         identity=candidate.get("identity"),
+        override=override,
     )
+
+
+def _override_of_the_gate(compare_path: Path, compare: dict[str, Any]) -> dict[str, Any] | None:
+    """The override gate.json beside compare.json records for the same gate run, if any: a
+    blocked comparison is promoted only on that record (who, why, which commit, the URL)."""
+    from mlgate.core import scm
+
+    gate_path = compare_path.parent / "gate.json"
+    # A gate.json in git came with a change, not from a gate that asked GitHub: not a record.
+    if not gate_path.is_file() or scm.is_tracked(gate_path):
+        return None
+    gate = read_result(gate_path)
+    if gate.get("run_id") is None or gate.get("run_id") != compare.get("run_id"):
+        return None
+    override = (gate.get("details") or {}).get("override")
+    applied = override.get("applied") if isinstance(override, dict) else None
+    if gate.get("command") != "gate" or not isinstance(applied, dict):
+        return None
+    return applied
+
+
+def override_tags(override: dict[str, Any] | None) -> dict[str, str]:
+    """`mlgate.override.by`, `.reason`, `.commit`, `.url` of a version promoted on an override."""
+    if override is None:
+        return {}
+    return {
+        f"mlgate.override.{key}": str(override[key]) for key in ("by", "reason", "commit", "url")
+    }
 
 
 def _plan_from_alias(
@@ -430,12 +473,13 @@ def _audit(
     version_tags = {
         f"mlgate.previous.{alias}": previous or "none",
         "mlgate.decision": plan.summary[:5000],
-        "mlgate.decision_status": "pass",
+        "mlgate.decision_status": "overridden" if plan.override else "pass",
         "mlgate.baseline_alias": plan.baseline_alias,
         "mlgate.baseline_version": plan.baseline_version or "none",
         f"mlgate.promoted_at.{alias}": _now_iso(),
         **context_tags,
         **_identity_tags(plan),
+        **override_tags(plan.override),
     }
     event = {
         "action": "promote",
@@ -444,6 +488,7 @@ def _audit(
         "at": _now_iso(),
         **{key.removeprefix("mlgate."): value for key, value in context_tags.items()},
         **({"dirty": details["dirty"]} if details["dirty"] is not None else {}),
+        **({"override": override_tags(plan.override)} if plan.override else {}),
     }
     _write_with_retries(
         details,

@@ -6,6 +6,7 @@ drift, validate, repro, promote or gate."""
 
 from __future__ import annotations
 
+from mlgate.report.checks import post_config_error
 from mlgate.report.drift import drift_markdown, render_drift
 from mlgate.report.junit import report_junit
 from mlgate.report.metrics import compare_reason, metrics_table
@@ -47,6 +48,7 @@ __all__ = [
     "load_results",
     "metrics_table",
     "overall",
+    "post_config_error",
     "publish",
     "push_to_gateway",
     "render_annotations",

@@ -21,13 +21,13 @@ from typing import Any
 from mlgate.core.errors import ExitStatus, ExternalError, InputError
 from mlgate.core.outbound import redact
 from mlgate.core.scm import current_commit
-from mlgate.forge import Forge, NoteForbidden, Verdict, ci
+from mlgate.forge import Forge, NoteForbidden, ci
 from mlgate.report.render import (
     ReportContext,
     decision_of,
+    exit_of,
     fit_markdown,
     headline,
-    overall,
     report_markdown,
     skipped_checks,
 )
@@ -45,6 +45,9 @@ class ReportRequest:
     marker_id: str = "default"
     require_comment: bool = False
     output: Path | None = None
+    # The override in gate.json counts only when this process's gate asked GitHub for it: a
+    # gate.json found on disk (committed by the change, uploaded by a fork) is not a record.
+    override_decided_here: bool = False
 
 
 @dataclass
@@ -145,6 +148,8 @@ def publish(request: ReportRequest) -> Published:
     results = loaded.results
     if ci.renders_another_runs_files():
         results = without_urls(results)
+    if not request.override_decided_here:
+        results = without_override(results)
     try:
         context = _context(request.root, loaded.stale)
         event_trouble = None
@@ -152,7 +157,7 @@ def publish(request: ReportRequest) -> Published:
         # The links are lost, not the report: posting meets the same trouble and says so.
         context = ReportContext(commit=current_commit(request.root), stale=loaded.stale)
         event_trouble = f"the report has no links to the run: {exc}"
-    code = overall(results)[1]
+    code = exit_of(results)
     decision = decision_of(results)
     markdown = redact(report_markdown(results, context))
     report_path = request.output or request.results_dir / REPORT_FILE
@@ -193,7 +198,19 @@ def without_urls(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     gate = cleaned.get("gate")
     if gate and isinstance(gate.get("details"), dict):
         cleaned["gate"] = {**gate, "details": {**gate["details"], "links": {}}}
-    return cleaned
+    return without_override(cleaned)
+
+
+def without_override(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The results without gate.json's override: who approved what is asked of the forge by
+    the gate that decides, never taken from a file."""
+    gate = results.get("gate")
+    if not gate or not isinstance(gate.get("details"), dict):
+        return results
+    details = {k: v for k, v in gate["details"].items() if k != "override"}
+    if details.get("decision") == "overridden":
+        details["decision"] = "fail"
+    return {**results, "gate": {**gate, "details": details}}
 
 
 def fitted(
@@ -232,7 +249,7 @@ def _post(request: ReportRequest, published: Published) -> None:
         return
     try:
         if _post_note(request, published, host):
-            _set_verdict(published, host)
+            _post_verdict(published, host)
     finally:
         host.close()
 
@@ -264,15 +281,21 @@ def _post_note(request: ReportRequest, published: Published, host: Forge) -> boo
     return True
 
 
-def _set_verdict(published: Published, host: Forge) -> None:
-    """The verdict on the commit, where the forge keeps one for mlgate (GitLab's commit
-    status); anything but a pass is `failed`, so a path without a verdict fails closed.
-    Trouble here is a warning: the exit code is the results' verdict."""
-    verdict: Verdict = "success" if published.exit_code == ExitStatus.PASS else "failed"
+def _post_verdict(published: Published, host: Forge) -> None:
+    """The verdict on the change's head commit, as the forge keeps it (GitHub's check run
+    `mlgate`, GitLab's commit status); anything but a pass or an override is a failure, so a
+    path without a verdict fails closed. Trouble here is a warning: the exit code is the
+    results' verdict."""
+    from mlgate.report.checks import verdict_report
+
+    summary = fitted(
+        published.results, published.context, lambda t: len(t) <= host.max_verdict_chars
+    )
+    verdict = verdict_report(published.results, published.context, published.decision, summary)
     try:
-        done = host.set_verdict(verdict, headline(published.results), published.context.run_url)
+        done = host.post_verdict(verdict)
     except (ExternalError, InputError) as exc:
-        published.warnings.append(f"could not set the commit status: {exc}")
+        published.warnings.append(f"could not set the verdict on the commit: {exc}")
         return
     if done:
         published.notes.append(done)

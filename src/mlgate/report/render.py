@@ -292,9 +292,47 @@ SKIPPED_BY_OPTION = "option"  # gate.json skipped[].cause of a step left out wit
 
 
 def decision_of(results: dict[str, dict[str, Any]]) -> str:
-    """pass | pass-with-skips | fail | error: the `decision` output, which names a pass that
-    left a check out with --skip, or a gated metric unjudged."""
+    """pass | pass-with-skips | fail | overridden | error: the `decision` output, which names a
+    pass that left a check out with --skip, or a gated metric unjudged."""
+    if override_of(results) is not None:
+        return OVERRIDDEN
     return with_skips(overall(results)[0], gate_skips(results), results)
+
+
+OVERRIDDEN = "overridden"
+
+
+def override_of(results: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The maintainer's override gate.json records for this blocked run, if any: only a fail
+    (never a run with no verdict) can be overridden."""
+    details = (results.get("gate") or {}).get("details")
+    if overall(results)[0] != "fail" or not isinstance(details, dict):
+        return None
+    override = details.get("override")
+    applied = override.get("applied") if isinstance(override, dict) else None
+    return applied if isinstance(applied, dict) else None
+
+
+def exit_of(results: dict[str, dict[str, Any]]) -> ExitStatus:
+    """The exit code of the run: an overridden block passes (the record says who and why)."""
+    return ExitStatus.PASS if override_of(results) is not None else overall(results)[1]
+
+
+def override_lines(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown lines under the headline: refused attempts, and how to override a block."""
+    details = (results.get("gate") or {}).get("details")
+    override = details.get("override") if isinstance(details, dict) else None
+    if not isinstance(override, dict):
+        return []
+    refused, more = bounded([str(line) for line in override.get("refused") or []], MAX_NOTES)
+    lines = [f"- 🚫 {_with_code_spans(line)}" for line in refused]
+    if more:
+        lines.append(f"- 🚫 … and {more:,} more refused overrides (gate.json)")
+    command = override.get("command")
+    if override_of(results) is None and overall(results)[0] == "fail" and command:
+        who = md(str(override.get("min_permission") or "maintain"))
+        lines.append(f"To override (a user with {who} permission or more): {code(str(command))}")
+    return lines
 
 
 def with_skips(
@@ -333,6 +371,10 @@ def headline(results: dict[str, dict[str, Any]]) -> str:
     decision = overall(results)[0]
     if not any(step in results for step in STEPS):
         return "⚠️ no verdict — no check ran"
+    override = override_of(results)
+    if override is not None:
+        who, why = one_line(str(override.get("by"))), one_line(str(override.get("reason")))
+        return f"⚠️ overridden by @{md(who)}: {md(why)}"
     if decision != "pass":
         return HEADLINES[decision]
     caveats = [
@@ -476,6 +518,9 @@ def report_markdown(
     results: dict[str, dict[str, Any]], context: ReportContext, detail: str = "full"
 ) -> str:
     lines = [f"## mlgate: {headline(results)}", ""]
+    overrides = override_lines(results)
+    if overrides:
+        lines += [*overrides, ""]
     decided_by, why = reason(results)
     if why:
         lines += [f"**Why:** {_with_code_spans(why)}", ""]
@@ -532,7 +577,7 @@ def fit_markdown(
 
 
 def report_text(results: dict[str, dict[str, Any]], context: ReportContext) -> str:
-    code = overall(results)[1]
+    code = exit_of(results)
     lines = [f"mlgate: {headline(results)} (exit {code})"]
     why = reason(results)[1]
     if why:

@@ -186,17 +186,7 @@ def _escape_property(text: str) -> str:
 
 def render_annotations(details: dict[str, Any], cap: int = ANNOTATION_CAP) -> list[str]:
     """GitHub workflow commands (`::error file=…,line=…,title=…::…`), at most `cap` of them."""
-    items: list[tuple[str, int | None, str, str]] = []
-    for entry in details.get("files", []):
-        if entry["status"] == "error":
-            items.append(
-                (entry["path"], None, "mlgate validate: unreadable data", str(entry.get("error")))
-            )
-        for failure in entry.get("failures", []):
-            first: dict[str, Any] = next(iter(failure.get("examples", [])), {})
-            line = first.get("line")
-            title = f"mlgate validate: {describe_check(str(failure['check']))}"
-            items.append((entry["path"], line, title, _failure_line(failure)))
+    items = failure_annotations(details)
     shown = items if len(items) <= cap else items[: cap - 1]
     commands = [_annotation(path, line, title, message) for path, line, title, message in shown]
     if len(shown) < len(items):
@@ -211,6 +201,23 @@ def render_annotations(details: dict[str, Any], cap: int = ANNOTATION_CAP) -> li
             )
         )
     return commands
+
+
+def failure_annotations(details: dict[str, Any]) -> list[tuple[str, int | None, str, str]]:
+    """(data file, line of the first failing example, title, message) of each failure and
+    unreadable file: the job log's annotations and the check run's."""
+    items: list[tuple[str, int | None, str, str]] = []
+    for entry in details.get("files", []):
+        if entry["status"] == "error":
+            items.append(
+                (entry["path"], None, "mlgate validate: unreadable data", str(entry.get("error")))
+            )
+        for failure in entry.get("failures", []):
+            first: dict[str, Any] = next(iter(failure.get("examples", [])), {})
+            line = first.get("line")
+            title = f"mlgate validate: {describe_check(str(failure['check']))}"
+            items.append((entry["path"], line, title, _failure_line(failure)))
+    return items
 
 
 def _annotation(path: str, line: int | None, title: str, message: str) -> str:

@@ -260,6 +260,20 @@ GATE = Record(
         "links": Record(optional={"workflow_run": maybe(str), "commit": maybe(str)}),
         "steps": ListOf(str),
         "skipped": ListOf(Record(required={"step": str, "reason": str})),
+        # A maintainer's override (mlgate.gate.override): the renderers and promote read it.
+        "override": Record(
+            optional={
+                "min_permission": maybe(str),
+                "command": maybe(str),
+                "refused": ListOf(str),
+                "applied": maybe(
+                    Record(
+                        required={"by": str, "at": str, "reason": str, "commit": str, "url": str},
+                        optional={"failed": ListOf(str)},
+                    )
+                ),
+            }
+        ),
     }
 )
 
