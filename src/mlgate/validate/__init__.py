@@ -10,7 +10,7 @@ without loading them.
 
 from __future__ import annotations
 
-from mlgate.validate.read import read_chunks
+from mlgate.data import read_chunks
 from mlgate.validate.run import ValidateRequest, infer_schema, run_validate
 from mlgate.validate.targets import (
     Target,

@@ -1,0 +1,260 @@
+"""The Polars engine: a lazy scan of the file, every check of a spec as one Polars expression,
+and one streaming collection for all their counts and first examples.
+
+Declared numeric columns are read as numbers; only when a value does not parse is the file
+scanned again with those columns as text, so that each such value is a dtype failure of its
+own row (as on the pandas engine) instead of an error for the file.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mlgate.core.errors import InputError, MissingExtra
+from mlgate.data.engine import CheckCount, RowCheck, TableChecks, TableSpec, UniqueCheck
+from mlgate.data.read import first_line_number, header_fields
+from mlgate.data.source import Source
+
+ROW = "__mlgate_row"
+
+
+class PolarsEngine:
+    name = "polars"
+
+    def check_table(self, source: Source, spec: TableSpec, max_examples: int) -> TableChecks:
+        import polars as pl
+
+        header = _columns(source)
+        numeric = [c for c, kind in spec.kinds.items() if kind in ("int", "float") and c in header]
+        try:
+            return _check(source, spec, header, max_examples, as_text=())
+        except pl.exceptions.ComputeError as exc:
+            if not numeric or source.data_format == "parquet":
+                raise _unreadable(source, exc) from exc
+        try:  # a value a numeric column cannot hold: read those columns as text and cast
+            return _check(source, spec, header, max_examples, as_text=tuple(numeric))
+        except pl.exceptions.PolarsError as exc:
+            raise _unreadable(source, exc) from exc
+
+
+def _polars() -> Any:
+    try:
+        import polars as pl
+    except ImportError as exc:
+        raise MissingExtra(
+            "polars", "polars", "for engine: polars, and it is not installed"
+        ) from exc
+    return pl
+
+
+def _unreadable(source: Source, exc: Exception) -> InputError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"{source.display}: Polars cannot read it: {first}")
+
+
+def _columns(source: Source) -> list[str]:
+    if source.data_format != "parquet":
+        return header_fields(source)
+    pl = _polars()
+    try:
+        return list(pl.read_parquet_schema(source.path))
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(
+            f"{source.display}: not a readable Parquet file (corrupt or truncated?): {exc}"
+        ) from exc
+
+
+def _types(spec: TableSpec, as_text: tuple[str, ...]) -> dict[str, Any]:
+    pl = _polars()
+    polars_type = {"int": pl.Int64, "float": pl.Float64, "str": pl.String, "bool": pl.Boolean}
+    return {
+        column: pl.String if column in as_text else polars_type[kind]
+        for column, kind in spec.kinds.items()
+    }
+
+
+def _scan(source: Source, spec: TableSpec, header: list[str], as_text: tuple[str, ...]) -> Any:
+    from mlgate.data import dataformats
+
+    pl = _polars()
+    if source.data_format == "parquet":
+        return pl.scan_parquet(source.path)
+    types = {c: t for c, t in _types(spec, as_text).items() if c in header}
+    if source.data_format == "jsonl":
+        return pl.scan_ndjson(source.path, schema_overrides=types)
+    delimiter = dataformats.by_name(source.data_format).delimiter or ","
+    return pl.scan_csv(
+        source.path,
+        separator=delimiter,
+        schema_overrides=types,
+        infer_schema=False,  # undeclared columns stay text: nothing checks them
+    )
+
+
+def _check(
+    source: Source,
+    spec: TableSpec,
+    header: list[str],
+    max_examples: int,
+    *,
+    as_text: tuple[str, ...],
+) -> TableChecks:
+    pl = _polars()
+    frame = _scan(source, spec, header, as_text).with_row_index(ROW)
+    declared = _types(spec, ())
+    if as_text:  # the text as read beside it, the column itself as its declared type
+        frame = frame.with_columns(
+            [pl.col(c).alias(_raw(c)) for c in as_text]
+            + [pl.col(c).cast(declared[c], strict=False) for c in as_text]
+        )
+    unparsed = {c: pl.col(_raw(c)).is_not_null() & pl.col(c).is_null() for c in as_text}
+    ok = ~pl.any_horizontal(list(unparsed.values())) if unparsed else pl.lit(True)
+    present = [c for c in spec.checks if c.column in header]
+    flags: list[tuple[str | None, str, Any, tuple[str, ...]]] = [
+        (c, spec.dtype_names[c], flag, (_raw(c),)) for c, flag in unparsed.items()
+    ]
+    for check in present:
+        fails = _fails(check, pl.col(check.column)) & ok
+        flags.append((check.column, check.name, fails, (check.column,)))
+    for unique in spec.unique:
+        if all(c in header for c in unique.columns):
+            flags.append(
+                (_unique_label(unique), unique.name, _duplicated(unique, ok), unique.columns)
+            )
+    outputs = [pl.len().alias("rows")]
+    if flags:
+        outputs.append(pl.any_horizontal([f[2] for f in flags]).sum().alias("failing"))
+    for number, (_column, _name, flag, columns) in enumerate(flags):
+        outputs.append(flag.sum().alias(f"n{number}"))
+        outputs.append(pl.col(ROW).filter(flag).head(max_examples).implode().alias(f"r{number}"))
+        for position, column in enumerate(columns):
+            shown = pl.col(column).filter(flag).head(max_examples).implode()
+            outputs.append(shown.alias(f"v{number}_{position}"))
+    answer = frame.select(outputs).collect(engine="streaming").row(0, named=True)
+    line_offset = first_line_number(source)
+    failures = [_missing_column(c) for c in _required(spec) if c not in header]
+    found = []
+    for number, (label, name, _flag, columns) in enumerate(flags):
+        count = int(answer[f"n{number}"])
+        if not count:
+            continue
+        rows = answer[f"r{number}"]
+        values = [answer[f"v{number}_{p}"] for p in range(len(columns))]
+        examples = [
+            _example(int(row), _value(columns, [v[i] for v in values]), line_offset)
+            for i, row in enumerate(rows)
+        ]
+        found.append(CheckCount(label, name, count, examples))
+    failures += _in_pandera_order(found, spec)
+    return TableChecks(
+        rows=int(answer["rows"]),
+        columns=len(header),
+        failing_rows=int(answer.get("failing") or 0),
+        failures=failures,
+    )
+
+
+def _raw(column: str) -> str:
+    return f"__mlgate_text_{column}"
+
+
+def _required(spec: TableSpec) -> list[str]:
+    return list(spec.kinds)
+
+
+def _missing_column(column: str) -> CheckCount:
+    return CheckCount(column, "column_in_dataframe", None, [{"value": column}])
+
+
+def _fails(check: RowCheck, value: Any) -> Any:
+    """The expression that is true on each row that fails `check`; a null fails only not_null."""
+    pl = _polars()
+    if check.op == "not_null":
+        return value.is_null()
+    return (~_holds(check, value, pl)).fill_null(False)
+
+
+def _holds(check: RowCheck, value: Any, pl: Any) -> Any:
+    op, args = check.op, check.args
+    simple = {
+        "eq": lambda: value == args[0],
+        "ne": lambda: value != args[0],
+        "gt": lambda: value > args[0],
+        "ge": lambda: value >= args[0],
+        "lt": lambda: value < args[0],
+        "le": lambda: value <= args[0],
+        "isin": lambda: value.is_in(list(args[0])),
+        "notin": lambda: ~value.is_in(list(args[0])),
+        "str_matches": lambda: value.str.contains(f"^(?:{args[0]})"),
+        "str_contains": lambda: value.str.contains(args[0]),
+        "str_startswith": lambda: value.str.starts_with(args[0]),
+        "str_endswith": lambda: value.str.ends_with(args[0]),
+    }
+    if op in simple:
+        return simple[op]()
+    if op == "in_range":
+        low, high, include_low, include_high = args
+        above = value >= low if include_low else value > low
+        below = value <= high if include_high else value < high
+        return above & below
+    if op == "str_length":
+        low, high = args
+        length = value.str.len_chars()
+        holds = pl.lit(True)
+        if low is not None:
+            holds = holds & (length >= low)
+        if high is not None:
+            holds = holds & (length <= high)
+        return holds
+    raise ValueError(f"no Polars expression for {op}")
+
+
+def _duplicated(unique: UniqueCheck, ok: Any) -> Any:
+    """Rows whose values repeat among the rows that parsed; a row that did not parse takes no
+    part (its own row number makes its key distinct)."""
+    pl = _polars()
+    key = pl.struct([*map(pl.col, unique.columns), pl.when(ok).then(-1).otherwise(pl.col(ROW))])
+    if unique.keep == "first":
+        repeated = ~key.is_first_distinct()
+    elif unique.keep == "last":
+        repeated = ~key.is_last_distinct()
+    else:
+        repeated = key.is_duplicated()
+    return repeated & ok
+
+
+def _unique_label(unique: UniqueCheck) -> str:
+    return unique.columns[0] if len(unique.columns) == 1 else ", ".join(unique.columns)
+
+
+def _in_pandera_order(found: list[CheckCount], spec: TableSpec) -> list[CheckCount]:
+    """The order the pandas engine reports in: values that did not parse, then Pandera's
+    failures by column name (checks in schema order), then uniqueness."""
+    dtype_names = set(spec.dtype_names.values())
+    unique_names = {u.name for u in spec.unique}
+    unparsed = [f for f in found if f.check in dtype_names]
+    uniques = [f for f in found if f.check in unique_names]
+    checks = [f for f in found if f not in unparsed and f not in uniques]
+    return unparsed + sorted(checks, key=lambda f: str(f.column)) + uniques
+
+
+def _value(columns: tuple[str, ...], values: list[Any]) -> Any:
+    plain = [_plain(v) for v in values]
+    return plain[0] if len(columns) == 1 else dict(zip(columns, plain, strict=True))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _example(row: int, value: Any, line_offset: int | None) -> dict[str, Any]:
+    example: dict[str, Any] = {"row": row}
+    if line_offset is not None:
+        example["line"] = row + line_offset
+    example["value"] = value
+    return example
