@@ -19,7 +19,7 @@ import yaml
 from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
 from mlgate.core import yamlio
 from mlgate.core.errors import ConfigError, InputError
-from mlgate.data import dataformats
+from mlgate.data import ENGINES, dataformats
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 SUPPORTED_VERSION = 1
@@ -147,6 +147,8 @@ class Config:
     gates: tuple[GateRule, ...] = ()
     warnings: tuple[str, ...] = ()
     drift: DriftConfig | None = None
+    # how validate reads and checks tables (mlgate.data.ENGINES); pandas unless set
+    engine: str = "pandas"
 
     @property
     def root(self) -> Path:
@@ -166,6 +168,7 @@ class Config:
             "metrics": asdict(self.metrics),  # per_example: a mapping, or None
             "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
             "drift": None if self.drift is None else asdict(self.drift),
+            "engine": self.engine,
             "warnings": list(self.warnings),
         }
 
@@ -223,7 +226,9 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
     if root is None:
         raise ConfigError("the file is empty; it needs at least `version: 1`", path=str(path))
     top = reader.mapping(root, "")
-    reader.reject_unknown(top, ("version", "data", "mlflow", "metrics", "gates", "drift"), "")
+    reader.reject_unknown(
+        top, ("version", "data", "mlflow", "metrics", "gates", "drift", "engine"), ""
+    )
     _, version_node = reader.require(top, "version", "", root)
     version = reader.integer(version_node, "version")
     if version != SUPPORTED_VERSION:
@@ -264,6 +269,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         gates=gates,
         warnings=tuple(_unmatched_globs(data, path)),
         drift=_read_drift(reader, top.get("drift")),
+        engine=reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "pandas",
     )
 
 

@@ -1,0 +1,177 @@
+"""The engines give one answer: the same failing-row counts, examples and exit codes from the
+pandas engine (Pandera on chunks) and the Polars engine (one pass of expressions), and a
+check Polars cannot express is an input error that names it, never a skipped check."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.cli import RunMlgate
+
+pytest.importorskip("polars")
+
+SCHEMA = """\
+schema_type: dataframe
+version: 0.20.0
+columns:
+  id:
+    dtype: str
+    nullable: false
+    unique: true
+  age:
+    dtype: int64
+    nullable: false
+    checks:
+      in_range: {min_value: 0, max_value: 120}
+  score:
+    dtype: float64
+    nullable: true
+    checks:
+      greater_than_or_equal_to: 0.0
+      less_than: 1.0
+  city:
+    dtype: str
+    nullable: false
+    checks:
+      isin: [paris, rome, berlin]
+  code:
+    dtype: str
+    nullable: false
+    checks:
+      str_matches: "[A-Z]{2}[0-9]+"
+      str_length: {min_value: 3, max_value: 6}
+"""
+ROWS = 3000
+
+
+def _messy_rows() -> list[list[str]]:
+    """Clean rows with failures injected at seeded random rows: out of range values, unknown
+    categories, nulls, text in numeric columns, repeated ids, malformed codes."""
+    pick = random.Random(26)
+    rows = [
+        [f"id{i}", str(pick.randint(0, 120)), repr(pick.random()), pick.choice(["paris", "rome"]),
+         f"AB{pick.randint(0, 999)}"]
+        for i in range(ROWS)
+    ]  # fmt: skip
+    injections: list[tuple[int, Any]] = [
+        (1, "200"), (1, "-3"), (2, "1.5"), (2, "-0.25"), (3, "oslo"), (3, ""), (2, ""),
+        (1, "x"), (2, "abc"), (0, "id7"), (4, "ab12"), (4, "AB1234567"),
+    ]  # fmt: skip
+    for column, value in injections:
+        for row in pick.sample(range(10, ROWS), 9):
+            rows[row][column] = value
+    return rows
+
+
+def _project(tmp_path: Path, data_name: str) -> Path:
+    (tmp_path / "schema.yaml").write_text(SCHEMA)
+    (tmp_path / "mlgate.yaml").write_text(
+        f"version: 1\ndata:\n  - path: {data_name}\n    schema: schema.yaml\n"
+    )
+    return tmp_path
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    lines = ["id,age,score,city,code", *(",".join(r) for r in rows)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _validated(mlgate: RunMlgate, root: Path, engine: str) -> tuple[int, dict[str, Any]]:
+    run = mlgate("validate", "--engine", engine, "--results-dir", f"out-{engine}", cwd=root)
+    assert run.code in (0, 1), run.out + run.err
+    result = json.loads((root / f"out-{engine}" / "validate.json").read_text())
+    (entry,) = result["details"]["files"]
+    entry.pop("engine", None)
+    return run.code, entry
+
+
+def test_csv_with_every_kind_of_failure_counts_the_same_on_both_engines(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = _project(tmp_path, "data.csv")
+    _write_csv(root / "data.csv", _messy_rows())
+    pandas_code, by_pandas = _validated(mlgate, root, "pandas")
+    polars_code, by_polars = _validated(mlgate, root, "polars")
+    assert pandas_code == polars_code == 1
+    checks = {(f["column"], f["check"]) for f in by_pandas["failures"]}
+    assert {
+        ("age", "dtype('int64')"),
+        ("age", "in_range(0, 120)"),
+        ("score", "dtype('float64')"),
+        ("score", "greater_than_or_equal_to(0.0)"),
+        ("score", "less_than(1.0)"),
+        ("city", "isin(['paris', 'rome', 'berlin'])"),
+        ("city", "not_nullable"),
+        ("id", "field_uniqueness"),
+        ("code", "str_matches('[A-Z]{2}[0-9]+')"),
+        ("code", "str_length(3, 6)"),
+    } <= checks
+    assert by_polars == by_pandas
+
+
+def test_parquet_counts_the_same_on_both_engines(tmp_path: Path, mlgate: RunMlgate) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    root = _project(tmp_path, "data.parquet")
+    rows = [r for r in _messy_rows() if r[1].lstrip("-").isdigit()]
+    frame = pd.DataFrame(rows, columns=["id", "age", "score", "city", "code"])
+    frame["age"] = frame["age"].astype("int64")
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    frame["city"] = frame["city"].where(frame["city"] != "", None)
+    frame.to_parquet(root / "data.parquet", index=False)
+    pandas_code, by_pandas = _validated(mlgate, root, "pandas")
+    polars_code, by_polars = _validated(mlgate, root, "polars")
+    assert pandas_code == polars_code == 1
+    assert by_pandas["failing_rows"] > 0
+    assert by_polars == by_pandas
+
+
+def test_clean_data_passes_on_both_engines(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = _project(tmp_path, "data.csv")
+    _write_csv(root / "data.csv", [[f"id{i}", "30", "0.5", "rome", "XY12"] for i in range(50)])
+    assert _validated(mlgate, root, "pandas") == (0, _validated(mlgate, root, "polars")[1])
+
+
+def test_a_check_polars_cannot_express_is_an_input_error_naming_it(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = _project(tmp_path, "data.csv")
+    (root / "schema.yaml").write_text(
+        SCHEMA.replace("      isin: [paris, rome, berlin]", "      unique_values_eq: [paris, rome]")
+    )
+    _write_csv(root / "data.csv", [[f"id{i}", "30", "0.5", "rome", "XY12"] for i in range(5)])
+    run = mlgate("validate", "--engine", "polars", cwd=root)
+    assert run.code == 2, run.out + run.err
+    assert "unique_values_eq" in run.out + run.err
+    assert "polars engine" in run.out + run.err
+    # auto takes pandas for it, which checks it: the check ran, and fails
+    auto = mlgate("validate", "--engine", "auto", cwd=root)
+    assert auto.code == 1, auto.out + auto.err
+
+
+def test_config_check_refuses_an_unknown_engine_with_its_line(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = _project(tmp_path, "data.csv")
+    config = root / "mlgate.yaml"
+    config.write_text(config.read_text() + "engine: turbo\n")
+    run = mlgate("config", "check", cwd=root)
+    assert run.code == 2
+    assert "turbo" in run.out + run.err
+    assert "line 5" in run.out + run.err or "mlgate.yaml:5" in run.out + run.err
+
+
+def test_engine_in_the_config_picks_the_engine(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = _project(tmp_path, "data.csv")
+    config = root / "mlgate.yaml"
+    config.write_text(config.read_text() + "engine: polars\n")
+    _write_csv(root / "data.csv", [[f"id{i}", "30", "0.5", "rome", "XY12"] for i in range(5)])
+    run = mlgate("validate", cwd=root)
+    assert run.code == 0, run.out + run.err
+    result = json.loads((root / ".mlgate" / "validate.json").read_text())
+    assert result["details"]["files"][0]["engine"] == "polars"
