@@ -175,3 +175,34 @@ def test_engine_in_the_config_picks_the_engine(tmp_path: Path, mlgate: RunMlgate
     assert run.code == 0, run.out + run.err
     result = json.loads((root / ".mlgate" / "validate.json").read_text())
     assert result["details"]["files"][0]["engine"] == "polars"
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param("\n", id="a blank line"),
+        pytest.param('"multi\nline",5,0.1,rome,AB1\n', id="a record over two lines"),
+        pytest.param("\r\n", id="CRLF line ends"),
+    ],
+)
+def test_rows_that_are_not_one_per_line_keep_their_lines(
+    tmp_path: Path, mlgate: RunMlgate, layout: str
+) -> None:
+    """Polars reads a blank line as a row of nulls and cannot number the lines of a record
+    over several lines: the examples' rows and lines must still be the file's."""
+    root = _project(tmp_path, "data.csv")
+    rows = [[f"id{i}", "30", "0.5", "rome", "XY12"] for i in range(6)]
+    rows[1][1] = "200"
+    rows[5][3] = "oslo"
+    lines = ["id,age,score,city,code", *(",".join(r) for r in rows)]
+    if layout == "\r\n":
+        text = "\r\n".join(lines) + "\r\n"
+    else:
+        text = "\n".join(lines[:3]) + "\n" + layout + "\n".join(lines[3:]) + "\n"
+    (root / "data.csv").write_bytes(text.encode())
+    pandas_code, by_pandas = _validated(mlgate, root, "pandas")
+    polars_code, by_polars = _validated(mlgate, root, "polars")
+    assert pandas_code == polars_code == 1
+    assert by_polars == by_pandas
+    lines_of = {f["check"]: [e["line"] for e in f["examples"]] for f in by_pandas["failures"]}
+    assert lines_of["in_range(0, 120)"] == [3]

@@ -100,6 +100,12 @@ class Unexpressible(InputError):
     """A check the chosen engine cannot evaluate: an input error, never a skipped check."""
 
 
+class NotOneLinePerRow(Exception):
+    """A text file with blank lines or records over several lines: rows and lines part ways,
+    and an engine that cannot tell which line holds which row hands the file back to the
+    pandas reader, which maps them (`data.lines`)."""
+
+
 class Engine(Protocol):
     """What validate (and, next, profile and drift) ask of an engine."""
 

@@ -12,11 +12,19 @@ import math
 from typing import Any
 
 from mlgate.core.errors import InputError, MissingExtra
-from mlgate.data.engine import CheckCount, RowCheck, TableChecks, TableSpec, UniqueCheck
+from mlgate.data.engine import (
+    CheckCount,
+    NotOneLinePerRow,
+    RowCheck,
+    TableChecks,
+    TableSpec,
+    UniqueCheck,
+)
 from mlgate.data.read import first_line_number, header_fields
 from mlgate.data.source import Source
 
 ROW = "__mlgate_row"
+BLANK_LINES = (b"\n\n", b"\n\r\n", b"\r\r")  # a line end right after a line end
 
 
 class PolarsEngine:
@@ -92,6 +100,9 @@ def _scan(source: Source, spec: TableSpec, header: list[str], as_text: tuple[str
     )
 
 
+Flag = tuple[str | None, str, Any, tuple[str, ...]]  # (column, check, failing rows, shown)
+
+
 def _check(
     source: Source,
     spec: TableSpec,
@@ -100,6 +111,8 @@ def _check(
     *,
     as_text: tuple[str, ...],
 ) -> TableChecks:
+    """One pass for every row check, and whether each unique set has a repeat (`n_unique`,
+    which streams); only when one does, a second pass finds the repeated rows."""
     pl = _polars()
     frame = _scan(source, spec, header, as_text).with_row_index(ROW)
     declared = _types(spec, ())
@@ -110,18 +123,35 @@ def _check(
         )
     unparsed = {c: pl.col(_raw(c)).is_not_null() & pl.col(c).is_null() for c in as_text}
     ok = ~pl.any_horizontal(list(unparsed.values())) if unparsed else pl.lit(True)
-    present = [c for c in spec.checks if c.column in header]
-    flags: list[tuple[str | None, str, Any, tuple[str, ...]]] = [
-        (c, spec.dtype_names[c], flag, (_raw(c),)) for c, flag in unparsed.items()
-    ]
-    for check in present:
+    flags: list[Flag] = [(c, spec.dtype_names[c], f, (_raw(c),)) for c, f in unparsed.items()]
+    for check in (c for c in spec.checks if c.column in header):
         fails = _fails(check, pl.col(check.column)) & ok
         flags.append((check.column, check.name, fails, (check.column,)))
-    for unique in spec.unique:
-        if all(c in header for c in unique.columns):
-            flags.append(
-                (_unique_label(unique), unique.name, _duplicated(unique, ok), unique.columns)
-            )
+    uniques = [u for u in spec.unique if all(c in header for c in u.columns)]
+    answer = _collect(frame, flags, max_examples, distinct=[] if as_text else uniques)
+    repeated = as_text or any(answer[f"u{n}"] < answer["rows"] for n in range(len(uniques)))
+    if uniques and repeated:
+        flags += [
+            (_unique_label(u), u.name, _duplicated(u, ok, all_parsed=not as_text), u.columns)
+            for u in uniques
+        ]
+        answer = _collect(frame, flags, max_examples, distinct=[])
+    _require_one_line_per_row(source, int(answer["rows"]))
+    failures = [_missing_column(c) for c in _required(spec) if c not in header]
+    failures += _in_pandera_order(_counts(flags, answer, first_line_number(source)), spec)
+    return TableChecks(
+        rows=int(answer["rows"]),
+        columns=len(header),
+        failing_rows=int(answer.get("failing") or 0),
+        failures=failures,
+    )
+
+
+def _collect(
+    frame: Any, flags: list[Flag], max_examples: int, *, distinct: list[UniqueCheck]
+) -> dict[str, Any]:
+    """Every flag's count and first rows and values, and the distinct keys of `distinct`."""
+    pl = _polars()
     outputs = [pl.len().alias("rows")]
     if flags:
         outputs.append(pl.any_horizontal([f[2] for f in flags]).sum().alias("failing"))
@@ -131,28 +161,51 @@ def _check(
         for position, column in enumerate(columns):
             shown = pl.col(column).filter(flag).head(max_examples).implode()
             outputs.append(shown.alias(f"v{number}_{position}"))
-    answer = frame.select(outputs).collect(engine="streaming").row(0, named=True)
-    line_offset = first_line_number(source)
-    failures = [_missing_column(c) for c in _required(spec) if c not in header]
+    for number, unique in enumerate(distinct):
+        keys = [pl.col(c) for c in unique.columns]
+        key = keys[0] if len(keys) == 1 else pl.struct(keys)
+        outputs.append(key.n_unique().alias(f"u{number}"))
+    answer: dict[str, Any] = frame.select(outputs).collect(engine="streaming").row(0, named=True)
+    return answer
+
+
+def _counts(flags: list[Flag], answer: dict[str, Any], line_offset: int | None) -> list[CheckCount]:
     found = []
     for number, (label, name, _flag, columns) in enumerate(flags):
         count = int(answer[f"n{number}"])
         if not count:
             continue
-        rows = answer[f"r{number}"]
         values = [answer[f"v{number}_{p}"] for p in range(len(columns))]
         examples = [
             _example(int(row), _value(columns, [v[i] for v in values]), line_offset)
-            for i, row in enumerate(rows)
+            for i, row in enumerate(answer[f"r{number}"])
         ]
         found.append(CheckCount(label, name, count, examples))
-    failures += _in_pandera_order(found, spec)
-    return TableChecks(
-        rows=int(answer["rows"]),
-        columns=len(header),
-        failing_rows=int(answer.get("failing") or 0),
-        failures=failures,
-    )
+    return found
+
+
+def _require_one_line_per_row(source: Source, rows: int) -> None:
+    """Row `n` is on line `n + 2` only when every row is one line: Polars reads a blank line
+    as a row of nulls (pandas skips it) and cannot say where a record over several lines
+    starts. Counting the line ends (a C loop over the bytes) tells."""
+    if source.data_format == "parquet":
+        return
+    if source.path.name.lower().endswith(".gz"):
+        raise NotOneLinePerRow(source.display)
+    newlines = returns = 0
+    tail = b""  # the end of the block before, for a blank line across two blocks
+    with source.path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            newlines += block.count(b"\n")
+            returns += block.count(b"\r")
+            seam = tail + block
+            if any(blank in seam for blank in BLANK_LINES):
+                raise NotOneLinePerRow(source.display)
+            tail = block[-3:]
+    ends = newlines or returns  # CR-only files end their lines with \r
+    records = rows + (0 if source.data_format == "jsonl" else 1)  # the header is a line
+    if ends != records - (0 if tail.endswith((b"\n", b"\r")) else 1):
+        raise NotOneLinePerRow(source.display)
 
 
 def _raw(column: str) -> str:
@@ -210,18 +263,23 @@ def _holds(check: RowCheck, value: Any, pl: Any) -> Any:
     raise ValueError(f"no Polars expression for {op}")
 
 
-def _duplicated(unique: UniqueCheck, ok: Any) -> Any:
+def _duplicated(unique: UniqueCheck, ok: Any, *, all_parsed: bool) -> Any:
     """Rows whose values repeat among the rows that parsed; a row that did not parse takes no
-    part (its own row number makes its key distinct)."""
+    part (its own row number makes its key distinct). One column is its own key: hashing a
+    struct of it costs several times more."""
     pl = _polars()
-    key = pl.struct([*map(pl.col, unique.columns), pl.when(ok).then(-1).otherwise(pl.col(ROW))])
+    columns = [pl.col(c) for c in unique.columns]
+    if all_parsed:
+        key = columns[0] if len(columns) == 1 else pl.struct(columns)
+    else:
+        key = pl.struct([*columns, pl.when(ok).then(-1).otherwise(pl.col(ROW))])
     if unique.keep == "first":
         repeated = ~key.is_first_distinct()
     elif unique.keep == "last":
         repeated = ~key.is_last_distinct()
     else:
         repeated = key.is_duplicated()
-    return repeated & ok
+    return repeated if all_parsed else repeated & ok
 
 
 def _unique_label(unique: UniqueCheck) -> str:

@@ -24,6 +24,7 @@ from mlgate.core.errors import ExitStatus, InputError
 from mlgate.core.wording import counted
 from mlgate.data import (
     Layout,
+    NotOneLinePerRow,
     Progress,
     TableSpec,
     Unexpressible,
@@ -94,6 +95,8 @@ def run_validate(request: ValidateRequest) -> Result:
                 files.append(validate_file(target, chunks, request))
             else:
                 files.append(_validate_with(engine, target, chunks, request))
+        except NotOneLinePerRow:  # rows and lines part ways: the pandas reader maps them
+            files.append(validate_file(target, chunks, request))
         except InputError as exc:
             files.append(_file_entry(target, status="error") | {"error": str(exc)})
     return _result(files, chosen, request, clock)
