@@ -206,3 +206,63 @@ def test_rows_that_are_not_one_per_line_keep_their_lines(
     assert by_polars == by_pandas
     lines_of = {f["check"]: [e["line"] for e in f["examples"]] for f in by_pandas["failures"]}
     assert lines_of["in_range(0, 120)"] == [3]
+
+
+PLAIN_VARIANTS = {
+    "dict checks": SCHEMA,
+    "flat check keys": """\
+columns:
+  age: {dtype: int64, nullable: true, greater_than: 0, less_than_or_equal_to: 99.5}
+  name: {dtype: str, str_startswith: ab, str_length: {min_value: 2}, notin: [x, y]}
+""",
+    "list checks and a unique pair": """\
+schema_type: dataframe
+columns:
+  a:
+    dtype: float64
+    checks:
+      - {min_value: 0, max_value: 1, include_max: false, options: {check_name: in_range}}
+      - {value: 0.5, options: {check_name: not_equal_to}}
+  b:
+    dtype: str
+    unique: true
+    report_duplicates: exclude_first
+    checks:
+      - {value: "^[a-z]+$", options: {check_name: str_matches}}
+unique: [a, b]
+report_duplicates: exclude_last
+""",
+}
+
+
+@pytest.mark.parametrize("schema", PLAIN_VARIANTS.values(), ids=PLAIN_VARIANTS.keys())
+def test_a_plain_schema_read_without_pandera_is_the_spec_pandera_gives(
+    tmp_path: Path, schema: str
+) -> None:
+    """The Polars path reads a plain YAML schema itself (importing pandas and Pandera costs
+    more than the pass): it must be the very spec Pandera's reading gives, names included."""
+    from mlgate.validate.engines import plain_spec, table_spec
+    from mlgate.validate.schema import chunk_plan, load_schema
+
+    path = tmp_path / "schema.yaml"
+    path.write_text(schema)
+    by_pandera = table_spec(chunk_plan(load_schema(str(path), tmp_path)), "polars", "schema")
+    assert plain_spec(str(path)) == by_pandera
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "{dtype: int64, greater_than: abc}",  # a bound the values cannot be compared with
+        "{dtype: int64, checks: {in_range: {min_value: 0, max_value: 9}}, in_range: 3}",
+        "{dtype: category}",
+        "{dtype: str, regex: true}",
+        "{dtype: int64, my_custom_check: 3}",
+    ],
+)
+def test_what_is_not_plain_is_left_to_pandera(tmp_path: Path, column: str) -> None:
+    from mlgate.validate.engines import plain_spec
+
+    path = tmp_path / "schema.yaml"
+    path.write_text(f"columns:\n  a: {column}\n")
+    assert plain_spec(str(path)) is None

@@ -61,7 +61,8 @@ class UniqueCheck:
 @dataclass(frozen=True)
 class TableSpec:
     """What to check in one table. `kinds`: declared columns and the type each is read as;
-    a value a numeric column cannot hold is a failure of `dtype_names[column]` on its row,
+    a value a numeric column cannot hold is a failure of `dtype_names[column]` (set for the
+    numeric columns) on its row,
     and the row takes part in no other check (as the pandas engine does)."""
 
     kinds: dict[str, str]

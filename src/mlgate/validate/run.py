@@ -79,27 +79,45 @@ def run_validate(request: ValidateRequest) -> Result:
     clock = Clock()
     chosen = plan(request)
     schemas: dict[tuple[str, Path], ChunkPlan] = {}
+    plain: dict[tuple[str, Path], TableSpec] = {}  # schemas Polars takes without Pandera
     for target in chosen.targets:
         key = (target.schema, target.schema_root)
-        if key not in schemas:
+        if key in schemas or key in plain:
+            continue
+        spec = _plain_spec(target, request.engine)
+        if spec is not None:
+            plain[key] = spec
+        else:
             schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
     files = [
         {"path": u.path, "schema": u.schema, "format": None, "status": "error", "error": u.error}
         for u in chosen.unavailable
     ]
     for target in chosen.targets:
-        chunks = schemas[(target.schema, target.schema_root)]
+        key = (target.schema, target.schema_root)
         try:
-            engine = _engine_for(target, chunks, request.engine)
-            if engine is None:
-                files.append(validate_file(target, chunks, request))
-            else:
-                files.append(_validate_with(engine, target, chunks, request))
-        except NotOneLinePerRow:  # rows and lines part ways: the pandas reader maps them
-            files.append(validate_file(target, chunks, request))
+            try:
+                spec = plain.get(key) or _engine_for(target, schemas[key], request.engine)
+                if spec is None:
+                    files.append(validate_file(target, schemas[key], request))
+                else:
+                    files.append(_validate_with(spec, target, request))
+            except NotOneLinePerRow:  # rows and lines part ways: the pandas reader maps them
+                if key not in schemas:
+                    schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
+                files.append(validate_file(target, schemas[key], request))
         except InputError as exc:
             files.append(_file_entry(target, status="error") | {"error": str(exc)})
     return _result(files, chosen, request, clock)
+
+
+def _plain_spec(target: Target, choice: str) -> TableSpec | None:
+    """The spec of a plain YAML schema when Polars will check it, read without Pandera."""
+    from mlgate.validate.engines import plain_spec
+
+    if choice not in ("auto", "polars") or resolve(choice, expressible=True) != "polars":
+        return None
+    return plain_spec(target.schema)
 
 
 def _engine_for(target: Target, schema: ChunkPlan, choice: str) -> TableSpec | None:
@@ -121,9 +139,7 @@ def _engine_for(target: Target, schema: ChunkPlan, choice: str) -> TableSpec | N
     return spec if resolve(choice, expressible=True) != "pandas" else None
 
 
-def _validate_with(
-    spec: TableSpec, target: Target, schema: ChunkPlan, request: ValidateRequest
-) -> dict[str, Any]:
+def _validate_with(spec: TableSpec, target: Target, request: ValidateRequest) -> dict[str, Any]:
     engine = engine_named(resolve(request.engine, expressible=True))
     checked = engine.check_table(target, spec, request.max_examples)
     entry = _file_entry(target, status="fail" if checked.failures else "pass")
