@@ -183,6 +183,7 @@ def test_engine_in_the_config_picks_the_engine(tmp_path: Path, mlgate: RunMlgate
         pytest.param("\n", id="a blank line"),
         pytest.param('"multi\nline",5,0.1,rome,AB1\n', id="a record over two lines"),
         pytest.param("\r\n", id="CRLF line ends"),
+        pytest.param(",,,,\n", id="a row of empty fields, which is a row"),
     ],
 )
 def test_rows_that_are_not_one_per_line_keep_their_lines(

@@ -128,15 +128,18 @@ def _check(
         fails = _fails(check, pl.col(check.column)) & ok
         flags.append((check.column, check.name, fails, (check.column,)))
     uniques = [u for u in spec.unique if all(c in header for c in u.columns)]
-    answer = _collect(frame, flags, max_examples, distinct=[] if as_text else uniques)
+    declared_here = [c for c in spec.kinds if c in header]
+    distinct = [] if as_text else uniques
+    answer = _collect(frame, flags, max_examples, distinct=distinct, declared=declared_here)
     repeated = as_text or any(answer[f"u{n}"] < answer["rows"] for n in range(len(uniques)))
     if uniques and repeated:
         flags += [
             (_unique_label(u), u.name, _duplicated(u, ok, all_parsed=not as_text), u.columns)
             for u in uniques
         ]
-        answer = _collect(frame, flags, max_examples, distinct=[])
-    _require_one_line_per_row(source, int(answer["rows"]))
+        answer = _collect(frame, flags, max_examples, distinct=[], declared=declared_here)
+    if answer.get("failing") or answer["empty"]:  # lines are shown, or may be blank lines
+        _require_one_line_per_row(source, int(answer["rows"]))
     failures = [_missing_column(c) for c in _required(spec) if c not in header]
     failures += _in_pandera_order(_counts(flags, answer, first_line_number(source)), spec)
     return TableChecks(
@@ -148,11 +151,20 @@ def _check(
 
 
 def _collect(
-    frame: Any, flags: list[Flag], max_examples: int, *, distinct: list[UniqueCheck]
+    frame: Any,
+    flags: list[Flag],
+    max_examples: int,
+    *,
+    distinct: list[UniqueCheck],
+    declared: list[str],
 ) -> dict[str, Any]:
-    """Every flag's count and first rows and values, and the distinct keys of `distinct`."""
+    """Every flag's count and first rows and values, the distinct keys of `distinct`, and the
+    rows with nothing in `declared` (what a blank line reads as)."""
     pl = _polars()
     outputs = [pl.len().alias("rows")]
+    nothing = [pl.col(c).is_null() for c in declared]
+    empty = pl.all_horizontal(nothing) if nothing else pl.lit(False)
+    outputs.append(empty.sum().alias("empty"))
     if flags:
         outputs.append(pl.any_horizontal([f[2] for f in flags]).sum().alias("failing"))
     for number, (_column, _name, flag, columns) in enumerate(flags):
@@ -187,7 +199,8 @@ def _counts(flags: list[Flag], answer: dict[str, Any], line_offset: int | None) 
 def _require_one_line_per_row(source: Source, rows: int) -> None:
     """Row `n` is on line `n + 2` only when every row is one line: Polars reads a blank line
     as a row of nulls (pandas skips it) and cannot say where a record over several lines
-    starts. Counting the line ends (a C loop over the bytes) tells."""
+    starts. Counting the line ends (a C loop over the bytes) tells; it is done only when a
+    line is shown (a check failed) or a row is empty (perhaps a blank line)."""
     if source.data_format == "parquet":
         return
     if source.path.name.lower().endswith(".gz"):
