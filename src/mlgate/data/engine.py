@@ -101,10 +101,11 @@ class Unexpressible(InputError):
     """A check the chosen engine cannot evaluate: an input error, never a skipped check."""
 
 
-class NotOneLinePerRow(Exception):
-    """A text file with blank lines or records over several lines: rows and lines part ways,
-    and an engine that cannot tell which line holds which row hands the file back to the
-    pandas reader, which maps them (`data.lines`)."""
+class NeedsPandasReader(Exception):
+    """A file an engine hands back to the pandas reader, whose answer is the reference: a
+    text file with blank lines or records over several lines (rows and lines part ways, and
+    the pandas reader maps them), a Parquet column whose stored type is not the declared one
+    (Pandera reports the dtype; an engine's comparison would not run)."""
 
 
 class Engine(Protocol):

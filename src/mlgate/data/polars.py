@@ -14,7 +14,7 @@ from typing import Any
 from mlgate.core.errors import InputError, MissingExtra
 from mlgate.data.engine import (
     CheckCount,
-    NotOneLinePerRow,
+    NeedsPandasReader,
     RowCheck,
     TableChecks,
     TableSpec,
@@ -34,6 +34,8 @@ class PolarsEngine:
         import polars as pl
 
         header = _columns(source)
+        if source.data_format == "parquet":
+            _require_declared_parquet_types(source, spec)
         numeric = [c for c, kind in spec.kinds.items() if kind in ("int", "float") and c in header]
         try:
             return _check(source, spec, header, max_examples, as_text=())
@@ -73,6 +75,15 @@ def _columns(source: Source) -> list[str]:
         ) from exc
 
 
+def _require_declared_parquet_types(source: Source, spec: TableSpec) -> None:
+    pl = _polars()
+    stored = pl.read_parquet_schema(source.path)
+    wanted = _types(spec, ())
+    for column, kind in wanted.items():
+        if column in stored and stored[column] != kind:
+            raise NeedsPandasReader(f"{source.display}: column {column} is {stored[column]}")
+
+
 def _types(spec: TableSpec, as_text: tuple[str, ...]) -> dict[str, Any]:
     pl = _polars()
     polars_type = {"int": pl.Int64, "float": pl.Float64, "str": pl.String, "bool": pl.Boolean}
@@ -100,7 +111,11 @@ def _scan(source: Source, spec: TableSpec, header: list[str], as_text: tuple[str
     )
 
 
-Flag = tuple[str | None, str, Any, tuple[str, ...]]  # (column, check, failing rows, shown)
+# (column, check, failing rows, columns shown, stage): stages are reported in the order the
+# pandas engine reports them: values that did not parse, Pandera's checks, uniqueness
+Flag = tuple[str | None, str, Any, tuple[str, ...], str]
+UNPARSED, CHECKS, UNIQUE = "unparsed", "checks", "unique"
+STAGES = (UNPARSED, CHECKS, UNIQUE)
 
 
 def _check(
@@ -123,10 +138,23 @@ def _check(
         )
     unparsed = {c: pl.col(_raw(c)).is_not_null() & pl.col(c).is_null() for c in as_text}
     ok = ~pl.any_horizontal(list(unparsed.values())) if unparsed else pl.lit(True)
-    flags: list[Flag] = [(c, spec.dtype_names[c], f, (_raw(c),)) for c, f in unparsed.items()]
-    for check in (c for c in spec.checks if c.column in header):
+    flags: list[Flag] = [
+        (c, spec.dtype_names[c], f, (_raw(c),), UNPARSED) for c, f in unparsed.items()
+    ]
+    present = [c for c in spec.checks if c.column in header]
+    for check in (c for c in present if c.op == "not_null"):
+        flags.append((check.column, check.name, pl.col(check.column).is_null() & ok, (), CHECKS))
+    # pandas reads an int column with a null as floats, which Pandera's int64 dtype check
+    # fails on each null row
+    ints = [c for c, kind in spec.kinds.items() if kind == "int" and c in header]
+    null_flags = {}
+    for column in ints:
+        null_flags[column] = len(flags)
+        nulls = pl.col(column).is_null() & ok
+        flags.append((column, spec.dtype_names[column], nulls, (), CHECKS))
+    for check in (c for c in present if c.op != "not_null"):
         fails = _fails(check, pl.col(check.column)) & ok
-        flags.append((check.column, check.name, fails, (check.column,)))
+        flags.append((check.column, check.name, fails, (check.column,), CHECKS))
     uniques = [u for u in spec.unique if all(c in header for c in u.columns)]
     declared_here = [c for c in spec.kinds if c in header]
     distinct = [] if as_text else uniques
@@ -134,14 +162,22 @@ def _check(
     repeated = as_text or any(answer[f"u{n}"] < answer["rows"] for n in range(len(uniques)))
     if uniques and repeated:
         flags += [
-            (_unique_label(u), u.name, _duplicated(u, ok, all_parsed=not as_text), u.columns)
+            (
+                _unique_label(u),
+                u.name,
+                _duplicated(u, ok, all_parsed=not as_text),
+                u.columns,
+                UNIQUE,
+            )
             for u in uniques
         ]
         answer = _collect(frame, flags, max_examples, distinct=[], declared=declared_here)
     if answer.get("failing") or answer["empty"]:  # lines are shown, or may be blank lines
         _require_one_line_per_row(source, int(answer["rows"]))
     failures = [_missing_column(c) for c in _required(spec) if c not in header]
-    failures += _in_pandera_order(_counts(flags, answer, first_line_number(source)), spec)
+    found = _counts(flags, answer, first_line_number(source), max_examples)
+    _as_floats(found, [c for c, n in null_flags.items() if answer[f"n{n}"]])
+    failures += found
     return TableChecks(
         rows=int(answer["rows"]),
         columns=len(header),
@@ -167,7 +203,7 @@ def _collect(
     outputs.append(empty.sum().alias("empty"))
     if flags:
         outputs.append(pl.any_horizontal([f[2] for f in flags]).sum().alias("failing"))
-    for number, (_column, _name, flag, columns) in enumerate(flags):
+    for number, (_column, _name, flag, columns, _stage) in enumerate(flags):
         outputs.append(flag.sum().alias(f"n{number}"))
         outputs.append(pl.col(ROW).filter(flag).head(max_examples).implode().alias(f"r{number}"))
         for position, column in enumerate(columns):
@@ -181,19 +217,49 @@ def _collect(
     return answer
 
 
-def _counts(flags: list[Flag], answer: dict[str, Any], line_offset: int | None) -> list[CheckCount]:
-    found = []
-    for number, (label, name, _flag, columns) in enumerate(flags):
+def _counts(
+    flags: list[Flag], answer: dict[str, Any], line_offset: int | None, max_examples: int
+) -> list[CheckCount]:
+    """Per (column, check), in the pandas engine's order: the stages in turn, checks by
+    column name; a dtype failure found twice (a value that did not parse, a null in an int
+    column) is one failure, as there."""
+    found: dict[tuple[str | None, str], CheckCount] = {}
+    ordered = sorted(
+        range(len(flags)),
+        key=lambda n: (
+            (STAGES.index(flags[n][4]), str(flags[n][0]) if flags[n][4] == CHECKS else "")
+        ),
+    )
+    for number in ordered:
+        label, name, _flag, columns, _stage = flags[number]
         count = int(answer[f"n{number}"])
         if not count:
             continue
         values = [answer[f"v{number}_{p}"] for p in range(len(columns))]
+        shown = columns or (str(label),)
         examples = [
-            _example(int(row), _value(columns, [v[i] for v in values]), line_offset)
+            _example(
+                int(row),
+                _value(shown, [v[i] for v in values]) if values else None,
+                line_offset,
+            )
             for i, row in enumerate(answer[f"r{number}"])
         ]
-        found.append(CheckCount(label, name, count, examples))
-    return found
+        failure = found.setdefault((label, name), CheckCount(label, name, 0, []))
+        failure.rows = (failure.rows or 0) + count
+        failure.examples = (failure.examples + examples)[:max_examples]
+    return list(found.values())
+
+
+def _as_floats(found: list[CheckCount], columns: list[str]) -> None:
+    """Values of an int column with nulls as the pandas engine shows them: floats."""
+    for failure in found:
+        if failure.column not in columns:
+            continue
+        for example in failure.examples:
+            value = example.get("value")
+            if isinstance(value, int) and not isinstance(value, bool):
+                example["value"] = float(value)
 
 
 def _require_one_line_per_row(source: Source, rows: int) -> None:
@@ -204,7 +270,7 @@ def _require_one_line_per_row(source: Source, rows: int) -> None:
     if source.data_format == "parquet":
         return
     if source.path.name.lower().endswith(".gz"):
-        raise NotOneLinePerRow(source.display)
+        raise NeedsPandasReader(source.display)
     newlines = returns = 0
     tail = b""  # the end of the block before, for a blank line across two blocks
     with source.path.open("rb") as handle:
@@ -213,12 +279,12 @@ def _require_one_line_per_row(source: Source, rows: int) -> None:
             returns += block.count(b"\r")
             seam = tail + block
             if any(blank in seam for blank in BLANK_LINES):
-                raise NotOneLinePerRow(source.display)
+                raise NeedsPandasReader(source.display)
             tail = block[-3:]
     ends = newlines or returns  # CR-only files end their lines with \r
     records = rows + (0 if source.data_format == "jsonl" else 1)  # the header is a line
     if ends != records - (0 if tail.endswith((b"\n", b"\r")) else 1):
-        raise NotOneLinePerRow(source.display)
+        raise NeedsPandasReader(source.display)
 
 
 def _raw(column: str) -> str:
@@ -276,7 +342,7 @@ def _holds(check: RowCheck, value: Any, pl: Any) -> Any:
     raise ValueError(f"no Polars expression for {op}")
 
 
-def _duplicated(unique: UniqueCheck, ok: Any, *, all_parsed: bool) -> Any:
+def _duplicated(unique: UniqueCheck, ok: Any, all_parsed: bool) -> Any:
     """Rows whose values repeat among the rows that parsed; a row that did not parse takes no
     part (its own row number makes its key distinct). One column is its own key: hashing a
     struct of it costs several times more."""
@@ -297,17 +363,6 @@ def _duplicated(unique: UniqueCheck, ok: Any, *, all_parsed: bool) -> Any:
 
 def _unique_label(unique: UniqueCheck) -> str:
     return unique.columns[0] if len(unique.columns) == 1 else ", ".join(unique.columns)
-
-
-def _in_pandera_order(found: list[CheckCount], spec: TableSpec) -> list[CheckCount]:
-    """The order the pandas engine reports in: values that did not parse, then Pandera's
-    failures by column name (checks in schema order), then uniqueness."""
-    dtype_names = set(spec.dtype_names.values())
-    unique_names = {u.name for u in spec.unique}
-    unparsed = [f for f in found if f.check in dtype_names]
-    uniques = [f for f in found if f.check in unique_names]
-    checks = [f for f in found if f not in unparsed and f not in uniques]
-    return unparsed + sorted(checks, key=lambda f: str(f.column)) + uniques
 
 
 def _value(columns: tuple[str, ...], values: list[Any]) -> Any:

@@ -24,7 +24,7 @@ from mlgate.core.errors import ExitStatus, InputError
 from mlgate.core.wording import counted
 from mlgate.data import (
     Layout,
-    NotOneLinePerRow,
+    NeedsPandasReader,
     Progress,
     TableSpec,
     Unexpressible,
@@ -102,7 +102,7 @@ def run_validate(request: ValidateRequest) -> Result:
                     files.append(validate_file(target, schemas[key], request))
                 else:
                     files.append(_validate_with(spec, target, request))
-            except NotOneLinePerRow:  # rows and lines part ways: the pandas reader maps them
+            except NeedsPandasReader:  # rows and lines part ways: the pandas reader maps them
                 if key not in schemas:
                     schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
                 files.append(validate_file(target, schemas[key], request))
