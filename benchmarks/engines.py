@@ -9,6 +9,7 @@ four-valued categories, a unique string id, a 0/1 target), measured in the same 
 
 Run: .venv/bin/python benchmarks/engines.py [--rows 1000000] [--runs 1]
 Each measurement is a fresh process; peak RSS is that process's ru_maxrss (children included).
+CPU time (user + system) is printed beside wall time: on a busy machine it is the steadier.
 Not a timed test: the figures go in the closing note.
 """
 
@@ -47,7 +48,8 @@ start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": code, "wall": wall, "rss": usage.ru_maxrss * 1024}))
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps({"code": code, "wall": wall, "cpu": cpu, "rss": usage.ru_maxrss * 1024}))
 """
 
 
@@ -102,6 +104,7 @@ def measure(command: list[str], runs: int, cwd: Path) -> dict[str, float]:
     return {
         "wall": statistics.median(r["wall"] for r in results),
         "rss": statistics.median(r["rss"] for r in results),
+        "cpu": statistics.median(r["cpu"] for r in results),
         "code": results[-1]["code"],
     }
 
@@ -143,6 +146,7 @@ def drift_rows(folder: Path, csv: Path, runs: int) -> list[str]:
 def _row(label: str, figures: dict[str, float], base: dict[str, float]) -> str:
     return (
         f"{label:<44} {figures['wall']:7.2f} s ({figures['wall'] / base['wall']:.2f}x)  "
+        f"cpu {figures['cpu']:6.2f} s ({figures['cpu'] / base['cpu']:.2f}x)  "
         f"{figures['rss'] / 2**20:7.0f} MiB ({figures['rss'] / base['rss']:.2f}x)  "
         f"exit {int(figures['code'])}"
     )
