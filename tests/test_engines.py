@@ -290,3 +290,21 @@ def test_a_parquet_column_stored_as_another_type_fails_its_dtype_on_both_engines
     assert pandas_code == polars_code == 1
     assert ("age", "dtype('int64')") in {(f["column"], f["check"]) for f in by_pandas["failures"]}
     assert _text(by_polars) == _text(by_pandas)
+
+
+def test_no_examples_asked_still_counts_on_both_engines(tmp_path: Path, mlgate: RunMlgate) -> None:
+    root = _project(tmp_path, "data.csv")
+    _write_csv(root / "data.csv", _messy_rows()[:400])
+    runs = {}
+    for engine in ("pandas", "polars"):
+        runs[engine] = mlgate(
+            "validate", "--engine", engine, "--max-examples", "0", "--results-dir", engine, cwd=root
+        )
+        assert runs[engine].code == 1, runs[engine].out + runs[engine].err
+    files = [
+        json.loads((root / engine / "validate.json").read_text())["details"]["files"][0]
+        for engine in ("pandas", "polars")
+    ]
+    files[1].pop("engine")
+    assert files[0]["failures"] and all(not f["examples"] for f in files[0]["failures"])
+    assert _text(files[1]) == _text(files[0])

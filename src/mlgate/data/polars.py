@@ -126,8 +126,10 @@ def _check(
     *,
     as_text: tuple[str, ...],
 ) -> TableChecks:
-    """One pass for every row check, and whether each unique set has a repeat (`n_unique`,
-    which streams); only when one does, a second pass finds the repeated rows."""
+    """One streaming pass counts the failures of every row check and the distinct keys of
+    each unique set; only when something fails, a second pass finds the failing rows, the
+    first examples and the repeated keys (examples and repeats cost a third of a pass more
+    and much memory, for nothing on clean data)."""
     pl = _polars()
     frame = _scan(source, spec, header, as_text).with_row_index(ROW)
     declared = _types(spec, ())
@@ -158,8 +160,9 @@ def _check(
     uniques = [u for u in spec.unique if all(c in header for c in u.columns)]
     declared_here = [c for c in spec.kinds if c in header]
     distinct = [] if as_text else uniques
-    answer = _collect(frame, flags, max_examples, distinct=distinct, declared=declared_here)
+    answer = _collect(frame, flags, None, distinct=distinct, declared=declared_here)
     repeated = as_text or any(answer[f"u{n}"] < answer["rows"] for n in range(len(uniques)))
+    failed = any(answer[f"n{n}"] for n in range(len(flags)))
     if uniques and repeated:
         flags += [
             (
@@ -171,6 +174,7 @@ def _check(
             )
             for u in uniques
         ]
+    if failed or (uniques and repeated):
         answer = _collect(frame, flags, max_examples, distinct=[], declared=declared_here)
     if answer.get("failing") or answer["empty"]:  # lines are shown, or may be blank lines
         _require_one_line_per_row(source, int(answer["rows"]))
@@ -189,22 +193,25 @@ def _check(
 def _collect(
     frame: Any,
     flags: list[Flag],
-    max_examples: int,
+    max_examples: int | None,
     *,
     distinct: list[UniqueCheck],
     declared: list[str],
 ) -> dict[str, Any]:
-    """Every flag's count and first rows and values, the distinct keys of `distinct`, and the
-    rows with nothing in `declared` (what a blank line reads as)."""
+    """Every flag's count, and (unless `max_examples` is None) the rows failing any and each
+    flag's first rows and values; the distinct keys of `distinct`, and the rows with nothing
+    in `declared` (what a blank line reads as)."""
     pl = _polars()
     outputs = [pl.len().alias("rows")]
     nothing = [pl.col(c).is_null() for c in declared]
     empty = pl.all_horizontal(nothing) if nothing else pl.lit(False)
     outputs.append(empty.sum().alias("empty"))
-    if flags:
+    if flags and max_examples is not None:
         outputs.append(pl.any_horizontal([f[2] for f in flags]).sum().alias("failing"))
     for number, (_column, _name, flag, columns, _stage) in enumerate(flags):
         outputs.append(flag.sum().alias(f"n{number}"))
+        if max_examples is None:
+            continue
         outputs.append(pl.col(ROW).filter(flag).head(max_examples).implode().alias(f"r{number}"))
         for position, column in enumerate(columns):
             shown = pl.col(column).filter(flag).head(max_examples).implode()
