@@ -131,7 +131,7 @@ def _check(
     first examples and the repeated keys (examples and repeats cost a third of a pass more
     and much memory, for nothing on clean data)."""
     pl = _polars()
-    frame = _scan(source, spec, header, as_text).with_row_index(ROW)
+    frame = _scan(source, spec, header, as_text)
     declared = _types(spec, ())
     if as_text:  # the text as read beside it, the column itself as its declared type
         frame = frame.with_columns(
@@ -174,8 +174,9 @@ def _check(
             )
             for u in uniques
         ]
-    if failed or (uniques and repeated):
-        answer = _collect(frame, flags, max_examples, distinct=[], declared=declared_here)
+    if failed or (uniques and repeated):  # row numbers only now: they cost a column per pass
+        numbered = frame.with_row_index(ROW)
+        answer = _collect(numbered, flags, max_examples, distinct=[], declared=declared_here)
     if answer.get("failing") or answer["empty"]:  # lines are shown, or may be blank lines
         _require_one_line_per_row(source, int(answer["rows"]))
     failures = [_missing_column(c) for c in _required(spec) if c not in header]
