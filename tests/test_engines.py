@@ -323,3 +323,23 @@ def test_profile_and_drift_refuse_an_engine_they_do_not_compute_with(
     assert run.code == 2, run.out + run.err
     assert "pandas engine only" in run.out + run.err
     assert not (root / "p.json").exists()
+
+
+def test_config_check_refuses_a_check_the_configured_engine_cannot_express(
+    tmp_path: Path, mlgate: RunMlgate
+) -> None:
+    root = _project(tmp_path, "data.csv")
+    (root / "schema.yaml").write_text(
+        SCHEMA.replace("      isin: [paris, rome, berlin]", "      unique_values_eq: [paris, rome]")
+    )
+    config = root / "mlgate.yaml"
+    assert mlgate("config", "check", cwd=root).code == 0  # pandas checks every schema
+    config.write_text(config.read_text() + "engine: polars\n")
+    run = mlgate("config", "check", cwd=root)
+    assert run.code == 2, run.out + run.err
+    said = run.out + run.err
+    assert "mlgate.yaml:4" in said
+    assert "unique_values_eq" in said
+    assert "polars engine" in said
+    (root / "schema.yaml").write_text(SCHEMA)
+    assert mlgate("config", "check", cwd=root).code == 0

@@ -8,11 +8,14 @@ and the engine, never a check skipped without a word.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlgate.core import yamlio
 from mlgate.data import RowCheck, TableSpec, Unexpressible, UniqueCheck
 from mlgate.validate.schema import TEXT_DTYPES, ChunkPlan
+
+if TYPE_CHECKING:
+    from mlgate.config import Config
 
 KINDS = {"int64": "int", "float64": "float"} | dict.fromkeys(TEXT_DTYPES - {"category"}, "str")
 # Pandera's built-in check -> (the spec's op, its statistics in the op's argument order)
@@ -283,3 +286,27 @@ def _require_bounds(kind: str, op: str, bounds: tuple[Any, ...]) -> None:
         ok = all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
     if not ok:
         raise _NotPlain
+
+
+def require_expressible(config: Config) -> None:
+    """`config check` with `engine: polars` (or spark): every schema file can be checked by
+    that engine, or an input error naming the config line, the check and the engine. A plain
+    schema is read without Pandera; only another is loaded with it. A Python schema
+    (`package.module:Name`) is not imported here (that would run its code); validate refuses
+    what it cannot express when it runs."""
+    from pathlib import Path
+
+    from mlgate.validate.schema import chunk_plan, load_schema
+    from mlgate.validate.targets import is_import_path
+
+    if config.engine not in ("polars", "spark"):
+        return
+    root = config.root.resolve()
+    for entry in config.data:
+        if is_import_path(entry.schema):
+            continue
+        path = root / entry.schema
+        if config.engine == "polars" and plain_spec(str(path)) is not None:
+            continue
+        where = f"{config.path}:{entry.schema_line}: schema {yamlio.excerpt(entry.schema)}"
+        table_spec(chunk_plan(load_schema(str(path), Path(root))), config.engine, where)
