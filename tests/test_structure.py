@@ -103,7 +103,16 @@ OWNERS = {
         "mlgate.forge.gitlab",
     ),
     "dvc": ("mlgate.repro",),
-    "pyarrow": ("mlgate.validate.read",),
+    "pyarrow": ("mlgate.data.read",),
+    "polars": ("mlgate.data.polars", "mlgate.data.choose"),
+    # the pandas engine: the readers, and the features that work on its chunks (validate's
+    # Pandera checks, drift's profile, the per-example records); never at module level
+    "pandas": (
+        "mlgate.data",
+        "mlgate.validate",
+        "mlgate.drift.profile",
+        "mlgate.compare.stats.per_example",
+    ),
     "pandera": ("mlgate.validate",),
     "click": ("mlgate.cli", "mlgate.commands"),
     "prometheus_client": ("mlgate.report.openmetrics",),
@@ -322,6 +331,30 @@ def test_each_outside_library_has_its_owners(library: str) -> None:
         if module == library or module.startswith(library + ".")
     ]
     assert strays == []
+
+
+TABLE_LIBRARIES = ("pandas", "pyarrow", "polars", "pyspark")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_no_table_library_is_imported_at_module_level(path: Path) -> None:
+    """The engines' libraries load when an engine runs, never on import: a hook with nothing
+    to do, and `mlgate --help`, stay light whatever engine is installed."""
+    tree = ast.parse(path.read_text(), str(path))
+    top = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    loaded = [
+        f"{path.name}:{node.lineno}"
+        for node in top
+        for module in _imported(node)
+        if module.split(".")[0] in TABLE_LIBRARIES
+    ]
+    assert loaded == []
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module] if node.module and node.level == 0 else []
+    return [alias.name for alias in node.names]
 
 
 def test_the_checker_finds_a_planted_cycle_and_an_upward_import(tmp_path: Path) -> None:

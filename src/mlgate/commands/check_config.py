@@ -24,12 +24,13 @@ def config_check(config_path: Path | None, results_dir: Path | None, output_form
     del results_dir  # config check reads only; it writes no result file
     from mlgate.config import require_config
     from mlgate.drift import require_methods_fit_declared
-    from mlgate.validate import require_data_inside, require_schemas_exist
+    from mlgate.validate import require_data_inside, require_expressible, require_schemas_exist
 
     config = require_config(config_path)
     require_data_inside(config)
     require_schemas_exist(config)
     require_methods_fit_declared(config)
+    require_expressible(config)
     for message in config.warnings:
         warn(message)
     echo(render_config(config, output_format))

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mlgate.commands.common import common_options, echo, mlflow_timeout_option, run_check
+from mlgate.commands.common import (
+    common_options,
+    echo,
+    engine_option,
+    mlflow_timeout_option,
+    require_pandas_engine,
+    run_check,
+)
 from mlgate.data import dataformats
 
 if TYPE_CHECKING:
@@ -30,12 +37,16 @@ if TYPE_CHECKING:
     default=None,
     help="Read every file as this format [default: from the extension].",
 )
-def profile(*, paths: tuple[Path, ...], output: Path, data_format: str | None) -> int:
+@engine_option
+def profile(
+    *, paths: tuple[Path, ...], output: Path, data_format: str | None, engine: str | None
+) -> int:
     """Write a compact profile of DATA files (one dataset): per column its kind, counts, bins
     or category frequencies; the reference `mlgate drift` compares against."""
     from mlgate.drift import profile_paths, write_profile
     from mlgate.results import is_profile_file, require_writable
 
+    require_pandas_engine(engine, "profile")
     require_writable(output, option="-o/--output", inputs=paths, own=is_profile_file)
     made = profile_paths(list(paths), data_format=data_format)
     write_profile(made, output)
@@ -59,9 +70,11 @@ def profile(*, paths: tuple[Path, ...], output: Path, data_format: str | None) -
     "[default: drift.current, else the `data:` paths].",
 )
 @mlflow_timeout_option
+@engine_option
 @common_options
 def drift(
     *,
+    engine: str | None,
     reference: str | None,
     current: tuple[Path, ...],
     timeout: float,
@@ -77,6 +90,7 @@ def drift(
 
     def check() -> Result:
         config = _config(config_path)
+        require_pandas_engine(engine, "drift")
         request = DriftRequest(
             config=config,
             settings=config.drift or DriftConfig(),

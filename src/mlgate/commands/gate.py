@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mlgate.commands.common import State, common_options, echo, mlflow_timeout_option
+if TYPE_CHECKING:
+    from mlgate.config import Config
+
+from mlgate.commands.common import (
+    State,
+    common_options,
+    echo,
+    engine_option,
+    mlflow_timeout_option,
+)
 from mlgate.commands.report import post_option_default, print_report, with_post_options
 from mlgate.core.errors import ConfigError, MlgateError
 
@@ -19,10 +29,12 @@ SKIPPABLE = ("validate", "repro", "compare", "report")
     help="Leave out a step (repeatable). `report` skips posting; report.md is still written.",
 )
 @mlflow_timeout_option
+@engine_option
 @with_post_options
 @common_options
 def gate(
     *,
+    engine: str | None,
     skip: tuple[str, ...],
     timeout: float,
     post: bool | None,
@@ -54,7 +66,7 @@ def gate(
         raise
     published = run_gate(
         GateRequest(
-            config=config,
+            config=_with_engine(config, engine),
             results_dir=resolve_results_dir(results_dir),
             skip=frozenset(skip),
             post=posting,
@@ -93,3 +105,10 @@ def _check_run_for(error: ConfigError) -> None:
         return
     if note:
         echo(f"note: {note}", err=True)
+
+
+def _with_engine(config: Config, engine: str | None) -> Config:
+    """--engine wins over `engine:` in mlgate.yaml."""
+    from dataclasses import replace
+
+    return config if engine is None else replace(config, engine=engine)

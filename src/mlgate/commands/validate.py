@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mlgate.commands.common import common_options, echo_workflow_command, run_check
+from mlgate.commands.common import (
+    common_options,
+    echo_workflow_command,
+    engine_option,
+    run_check,
+)
 from mlgate.data import dataformats
 
 if TYPE_CHECKING:
@@ -72,6 +77,7 @@ class ProgressBar:
     show_default=True,
     help="Rows read at a time; memory stays bounded whatever the file size.",
 )
+@engine_option
 @common_options
 def validate(
     *,
@@ -80,6 +86,7 @@ def validate(
     data_format: str | None,
     max_examples: int,
     chunk_rows: int,
+    engine: str | None,
     config_path: Path | None,
     results_dir: Path | None,
     output_format: str,
@@ -97,14 +104,16 @@ def validate(
     bar = ProgressBar() if sys.stderr.isatty() else None
 
     def check() -> Result:
+        config = None if schema is not None else require_config(config_path)
         request = ValidateRequest(
-            config=None if schema is not None else require_config(config_path),
+            config=config,
             paths=paths,
             schema=schema,
             data_format=data_format,
             max_examples=max_examples,
             chunk_rows=chunk_rows,
             progress=bar,
+            engine=engine or (config.engine if config is not None else "pandas"),
         )
         try:
             result = run_validate(request)

@@ -21,7 +21,7 @@ from mlgate.config.shape import SUPPORTED_VERSION
 from mlgate.core import paths, yamlio
 from mlgate.core.errors import ConfigError, InputError
 from mlgate.core.paths import git_toplevel
-from mlgate.data import dataformats
+from mlgate.data import ENGINES, dataformats
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 
@@ -171,6 +171,8 @@ class Config:
     drift: DriftConfig | None = None
     override: OverrideConfig = field(default_factory=OverrideConfig)
     promote: PromoteConfig = field(default_factory=PromoteConfig)
+    # how validate reads and checks tables (mlgate.data.ENGINES); pandas unless set
+    engine: str = "pandas"
 
     @property
     def root(self) -> Path:
@@ -190,8 +192,9 @@ class Config:
             "metrics": asdict(self.metrics),  # per_example: a mapping, or None
             "gates": {gate.metric: _gate_dict(gate) for gate in self.gates},
             "drift": None if self.drift is None else _without_lines(asdict(self.drift)),
-            "override": asdict(self.override),
+            "override": {k: v for k, v in asdict(self.override).items() if k not in _LINE_KEYS},
             "promote": asdict(self.promote),
+            "engine": self.engine,
             "warnings": list(self.warnings),
         }
 
@@ -322,6 +325,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         drift=_read_drift(reader, top.get("drift")),
         override=_read_override(reader, top.get("override")),
         promote=_read_promote(reader, top.get("promote")),
+        engine=reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "pandas",
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from mlgate.config.rule_names import AMOUNT_RULES
 from mlgate.config.statistic_names import STATISTICS
-from mlgate.data import dataformats
+from mlgate.data import ENGINES, dataformats
 
 SUPPORTED_VERSION = 1
 # At the repository's moving major tag (`v1`, as the Action's `@v1`): editors follow the schema
@@ -202,6 +202,9 @@ CONFIG = Section(
         "drift": DRIFT,
         "override": OVERRIDE,
         "promote": PROMOTE,
+        "engine": Scalar(
+            "string", "how validate reads and checks tables (default pandas)", words=ENGINES
+        ),
     },
     required=("version",),
     description="mlgate.yaml",

@@ -259,7 +259,9 @@ def _validate(request: GateRequest, *, inputs_only: bool) -> Result | None:
         paths = _pipeline_inputs(request.config)
         if not paths:
             return None
-    return run_validate(ValidateRequest(config=request.config, paths=tuple(paths)))
+    return run_validate(
+        ValidateRequest(config=request.config, paths=tuple(paths), engine=request.config.engine)
+    )
 
 
 def _repro(request: GateRequest) -> Result:

@@ -10,7 +10,8 @@ without loading them.
 
 from __future__ import annotations
 
-from mlgate.validate.read import read_chunks
+from mlgate.data import read_chunks
+from mlgate.validate.engines import require_expressible
 from mlgate.validate.run import ValidateRequest, infer_schema, run_validate
 from mlgate.validate.targets import (
     Target,
@@ -32,6 +33,7 @@ __all__ = [
     "plan_from_config",
     "read_chunks",
     "require_data_inside",
+    "require_expressible",
     "require_schemas_exist",
     "run_validate",
 ]

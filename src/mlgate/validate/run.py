@@ -22,10 +22,20 @@ from mlgate.config import Config, is_import_path
 from mlgate.core import yamlio
 from mlgate.core.errors import ExitStatus, InputError
 from mlgate.core.wording import counted
+from mlgate.data import (
+    Layout,
+    NeedsPandasReader,
+    Progress,
+    TableSpec,
+    Unexpressible,
+    engine_named,
+    first_line_number,
+    read_chunks,
+    resolve,
+)
 from mlgate.results import Clock, Result
 from mlgate.validate.failures import Failures, collect_failure_cases
 from mlgate.validate.parse import as_declared, collect_unparsed, parse_declared
-from mlgate.validate.read import Layout, Progress, first_line_number, read_chunks
 from mlgate.validate.schema import ChunkPlan, chunk_plan, load_schema
 from mlgate.validate.targets import (
     Plan,
@@ -53,6 +63,7 @@ class ValidateRequest:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     progress: FileProgress | None = None
+    engine: str = "pandas"  # auto | pandas | polars | spark (mlgate.data.ENGINES)
 
 
 def plan(request: ValidateRequest) -> Plan:
@@ -67,21 +78,79 @@ def run_validate(request: ValidateRequest) -> Result:
     clock = Clock()
     chosen = plan(request)
     schemas: dict[tuple[str, Path], ChunkPlan] = {}
+    plain: dict[tuple[str, Path], TableSpec] = {}  # schemas Polars takes without Pandera
     for target in chosen.targets:
         key = (target.schema, target.schema_root)
-        if key not in schemas:
+        if key in schemas or key in plain:
+            continue
+        spec = _plain_spec(target, request.engine)
+        if spec is not None:
+            plain[key] = spec
+        else:
             schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
     files = [
         {"path": u.path, "schema": u.schema, "format": None, "status": "error", "error": u.error}
         for u in chosen.unavailable
     ]
     for target in chosen.targets:
-        chunks = schemas[(target.schema, target.schema_root)]
+        key = (target.schema, target.schema_root)
         try:
-            files.append(validate_file(target, chunks, request))
+            try:
+                spec = plain.get(key) or _engine_for(target, schemas[key], request.engine)
+                if spec is None:
+                    files.append(validate_file(target, schemas[key], request))
+                else:
+                    files.append(_validate_with(spec, target, request))
+            except NeedsPandasReader:  # rows and lines part ways: the pandas reader maps them
+                if key not in schemas:
+                    schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
+                files.append(validate_file(target, schemas[key], request))
         except InputError as exc:
             files.append(_file_entry(target, status="error") | {"error": str(exc)})
     return _result(files, chosen, request, clock)
+
+
+def _plain_spec(target: Target, choice: str) -> TableSpec | None:
+    """The spec of a plain YAML schema when Polars will check it, read without Pandera."""
+    from mlgate.validate.engines import plain_spec
+
+    if choice not in ("auto", "polars") or resolve(choice, expressible=True) != "polars":
+        return None
+    return plain_spec(target.schema)
+
+
+def _engine_for(target: Target, schema: ChunkPlan, choice: str) -> TableSpec | None:
+    """The spec to check `target` with when an engine other than pandas takes it, else None.
+
+    A check the chosen engine cannot express is an input error naming it; `auto` takes
+    pandas then, whose Pandera checks every schema."""
+    from mlgate.validate.engines import table_spec
+
+    if choice == "pandas":
+        return None
+    where = _schema_label(target)
+    try:
+        spec = table_spec(schema, "polars" if choice == "auto" else choice, where)
+    except Unexpressible:
+        if choice == "auto":
+            return None
+        raise
+    return spec if resolve(choice, expressible=True) != "pandas" else None
+
+
+def _validate_with(spec: TableSpec, target: Target, request: ValidateRequest) -> dict[str, Any]:
+    engine = engine_named(resolve(request.engine, expressible=True))
+    checked = engine.check_table(target, spec, request.max_examples)
+    entry = _file_entry(target, status="fail" if checked.failures else "pass")
+    entry.update(
+        rows=checked.rows,
+        columns=checked.columns,
+        chunks=1,
+        failing_rows=checked.failing_rows,
+        failures=[f.to_dict() for f in checked.failures],
+        engine=engine.name,
+    )
+    return entry
 
 
 def validate_file(target: Target, schema: ChunkPlan, request: ValidateRequest) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlgate.data import read_chunks
 from mlgate.validate.failures import Failure, Failures, plain, row_example
-from mlgate.validate.read import read_chunks
 from mlgate.validate.schema import UniqueSet
 from mlgate.validate.targets import Target
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError, MissingExtra
-from mlgate.data import DuplicateKey, dataformats, unique_keys
-from mlgate.validate.lines import (
+from mlgate.data import dataformats
+from mlgate.data.lines import (
     FIRST_ROW_LINE,
     CountingReader,
     FieldCounter,
@@ -32,7 +32,8 @@ from mlgate.validate.lines import (
     map_lines,
     short_row,
 )
-from mlgate.validate.targets import Target
+from mlgate.data.metrics import DuplicateKey, unique_keys
+from mlgate.data.source import Source as Target
 
 Progress = Callable[[int, int], None]  # (done, total), in bytes or rows
 HEAD_BYTES = 1 << 20  # enough for the header and the first row
@@ -73,6 +74,22 @@ def read_chunks(
             progress=progress,
             layout=layout,
         )
+
+
+def header_fields(target: Target) -> list[str]:
+    """The header row's names of a delimited or JSON Lines file, refused as `read_chunks`
+    refuses them (a name twice, a first row longer than the header)."""
+    if target.data_format == "jsonl":
+        frame = next(_jsonl(target, 1, None, None))
+        return [str(c) for c in frame.columns]
+    try:
+        raw = target.path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{target.display}: cannot open: {exc}") from exc
+    with raw:
+        if os.fstat(raw.fileno()).st_size == 0:
+            raise InputError(f"{target.display}: the file is empty (not even a header row)")
+        return _header(raw, target.path.name.lower().endswith(".gz"), target)[0]
 
 
 @dataclass
