@@ -232,3 +232,18 @@ def test_drift_decisions_agree_between_pandas_and_spark_profiles(
     expected = decisions[("pandas", "pandas")]
     assert all(drifted == expected for drifted in decisions.values()), decisions
     assert any(expected.values()) is bool(shift)
+
+
+def test_an_integer_column_with_an_empty_cell_fails_its_dtype_as_on_pandas(
+    spark: Any, project: Path
+) -> None:
+    (project / "gaps.csv").write_text(
+        "id,amount,count,category,code,flag\n1,5.0,3,a,ABC,ok\n2,6.0,,b,XYZ,ok\n", encoding="utf-8"
+    )
+    expected = _pandas_entry(project / "gaps.csv")
+    schema = load_schema(str(project / "schema.yaml"), project)
+    got = validate_source(spark, resolve_source("gaps.csv", project), schema, max_examples=5)
+    assert ("count", "dtype('int64')") in _by_check(expected["failures"])
+    assert sorted(_by_check(got["failures"]).items()) == sorted(
+        _by_check(expected["failures"]).items()
+    )

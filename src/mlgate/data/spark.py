@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,8 @@ class _Flag:
 class _Plan:
     flags: list[_Flag]
     whole: list[dict[str, Any]]  # failures not about rows: missing columns, dtypes
+    # failures not about rows that hold when any row meets a condition (counted with the rest)
+    whole_if: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
 
 def validate_source(
@@ -184,12 +186,16 @@ def validate_source(
             F.min("_mlgate_id").alias("first"),
             F.sum("_mlgate_fails").alias("failing"),
             *[F.sum(f.expression.cast("int")).alias(f"f{i}") for i, f in enumerate(flags)],
+            *[F.max(c.cast("int")).alias(f"w{i}") for i, (c, _) in enumerate(plan.whole_if)],
         )
         .collect()
     )
     offsets = _offsets(per_part)
     rows = sum(int(r["rows"]) for r in per_part)
     failures = list(plan.whole)
+    failures += [
+        whole for i, (_, whole) in enumerate(plan.whole_if) if any(r[f"w{i}"] for r in per_part)
+    ]
     for i, flag in enumerate(flags):
         count = sum(int(r[f"f{i}"] or 0) for r in per_part)
         if count:
@@ -316,7 +322,10 @@ def _parse_columns(
         spark_type = frame.schema[name].dataType
         value, bad = _typed(raw, declared, text)
         if bad is not None:
-            plan.flags.append(_Flag(name, f"dtype('{declared}')", bad, raw))
+            # an empty cell in an integer column is a dtype failure of its row on pandas
+            # (it reads as NaN, which int64 cannot hold); the row still takes the other checks
+            empty = raw.isNull() if str(declared).startswith(("int", "uint")) else F.lit(False)
+            plan.flags.append(_Flag(name, f"dtype('{declared}')", bad | empty, raw))
             unparsed.append(bad)
         elif declared is not None and not text and not _spark_type_fits(declared, spark_type):
             plan.whole.append(_whole(name, f"dtype('{declared}')", spark_type.simpleString()))
@@ -332,10 +341,10 @@ def _column_flags(
 
     declared = _declared(column) or ""
     if declared.startswith("int") and text:
-        # pandas reads an integer column with a fraction or an empty cell as float64,
-        # which the declared integer dtype refuses as a whole
+        # pandas reads an integer column with a fraction as float64, which the declared
+        # integer dtype refuses as a whole
         raw_number = F.col(f"`{name}`").try_cast("double")
-        plan.whole.extend(_integer_column_holds_floats(typed, name, raw_number, declared, clean))
+        plan.whole_if.append(_integer_column_holds_floats(name, raw_number, declared, clean))
     if not getattr(column, "nullable", False):
         missing = value.isNull()
         if declared.startswith("float"):
@@ -401,17 +410,15 @@ def _keep(report_duplicates: Any) -> str | bool:
 
 
 def _integer_column_holds_floats(
-    typed: Any, name: str, number: Any, declared: str, clean: Any
-) -> list[dict[str, Any]]:
-    """pandas reads an integer column with a fraction or an empty cell as float64, which the
-    declared integer dtype refuses as a whole (one bounded probe, no count)."""
+    name: str, number: Any, declared: str, clean: Any
+) -> tuple[Any, dict[str, Any]]:
+    """pandas reads an integer column with a fraction as float64, which the declared integer
+    dtype refuses as a whole: the condition, and that failure."""
     from pyspark.sql import functions as F
 
     fraction = number.isNotNull() & (number != F.floor(number))
-    condition = _only(fraction | number.isNull(), clean)
-    if not typed.where(condition).limit(1).collect():
-        return []
-    return [_whole(name, f"dtype('{declared}')", "float64")]
+    condition = _only(fraction, clean)
+    return condition, _whole(name, f"dtype('{declared}')", "float64")
 
 
 def _only(failing: Any, clean: Any) -> Any:
