@@ -14,6 +14,7 @@ its parsed schema over. pyspark is imported inside functions only.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -196,13 +197,19 @@ def validate_source(
     failures += [
         whole for i, (_, whole) in enumerate(plan.whole_if) if any(r[f"w{i}"] for r in per_part)
     ]
-    for i, flag in enumerate(flags):
-        count = sum(int(r[f"f{i}"] or 0) for r in per_part)
-        if count:
-            examples = _examples(typed, flag, offsets, source, max_examples)
-            failures.append(
-                {"column": flag.column, "check": flag.check, "rows": count, "examples": examples}
-            )
+    counts = {i: sum(int(r[f"f{i}"] or 0) for r in per_part) for i in range(len(flags))}
+    failing = [i for i, count in counts.items() if count]
+    examples = _examples(typed, flags, failing, max_examples) if failing else {}
+    for i in failing:
+        shown = [_example(record, offsets, source) for record in examples.get(i, [])]
+        failures.append(
+            {
+                "column": flags[i].column,
+                "check": flags[i].check,
+                "rows": counts[i],
+                "examples": shown,
+            }
+        )
     return {
         "path": source.display,
         "format": source.data_format,
@@ -237,38 +244,62 @@ def _offsets(per_part: list[Any]) -> dict[tuple[str, int], tuple[int, int]]:
 
 
 def _examples(
-    frame: Any,
-    flag: _Flag,
-    offsets: dict[tuple[str, int], tuple[int, int]],
-    source: SparkSource,
-    max_examples: int,
-) -> list[dict[str, Any]]:
-    """The first failing rows of one check: a bounded top-k, the rest stays on the executors."""
+    frame: Any, flags: list[_Flag], failing: list[int], max_examples: int
+) -> dict[int, list[Any]]:
+    """The first failing rows of every failing check, in one job: the failing rows, one entry
+    per (row, check) it fails, numbered per check in row order on the executors; only
+    `max_examples` per check reach the driver. A value travels as JSON, since the checks'
+    columns differ in type."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     if max_examples <= 0:
-        return []
+        return {}
+    entries = [
+        F.when(
+            F.coalesce(flags[i].expression, F.lit(False)),
+            F.struct(
+                F.lit(i).alias("check"),
+                F.to_json(F.struct(flags[i].example.alias("v"))).alias("json"),
+            ),
+        )
+        for i in failing
+    ]
+    per_check = Window.partitionBy("check").orderBy("_mlgate_file", "_mlgate_id")
     picked = (
-        frame.where(flag.expression)
-        .select("_mlgate_file", "_mlgate_id", flag.example.alias("_mlgate_value"))
-        .orderBy("_mlgate_file", "_mlgate_id")
-        .limit(max_examples)
+        frame.where(F.col("_mlgate_fails") == 1)
+        .select(
+            "_mlgate_file",
+            "_mlgate_id",
+            F.explode(F.filter(F.array(*entries), lambda e: e.isNotNull())).alias("e"),
+        )
+        .select("_mlgate_file", "_mlgate_id", "e.check", "e.json")
+        .withColumn("_mlgate_n", F.row_number().over(per_check))
+        .where(F.col("_mlgate_n") <= max_examples)
         .collect()
     )
-    examples = []
-    for record in picked:
-        part = int(record["_mlgate_id"]) >> POSITION_BITS
-        first_row, first_id = offsets[(record["_mlgate_file"], part)]
-        row = first_row + int(record["_mlgate_id"]) - first_id
-        example: dict[str, Any] = {"row": row}
-        if source.data_format == "csv":
-            example["line"] = row + 1 + CSV_HEADER_LINES
-        example["value"] = _plain(record["_mlgate_value"])
-        examples.append(example)
-    return examples
+    found: dict[int, list[Any]] = {}
+    for record in sorted(picked, key=lambda r: (r["_mlgate_file"], r["_mlgate_id"])):
+        found.setdefault(int(record["check"]), []).append(record)
+    return found
+
+
+def _example(
+    record: Any, offsets: dict[tuple[str, int], tuple[int, int]], source: SparkSource
+) -> dict[str, Any]:
+    part = int(record["_mlgate_id"]) >> POSITION_BITS
+    first_row, first_id = offsets[(record["_mlgate_file"], part)]
+    row = first_row + int(record["_mlgate_id"]) - first_id
+    example: dict[str, Any] = {"row": row}
+    if source.data_format == "csv":
+        example["line"] = row + 1 + CSV_HEADER_LINES
+    example["value"] = _plain(json.loads(record["json"]).get("v"))
+    return example
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "asDict"):
-        return {k: _plain(v) for k, v in value.asDict().items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
