@@ -23,10 +23,10 @@ from mlgate.drift.profile import (
 from mlgate.drift.stats import judge
 from mlgate.validate import ValidateRequest, run_validate
 from mlgate.validate.schema import load_schema
-from tests.helpers.spark import spark
+from tests.helpers.spark import spark, spark_connect
 
 pytestmark = pytest.mark.slow
-__all__ = ["spark"]  # the session fixture, imported for pytest
+__all__ = ["spark", "spark_connect"]  # the session fixtures, imported for pytest
 
 SCHEMA = """\
 schema_type: dataframe
@@ -244,6 +244,22 @@ def test_an_integer_column_with_an_empty_cell_fails_its_dtype_as_on_pandas(
     schema = load_schema(str(project / "schema.yaml"), project)
     got = validate_source(spark, resolve_source("gaps.csv", project), schema, max_examples=5)
     assert ("count", "dtype('int64')") in _by_check(expected["failures"])
+    assert sorted(_by_check(got["failures"]).items()) == sorted(
+        _by_check(expected["failures"]).items()
+    )
+
+
+def test_validation_over_spark_connect_gives_the_same_counts(
+    spark_connect: Any, project: Path
+) -> None:
+    frame = _messy_frame()
+    frame.to_csv(project / "data.csv", index=False)
+    expected = _pandas_entry(project / "data.csv")
+    schema = load_schema(str(project / "schema.yaml"), project)
+    got = validate_source(
+        spark_connect, resolve_source("data.csv", project), schema, max_examples=5
+    )
+    assert got["failing_rows"] == expected["failing_rows"] > 0
     assert sorted(_by_check(got["failures"]).items()) == sorted(
         _by_check(expected["failures"]).items()
     )

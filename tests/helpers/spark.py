@@ -56,3 +56,85 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield session
     finally:
         session.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Spark Connect server started from the pyspark package (its spark-submit and Connect
+    jar) on a free port of 127.0.0.1, and a client session on `sc://127.0.0.1:PORT`."""
+    _require_spark()
+    import subprocess
+    import time
+    from pathlib import Path
+
+    import pyspark
+
+    try:
+        import grpc  # noqa: F401
+    except ImportError:
+        pytest.skip("the Spark Connect client needs grpcio (pip install 'pyspark[connect]')")
+    home = Path(pyspark.__file__).parent
+    scratch = tmp_path_factory.mktemp("spark-connect")
+    port = _free_port()
+    log = (scratch / "server.log").open("wb")
+    server = subprocess.Popen(
+        [
+            str(home / "bin" / "spark-submit"),
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--master",
+            "local[2]",
+            "--conf",
+            f"spark.connect.grpc.binding.port={port}",
+            "--conf",
+            "spark.connect.grpc.binding.address=127.0.0.1",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.sql.shuffle.partitions=2",
+            "--conf",
+            f"spark.local.dir={scratch / 'local'}",
+            "--conf",
+            f"spark.sql.warehouse.dir={scratch / 'warehouse'}",
+            "spark-internal",
+        ],
+        env={**os.environ, "SPARK_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        session = _connect(port, server, scratch / "server.log", time.monotonic() + 120)
+        yield session
+        session.stop()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _connect(port: int, server: Any, log: Any, deadline: float) -> Any:
+    import time
+
+    from pyspark.sql import SparkSession
+
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the Spark Connect server exited: {log.read_text()[-2000:]}")
+        try:
+            session = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").getOrCreate()
+            session.range(1).collect()
+            return session
+        except Exception:  # not listening yet
+            time.sleep(2)
+    pytest.fail(f"the Spark Connect server did not answer in time: {log.read_text()[-2000:]}")
