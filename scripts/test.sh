@@ -13,6 +13,7 @@ if ! command -v java >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq && $sudo apt-get install -y -qq openjdk-17-jre-headless
 fi
+export MLGATE_REQUIRE_SPARK=1  # a missing pyspark or Java fails the Spark tests instead of skipping
 # npm tools for the GitHub tests: GitHub's OpenAPI description, the Prism mock, real payloads.
 ./scripts/install-node-tools.sh
 export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests instead of skipping

@@ -249,16 +249,38 @@ def test_an_integer_column_with_an_empty_cell_fails_its_dtype_as_on_pandas(
     )
 
 
+CONNECT_CLIENT = """
+import json, sys
+from pathlib import Path
+from pyspark.sql import SparkSession
+from mlgate.data.spark import resolve_source, validate_source
+from mlgate.validate.schema import load_schema
+spark = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
+schema = load_schema("schema.yaml", Path.cwd())
+entry = validate_source(spark, resolve_source("data.csv", Path.cwd()), schema, max_examples=5)
+print(json.dumps(entry))
+"""
+
+
 def test_validation_over_spark_connect_gives_the_same_counts(
-    spark_connect: Any, project: Path
+    spark_connect: str, project: Path
 ) -> None:
-    frame = _messy_frame()
-    frame.to_csv(project / "data.csv", index=False)
+    import json
+    import subprocess
+    import sys
+
+    _messy_frame().to_csv(project / "data.csv", index=False)
     expected = _pandas_entry(project / "data.csv")
-    schema = load_schema(str(project / "schema.yaml"), project)
-    got = validate_source(
-        spark_connect, resolve_source("data.csv", project), schema, max_examples=5
+    done = subprocess.run(
+        [sys.executable, "-c", CONNECT_CLIENT, spark_connect],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["failing_rows"] == expected["failing_rows"] > 0
     assert sorted(_by_check(got["failures"]).items()) == sorted(
         _by_check(expected["failures"]).items()

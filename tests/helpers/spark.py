@@ -17,12 +17,17 @@ from typing import Any
 import pytest
 
 
-def _require_spark() -> None:
+def _require_spark(connect: bool = False) -> None:
     missing = []
     try:
         import pyspark  # noqa: F401
     except ImportError:
         missing.append("pyspark (pip install 'mlgate[spark]')")
+    if connect:
+        try:
+            import grpc  # noqa: F401
+        except ImportError:
+            missing.append("the Spark Connect client (pip install 'pyspark[connect]')")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         missing.append("Java 17 (apt-get install openjdk-17-jre-headless)")
     if missing:
@@ -67,20 +72,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Spark Connect server started from the pyspark package (its spark-submit and Connect
-    jar) on a free port of 127.0.0.1, and a client session on `sc://127.0.0.1:PORT`."""
-    _require_spark()
+    jar) on a free port of 127.0.0.1; yields its `sc://127.0.0.1:PORT`.
+
+    A client session must live in a process of its own: pyspark.sql.functions builds classic
+    or Connect columns for the whole process, and this one holds the classic `spark`."""
+    _require_spark(connect=True)
     import subprocess
     import time
     from pathlib import Path
 
     import pyspark
 
-    try:
-        import grpc  # noqa: F401
-    except ImportError:
-        pytest.skip("the Spark Connect client needs grpcio (pip install 'pyspark[connect]')")
     home = Path(pyspark.__file__).parent
     scratch = tmp_path_factory.mktemp("spark-connect")
     port = _free_port()
@@ -111,9 +115,8 @@ def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         stderr=subprocess.STDOUT,
     )
     try:
-        session = _connect(port, server, scratch / "server.log", time.monotonic() + 120)
-        yield session
-        session.stop()
+        _wait_for(port, server, scratch / "server.log", time.monotonic() + 120)
+        yield f"sc://127.0.0.1:{port}"
     finally:
         server.terminate()
         try:
@@ -123,18 +126,16 @@ def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         log.close()
 
 
-def _connect(port: int, server: Any, log: Any, deadline: float) -> Any:
+def _wait_for(port: int, server: Any, log: Any, deadline: float) -> None:
+    import socket
     import time
-
-    from pyspark.sql import SparkSession
 
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"the Spark Connect server exited: {log.read_text()[-2000:]}")
         try:
-            session = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").getOrCreate()
-            session.range(1).collect()
-            return session
-        except Exception:  # not listening yet
-            time.sleep(2)
-    pytest.fail(f"the Spark Connect server did not answer in time: {log.read_text()[-2000:]}")
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:  # not listening yet
+            time.sleep(1)
+    pytest.fail(f"the Spark Connect server did not listen in time: {log.read_text()[-1000:]}")
