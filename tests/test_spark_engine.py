@@ -285,3 +285,16 @@ def test_validation_over_spark_connect_gives_the_same_counts(
     assert sorted(_by_check(got["failures"]).items()) == sorted(
         _by_check(expected["failures"]).items()
     )
+
+
+def test_a_missing_column_is_reported_as_on_pandas(spark: Any, project: Path) -> None:
+    (project / "short.csv").write_text(
+        "id,amount,count,category,code\n1,5.0,3,a,ABC\n2,6.0,4,b,XYZ\n", encoding="utf-8"
+    )
+    expected = _pandas_entry(project / "short.csv")
+    schema = load_schema(str(project / "schema.yaml"), project)
+    got = validate_source(spark, resolve_source("short.csv", project), schema, max_examples=5)
+    assert ("flag", "column_in_dataframe") in _by_check(expected["failures"])
+    assert sorted(_by_check(got["failures"]).items()) == sorted(
+        _by_check(expected["failures"]).items()
+    )
