@@ -8,6 +8,12 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# Java 17 for PySpark 4 (the Spark engine's tests run Spark in local[2]).
+if ! command -v java >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq openjdk-17-jre-headless
+fi
+export MLGATE_REQUIRE_SPARK=1  # a missing pyspark or Java fails the Spark tests instead of skipping
 # npm tools for the GitHub tests: GitHub's OpenAPI description, the Prism mock, real payloads.
 ./scripts/install-node-tools.sh
 export MLGATE_REQUIRE_NODE_TOOLS=1  # a missing npm tool fails those tests instead of skipping

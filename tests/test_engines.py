@@ -343,3 +343,36 @@ def test_config_check_refuses_a_check_the_configured_engine_cannot_express(
     assert "polars engine" in said
     (root / "schema.yaml").write_text(SCHEMA)
     assert mlgate("config", "check", cwd=root).code == 0
+
+
+@pytest.mark.parametrize(
+    ("block", "named"),
+    [
+        ("spark: {mastr: 'local[2]'}\n", "did you mean 'master'"),
+        ("spark: {master: ''}\n", "spark.master"),
+        ("spark: {conf: {spark.driver.memory: [4g]}}\n", "spark.conf.spark.driver.memory"),
+        ("spark: local\n", "spark"),
+    ],
+)
+def test_a_wrong_spark_block_names_the_key_and_line(tmp_path: Path, block: str, named: str) -> None:
+    from mlgate.config import load_config
+    from mlgate.core.errors import ConfigError
+
+    path = tmp_path / "mlgate.yaml"
+    path.write_text("version: 1\nengine: spark\n" + block)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert named in str(raised.value) and "mlgate.yaml:3" in str(raised.value), str(raised.value)
+
+
+def test_the_spark_block_reads_master_and_conf_as_text(tmp_path: Path) -> None:
+    from mlgate.config import load_config
+
+    path = tmp_path / "mlgate.yaml"
+    path.write_text(
+        "version: 1\nengine: spark\nspark:\n  master: sc://127.0.0.1:15002\n"
+        "  conf: {spark.sql.shuffle.partitions: 8, spark.ui.enabled: false}\n"
+    )
+    spark = load_config(path).spark
+    assert spark.master == "sc://127.0.0.1:15002"
+    assert dict(spark.conf) == {"spark.sql.shuffle.partitions": "8", "spark.ui.enabled": "false"}

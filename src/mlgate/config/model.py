@@ -153,6 +153,15 @@ class OverrideConfig:
 
 
 @dataclass(frozen=True)
+class SparkConfig:
+    """`spark:`: where the Spark engine runs. SPARK_REMOTE or MLGATE_SPARK_MASTER, when set,
+    win over `master` (the job's environment knows the cluster)."""
+
+    master: str = "local[*]"
+    conf: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class PromoteConfig:
     """`promote:`: what a promotion accepts."""
 
@@ -171,6 +180,7 @@ class Config:
     drift: DriftConfig | None = None
     override: OverrideConfig = field(default_factory=OverrideConfig)
     promote: PromoteConfig = field(default_factory=PromoteConfig)
+    spark: SparkConfig = field(default_factory=SparkConfig)
     # how validate reads and checks tables (mlgate.data.ENGINES); pandas unless set
     engine: str = "pandas"
 
@@ -195,6 +205,7 @@ class Config:
             "override": {k: v for k, v in asdict(self.override).items() if k not in _LINE_KEYS},
             "promote": asdict(self.promote),
             "engine": self.engine,
+            "spark": {"master": self.spark.master, "conf": dict(self.spark.conf)},
             "warnings": list(self.warnings),
         }
 
@@ -325,6 +336,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         drift=_read_drift(reader, top.get("drift")),
         override=_read_override(reader, top.get("override")),
         promote=_read_promote(reader, top.get("promote")),
+        spark=_read_spark(reader, top.get("spark")),
         engine=reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "pandas",
     )
 
@@ -813,6 +825,27 @@ def _read_override(reader: _Reader, entry: Entry | None) -> OverrideConfig:
         )
         config = replace(config, gates=gates)
     return config
+
+
+def _read_spark(reader: _Reader, entry: Entry | None) -> SparkConfig:
+    if entry is None:
+        return SparkConfig()
+    fields = reader.mapping(entry[1], "spark")
+    reader.reject_unknown(fields, shape.SPARK.names, "spark")
+    master = reader.string(fields["master"][1], "spark.master") if "master" in fields else None
+    conf: list[tuple[str, str]] = []
+    if "conf" in fields:
+        for name, (_, node) in reader.mapping(fields["conf"][1], "spark.conf").items():
+            value = reader.scalar(node)
+            if not isinstance(value, str | int | float | bool):
+                raise reader.error(
+                    f"expected a string, number or boolean, got {_describe(value)}",
+                    node,
+                    f"spark.conf.{name}",
+                )
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            conf.append((name, text))
+    return SparkConfig(master=master or SparkConfig.master, conf=tuple(conf))
 
 
 def _read_promote(reader: _Reader, entry: Entry | None) -> PromoteConfig:

@@ -190,6 +190,21 @@ PROMOTE = Section(
     keys={"allow_overridden": Scalar("boolean", "promote a model whose gate was overridden")},
     description="what a promotion accepts",
 )
+SPARK = Section(
+    keys={
+        "master": Scalar(
+            "string",
+            "local[*], sc://host:15002 (Spark Connect), yarn, k8s://...; SPARK_REMOTE or "
+            "MLGATE_SPARK_MASTER win",
+            pattern=r"\S",
+        ),
+        "conf": MapOf(
+            OneOf((Scalar("string"), Scalar("number"), Scalar("boolean"))),
+            "Spark settings, as spark-submit's --conf",
+        ),
+    },
+    description="where the Spark engine (engine: spark) runs",
+)
 CONFIG = Section(
     keys={
         "version": Scalar(
@@ -202,6 +217,7 @@ CONFIG = Section(
         "drift": DRIFT,
         "override": OVERRIDE,
         "promote": PROMOTE,
+        "spark": SPARK,
         "engine": Scalar(
             "string", "how validate reads and checks tables (default pandas)", words=ENGINES
         ),

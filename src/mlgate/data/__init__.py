@@ -1,7 +1,8 @@
 """Layer 1, data: the data formats (dataformats), metrics files (metrics: MetricValue,
 flattening), DVC's own files read without DVC (dvcfiles: dvc.yaml, dvc.lock, params files),
 the readers (read, lines: pandas chunks with the file's rows and lines) and the engine seam
-(engine: the Engine protocol and its spec; polars: the Polars engine)."""
+(engine: the Engine protocol and its spec; polars: the Polars engine; spark: the Spark
+engine, which checks Pandera's parsed schema itself). No engine's library is imported here."""
 
 from __future__ import annotations
 
@@ -29,9 +30,14 @@ from mlgate.data.metrics import (
 )
 from mlgate.data.read import Layout, Progress, first_line_number, read_chunks
 from mlgate.data.source import Source
+from mlgate.data.spark import FORMATS as SPARK_FORMATS
+from mlgate.data.spark import resolve_source as spark_source
+from mlgate.data.spark import session as spark_session
+from mlgate.data.spark import validate_source as validate_with_spark
 
 __all__ = [
     "ENGINES",
+    "SPARK_FORMATS",
     "CheckCount",
     "DuplicateKey",
     "Engine",
@@ -54,5 +60,8 @@ __all__ = [
     "read_chunks",
     "require_single_value",
     "resolve",
+    "spark_session",
+    "spark_source",
     "unique_keys",
+    "validate_with_spark",
 ]

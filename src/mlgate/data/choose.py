@@ -33,5 +33,6 @@ def engine_named(name: str) -> Engine:
         from mlgate.data.polars import PolarsEngine
 
         return PolarsEngine()
-    # the Spark engine (data/spark.py) is built on its own branch and plugs in here
-    raise InputError(f"engine {name!r} is not available in this mlgate; use pandas or polars")
+    # Spark checks Pandera's parsed schema itself (validate runs it: data/spark.py), not a
+    # TableSpec: it never comes here.
+    raise InputError(f"engine {name!r} does not check a table spec; use pandas or polars")

@@ -56,6 +56,7 @@ COMPARISON_CHECKS = frozenset(
 TEXT_CHECKS = frozenset(
     {"str_matches", "str_contains", "str_startswith", "str_endswith", "str_length"}
 )
+PYSPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas"
 TEXT_DTYPES = frozenset({"str", "string", "string[python]", "string[pyarrow]", "category"})
 
 
@@ -83,8 +84,14 @@ class ChunkPlan:
 
 
 def import_pandera() -> Any:
+    import warnings
+
     try:
-        import pandera.pandas as pa
+        with warnings.catch_warnings():
+            # pandera loads pyspark when it is installed (the spark extra), and pyspark warns
+            # about pandas 3 for pyspark.pandas, which mlgate does not use
+            warnings.filterwarnings("ignore", PYSPARK_PANDAS_WARNING, FutureWarning)
+            import pandera.pandas as pa
     except ImportError as exc:
         raise MissingExtra("pandera", "validate") from exc
     return pa
