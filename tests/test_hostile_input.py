@@ -154,6 +154,8 @@ def test_yaml_12_scalars_in_a_metrics_file(tmp_path: Path, mlgate: RunMlgate) ->
         ("m.yaml", "loss: " + "9" * 5000 + "\n", "m.yaml:1:7", "as an integer"),
         ("m.json", '{"loss": [0.1, 0.2]}', "m.json", "'loss' is a list or a mapping"),
         ("m.yaml", "loss: {train: 0.1}\n", "m.yaml", "'loss' is a list or a mapping"),
+        ("m.json", '{"loss": []}', "m.json", "'loss' is an empty list, not a number"),
+        ("m.yaml", "loss: {}\n", "m.yaml", "'loss' is an empty mapping, not a number"),
     ],
 )
 def test_malformed_metrics_files_are_input_errors(
@@ -174,6 +176,23 @@ def test_a_list_in_the_baseline_is_an_input_error_too(tmp_path: Path, mlgate: Ru
     result = mlgate("compare", cwd=tmp_path)
     assert result.code == 2
     assert "base.json: metric 'loss' is a list or a mapping" in result.err
+
+
+@pytest.mark.parametrize("empty", ["[]", "{}"])
+def test_an_empty_list_in_the_baseline_is_named_not_a_missing_baseline(
+    tmp_path: Path, mlgate: RunMlgate, empty: str
+) -> None:
+    """The baseline file is there and holds the gated name, as an empty list: that is the
+    file's mistake, named, not "there is no baseline"."""
+    (tmp_path / "mlgate.yaml").write_text(
+        METRICS_CONFIG.replace("baseline: none", "baseline: file:base.json")
+    )
+    (tmp_path / "metrics.yaml").write_text("loss: 0.0001\n")
+    (tmp_path / "base.json").write_text(f'{{"loss": {empty}, "f1": 0.5}}')
+    result = mlgate("compare", cwd=tmp_path)
+    assert result.code == 2, result.out + result.err
+    assert "base.json: metric 'loss' is an empty" in result.err
+    assert "no baseline" not in result.err
 
 
 # --- the loader itself ---------------------------------------------------------------------

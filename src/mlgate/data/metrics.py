@@ -97,6 +97,16 @@ def _require_float_range(value: MetricValue, name: str, source: str) -> None:
             ) from exc
 
 
+class EmptyValue(str):
+    """An empty list or mapping under a metric's name (`{"loss": []}`): kept as a value, shown
+    as the file writes it, so gating that name is the file's mistake, named (exit 2), not a
+    metric or a baseline that is missing."""
+
+    @property
+    def kind(self) -> str:
+        return "an empty list" if self == "[]" else "an empty mapping"
+
+
 def flatten(
     data: Mapping[str, Any], prefix: str = "", *, one_value_per_name: bool = False
 ) -> dict[str, MetricValue]:
@@ -123,7 +133,10 @@ def _flatten_into(
     for key, value in data.items():
         name = f"{prefix}{key}"
         where = (*path, str(key))
-        if isinstance(value, Mapping):
+        if keys is not None and isinstance(value, Mapping | list) and not value:
+            _require_new_name(keys, name, where)
+            flat[name] = EmptyValue("{}" if isinstance(value, Mapping) else "[]")
+        elif isinstance(value, Mapping):
             _flatten_into(flat, value, f"{name}.", where, keys)
         elif isinstance(value, list):
             items = {str(i): item for i, item in enumerate(value)}
@@ -161,6 +174,8 @@ def _key_path(keys: tuple[str, ...]) -> str:
 
 def numeric(value: MetricValue, metric: str, source: str) -> float:
     """The value as a finite float, or an input error naming the metric and the source."""
+    if isinstance(value, EmptyValue):
+        raise InputError(f"{source}: metric {yamlio.excerpt(metric)} is {value.kind}, not a number")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(
             f"{source}: metric {yamlio.excerpt(metric)} is {yamlio.excerpt(value)}, not a number"
@@ -175,6 +190,9 @@ def numeric(value: MetricValue, metric: str, source: str) -> float:
 def require_single_value(metrics: Mapping[str, MetricValue], metric: str, source: str) -> None:
     """A gated metric that is a list or a mapping in the file flattens to `metric.0`,
     `metric.x`: that is the file's mistake (exit 2), not a missing metric (exit 1)."""
+    found = metrics.get(metric)
+    if isinstance(found, EmptyValue):
+        raise InputError(f"{source}: metric {yamlio.excerpt(metric)} is {found.kind}, not a number")
     if metric in metrics:
         return
     prefix = f"{metric}."
