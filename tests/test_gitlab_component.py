@@ -24,6 +24,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 import mlgate
 from tests.helpers.cli import REPO_ROOT
 from tests.helpers.dvc_repos import commit, git
+from tests.helpers.gitlab_stub import PROJECT_ID, running_gitlab
 
 TEMPLATES = REPO_ROOT / "templates"
 GITLAB_CI_LOCAL = REPO_ROOT / ".gitlab-tools" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -98,17 +99,17 @@ def project(root: Path, include: str, candidate: float) -> Path:
 
 
 def run_pipeline(
-    root: Path, source: str = "merge_request_event"
+    root: Path, source: str = "merge_request_event", variables: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    given = {"CI_PIPELINE_SOURCE": source, **(variables or {})}
     return subprocess.run(
         [
             str(gitlab_ci_local()),
             "--shell-executor-no-image",
             "--force-shell-executor",  # the job names an image; a shell runner ignores it
             "--ignore-predefined-vars",
-            "CI_PIPELINE_SOURCE",
-            "--variable",
-            f"CI_PIPELINE_SOURCE={source}",
+            ",".join(given),
+            *(arg for name, value in given.items() for arg in ("--variable", f"{name}={value}")),
         ],
         cwd=root,
         env=job_env(root),
@@ -183,6 +184,35 @@ def test_a_worse_model_fails_the_pipeline_and_still_reports(tmp_path: Path) -> N
     suites = ET.parse(root / ".mlgate" / "junit.xml").getroot()
     failed = [c.get("name") for c in suites.iter("testcase") if c.find("failure") is not None]
     assert failed == ["model comparison", "accuracy max_regression"]
+
+
+@pytest.mark.slow
+def test_a_blocked_merge_request_gets_the_note_and_the_commit_status(tmp_path: Path) -> None:
+    """The component's job, run by gitlab-ci-local, talks to GitLab (the stand-in on
+    127.0.0.1) as it would in GitLab CI: one note on the merge request, by the token's user,
+    and the commit status `mlgate` failed on the pipeline's commit."""
+    root = project(tmp_path / "repo", "component", candidate=0.8)
+    head = git(root, "rev-parse", "HEAD").strip()
+    token = "glpat-" + "Component0Test0Token1"
+    with running_gitlab() as gitlab:
+        bot = gitlab.add_user("project_4242_bot_mlgate", token)
+        gitlab.add_merge_request(7, head)
+        run = run_pipeline(
+            root,
+            variables={
+                "GITLAB_CI": "true",  # gitlab-ci-local says false; GitLab's runners say true
+                "CI_API_V4_URL": gitlab.api_url,
+                "CI_PROJECT_ID": str(PROJECT_ID),
+                "CI_MERGE_REQUEST_IID": "7",
+                "MLGATE_GITLAB_TOKEN": token,
+            },
+        )
+        assert run.returncode != 0, run.stdout + run.stderr  # blocked: the job fails
+        (note,) = gitlab.notes_by(7, bot)
+        (status,) = gitlab.statuses
+    assert note["body"].startswith("<!-- mlgate:report") and "blocked" in note["body"]
+    assert (status["sha"], status["name"], status["state"]) == (head, "mlgate", "failed")
+    assert token not in run.stdout + run.stderr
 
 
 @pytest.mark.slow
