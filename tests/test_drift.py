@@ -387,3 +387,38 @@ def test_the_reference_at_a_git_revision_is_the_data_git_held_there(
     assert missing.code == 2, missing.out + missing.err
     assert "no such revision" in missing.err, missing.err
     assert "git:no-such-ref" in missing.err
+
+
+def test_the_reference_at_a_git_revision_reads_data_dvc_tracks(
+    mlgate: RunMlgate, data: Path, tmp_path: Path
+) -> None:
+    """Most training data is DVC-tracked: `git:main` reads it as DVC does at main (from the
+    local cache here), and with neither the cache nor a remote holding it, says so (exit 3,
+    naming the file and `dvc fetch`) rather than "no file matches"."""
+    import shutil
+
+    from tests.helpers.dvc_repos import commit, dvc, git, init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    (repo / "data").mkdir()
+    shutil.copy(data / "train.csv", repo / "data" / "train.csv")
+    (repo / "schema.yaml").write_text("schema_type: dataframe\ncolumns: {}\n")
+    (repo / "mlgate.yaml").write_text(
+        "version: 1\ndata:\n  - path: data/*.csv\n    schema: schema.yaml\n"
+        "drift:\n  reference: git:main\n"
+    )
+    dvc(repo, "add", "--quiet", "data/train.csv")
+    commit(repo, "the training data, tracked by DVC")
+    git(repo, "switch", "--quiet", "-c", "change")
+    shutil.copy(data / "shifted.csv", repo / "data" / "train.csv")
+    moved = mlgate("drift", cwd=repo)
+    assert moved.code == 1, moved.out + moved.err
+    assert drift_json(repo)["details"]["dataset_drifted"] is True
+    shutil.copy(data / "resample.csv", repo / "data" / "train.csv")
+    calm = mlgate("drift", cwd=repo)
+    assert calm.code == 0, calm.out + calm.err
+
+    shutil.rmtree(repo / ".dvc" / "cache")
+    lost = mlgate("drift", cwd=repo)
+    assert lost.code == 3, lost.out + lost.err
+    assert "data/train.csv" in lost.err and "dvc fetch" in lost.err, lost.err

@@ -396,8 +396,9 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
 
 
 def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
-    """The configured data as it was at `ref`: the files git holds there, profiled."""
-    from mlgate.core.scm import file_at_revision, git, require_revision
+    """The configured data as it was at `ref`, as DVC sees it: the files git holds there and
+    the files DVC tracks there (read from the local cache, else the DVC remote), profiled."""
+    from mlgate.core.scm import git, require_revision
     from mlgate.validate import glob_regex
 
     root = config.root.resolve()
@@ -407,26 +408,51 @@ def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
         listed = git(root, "ls-tree", "-r", "--name-only", "--full-tree", ref, "--", ".")
     except ExternalError as exc:
         raise ExternalError(f"git:{ref}: cannot read that revision: {exc}") from exc
-    patterns = [p for e in config.data for p in e.paths]
-    names = [
-        name.removeprefix(prefix)
-        for name in listed.splitlines()
-        if name.startswith(prefix)
-        and any(glob_regex(p).match(name.removeprefix(prefix)) for p in patterns)
-    ]
+    patterns = [glob_regex(p) for e in config.data for p in e.paths]
+    in_git = [n.removeprefix(prefix) for n in listed.splitlines() if n.startswith(prefix)]
+    names = sorted(
+        {
+            name
+            for name in [*in_git, *_tracked_by_dvc(root, ref)]
+            if any(pattern.match(name) for pattern in patterns)
+        }
+    )
     if not names:
         raise InputError(
-            f"git:{ref}: no file there matches the `data:` paths (data tracked by DVC is not in "
-            "git: use `reference: file:PATH` with the data pulled at that revision)"
+            f"git:{ref}: no file there matches the `data:` paths, in git or tracked by DVC"
         )
     with tempfile.TemporaryDirectory(prefix="mlgate-drift-") as folder:
         paths = []
         for index, name in enumerate(names):
             target = Path(folder) / str(index) / Path(name).name
             target.parent.mkdir(parents=True)
-            blob = file_at_revision(root, ref, name)
-            if blob is None:  # listed by ls-tree a moment ago
-                raise ExternalError(f"git:{ref}: cannot read {name} at that revision")
-            target.write_bytes(blob)
+            target.write_bytes(_bytes_at(root, ref, name))
             paths.append(target)
         return profile_paths(paths)
+
+
+def _tracked_by_dvc(root: Path, ref: str) -> list[str]:
+    """The files DVC tracks at `ref`; none where the folder is no DVC project."""
+    if not any(parent.joinpath(".dvc").is_dir() for parent in (root, *root.parents)):
+        return []
+    from mlgate.repro import tracked_files_at_revision
+
+    return tracked_files_at_revision(root, ref)
+
+
+def _bytes_at(root: Path, ref: str, name: str) -> bytes:
+    from mlgate.core.scm import file_at_revision
+
+    blob = file_at_revision(root, ref, name)
+    if blob is not None:
+        return blob
+    from mlgate.repro import file_at_revision as dvc_file_at_revision
+
+    found = dvc_file_at_revision(root, ref, name)
+    if found is None:
+        raise ExternalError(
+            f"git:{ref}: {name} is tracked by DVC there, and neither the local cache nor the "
+            f"DVC remote holds it: fetch it (`dvc fetch {name}` on a checkout of {ref}), or "
+            f"`dvc push` where {ref} was built"
+        )
+    return found

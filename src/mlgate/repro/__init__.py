@@ -14,6 +14,7 @@ from mlgate.repro.metrics import (
     file_at_revision,
     metrics_at_revision,
     params_at_revision,
+    tracked_files_at_revision,
     workspace_metrics,
     workspace_params,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "params_at_revision",
     "run_pipeline",
     "touches_pipeline",
+    "tracked_files_at_revision",
     "verify_pipeline",
     "workspace_metrics",
     "workspace_params",

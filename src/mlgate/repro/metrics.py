@@ -395,6 +395,22 @@ def _shallow_hint(root: Path) -> str:
     return ""
 
 
+def tracked_files_at_revision(root: Path, rev: str) -> list[str]:
+    """The files DVC tracks at git revision `rev` (outputs of `.dvc` files and `dvc.lock`,
+    a tracked folder's files included where its listing is at hand), relative to `root`."""
+
+    def listing() -> list[str]:
+        from dvc.fs import DVCFileSystem
+
+        with open_repo(root) as repo:
+            _require_revision(repo, root, rev)
+        fs = DVCFileSystem(url=str(root), rev=rev)
+        found = fs.find("/", dvc_only=True, detail=False)
+        return sorted(str(name).lstrip("/") for name in found)
+
+    return _within_deadline(listing, root, f"the DVC-tracked files at git:{rev}")
+
+
 def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes of `path` (relative to `root`) at git revision `rev` as DVC sees them: from
     git, or, for a DVC-tracked output, from the local cache or the DVC remote; None when
