@@ -431,3 +431,62 @@ def test_an_unreadable_event_is_no_override_and_the_gate_still_reports(
     run = mlgate("gate", cwd=root, env={"GITHUB_EVENT_PATH": str(tmp_path / "gone.json")})
     assert run.code == 1, run.out + run.err
     assert "override" not in gate_json(root)["details"]  # type: ignore[operator]
+
+
+def test_a_comment_overrides_the_last_blocked_verdict_without_running_the_gate(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    """The reusable workflow's comment job: `mlgate override` reads the head commit's last
+    check run (blocked, naming compare), applies the maintainer's override and posts the
+    verdict `neutral` with the record, and the sticky comment says who and why. A read-only
+    user's attempt before that is answered, and changes nothing."""
+    root = blocked_repo(tmp_path)
+    assert mlgate("gate", cwd=root).code == 1
+    [blocked] = pull.check_runs
+    assert blocked["external_id"] == "mlgate:failed=compare"
+
+    pull.add_comment(REPO, PR, CAROL, f"/mlgate override {HEAD[:7]} please")
+    refused = mlgate("override", cwd=root)
+    assert refused.code == 0, refused.out + refused.err
+    assert len(pull.check_runs) == 1  # nothing changed
+    assert "@carol cannot override: read permission, needs maintain" in sticky(pull).replace(
+        "\u200b", ""
+    )
+
+    comment = pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:9]} label shift, agreed")
+    run = mlgate("override", cwd=root)
+    assert run.code == 0, run.out + run.err
+    overridden = pull.check_runs[-1]
+    assert (overridden["head_sha"], overridden["conclusion"]) == (HEAD, "neutral")
+    assert overridden["output"]["title"] == "mlgate: ⚠️ overridden by @bob: label shift, agreed"
+    body = sticky(pull)
+    assert body.splitlines()[1].startswith("## mlgate: ⚠️ overridden by @bob")
+    assert comment["html_url"] in body and "What failed: compare." in body
+    assert "accuracy" in body  # the blocked table is still there
+
+
+def test_a_comment_on_a_passing_or_unchecked_commit_overrides_nothing(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    root = blocked_repo(tmp_path)
+    pull.add_comment(REPO, PR, BOB, f"/mlgate override {HEAD[:7]} before any gate")
+    none_yet = mlgate("override", cwd=root)
+    assert none_yet.code == 0, none_yet.err
+    assert "no check run `mlgate`" in none_yet.out
+    assert pull.check_runs == [] and sticky_count(pull) == 0
+
+
+def test_a_failing_permission_api_on_a_comment_is_no_override(
+    tmp_path: Path, mlgate: RunMlgate, pull: GitHubStub, runner_env: dict[str, Path]
+) -> None:
+    root = blocked_repo(tmp_path)
+    assert mlgate("gate", cwd=root).code == 1
+    _failing_permission_api(pull)  # bob's comment, and GitHub failing the one permission asked
+    run = mlgate("override", cwd=root)
+    assert run.code == 0, run.err
+    assert [c["conclusion"] for c in pull.check_runs] == ["failure"]
+    assert "the permission API failed, so no override" in sticky(pull)
+
+
+def sticky_count(stub: GitHubStub) -> int:
+    return sum("mlgate:report" in c["body"] for c in stub.comments.get((REPO, PR), []))

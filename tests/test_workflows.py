@@ -87,7 +87,12 @@ def test_pr_gate_is_reusable_with_history_concurrency_and_the_fork_split() -> No
     assert {"dvc-pull", "post", "working-directory", "fail-on"} <= set(call["inputs"])
     assert {"MLFLOW_TRACKING_URI", "AWS_ACCESS_KEY_ID"} <= set(call["secrets"])
     gate, post = flow["jobs"]["gate"], flow["jobs"]["post"]
-    assert gate["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert gate["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "checks": "write",
+    }
+    assert "issue_comment" in gate["if"]  # a comment never runs the gate (nor the PR's code)
     assert gate["concurrency"]["cancel-in-progress"] is True
     assert "pull_request.number" in gate["concurrency"]["group"]
     checkout = gate["steps"][0]
@@ -99,6 +104,23 @@ def test_pr_gate_is_reusable_with_history_concurrency_and_the_fork_split() -> No
     assert [step["with"]["path"] for step in checkouts] == [".mlgate-action"]
     assert post["permissions"] == {
         "actions": "read",
+        "contents": "read",
+        "pull-requests": "write",
+    }
+
+
+def test_the_override_job_runs_on_a_comment_and_never_checks_out_the_prs_code() -> None:
+    override = load(FLOWS / "pr-gate.yml")["jobs"]["override"]
+    assert "issue_comment" in override["if"] and "/mlgate override" in override["if"]
+    checkouts = [step for step in override["steps"] if "checkout" in step.get("uses", "")]
+    # mlgate's action, then the default branch (an issue_comment run's own ref): never a ref
+    # or repository the PR names.
+    assert [step["with"] for step in checkouts] == [SELF_CHECKOUT, {"persist-credentials": False}]
+    [mlgate] = [step for step in override["steps"] if step.get("uses") == "./.mlgate-action"]
+    assert mlgate["with"]["command"] == "override"
+    assert mlgate["with"]["pull-request"] == "${{ github.event.issue.number }}"
+    assert override["permissions"] == {
+        "checks": "write",
         "contents": "read",
         "pull-requests": "write",
     }

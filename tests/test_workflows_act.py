@@ -50,6 +50,25 @@ jobs:
       mlgate-venv: {VENV}
 """)
 
+# The README's caller with the comment trigger: one file, a job per event (each job's `if:`).
+OVERRIDE_CALLER = caller(f"""\
+on:
+  pull_request:
+  issue_comment:
+    types: [created]
+permissions: {{}}
+jobs:
+  gate:
+    permissions:
+      contents: read
+      pull-requests: write
+      checks: write
+    uses: ./.github/workflows/pr-gate.yml
+    with:
+      requirements: ""
+      mlgate-venv: {VENV}
+""")
+
 CT_CALLER = caller(f"""\
 on: workflow_dispatch
 permissions: {{}}
@@ -105,6 +124,59 @@ def test_pr_gate_workflow_blocks_a_worse_model_and_comments(
     (comment,) = stub.comments_by(REPO, PR, ACTIONS_BOT.login)
     assert "## mlgate: ❌ blocked" in comment["body"]
     print(f"act pr-gate.yml: {run.seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_a_maintainers_comment_overrides_the_blocked_check_run(
+    tmp_path: Path, stub: GitHubStub
+) -> None:
+    """pr-gate.yml on pull_request blocks (the check run `mlgate`, failed, naming compare);
+    then on issue_comment the `override` job, which runs none of the PR's code, reads that
+    check run and the comment, asks GitHub for bob's permission, and posts the overridden
+    verdict (neutral) and the record in the comment."""
+    from tests.helpers.github_stub import Account
+
+    config = (
+        "version: 1\nmetrics: {candidate: dvc, baseline: file:baseline.json}\n"
+        "gates:\n  accuracy: {direction: higher, max_regression: 0.01}\n"
+    )
+    repo = pipeline_repo(tmp_path, config, OVERRIDE_CALLER, "pr-gate.yml")
+    set_params(repo, accuracy=0.8, log_loss=0.3)
+    commit(repo, "worse")
+    head = str(PR_EVENT["pull_request"]["head"]["sha"])  # type: ignore[index]
+    stub.add_pull(REPO, PR, head, author=Account("alice", 11))
+    stub.permissions.update({"alice": "write", "bob": "maintain"})
+    action = action_copy(tmp_path / "mlgate-action")
+    common = {
+        "workflow": ".github/workflows/caller.yml",
+        "action_dir": action,
+        "secrets": {"GITHUB_TOKEN": TOKEN},
+        "env": {"MLGATE_GITHUB_API_URL": stub.url},
+    }
+    gate = run_act(repo, PR_EVENT, **common)  # type: ignore[arg-type]
+    assert gate.code != 0, gate.output
+    [blocked] = stub.check_runs
+    assert (blocked["conclusion"], blocked["external_id"]) == ("failure", "mlgate:failed=compare")
+
+    text = f"/mlgate override {head[:7]} a new evaluation set, agreed"
+    stub.add_comment(REPO, PR, Account("bob", 12), text)
+    event = {
+        "action": "created",
+        "issue": {
+            "number": PR,
+            "pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{PR}"},
+        },
+        "comment": {"body": text, "user": {"login": "bob"}},
+        "repository": {"full_name": REPO},
+    }
+    run = run_act(repo, event, event_name="issue_comment", **common)  # type: ignore[arg-type]
+    assert run.code == 0, run.output
+    assert "mlgate override" in run.output and "dvc repro" not in run.output
+    overridden = stub.check_runs[-1]
+    assert (overridden["head_sha"], overridden["conclusion"]) == (head, "neutral")
+    assert "overridden by @bob" in overridden["output"]["title"]
+    (comment,) = stub.comments_by(REPO, PR, ACTIONS_BOT.login)
+    assert "## mlgate: ⚠️ overridden by @bob: a new evaluation set, agreed" in comment["body"]
 
 
 @pytest.mark.slow

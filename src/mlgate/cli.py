@@ -22,6 +22,7 @@ from mlgate.commands.drift import drift, profile
 from mlgate.commands.gate import gate
 from mlgate.commands.hooks import hooks_group
 from mlgate.commands.init import init
+from mlgate.commands.override import override
 from mlgate.commands.promote import history, promote, rollback
 from mlgate.commands.report import report
 from mlgate.commands.repro import repro
@@ -51,6 +52,7 @@ for _command in (
     history,
     hooks_group,
     init,
+    override,
     profile,
     promote,
     report,

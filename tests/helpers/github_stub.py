@@ -427,7 +427,25 @@ def _handler(stub: GitHubStub) -> type[BaseHTTPRequestHandler]:
                 return self._check_run(method, f"{seg[1]}/{seg[2]}", seg[4:], body)
             if len(seg) == 5 and seg[0] == "repos" and seg[3] == "statuses" and method == "POST":
                 return self._status(f"{seg[1]}/{seg[2]}", seg[4], body)
+            if len(seg) == 6 and seg[0] == "repos" and seg[3:6:2] == ["commits", "check-runs"]:
+                return self._check_runs_of(f"{seg[1]}/{seg[2]}", seg[4], query)
             return None
+
+        def _check_runs_of(
+            self, repo: str, sha: str, query: str
+        ) -> tuple[int, object, dict[str, str]]:
+            """GET /repos/{o}/{r}/commits/{ref}/check-runs?check_name=...: newest first."""
+            self._account()
+            name = parse_qs(query).get("check_name", [None])[-1]
+            with stub._lock:
+                runs = [
+                    run
+                    for run in reversed(stub.check_runs)
+                    if run["repo"] == repo
+                    and run.get("head_sha") == sha
+                    and (name is None or run.get("name") == name)
+                ]
+            return 200, {"total_count": len(runs), "check_runs": runs}, {}
 
         def _permission(
             self, method: str, user: str, rest: list[str]

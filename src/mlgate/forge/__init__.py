@@ -16,6 +16,7 @@ from mlgate.forge.base import (
     ForgeError,
     NoteForbidden,
     NoteOutcome,
+    PostedVerdict,
     VerdictReport,
 )
 from mlgate.forge.hosts import detect
@@ -31,6 +32,7 @@ __all__ = [
     "ForgeError",
     "NoteForbidden",
     "NoteOutcome",
+    "PostedVerdict",
     "VerdictReport",
     "ci",
     "detect",

@@ -102,6 +102,18 @@ class VerdictReport:
     summary: str
     annotations: tuple[Annotation, ...] = ()
     details_url: str | None = None
+    failed: tuple[str, ...] = ()  # the steps that blocked: what an override must cover
+    head_sha: str | None = None  # the commit; the change's head when None
+
+
+@dataclass(frozen=True)
+class PostedVerdict:
+    """The last verdict mlgate put on a commit, as the forge keeps it."""
+
+    conclusion: str
+    title: str
+    summary: str
+    failed: tuple[str, ...]
 
 
 @dataclass
@@ -163,6 +175,11 @@ class Forge(Protocol):
     def post_verdict(self, verdict: VerdictReport) -> str | None:
         """Put the verdict on the change's head commit; a note for the log, None where the
         forge keeps no verdict for mlgate or there is no change."""
+        ...
+
+    def last_verdict(self, head_sha: str) -> PostedVerdict | None:
+        """mlgate's latest verdict on `head_sha` with the steps that blocked, where the forge
+        keeps one that says them (GitHub's check run); None otherwise."""
         ...
 
     def permission(self, user: str) -> str:

@@ -38,6 +38,7 @@ from mlgate.forge.base import (
     Note,
     NoteForbidden,
     NoteOutcome,
+    PostedVerdict,
     VerdictReport,
 )
 from mlgate.forge.ci import PullRequest, read_event
@@ -58,6 +59,8 @@ CHECK_NAME = "mlgate"
 MAX_CHECK_TEXT = 65535  # a check run's output.title/summary/text: GitHub's limit, in characters
 MAX_ANNOTATIONS_PER_REQUEST = 50
 MAX_STATUS_DESCRIPTION = 140
+# A check run's external_id names the steps that blocked, for an override decided later.
+FAILED_PREFIX = "mlgate:failed="
 # The author of every comment made with a workflow's GITHUB_TOKEN.
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 
@@ -501,22 +504,25 @@ class GitHubForge:
         check runs (HTTP 403, a fork's read-only token), a commit status saying the same in one
         line; where it may do neither, a note that says so."""
         pull = self.env.pull_request
-        if pull is None or not pull.head_sha or not self.has_token:
+        head_sha = verdict.head_sha or (pull.head_sha if pull is not None else None)
+        if pull is None or not head_sha or not self.has_token:
             return None
         repository = _check_repository(self.env.repository)
         path = f"/repos/{repository}/check-runs"
         body: dict[str, Any] = {
             "name": CHECK_NAME,
-            "head_sha": pull.head_sha,
+            "head_sha": head_sha,
             "status": "completed",
             "conclusion": verdict.conclusion,
             "output": _check_output(verdict, verdict.annotations[:MAX_ANNOTATIONS_PER_REQUEST]),
         }
         if verdict.details_url:
             body["details_url"] = verdict.details_url
+        if verdict.failed:
+            body["external_id"] = FAILED_PREFIX + ",".join(verdict.failed)
         response = self.client.request("POST", path, json_body=body, idempotent=False)
         if response.status_code == 403:
-            return self._status(verdict, repository, pull.head_sha)
+            return self._status(verdict, repository, head_sha)
         self.client.raise_for_status(response, "POST")
         created = _json(response)
         check_id = created.get("id") if isinstance(created, dict) else None
@@ -531,7 +537,36 @@ class GitHubForge:
                 idempotent=True,
             )
             self.client.raise_for_status(update, "PATCH")
-        return f"posted the check run `{CHECK_NAME}` on {pull.head_sha[:12]}"
+        return f"posted the check run `{CHECK_NAME}` on {head_sha[:12]}"
+
+    def last_verdict(self, head_sha: str) -> PostedVerdict | None:
+        """The newest check run `mlgate` on `head_sha`; None without one (a fork's run, whose
+        token could only set a commit status, names no failed steps)."""
+        repository = _check_repository(self.env.repository)
+        path = (
+            f"/repos/{repository}/commits/{quote(head_sha, safe='')}/check-runs"
+            f"?check_name={CHECK_NAME}&filter=latest"
+        )
+        found = self.client.get_json(path)
+        runs = found.get("check_runs") if isinstance(found, dict) else None
+        ours = [r for r in runs or [] if isinstance(r, dict) and r.get("name") == CHECK_NAME]
+        if not ours:
+            return None
+        newest = max(ours, key=_run_id)
+        found_output = newest.get("output")
+        output: dict[str, Any] = found_output if isinstance(found_output, dict) else {}
+        external = newest.get("external_id")
+        steps = (
+            external.removeprefix(FAILED_PREFIX).split(",")
+            if isinstance(external, str) and external.startswith(FAILED_PREFIX)
+            else []
+        )
+        return PostedVerdict(
+            conclusion=str(newest.get("conclusion") or ""),
+            title=str(output.get("title") or ""),
+            summary=str(output.get("summary") or ""),
+            failed=tuple(step for step in steps if step),
+        )
 
     def _status(self, verdict: VerdictReport, repository: str, head_sha: str) -> str:
         """A commit status: `neutral` (overridden) is a success that says so in its title."""
@@ -577,6 +612,11 @@ class GitHubForge:
     def close(self) -> None:
         if self._own_client and self._client is not None:
             self._client.close()
+
+
+def _run_id(run: dict[str, Any]) -> int:
+    found = run.get("id")
+    return found if isinstance(found, int) else 0
 
 
 def _check_output(verdict: VerdictReport, annotations: tuple[Annotation, ...]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from mlgate.forge.base import (
     ForgeError,
     Note,
     NoteForbidden,
+    PostedVerdict,
     VerdictReport,
 )
 from mlgate.forge.http import HttpClient, parse_json
@@ -356,6 +357,12 @@ class GitLabForge:
         # Setting the same name on the same commit again updates it: safe to retry.
         self.client.json(self.client.request("POST", path, json_body=payload), "POST")
         return f"set the commit status {STATUS_NAME}={state} on {sha[:12]}"
+
+    def last_verdict(self, head_sha: str) -> PostedVerdict | None:
+        """None: a commit status holds one line, not the steps that blocked. An override on
+        GitLab is decided by the gate's next pipeline (re-run it after the note)."""
+        del head_sha
+        return None
 
     def permission(self, user: str) -> str:
         """The user's access level in the project (inherited included) on GitHub's scale;

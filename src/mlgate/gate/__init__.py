@@ -1,5 +1,6 @@
 """Layer 6, orchestration: the steps of mlgate gate, recording compare's decision on the
-candidate's run, the git hooks, and the demo."""
+candidate's run, a maintainer's override (decided by the gate, or on a comment), the git
+hooks, the demo and `mlgate init`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mlgate.gate.hooks import (
     pre_push,
 )
 from mlgate.gate.init import InitPlan, next_steps, plan_init, write_init
+from mlgate.gate.override_check import override_on_comment
 from mlgate.gate.record import record_decision
 from mlgate.gate.steps import GateRequest, run_gate
 
@@ -27,6 +29,7 @@ __all__ = [
     "check_configs",
     "install",
     "next_steps",
+    "override_on_comment",
     "plan_init",
     "pre_commit",
     "pre_commit_steps",

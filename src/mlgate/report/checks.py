@@ -12,7 +12,7 @@ from mlgate.core.errors import ConfigError
 from mlgate.core.outbound import md, one_line, redact
 from mlgate.core.paths import repo_relative
 from mlgate.forge import Annotation, Conclusion, VerdictReport
-from mlgate.report.render import ReportContext, headline
+from mlgate.report.render import ReportContext, advisory, headline
 from mlgate.report.validate import failure_annotations
 
 # `decision` output -> conclusion: an override is neither a pass nor a block; anything else
@@ -56,6 +56,11 @@ def verdict_report(
         summary=summary,
         annotations=check_annotations(results),
         details_url=context.run_url,
+        failed=tuple(
+            step
+            for step, result in results.items()
+            if step != "gate" and result.get("status") == "fail" and not advisory(step, result)
+        ),
     )
 
 
