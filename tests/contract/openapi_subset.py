@@ -23,12 +23,13 @@ OPERATIONS = (
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "get"),
     ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
     ("/repos/{owner}/{repo}/issues/comments/{comment_id}", "patch"),
-    # the maintainer override and the verdict on the commit (forge/github_checks.py)
+    # the maintainer override and the verdict on the commit (GitHubForge)
     ("/repos/{owner}/{repo}/pulls/{pull_number}", "get"),
     ("/repos/{owner}/{repo}/collaborators/{username}/permission", "get"),
     ("/repos/{owner}/{repo}/check-runs", "post"),
     ("/repos/{owner}/{repo}/check-runs/{check_run_id}", "patch"),
     ("/repos/{owner}/{repo}/statuses/{sha}", "post"),
+    ("/repos/{owner}/{repo}/commits/{ref}/check-runs", "get"),
 )
 VENDOR_JSON = "application/vnd.github+json"
 

@@ -227,6 +227,8 @@ def _override_runs() -> list[Recorded]:
                     "https://example.com/run",
                 )
             )
+        stub.no_checks = False
+        assert host.last_verdict(head) is not None  # the override on a comment reads it back
         return _documented(stub)
 
 
@@ -239,6 +241,7 @@ def test_every_request_of_the_override_and_the_verdict_is_accepted(prism: str) -
         ("POST", "check-runs"),
         ("PATCH", "check-runs"),
         ("POST", "statuses"),
+        ("GET", "commits"),  # the check runs of the head commit
     }, paths
     for call in calls:
         headers = {k: v for k, v in call.headers.items() if k.lower() in REPLAYED_HEADERS}

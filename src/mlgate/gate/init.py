@@ -442,6 +442,7 @@ jobs:
     permissions:
       contents: read        # check out the code
       pull-requests: write  # post / update the mlgate comment on the PR
+      checks: write         # the check run `mlgate`, which branch protection can require
     steps:
       - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
