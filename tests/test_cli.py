@@ -27,6 +27,7 @@ COMMANDS = (
     "profile",
     "drift",
     "init",
+    "override",
 )
 HEAVY = ("mlflow", "dvc", "pandas", "pandera", "numpy", "sklearn")
 

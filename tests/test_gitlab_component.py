@@ -187,32 +187,45 @@ def test_a_worse_model_fails_the_pipeline_and_still_reports(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_a_blocked_merge_request_gets_the_note_and_the_commit_status(tmp_path: Path) -> None:
+def test_a_merge_request_gets_one_note_updated_in_place_and_a_status_per_commit(
+    tmp_path: Path,
+) -> None:
     """The component's job, run by gitlab-ci-local, talks to GitLab (the stand-in on
-    127.0.0.1) as it would in GitLab CI: one note on the merge request, by the token's user,
-    and the commit status `mlgate` failed on the pipeline's commit."""
+    127.0.0.1) as it would in GitLab CI: a worse model fails the pipeline, with mlgate's note
+    on the merge request and the commit status `mlgate` failed; the fix pushed to the merge
+    request passes, the same note updated in place and a success status on the new commit."""
     root = project(tmp_path / "repo", "component", candidate=0.8)
-    head = git(root, "rev-parse", "HEAD").strip()
     token = "glpat-" + "Component0Test0Token1"
     with running_gitlab() as gitlab:
         bot = gitlab.add_user("project_4242_bot_mlgate", token)
-        gitlab.add_merge_request(7, head)
-        run = run_pipeline(
-            root,
-            variables={
-                "GITLAB_CI": "true",  # gitlab-ci-local says false; GitLab's runners say true
-                "CI_API_V4_URL": gitlab.api_url,
-                "CI_PROJECT_ID": str(PROJECT_ID),
-                "CI_MERGE_REQUEST_IID": "7",
-                "MLGATE_GITLAB_TOKEN": token,
-            },
-        )
-        assert run.returncode != 0, run.stdout + run.stderr  # blocked: the job fails
+        variables = {
+            "GITLAB_CI": "true",  # gitlab-ci-local says false; GitLab's runners say true
+            "CI_API_V4_URL": gitlab.api_url,
+            "CI_PROJECT_ID": str(PROJECT_ID),
+            "CI_MERGE_REQUEST_IID": "7",
+            "MLGATE_GITLAB_TOKEN": token,
+        }
+        worse = git(root, "rev-parse", "HEAD").strip()
+        gitlab.add_merge_request(7, worse)
+        blocked = run_pipeline(root, variables=variables)
+        assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+        (first,) = gitlab.notes_by(7, bot)
+        assert "blocked" in first["body"]
+
+        (root / "candidate.json").write_text(json.dumps({"accuracy": 0.95}))
+        better = commit(root, "the fix")
+        gitlab.merge_requests[7]["sha"] = better
+        passed = run_pipeline(root, variables=variables)
+        assert passed.returncode == 0, passed.stdout + passed.stderr
         (note,) = gitlab.notes_by(7, bot)
-        (status,) = gitlab.statuses
-    assert note["body"].startswith("<!-- mlgate:report") and "blocked" in note["body"]
-    assert (status["sha"], status["name"], status["state"]) == (head, "mlgate", "failed")
-    assert token not in run.stdout + run.stderr
+        statuses = [(s["sha"], s["name"], s["state"]) for s in gitlab.statuses]
+    assert note["id"] == first["id"] and "passed" in note["body"]
+    assert statuses == [(worse, "mlgate", "failed"), (better, "mlgate", "success")]
+    assert dotenv(root)["MLGATE_DECISION"] == "pass"
+    assert (root / ".mlgate" / "junit.xml").is_file() and (
+        root / ".mlgate" / "metrics.txt"
+    ).is_file()
+    assert token not in blocked.stdout + blocked.stderr + passed.stdout + passed.stderr
 
 
 @pytest.mark.slow

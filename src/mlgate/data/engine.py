@@ -77,7 +77,7 @@ class CheckCount:
 
     column: str | None
     check: str
-    rows: int | None
+    rows: int | None = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

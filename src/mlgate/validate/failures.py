@@ -7,29 +7,17 @@ on how it was chunked; examples carry the row and, for text formats, the line.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
+
+from mlgate.data import CheckCount
 
 # Pandera's names for failures that are about a column, not a row.
 COLUMN_NAME_CHECKS = ("column_in_dataframe", "column_in_schema")
 
 
-@dataclass
-class Failure:
-    """One (column, check) of one file: how many rows fail it, and a few examples."""
-
-    column: str | None
-    check: str
-    rows: int | None = 0  # failing rows; None for a failure that is not about rows
-    examples: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "column": self.column,
-            "check": self.check,
-            "rows": self.rows,
-            "examples": self.examples,
-        }
+# One (column, check) of one file: how many rows fail it, and a few examples; the engines
+# count into the same record.
+Failure = CheckCount
 
 
 # (column, check) -> its failure, over every chunk of one file
