@@ -164,3 +164,35 @@ def test_init_then_gate_on_the_wine_example(tmp_path: Path, mlgate: RunMlgate) -
         yaml.safe_load((repo / "mlgate.yaml").read_text())["gates"]
     )
     assert mlgate("gate", "--skip", "report", cwd=repo).code in (0, 1)
+
+
+@pytest.mark.slow
+def test_dvc_3_top_level_metrics_in_an_output_dvc_caches(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """As DVC's own example project writes it: the metrics file is inside an output DVC caches
+    (`outs: [eval]`) and named by the top-level `metrics:` (DVCLive's layout), so neither the
+    workspace after a clone nor git holds it; init reads it from DVC's cache at HEAD, and the
+    next steps add what init wrote."""
+    repo = init_repo(tmp_path / "project")
+    (repo / "evaluate.py").write_text(
+        "import json, os\nos.makedirs('eval', exist_ok=True)\n"
+        "json.dump({'roc_auc': 0.9, 'avg_prec': 0.8}, open('eval/metrics.json', 'w'))\n"
+    )
+    (repo / "dvc.yaml").write_text(
+        f"stages:\n  evaluate:\n    cmd: {sys.executable} evaluate.py\n"
+        "    deps: [evaluate.py]\n    outs: [eval]\nmetrics:\n- eval/metrics.json\n"
+    )
+    dvc(repo, "repro", "--quiet")
+    commit(repo, "the pipeline")
+    shutil.rmtree(repo / "eval")  # a fresh clone: the output is in DVC's cache only
+    run = mlgate("init", "--forge", "github", cwd=repo)
+    assert run.code == 0, run.err
+    gates = yaml.safe_load((repo / "mlgate.yaml").read_text())["gates"]
+    assert gates["roc_auc"] == {"direction": "higher", "max_regression_pct": 1}
+    assert "git add mlgate.yaml .github .pre-commit-config.yaml && git commit" in run.out
+
+    # A clone without the cache (its remote out of reach): a note on what to run, never a crash
+    # on DVC's "failed to load directory".
+    shutil.rmtree(repo / ".dvc" / "cache")
+    again = mlgate("init", "--forge", "github", "--force", cwd=repo)
+    assert again.code == 0, again.err
+    assert "eval/metrics.json: not in the workspace, the last commit, DVC's cache" in again.out

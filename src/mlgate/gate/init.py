@@ -166,9 +166,16 @@ def _read_dvc_yaml(root: Path) -> list[_Stage] | None:
         return None
     data = yamlio.load_file(path) or {}
     stages = data.get("stages") if isinstance(data, dict) else None
-    if not isinstance(stages, dict):
-        return []
-    return [_stage(body) for body in stages.values() if isinstance(body, dict)]
+    found = (
+        [_stage(body) for body in stages.values() if isinstance(body, dict)]
+        if isinstance(stages, dict)
+        else []
+    )
+    # DVC 3's top-level `metrics:` (what DVCLive writes): files relative to dvc.yaml
+    top = data.get("metrics") if isinstance(data, dict) else None
+    if isinstance(top, list):
+        found.append(_stage({"metrics": top}))
+    return found
 
 
 def _stage(body: dict[str, Any]) -> _Stage:
@@ -193,8 +200,9 @@ def _metrics(root: Path, stages: list[_Stage], plan: InitPlan) -> dict[str, None
         text = _workspace_or_head(root, path)
         if text is None:
             plan.notes.append(
-                f"{path}: not in the workspace nor the last commit; run `dvc repro`, then "
-                "`mlgate init --force`, to gate its metrics"
+                f"{path}: not in the workspace, the last commit, DVC's cache or a remote it "
+                "reached; `dvc pull` (or `dvc repro`), then `mlgate init --force`, gates its "
+                "metrics"
             )
             continue
         try:
@@ -207,10 +215,19 @@ def _metrics(root: Path, stages: list[_Stage], plan: InitPlan) -> dict[str, None
 
 
 def _workspace_or_head(root: Path, path: str) -> str | None:
+    """The file in the workspace, else at the last commit: in git, or in DVC's cache or remote
+    for an output DVC tracks (most metrics files are)."""
     local = root / path
     if local.is_file():
         return local.read_text(encoding="utf-8", errors="replace")
     committed = file_at_revision(root, "HEAD", path)
+    if committed is None and (root / ".dvc").is_dir():
+        from mlgate.repro import file_at_revision as tracked_file_at_revision
+
+        try:
+            committed = tracked_file_at_revision(root, "HEAD", path)
+        except MlgateError:  # the remote cannot be reached: the note says what to run
+            committed = None
     return None if committed is None else committed.decode("utf-8", errors="replace")
 
 
@@ -501,8 +518,9 @@ def _pre_commit(root: Path, dvc: bool, plan: InitPlan) -> None:
 
 
 def next_steps(plan: InitPlan) -> list[str]:
+    written = dict.fromkeys(PurePosixPath(str(f.path)).parts[0] for f in plan.files)
     return [
         "mlgate config check      # review mlgate.yaml and the schemas, then check them",
         "mlgate gate              # the whole gate, here, as CI will run it",
-        "git add mlgate.yaml schemas .github .pre-commit-config.yaml && git commit",
+        f"git add {' '.join(written)} && git commit",
     ]

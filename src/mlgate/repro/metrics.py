@@ -404,8 +404,16 @@ def tracked_files_at_revision(root: Path, rev: str) -> list[str]:
 
         with open_repo(root) as repo:
             _require_revision(repo, root, rev)
+        from dvc_data.index import DataIndexError
+
         fs = DVCFileSystem(url=str(root), rev=rev)
-        found = fs.find("/", dvc_only=True, detail=False)
+        try:
+            found = fs.find("/", dvc_only=True, detail=False)
+        except DataIndexError as exc:
+            raise ExternalError(
+                f"git:{rev}: a folder DVC tracks there is in neither the local cache nor a "
+                f"remote mlgate reached ({exc}): fetch it (`dvc fetch` on a checkout of {rev})"
+            ) from exc
         return sorted(str(name).lstrip("/") for name in found)
 
     return _within_deadline(listing, root, f"the DVC-tracked files at git:{rev}")
@@ -419,6 +427,7 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
     def read() -> bytes | None:
         import dvc.api
         from dvc.exceptions import DvcException, PathMissingError
+        from dvc_data.index import DataIndexError
 
         with open_repo(root) as repo:
             _require_revision(repo, root, rev)
@@ -426,7 +435,8 @@ def file_at_revision(root: Path, rev: str, path: str) -> bytes | None:
             data: bytes = dvc.api.read(path, repo=str(root), rev=rev, mode="rb")
         except (FileNotFoundError, PathMissingError):
             return None
-        except DvcException as exc:
+        # DataIndexError: a tracked folder whose listing neither the cache nor a remote has
+        except (DvcException, DataIndexError) as exc:
             raise ExternalError(
                 f"{path} at git:{rev} is tracked by DVC and could not be read "
                 f"({dvc_message(exc)}): fetch it (`dvc fetch {path}` on a checkout of {rev}) "
