@@ -433,11 +433,9 @@ def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
 
 def _tracked_by_dvc(root: Path, ref: str) -> list[str]:
     """The files DVC tracks at `ref`; none where the folder is no DVC project."""
-    if not any(parent.joinpath(".dvc").is_dir() for parent in (root, *root.parents)):
-        return []
-    from mlgate.repro import tracked_files_at_revision
+    from mlgate.repro import in_dvc_repository, tracked_files_at_revision
 
-    return tracked_files_at_revision(root, ref)
+    return tracked_files_at_revision(root, ref) if in_dvc_repository(root) else []
 
 
 def _bytes_at(root: Path, ref: str, name: str) -> bytes:

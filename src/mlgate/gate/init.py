@@ -221,7 +221,9 @@ def _workspace_or_head(root: Path, path: str) -> str | None:
     if local.is_file():
         return local.read_text(encoding="utf-8", errors="replace")
     committed = file_at_revision(root, "HEAD", path)
-    if committed is None and (root / ".dvc").is_dir():
+    from mlgate.repro import in_dvc_repository
+
+    if committed is None and in_dvc_repository(root):
         from mlgate.repro import file_at_revision as tracked_file_at_revision
 
         try:

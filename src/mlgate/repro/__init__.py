@@ -19,13 +19,14 @@ from mlgate.repro.metrics import (
     workspace_params,
 )
 from mlgate.repro.run import run_pipeline
-from mlgate.repro.runner import dvc, init
+from mlgate.repro.runner import dvc, in_dvc_repository, init
 from mlgate.repro.verify import verify_pipeline
 
 __all__ = [
     "check_lock",
     "dvc",
     "file_at_revision",
+    "in_dvc_repository",
     "init",
     "metrics_at_revision",
     "params_at_revision",

@@ -138,9 +138,14 @@ def init(root: Path) -> None:
     dvc(root, "init", "--quiet")
 
 
+def in_dvc_repository(root: Path) -> bool:
+    """`root` is in a DVC repository: it, or a folder above it, holds `.dvc/`."""
+    return any((parent / ".dvc").is_dir() for parent in (root, *root.parents))
+
+
 def require_pipeline(root: Path) -> None:
     """`root` holds dvc.yaml inside a DVC repository, or an input error that says what to do."""
-    if not any((parent / ".dvc").is_dir() for parent in (root, *root.parents)):
+    if not in_dvc_repository(root):
         raise InputError(
             f"{folder_shown(root)}: not a DVC repository (run `dvc init`, or cd into one)"
         )
