@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mlgate.config.model import (
     GATE_KEYS,
+    OVERRIDABLE_STEPS,
     OVERRIDE_PERMISSIONS,
     ColumnDrift,
     Config,
@@ -46,6 +47,7 @@ __all__ = [
     "LABEL_STATISTICS",
     "LOSS_STATISTICS",
     "ON_MISSING_BASELINE",
+    "OVERRIDABLE_STEPS",
     "OVERRIDE_PERMISSIONS",
     "REQUIRED",
     "SCHEMA_ID",

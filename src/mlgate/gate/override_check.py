@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlgate.config import OverrideConfig
+from mlgate.config import OVERRIDABLE_STEPS, OverrideConfig
 from mlgate.core.errors import InputError, MlgateError
 from mlgate.core.outbound import md, one_line, redact
 from mlgate.gate.override import (
@@ -96,6 +96,14 @@ def override_on_comment(settings: OverrideConfig) -> list[str]:
             ]
         if posted.conclusion != "failure":
             return [f"the verdict on {head[:12]} is {posted.conclusion}: nothing to override"]
+        if not posted.failed or not set(posted.failed) <= set(OVERRIDABLE_STEPS):
+            # The check run is read back from GitHub, where anything with `checks: write` (the
+            # gate job runs the PR's code) can write one: steps it does not name are unknown,
+            # and unknown is no override.
+            return [
+                f"the check run on {head[:12]} does not name the steps that blocked: no "
+                "override here; re-run the gate, which applies the override itself"
+            ]
         decision = decide(
             _comments(host),
             Change(head, now.author or ""),
@@ -132,7 +140,8 @@ def _answer(host: Forge, posted: PostedVerdict, decision: Decision, head: str) -
     from mlgate import forge
 
     refused = [f"- 🚫 {md(redact(line))}" for line in decision.refused]
-    blocked_headline, _, rest = posted.summary.partition("\n")
+    # Read back from GitHub: it passes the redactor again before it is posted anywhere.
+    blocked_headline, _, rest = redact(posted.summary).partition("\n")
     applied = decision.applied
     if applied is None:
         forge.post_note(host, "\n".join([blocked_headline, "", *refused, rest]))
