@@ -138,8 +138,9 @@ def _link(text: str, url: str) -> str:
 def _answer(host: Forge, posted: PostedVerdict, decision: Decision, head: str) -> list[str]:
     """The note and, for an override, the verdict: the blocked report kept below, unchanged."""
     from mlgate import forge
+    from mlgate.report import refused_lines
 
-    refused = [f"- 🚫 {md(redact(line))}" for line in decision.refused]
+    refused = refused_lines([redact(line) for line in decision.refused])
     # Read back from GitHub: it passes the redactor again before it is posted anywhere.
     blocked_headline, _, rest = redact(posted.summary).partition("\n")
     applied = decision.applied

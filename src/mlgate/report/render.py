@@ -318,16 +318,22 @@ def exit_of(results: dict[str, dict[str, Any]]) -> ExitStatus:
     return ExitStatus.PASS if override_of(results) is not None else overall(results)[1]
 
 
+def refused_lines(refused: list[str]) -> list[str]:
+    """Refused override attempts as Markdown list items, at most MAX_NOTES of them."""
+    shown, more = bounded(refused, MAX_NOTES)
+    lines = [f"- 🚫 {_with_code_spans(line)}" for line in shown]
+    if more:
+        lines.append(f"- 🚫 … and {more:,} more refused overrides (gate.json)")
+    return lines
+
+
 def override_lines(results: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown lines under the headline: refused attempts, and how to override a block."""
     details = (results.get("gate") or {}).get("details")
     override = details.get("override") if isinstance(details, dict) else None
     if not isinstance(override, dict):
         return []
-    refused, more = bounded([str(line) for line in override.get("refused") or []], MAX_NOTES)
-    lines = [f"- 🚫 {_with_code_spans(line)}" for line in refused]
-    if more:
-        lines.append(f"- 🚫 … and {more:,} more refused overrides (gate.json)")
+    lines = refused_lines([str(line) for line in override.get("refused") or []])
     command = override.get("command")
     if override_of(results) is None and overall(results)[0] == "fail" and command:
         who = md(str(override.get("min_permission") or "maintain"))
