@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlgate.config.model import DRIFT_METHODS
-from mlgate.drift.profile import CATEGORICAL, NUMERIC, Profiler
+from mlgate.drift.profile import CATEGORICAL, NUMERIC, Profiler, pandas_chunk
 from mlgate.drift.stats import METHODS_FOR_KIND, P_VALUE_METHODS, judge
 from tests.helpers.cli import RunMlgate
 
@@ -25,13 +25,13 @@ MIN_ROWS = 20  # fewer rows than this and a test cannot tell disjoint samples ap
 def profiles(ref: pd.Series, cur: pd.Series) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both sides profiled the way `mlgate drift` does: the current data on the reference's bins."""
     reference = Profiler()
-    reference.add(pd.DataFrame({"c": ref}), "ref")
+    reference.add(pandas_chunk(pd.DataFrame({"c": ref})), "ref")
     ref_profile = reference.finish([])["columns"]["c"]
     grids = {}
     if ref_profile["kind"] == NUMERIC and len(ref_profile["bins"]["edges"]) >= 2:
         grids["c"] = np.array(ref_profile["bins"]["edges"], dtype="float64")
     current = Profiler(grids=grids)
-    current.add(pd.DataFrame({"c": cur}), "cur")
+    current.add(pandas_chunk(pd.DataFrame({"c": cur})), "cur")
     return ref_profile, current.finish([], merge=False)["columns"]["c"]
 
 

@@ -310,21 +310,6 @@ def test_no_examples_asked_still_counts_on_both_engines(tmp_path: Path, mlgate: 
     assert _text(files[1]) == _text(files[0])
 
 
-@pytest.mark.parametrize("command", ["profile", "drift"])
-def test_profile_and_drift_refuse_an_engine_they_do_not_compute_with(
-    tmp_path: Path, mlgate: RunMlgate, command: str
-) -> None:
-    """Profiles and drift are computed by pandas so far: asking for Polars is an input error,
-    not a silent fallback."""
-    root = _project(tmp_path, "data.csv")
-    _write_csv(root / "data.csv", [[f"id{i}", "30", "0.5", "rome", "XY12"] for i in range(5)])
-    args = ["data.csv", "-o", "p.json"] if command == "profile" else ["--current", "data.csv"]
-    run = mlgate(command, *args, "--engine", "polars", cwd=root)
-    assert run.code == 2, run.out + run.err
-    assert "pandas engine only" in run.out + run.err
-    assert not (root / "p.json").exists()
-
-
 def test_config_check_refuses_a_check_the_configured_engine_cannot_express(
     tmp_path: Path, mlgate: RunMlgate
 ) -> None:

@@ -213,6 +213,7 @@ def test_drift_decisions_agree_between_pandas_and_spark_profiles(
     _drift_data(project / "cur.csv", seed=2, shift=shift)
     references = {
         "pandas": profile_paths([project / "ref.csv"]),
+        "polars": profile_paths([project / "ref.csv"], engine="polars"),
         "spark": check_profile(
             profile_source(spark, resolve_source("ref.csv", project), SHAPE), "spark reference"
         ),
@@ -223,6 +224,9 @@ def test_drift_decisions_agree_between_pandas_and_spark_profiles(
         grids = _grids(reference)
         currents = {
             "pandas": profile_paths([project / "cur.csv"], grids=grids, merge=False),
+            "polars": profile_paths(
+                [project / "cur.csv"], grids=grids, merge=False, engine="polars"
+            ),
             "spark": profile_source(spark, resolve_source("cur.csv", project), SHAPE, grids=grids),
         }
         for cur_engine, current in currents.items():
@@ -351,3 +355,28 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_a_profile_made_on_spark_is_a_reference_for_every_engine(
+    project: Path, mlgate: RunMlgate
+) -> None:
+    """`mlgate profile --engine spark` and `mlgate drift --engine spark`, end to end: the
+    profile is the one format, and each engine's current side decides the same."""
+    _drift_data(project / "ref.csv", seed=1, shift=0.0)
+    _drift_data(project / "cur.csv", seed=2, shift=1.0)
+    local = {"MLGATE_SPARK_MASTER": "local[2]"}
+    made = mlgate(
+        "profile", "--engine", "spark", "ref.csv", "-o", "ref.json", cwd=project, env=local
+    )
+    assert made.code == 0, made.out + made.err
+    assert json.loads((project / "ref.json").read_text())["engine"]["name"] == "spark"
+    decisions = {}
+    for engine in ("pandas", "polars", "spark"):
+        run = mlgate(
+            "drift", "--engine", engine, "--reference", "file:ref.json", "--current", "cur.csv",
+            "--results-dir", engine, cwd=project, env=local,
+        )  # fmt: skip
+        assert run.code == 1, run.out + run.err
+        details = json.loads((project / engine / "drift.json").read_text())["details"]
+        decisions[engine] = {c["column"]: c["drifted"] for c in details["columns"]}
+    assert decisions["polars"] == decisions["pandas"] == decisions["spark"]

@@ -98,27 +98,16 @@ debug_option = click.option(
 
 
 def engine_option(func: F) -> F:
-    """--engine: how tables are read and checked (validate; profile and drift take pandas)."""
+    """--engine: how tables are read and checked (validate, profile, drift, gate)."""
     from mlgate.data import ENGINES
 
     return click.option(
         "--engine",
         type=click.Choice(ENGINES),
         default=None,
-        help="auto | pandas | polars | spark [default: `engine:` in mlgate.yaml, else pandas].",
+        help="auto | pandas | polars | spark [default: `engine:` in mlgate.yaml, else auto: "
+        "Polars when installed, else pandas].",
     )(func)
-
-
-def require_pandas_engine(engine: str | None, command: str) -> None:
-    """Profiles and drift statistics are computed by the pandas engine only, so far: any other
-    choice is an input error, not a silent fallback."""
-    from mlgate.core.errors import InputError
-
-    if engine not in (None, "auto", "pandas"):
-        raise InputError(
-            f"--engine {engine}: mlgate {command} computes with the pandas engine only so far; "
-            "use --engine pandas or auto"
-        )
 
 
 def common_options(func: F) -> F:

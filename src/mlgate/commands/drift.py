@@ -12,7 +12,6 @@ from mlgate.commands.common import (
     echo,
     engine_option,
     mlflow_timeout_option,
-    require_pandas_engine,
     run_check,
 )
 from mlgate.data import dataformats
@@ -46,9 +45,14 @@ def profile(
     from mlgate.drift import profile_paths, write_profile
     from mlgate.results import is_profile_file, require_writable
 
-    require_pandas_engine(engine, "profile")
+    config = _config(None)
     require_writable(output, option="-o/--output", inputs=paths, own=is_profile_file)
-    made = profile_paths(list(paths), data_format=data_format)
+    made = profile_paths(
+        list(paths),
+        data_format=data_format,
+        engine=engine or config.engine,
+        spark=config.spark,
+    )
     write_profile(made, output)
     columns = len(made["columns"])
     echo(f"profiled {made['rows']} rows, {columns} column{'' if columns == 1 else 's'}: {output}")
@@ -90,13 +94,13 @@ def drift(
 
     def check() -> Result:
         config = _config(config_path)
-        require_pandas_engine(engine, "drift")
         request = DriftRequest(
             config=config,
             settings=config.drift or DriftConfig(),
             current=current,
             reference=reference,
             timeout_s=timeout,
+            engine=engine,
         )
         return run_drift(request)
 

@@ -113,7 +113,7 @@ def validate(
             max_examples=max_examples,
             chunk_rows=chunk_rows,
             progress=bar,
-            engine=engine or (config.engine if config is not None else "pandas"),
+            engine=engine or (config.engine if config is not None else "auto"),
         )
         try:
             result = run_validate(request)

@@ -182,7 +182,7 @@ class Config:
     promote: PromoteConfig = field(default_factory=PromoteConfig)
     spark: SparkConfig = field(default_factory=SparkConfig)
     # how validate reads and checks tables (mlgate.data.ENGINES); pandas unless set
-    engine: str = "pandas"
+    engine: str = "auto"
 
     @property
     def root(self) -> Path:
@@ -337,7 +337,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         override=_read_override(reader, top.get("override")),
         promote=_read_promote(reader, top.get("promote")),
         spark=_read_spark(reader, top.get("spark")),
-        engine=reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "pandas",
+        engine=reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "auto",
     )
 
 

@@ -10,6 +10,7 @@ from mlgate.data.choose import engine_named, resolve
 from mlgate.data.engine import (
     ENGINES,
     CheckCount,
+    ColumnChunk,
     Engine,
     NeedsPandasReader,
     RowCheck,
@@ -28,9 +29,12 @@ from mlgate.data.metrics import (
     require_single_value,
     unique_keys,
 )
+from mlgate.data.polars import column_chunks as polars_column_chunks
 from mlgate.data.read import Layout, Progress, first_line_number, read_chunks
 from mlgate.data.source import Source
 from mlgate.data.spark import FORMATS as SPARK_FORMATS
+from mlgate.data.spark import ProfileShape
+from mlgate.data.spark import profile_source as profile_with_spark
 from mlgate.data.spark import resolve_source as spark_source
 from mlgate.data.spark import session as spark_session
 from mlgate.data.spark import validate_source as validate_with_spark
@@ -39,11 +43,13 @@ __all__ = [
     "ENGINES",
     "SPARK_FORMATS",
     "CheckCount",
+    "ColumnChunk",
     "DuplicateKey",
     "Engine",
     "Layout",
     "MetricValue",
     "NeedsPandasReader",
+    "ProfileShape",
     "Progress",
     "RowCheck",
     "Source",
@@ -57,6 +63,8 @@ __all__ = [
     "load_metrics_file",
     "numeric",
     "parse_metrics",
+    "polars_column_chunks",
+    "profile_with_spark",
     "read_chunks",
     "require_single_value",
     "resolve",

@@ -18,6 +18,7 @@ Nothing here imports an engine's library at module level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -106,6 +107,21 @@ class NeedsPandasReader(Exception):
     text file with blank lines or records over several lines (rows and lines part ways, and
     the pandas reader maps them), a Parquet column whose stored type is not the declared one
     (Pandera reports the dtype; an engine's comparison would not run)."""
+
+
+@dataclass(frozen=True)
+class ColumnChunk:
+    """One column of one chunk of rows, as the profile's sketches take it from any engine:
+    `numeric` columns give their non-null values as a float64 numpy array, `categorical`
+    ones each category's text and count. A column with nothing but nulls in a chunk is
+    numeric there (as pandas reads it: floats), whatever it holds elsewhere."""
+
+    name: str
+    kind: str  # numeric | categorical
+    rows: int
+    nulls: int
+    numbers: Any = None
+    categories: tuple[Sequence[str], Sequence[int]] = ((), ())
 
 
 class Engine(Protocol):

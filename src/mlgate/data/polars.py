@@ -9,11 +9,13 @@ own row (as on the pandas engine) instead of an error for the file.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from mlgate.core.errors import InputError, MissingExtra
 from mlgate.data.engine import (
     CheckCount,
+    ColumnChunk,
     NeedsPandasReader,
     RowCheck,
     TableChecks,
@@ -24,6 +26,15 @@ from mlgate.data.read import first_line_number, header_fields
 from mlgate.data.source import Source
 
 ROW = "__mlgate_row"
+
+
+def _unreadable_errors() -> tuple[type[BaseException], ...]:
+    """What Polars raises on a file it cannot read: its errors, and a panic of its Rust code
+    on input it did not foresee (hostile JSON Lines), which is not an Exception."""
+    pl = _polars()
+    return (pl.exceptions.PolarsError, pl.exceptions.PanicException)
+
+
 BLANK_LINES = (b"\n\n", b"\n\r\n", b"\r\r")  # a line end right after a line end
 
 
@@ -37,15 +48,25 @@ class PolarsEngine:
         if source.data_format == "parquet":
             _require_declared_parquet_types(source, spec)
         numeric = [c for c, kind in spec.kinds.items() if kind in ("int", "float") and c in header]
+        unreadable = _unreadable_errors()
         try:
             return _check(source, spec, header, max_examples, as_text=())
         except pl.exceptions.ComputeError as exc:
             if not numeric or source.data_format == "parquet":
                 raise _unreadable(source, exc) from exc
+        except unreadable as exc:
+            raise _unreadable(source, exc) from exc
         try:  # a value a numeric column cannot hold: read those columns as text and cast
             return _check(source, spec, header, max_examples, as_text=tuple(numeric))
-        except pl.exceptions.PolarsError as exc:
+        except unreadable as exc:
             raise _unreadable(source, exc) from exc
+
+
+def _unreadable(source: Source, exc: BaseException) -> NeedsPandasReader:
+    """A file Polars cannot read (not UTF-8, a quote left open, ...): the pandas reader says
+    what is wrong with it, on which line, as it does for every engine."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return NeedsPandasReader(f"{source.display}: Polars cannot read it: {first}")
 
 
 def _polars() -> Any:
@@ -56,11 +77,6 @@ def _polars() -> Any:
             "polars", "polars", "for engine: polars, and it is not installed"
         ) from exc
     return pl
-
-
-def _unreadable(source: Source, exc: Exception) -> InputError:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return InputError(f"{source.display}: Polars cannot read it: {first}")
 
 
 def _columns(source: Source) -> list[str]:
@@ -160,7 +176,13 @@ def _check(
     uniques = [u for u in spec.unique if all(c in header for c in u.columns)]
     declared_here = [c for c in spec.kinds if c in header]
     distinct = [] if as_text else uniques
-    answer = _collect(frame, flags, None, distinct=distinct, declared=declared_here)
+    text = source.data_format != "parquet"
+    last = header[-1] if text and header else None
+    answer = _collect(frame, flags, None, distinct=distinct, declared=declared_here, last=last)
+    if answer.get("last_empty"):
+        # a row with fewer fields than the header reads as nulls here; the pandas reader
+        # refuses it, naming its line, and tells it from an empty last field
+        raise NeedsPandasReader(f"{source.display}: a row may be short")
     repeated = as_text or any(answer[f"u{n}"] < answer["rows"] for n in range(len(uniques)))
     failed = any(answer[f"n{n}"] for n in range(len(flags)))
     if uniques and repeated:
@@ -198,12 +220,15 @@ def _collect(
     *,
     distinct: list[UniqueCheck],
     declared: list[str],
+    last: str | None = None,
 ) -> dict[str, Any]:
     """Every flag's count, and (unless `max_examples` is None) the rows failing any and each
-    flag's first rows and values; the distinct keys of `distinct`, and the rows with nothing
-    in `declared` (what a blank line reads as)."""
+    flag's first rows and values; the distinct keys of `distinct`, the rows with nothing
+    in `declared` (what a blank line reads as) and those with nothing in column `last`."""
     pl = _polars()
     outputs = [pl.len().alias("rows")]
+    if last is not None:
+        outputs.append(pl.col(last).is_null().sum().alias("last_empty"))
     nothing = [pl.col(c).is_null() for c in declared]
     empty = pl.all_horizontal(nothing) if nothing else pl.lit(False)
     outputs.append(empty.sum().alias("empty"))
@@ -392,3 +417,107 @@ def _example(row: int, value: Any, line_offset: int | None) -> dict[str, Any]:
         example["line"] = row + line_offset
     example["value"] = value
     return example
+
+
+# --- profile: the file's columns, chunk by chunk -----------------------------------------------
+
+# pandas' default missing-value markers (pandas._libs.parsers.STR_NA_VALUES): read as nulls
+# here too, so a column's nulls and kind are those the pandas reader finds
+PANDAS_NA_VALUES = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+PROFILED_FORMATS = ("csv", "tsv", "parquet")
+NUMBER_PROBE = 100
+
+
+def column_chunks(source: Source, chunk_rows: int) -> Iterator[list[ColumnChunk]]:
+    """The file's columns in chunks of `chunk_rows` rows (the last fewer), read by a lazy,
+    streaming scan, so memory holds one chunk. NeedsPandasReader wherever the pandas reader
+    could read the file otherwise: gzip and JSON Lines, a blank line or a short row (pandas
+    refuses or skips what Polars fills with nulls), text that pandas would read as numbers
+    (` 1.5`), a type the pandas reader shows another way (dates, decimals), or anything Polars
+    cannot parse. The caller starts over with the pandas reader, whose answer is the reference."""
+    unreadable = _unreadable_errors()
+    if source.data_format not in PROFILED_FORMATS or source.path.name.lower().endswith(".gz"):
+        raise NeedsPandasReader(source.display)
+    header = _columns(source)  # refuses what the pandas reader refuses: a name twice, no header
+    read = 0
+    try:
+        for batch in _profile_scan(source).collect_batches(chunk_size=chunk_rows):
+            read += batch.height
+            yield _chunk_columns(batch, header, source)
+    except unreadable as exc:
+        raise NeedsPandasReader(f"{source.display}: {exc}") from exc
+    if not read:  # the pandas reader names the columns of a file without rows, with their types
+        raise NeedsPandasReader(f"{source.display}: no rows")
+
+
+def _profile_scan(source: Source) -> Any:
+    from mlgate.data import dataformats
+
+    pl = _polars()
+    if source.data_format == "parquet":
+        return pl.scan_parquet(source.path)
+    return pl.scan_csv(
+        source.path,
+        separator=dataformats.by_name(source.data_format).delimiter or ",",
+        null_values=list(PANDAS_NA_VALUES),
+    )
+
+
+def _chunk_columns(batch: Any, header: list[str], source: Source) -> list[ColumnChunk]:
+    pl = _polars()
+    if batch.width and source.data_format != "parquet":
+        last = batch.get_column(header[-1])
+        if last.null_count() or batch.select(pl.all_horizontal(pl.all().is_null()).any()).item():
+            raise NeedsPandasReader(f"{source.display}: a row may be short or blank")
+    return [_column_chunk(batch.get_column(name), source) for name in header]
+
+
+def _column_chunk(series: Any, source: Source) -> ColumnChunk:
+    pl = _polars()
+    rows, name, dtype = series.len(), series.name, series.dtype
+    numeric = dtype.is_numeric() and not dtype.is_decimal()
+    if series.null_count() == rows and (numeric or source.data_format != "parquet"):
+        # pandas reads a text column with nothing in it as floats
+        return ColumnChunk(name, "numeric", rows, rows, numbers=_no_numbers())
+    if numeric:
+        values = series.cast(pl.Float64).drop_nulls().drop_nans()
+        return ColumnChunk(name, "numeric", rows, rows - values.len(), numbers=values.to_numpy())
+    if dtype == pl.Boolean:
+        series = _bool_text(series)
+    elif dtype in (pl.Categorical, pl.Enum):
+        series = series.cast(pl.String)
+    elif dtype != pl.String or _reads_as_numbers(series):
+        raise NeedsPandasReader(f"{source.display}: column {name!r} is {dtype}")
+    # in the order of first appearance, as pandas' value_counts(sort=False) gives them
+    counts = series.drop_nulls().to_frame().group_by(name, maintain_order=True).len("count")
+    categories = (counts.get_column(name).to_list(), counts.get_column("count").to_list())
+    return ColumnChunk(name, "categorical", rows, series.null_count(), categories=categories)
+
+
+def _bool_text(series: Any) -> Any:
+    """Booleans as pandas writes them as text: True, False."""
+    pl = _polars()
+    flag = pl.col("b")
+    text = pl.when(flag).then(pl.lit("True")).when(~flag).then(pl.lit("False"))
+    return series.to_frame("b").select(text.alias(series.name)).to_series()
+
+
+def _reads_as_numbers(text: Any) -> bool:
+    """Whether pandas would read this text column as numbers: every value is one, blanks
+    around it aside. The first values settle it for most columns (an id, a name)."""
+    pl = _polars()
+    present = text.drop_nulls()
+    for values in (present.head(NUMBER_PROBE), present):
+        numbers = values.str.strip_chars().cast(pl.Float64, strict=False)
+        if numbers.null_count():
+            return False
+    return True
+
+
+def _no_numbers() -> Any:
+    import numpy as np
+
+    return np.empty(0, dtype="float64")

@@ -78,7 +78,7 @@ def session(master: str, conf: tuple[tuple[str, str], ...] = ()) -> Any:
         _require_answering(where)
     builder = sql.SparkSession.builder.appName("mlgate")
     builder = builder.remote(where) if where.startswith("sc://") else builder.master(where)
-    for name, value in (("spark.ui.showConsoleProgress", "false"), *conf):
+    for name, value in (("spark.ui.showConsoleProgress", _progress_shown()), *conf):
         builder = builder.config(name, value)
     try:
         started = builder.getOrCreate()
@@ -88,6 +88,14 @@ def session(master: str, conf: tuple[tuple[str, str], ...] = ()) -> Any:
     if not where.startswith("sc://"):
         started.sparkContext.setLogLevel("ERROR")
     return started
+
+
+def _progress_shown() -> str:
+    """Spark's own stage progress bar (`[Stage 2:====>   (3 + 2) / 8]`), on stderr as
+    validate's bar is: only on a terminal, never into a CI log."""
+    import sys
+
+    return "true" if sys.stderr.isatty() else "false"
 
 
 CONNECT_PORT = 15002  # Spark Connect's default

@@ -23,14 +23,18 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgate.config import SparkConfig
 from mlgate.core.digests import sha256_of
 from mlgate.core.errors import InputError, MissingExtra
+from mlgate.data import ColumnChunk, NeedsPandasReader
 
 PROFILE_FORMAT = 1
 BINS = 100  # final bins per numeric column: a 20-column profile stays well under 100 KB
@@ -47,12 +51,15 @@ NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 
 
-def require_numeric_stack() -> None:
-    try:
-        import numpy  # noqa: F401
-        import pandas  # noqa: F401
-    except ImportError as exc:
-        raise MissingExtra(exc.name or "pandas", "drift") from exc
+def require_numeric_stack(engine: str = "pandas") -> None:
+    """numpy, and pandas where it reads the data (the Polars engine reads without it)."""
+    import importlib
+
+    for module in ("numpy", "pandas") if engine == "pandas" else ("numpy",):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise MissingExtra(exc.name or module, "drift") from exc
 
 
 class NumericSketch:
@@ -251,31 +258,48 @@ def _bytes_text(value: Any) -> Any:
 
 
 class CategorySketch:
-    """Counts of one text column's categories; the rarest are pooled when there are too many."""
+    """Counts of one text column's categories; the rarest are pooled when there are too many.
+    Categories come in the order they first appear in the data, from every engine, and ties
+    rank in that order: the categories kept do not depend on which engine counted them."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.pooled = 0
         self.n = 0
 
-    def add(self, values: Any) -> None:
-        self.n += len(values)
-        counts = _as_text(values).value_counts(sort=False)
-        # built from two lists: Series.to_dict boxes each pair, 4x slower on an id column
-        self.counts.update(dict(zip(counts.index.tolist(), counts.tolist(), strict=True)))
+    def add(self, categories: Sequence[str], counts: Sequence[int]) -> None:
+        self.n += sum(counts)
+        chunk = dict(zip(categories, counts, strict=True))
+        if self.counts:
+            # Counter.update, at C speed where the keys are new (an id column): the counts of
+            # the keys seen before are added first, then dict.update keeps each key's place
+            # and appends the new ones in order, as Counter.update would
+            for key in self.counts.keys() & chunk.keys():
+                chunk[key] += self.counts[key]
+            dict.update(self.counts, chunk)
+        else:
+            self.counts = Counter(chunk)
         if len(self.counts) > MAX_TRACKED_CATEGORIES:
-            kept = dict(self.counts.most_common(MAX_TRACKED_CATEGORIES // 2))
+            kept = dict(_most_common(self.counts, MAX_TRACKED_CATEGORIES // 2))
             self.pooled += sum(self.counts.values()) - sum(kept.values())
             self.counts = Counter(kept)
 
     def finish(self) -> dict[str, Any]:
-        top = self.counts.most_common(TOP_CATEGORIES)
+        top = _most_common(self.counts, TOP_CATEGORIES)
         kept = sum(count for _, count in top)
         return {
             "distinct": len(self.counts),
             "top": dict(top),
             "other": self.pooled + sum(self.counts.values()) - kept,
         }
+
+
+def _most_common(counts: Counter[str], size: int) -> list[tuple[str, int]]:
+    """Counter.most_common (the same order: by count, ties as first seen), by one stable sort:
+    its heap takes seconds on a million categories that all count one, the sort one pass."""
+    from operator import itemgetter
+
+    return sorted(counts.items(), key=itemgetter(1), reverse=True)[:size]
 
 
 @dataclass
@@ -296,43 +320,55 @@ class Profiler:
     columns: dict[str, ColumnSketch] = field(default_factory=dict)
     rows: int = 0
 
-    def add(self, frame: Any, where: str) -> None:
-        self.rows += len(frame)
-        for name in frame.columns:
-            self._add_column(str(name), frame[name], where)
+    def add(self, chunk: list[ColumnChunk], where: str) -> None:
+        """One chunk of rows, its columns as any engine reads them (`pandas_chunk`,
+        `mlgate.data.polars.column_chunks`)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.rows += chunk[0].rows if chunk else 0
+        sketches = [self._sketch_for(column, where) for column in chunk]
+        numeric = [
+            (sketch, column.numbers)
+            for sketch, column in zip(sketches, chunk, strict=True)
+            if isinstance(sketch, NumericSketch) and column.numbers is not None
+            and len(column.numbers)
+        ]  # fmt: skip
+        # numpy lets go of the GIL while it sorts: the numeric columns take every core, while
+        # this thread counts the categories
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            sorting = [pool.submit(sketch.add, numbers) for sketch, numbers in numeric]
+            for sketch, column in zip(sketches, chunk, strict=True):
+                if isinstance(sketch, CategorySketch):
+                    sketch.add(*column.categories)
+            for task in sorting:
+                task.result()
+        names = {column.name for column in chunk}
         for name in self.columns:
-            if name not in frame.columns:
+            if name not in names:
                 raise InputError(f"{where}: no column {name!r}, which an earlier file has")
 
-    def _add_column(self, name: str, series: Any, where: str) -> None:
-        import pandas as pd
-
-        kind = NUMERIC if _is_numeric(series) else CATEGORICAL
+    def _sketch_for(self, chunk: ColumnChunk, where: str) -> NumericSketch | CategorySketch:
+        """The column's sketch, its counts of rows and nulls taken."""
+        name, kind = chunk.name, chunk.kind
         column = self.columns.get(name)
         if column is None:
-            sketch: NumericSketch | CategorySketch = (
-                NumericSketch(self.grids.get(name)) if kind == NUMERIC else CategorySketch()
-            )
-            column = self.columns[name] = ColumnSketch(name, kind, sketch)
-        present = series.dropna()
-        if kind != column.kind and len(present) and column.rows == column.nulls:
+            column = self.columns[name] = ColumnSketch(name, kind, self._sketch(name, kind))
+        present = chunk.rows - chunk.nulls
+        if kind != column.kind and present and column.rows == column.nulls:
             # only nulls so far (read as float): the first values decide the kind
             column.kind = kind
-            column.sketch = (
-                NumericSketch(self.grids.get(name)) if kind == NUMERIC else CategorySketch()
-            )
-        if kind != column.kind and len(present):
+            column.sketch = self._sketch(name, kind)
+        if kind != column.kind and present:
             raise InputError(
                 f"{where}: column {name!r} holds {kind} values here but {column.kind} values "
                 "in the rows before; give it one type"
             )
-        column.rows += len(series)
-        column.nulls += len(series) - len(present)
-        if isinstance(column.sketch, NumericSketch):
-            numbers = pd.to_numeric(present, errors="coerce").to_numpy(dtype="float64")
-            column.sketch.add(numbers)
-        else:
-            column.sketch.add(present)
+        column.rows += chunk.rows
+        column.nulls += chunk.nulls
+        return column.sketch
+
+    def _sketch(self, name: str, kind: str) -> NumericSketch | CategorySketch:
+        return NumericSketch(self.grids.get(name)) if kind == NUMERIC else CategorySketch()
 
     def finish(self, files: list[dict[str, Any]], *, merge: bool = True) -> dict[str, Any]:
         columns: dict[str, Any] = {}
@@ -356,6 +392,25 @@ class Profiler:
         }
 
 
+def pandas_chunk(frame: Any) -> list[ColumnChunk]:
+    """A pandas chunk's columns as the sketches take them."""
+    return [_pandas_column(str(name), frame[name]) for name in frame.columns]
+
+
+def _pandas_column(name: str, series: Any) -> ColumnChunk:
+    import pandas as pd
+
+    present = series.dropna()
+    nulls = len(series) - len(present)
+    if _is_numeric(series):
+        numbers = pd.to_numeric(present, errors="coerce").to_numpy(dtype="float64")
+        return ColumnChunk(name, NUMERIC, len(series), nulls, numbers=numbers)
+    counts = _as_text(present).value_counts(sort=False)
+    # built from two lists: Series.to_dict boxes each pair, 4x slower on an id column
+    categories = (counts.index.tolist(), counts.tolist())
+    return ColumnChunk(name, CATEGORICAL, len(series), nulls, categories=categories)
+
+
 def _is_numeric(series: Any) -> bool:
     import pandas as pd
 
@@ -370,26 +425,107 @@ def profile_paths(
     grids: dict[str, Any] | None = None,
     merge: bool = True,
     chunk_rows: int = CHUNK_ROWS,
+    engine: str = "pandas",
+    spark: SparkConfig | None = None,
 ) -> dict[str, Any]:
-    """The profile of the data in `paths` together (one dataset split over files)."""
+    """The profile of the data in `paths` together (one dataset split over files), read by
+    `engine` (auto | pandas | polars | spark; `spark` says where Spark runs). The Polars
+    reader hands a file it could read otherwise back (NeedsPandasReader): the profile is then
+    made again by the pandas reader, the reference."""
+    from mlgate.data import resolve
     from mlgate.results import distinct_inputs
-    from mlgate.validate import Target, display_path, read_chunks
+    from mlgate.validate import Target, display_path
     from mlgate.validate import data_format as format_of
 
-    require_numeric_stack()
     if not paths:
         raise InputError("no data files to profile")
-    profiler = Profiler(grids=dict(grids or {}))
-    files = []
+    engine = resolve(engine, expressible=True)
+    if engine == "spark":
+        return _spark_profile(paths, spark or SparkConfig(), grids, data_format)
+    require_numeric_stack(engine)
+    targets = []
     for path in distinct_inputs(paths):
         display = display_path(path)
         if not path.is_file():
             raise InputError(f"{display}: no such file")
-        target = Target(path.resolve(), display, "", path.parent, format_of(path, data_format))
-        before = profiler.rows
-        for chunk in read_chunks(target, chunk_rows):
-            profiler.add(chunk, display)
-        files.append({"path": display, "sha256": sha256_of(path), "rows": profiler.rows - before})
+        targets.append(
+            Target(path.resolve(), display, "", path.parent, format_of(path, data_format))
+        )
+    if engine == "polars":
+        try:
+            return _profile(targets, _polars_reader(chunk_rows), grids, merge)
+        except NeedsPandasReader:
+            pass
+    return _profile(targets, _pandas_reader(chunk_rows), grids, merge)
+
+
+def _spark_profile(
+    paths: list[Path],
+    settings: SparkConfig,
+    grids: dict[str, Any] | None,
+    data_format: str | None,
+) -> dict[str, Any]:
+    """The profile Spark makes (`mlgate.data.spark.profile_source`): two jobs, whatever the
+    size. Spark reads one dataset as one source: a file, or a folder of part files."""
+    from mlgate.data import ProfileShape, profile_with_spark, spark_session, spark_source
+
+    if len(paths) != 1:
+        shown = ", ".join(str(path) for path in paths[:3])
+        raise InputError(
+            f"{shown}{', ...' if len(paths) > 3 else ''}: the spark engine profiles one file "
+            "or one folder of part files; put the files in one folder and name it"
+        )
+    path = paths[0]
+    source = spark_source(path.name, path.parent, data_format)
+    shape = ProfileShape(BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT)
+    spark = spark_session(settings.master, settings.conf)
+    try:
+        return profile_with_spark(spark, source, shape, grids=grids)
+    finally:
+        spark.stop()
+
+
+ChunkReader = Callable[[Any], Iterator[list[ColumnChunk]]]
+
+
+def _pandas_reader(chunk_rows: int) -> ChunkReader:
+    def chunks(target: Any) -> Iterator[list[ColumnChunk]]:
+        from mlgate.validate import read_chunks
+
+        for frame in read_chunks(target, chunk_rows):
+            yield pandas_chunk(frame)
+
+    return chunks
+
+
+def _polars_reader(chunk_rows: int) -> ChunkReader:
+    def chunks(target: Any) -> Iterator[list[ColumnChunk]]:
+        from mlgate.data import polars_column_chunks
+
+        return polars_column_chunks(target, chunk_rows)
+
+    return chunks
+
+
+def _profile(
+    targets: list[Any], chunks: ChunkReader, grids: dict[str, Any] | None, merge: bool
+) -> dict[str, Any]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    profiler = Profiler(grids=dict(grids or {}))
+    rows = []
+    # the digests are taken beside the reading (hashlib lets go of the GIL on large reads)
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        digests = [hasher.submit(sha256_of, target.path) for target in targets]
+        for target in targets:
+            before = profiler.rows
+            for chunk in chunks(target):
+                profiler.add(chunk, target.display)
+            rows.append(profiler.rows - before)
+        files = [
+            {"path": target.display, "sha256": digest.result(), "rows": count}
+            for target, digest, count in zip(targets, digests, rows, strict=True)
+        ]
     return profiler.finish(files, merge=merge)
 
 

@@ -37,6 +37,7 @@ class DriftRequest:
     reference: str | None = None  # --reference: wins over the config; a file: path in it is
     # relative to the working directory, one in the config to the config's folder
     timeout_s: float = 30.0
+    engine: str | None = None  # --engine: wins over `engine:` in the config
 
 
 def run_drift(request: DriftRequest) -> Result:
@@ -44,7 +45,7 @@ def run_drift(request: DriftRequest) -> Result:
     settings = request.settings
     source = request.reference or settings.reference
     base = Path.cwd() if request.reference else request.config.root
-    reference = load_reference(request.config, source, request.timeout_s, base)
+    reference = load_reference(request.config, source, request.timeout_s, base, request.engine)
     details = compare(reference, request, source)
     drifted = details["dataset_drifted"]
     count = sum(1 for column in details["columns"] if column["drifted"])
@@ -79,7 +80,13 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         if reference["columns"][name]["kind"] == NUMERIC
     }
     current_paths = current_files(request)
-    current = profile_paths(list(current_paths), grids=grids, merge=False)
+    current = profile_paths(
+        list(current_paths),
+        grids=grids,
+        merge=False,
+        engine=request.engine or request.config.engine,
+        spark=request.config.spark,
+    )
     _require_known_columns(request.config, reference, current, settings)
     if not judged:
         raise _nothing_to_compare(request.config, reference, settings, source)
@@ -363,16 +370,25 @@ def _expand(config: Config, patterns: tuple[str, ...], key: str) -> list[Path]:
 
 
 def load_reference(
-    config: Config, source: str, timeout_s: float, base: Path | None = None
+    config: Config,
+    source: str,
+    timeout_s: float,
+    base: Path | None = None,
+    engine: str | None = None,
 ) -> dict[str, Any]:
+    """The reference profile: read from a profile, or made now (by `engine`, else the config's)
+    from data files."""
+    chosen = engine or config.engine
     if source.startswith("file:"):
         path = Path(source.removeprefix("file:"))
         path = path if path.is_absolute() else (base or config.root) / path
         if not path.is_file():
             raise InputError(f"{source}: no such file")
-        return read_profile(path) if is_profile(path) else profile_paths([path])
+        if is_profile(path):
+            return read_profile(path)
+        return profile_paths([path], engine=chosen, spark=config.spark)
     if source.startswith("git:"):
-        return _profile_at_revision(config, source.removeprefix("git:"))
+        return _profile_at_revision(config, source.removeprefix("git:"), chosen)
     if source == "registry":
         return _champion_profile(config, timeout_s)
     raise InputError(f"unknown drift reference {source!r}")
@@ -395,7 +411,7 @@ def _champion_profile(config: Config, timeout_s: float) -> dict[str, Any]:
         return {**read_profile(local, where), "champion": version}
 
 
-def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
+def _profile_at_revision(config: Config, ref: str, engine: str) -> dict[str, Any]:
     """The configured data as it was at `ref`, as DVC sees it: the files git holds there and
     the files DVC tracks there (read from the local cache, else the DVC remote), profiled."""
     from mlgate.core.scm import git, require_revision
@@ -428,7 +444,13 @@ def _profile_at_revision(config: Config, ref: str) -> dict[str, Any]:
             target.parent.mkdir(parents=True)
             target.write_bytes(_bytes_at(root, ref, name))
             paths.append(target)
-        return profile_paths(paths)
+        return profile_paths(paths, engine=_local(engine), spark=config.spark)
+
+
+def _local(engine: str) -> str:
+    """The files of a past revision are copied to a temporary folder, several of them: a
+    Spark cluster could not read them there, and they are small enough for one machine."""
+    return "auto" if engine == "spark" else engine
 
 
 def _tracked_by_dvc(root: Path, ref: str) -> list[str]:

@@ -66,7 +66,7 @@ def table_spec(plan: ChunkPlan, engine: str, where: str) -> TableSpec:
         if not column.nullable:
             checks.append(RowCheck(str(name), "not_nullable", "not_null"))
         for check in column.checks:
-            checks.append(_row_check(str(name), check, refuse, label))
+            checks.append(_row_check(str(name), KINDS[dtype], check, refuse, label))
     unique = tuple(UniqueCheck(u.columns, u.check, u.keep) for u in plan.unique)
     return TableSpec(kinds, dtype_names, tuple(checks), unique)
 
@@ -86,7 +86,7 @@ def _plain_column_dtype(column: Any, label: str, refuse: Any) -> str:
     return dtype
 
 
-def _row_check(column: str, check: Any, refuse: Any, label: str) -> RowCheck:
+def _row_check(column: str, kind: str, check: Any, refuse: Any, label: str) -> RowCheck:
     name = str(getattr(check, "name", None) or "")
     statistics = getattr(check, "statistics", None) or {}
     if name not in OPS or getattr(check, "groupby", None) is not None:
@@ -98,7 +98,30 @@ def _row_check(column: str, check: Any, refuse: Any, label: str) -> RowCheck:
     args = tuple(statistics.get(key) for key in keys)
     if op in ("isin", "notin"):
         args = (tuple(args[0] or ()),)
+    if not _fits(kind, op, args):
+        raise refuse(f"{label}: check {_name(check)} (values the column's type cannot hold)")
     return RowCheck(column, str(check.error or name), op, args)
+
+
+INT64 = range(-(2**63), 2**63)
+
+
+def _fits(kind: str, op: str, args: tuple[Any, ...]) -> bool:
+    """Whether a typed engine can compare the column with the check's values: text with text,
+    numbers with numbers that fit 64 bits. Pandera compares anything as Python objects (an
+    integer past 64 bits, a list among the values), and where it does, pandas checks."""
+    if op == "str_length":
+        return all(v is None or (_number(v) and isinstance(v, int)) for v in args)
+    values = args[0] if op in ("isin", "notin") else args[:2] if op == "in_range" else args
+    if op.startswith("str_") or kind == "str":
+        return all(isinstance(v, str) for v in values)
+    return all(_number(v) for v in values)
+
+
+def _number(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value in INT64
 
 
 def _name(check: Any) -> str:
@@ -145,12 +168,17 @@ def plain_spec(ref: str) -> TableSpec | None:
     if not isinstance(data, dict) or not _plain(data, PLAIN_SCHEMA):
         return None
     columns = data.get("columns")
-    if not isinstance(columns, dict) or not all(isinstance(c, dict) for c in columns.values()):
+    # no column: a schema that checks nothing, which load_schema refuses, naming the file
+    if not isinstance(columns, dict) or not _described(columns):
         return None
     try:
         return _spec_of(columns, data)
     except _NotPlain:
         return None
+
+
+def _described(columns: dict[Any, Any]) -> bool:
+    return bool(columns) and all(isinstance(c, dict) for c in columns.values())
 
 
 class _NotPlain(Exception):
@@ -246,6 +274,8 @@ def _plain_check(column: str, kind: str, name: str, stats: Any) -> RowCheck:
         values = kwargs.get(keys[0], alone)
         if not isinstance(values, list) or set(kwargs) - {keys[0]}:
             raise _NotPlain
+        if not _fits(kind, op, (tuple(values),)):
+            raise _NotPlain
         return RowCheck(column, f"{name}({values})", op, (tuple(values),))
     if name == "str_length":
         return _str_length(column, kind, kwargs, alone)
@@ -278,13 +308,7 @@ def _str_length(column: str, kind: str, kwargs: dict[str, Any], alone: Any) -> R
 def _require_bounds(kind: str, op: str, bounds: tuple[Any, ...]) -> None:
     """Bounds the column's values can be compared with; anything else goes to Pandera, which
     `load_schema` turns into the input error it is."""
-    if op.startswith("str_"):
-        ok = kind == "str" and all(isinstance(b, str) for b in bounds)
-    elif kind == "str":
-        ok = all(isinstance(b, str) for b in bounds)
-    else:
-        ok = all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
-    if not ok:
+    if (op.startswith("str_") and kind != "str") or not _fits(kind, op, bounds):
         raise _NotPlain
 
 
