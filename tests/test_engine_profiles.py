@@ -172,3 +172,20 @@ def test_profile_takes_the_engine_from_the_config(tmp_path: Path, mlgate: RunMlg
     assert json.loads((tmp_path / "p.json").read_text()) == profile_paths(
         [tmp_path / "data.csv"], engine="pandas"
     )
+
+
+def test_pooled_categories_are_the_same_on_both_engines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the tracked limit the rarest categories are pooled, chunk by chunk, ties kept in
+    the order they first appeared: Polars keeps its counts in a frame, pandas in a Counter,
+    and the profiles are equal (small limits stand in for 100,000 ids)."""
+    monkeypatch.setattr("mlgate.drift.profile.MAX_TRACKED_CATEGORIES", 40)
+    monkeypatch.setattr("mlgate.drift.profile.TOP_CATEGORIES", 15)
+    pick = random.Random(11)
+    rows = [[f"user{pick.randint(0, 90)}", f"id{i}", str(i % 7)] for i in range(3000)]
+    data = _write(tmp_path / "data.csv", rows, header="user,id,weekday")
+    pandas, polars = _both([data], chunk_rows=500)
+    assert polars == pandas
+    users = pandas["columns"]["user"]
+    assert len(users["top"]) == 15 and users["other"] > 0

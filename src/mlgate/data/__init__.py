@@ -9,6 +9,7 @@ from __future__ import annotations
 from mlgate.data.choose import engine_named, resolve
 from mlgate.data.engine import (
     ENGINES,
+    CategoryTally,
     CheckCount,
     ColumnChunk,
     Engine,
@@ -29,6 +30,7 @@ from mlgate.data.metrics import (
     require_single_value,
     unique_keys,
 )
+from mlgate.data.polars import CategoryCounts as PolarsCategoryCounts
 from mlgate.data.polars import column_chunks as polars_column_chunks
 from mlgate.data.read import Layout, Progress, first_line_number, read_chunks
 from mlgate.data.source import Source
@@ -42,6 +44,7 @@ from mlgate.data.spark import validate_source as validate_with_spark
 __all__ = [
     "ENGINES",
     "SPARK_FORMATS",
+    "CategoryTally",
     "CheckCount",
     "ColumnChunk",
     "DuplicateKey",
@@ -49,6 +52,7 @@ __all__ = [
     "Layout",
     "MetricValue",
     "NeedsPandasReader",
+    "PolarsCategoryCounts",
     "ProfileShape",
     "Progress",
     "RowCheck",

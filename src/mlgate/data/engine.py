@@ -18,7 +18,6 @@ Nothing here imports an engine's library at module level.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -113,15 +112,27 @@ class NeedsPandasReader(Exception):
 class ColumnChunk:
     """One column of one chunk of rows, as the profile's sketches take it from any engine:
     `numeric` columns give their non-null values as a float64 numpy array, `categorical`
-    ones each category's text and count. A column with nothing but nulls in a chunk is
-    numeric there (as pandas reads it: floats), whatever it holds elsewhere."""
+    ones their categories' counts in the order they first appear, in the form the engine's
+    `CategoryTally` adds. A column with nothing but nulls in a chunk is numeric there (as
+    pandas reads it: floats), whatever it holds elsewhere."""
 
     name: str
     kind: str  # numeric | categorical
     rows: int
     nulls: int
     numbers: Any = None
-    categories: tuple[Sequence[str], Sequence[int]] = ((), ())
+    categories: Any = None
+
+
+class CategoryTally(Protocol):
+    """One text column's category counts over every chunk, kept by the engine that counted
+    them: the most frequent first (ties in the order they first appeared), the rarest pooled
+    as `other` when more than a set number are tracked. Every engine's tally gives the same
+    `finish()`: {"distinct": tracked categories, "top": {category: count}, "other": count}."""
+
+    def add(self, counts: Any) -> None: ...
+
+    def finish(self) -> dict[str, Any]: ...
 
 
 class Engine(Protocol):

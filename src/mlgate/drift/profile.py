@@ -34,7 +34,7 @@ from typing import Any
 from mlgate.config import SparkConfig
 from mlgate.core.digests import sha256_of
 from mlgate.core.errors import InputError, MissingExtra
-from mlgate.data import ColumnChunk, NeedsPandasReader
+from mlgate.data import CategoryTally, ColumnChunk, NeedsPandasReader
 
 PROFILE_FORMAT = 1
 BINS = 100  # final bins per numeric column: a 20-column profile stays well under 100 KB
@@ -265,11 +265,10 @@ class CategorySketch:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.pooled = 0
-        self.n = 0
 
-    def add(self, categories: Sequence[str], counts: Sequence[int]) -> None:
-        self.n += sum(counts)
-        chunk = dict(zip(categories, counts, strict=True))
+    def add(self, counts: tuple[Sequence[str], Sequence[int]]) -> None:
+        """`counts`: each category and its count in one chunk, as they first appear there."""
+        chunk = dict(zip(*counts, strict=True))
         if self.counts:
             # Counter.update, at C speed where the keys are new (an id column): the counts of
             # the keys seen before are added first, then dict.update keeps each key's place
@@ -306,7 +305,7 @@ def _most_common(counts: Counter[str], size: int) -> list[tuple[str, int]]:
 class ColumnSketch:
     name: str
     kind: str
-    sketch: NumericSketch | CategorySketch
+    sketch: NumericSketch | CategoryTally
     rows: int = 0
     nulls: int = 0
 
@@ -319,6 +318,7 @@ class Profiler:
     grids: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, ColumnSketch] = field(default_factory=dict)
     rows: int = 0
+    tally: Callable[[], CategoryTally] = CategorySketch  # the reader's engine keeps the counts
 
     def add(self, chunk: list[ColumnChunk], where: str) -> None:
         """One chunk of rows, its columns as any engine reads them (`pandas_chunk`,
@@ -338,8 +338,8 @@ class Profiler:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             sorting = [pool.submit(sketch.add, numbers) for sketch, numbers in numeric]
             for sketch, column in zip(sketches, chunk, strict=True):
-                if isinstance(sketch, CategorySketch):
-                    sketch.add(*column.categories)
+                if not isinstance(sketch, NumericSketch):
+                    sketch.add(column.categories)
             for task in sorting:
                 task.result()
         names = {column.name for column in chunk}
@@ -347,7 +347,7 @@ class Profiler:
             if name not in names:
                 raise InputError(f"{where}: no column {name!r}, which an earlier file has")
 
-    def _sketch_for(self, chunk: ColumnChunk, where: str) -> NumericSketch | CategorySketch:
+    def _sketch_for(self, chunk: ColumnChunk, where: str) -> NumericSketch | CategoryTally:
         """The column's sketch, its counts of rows and nulls taken."""
         name, kind = chunk.name, chunk.kind
         column = self.columns.get(name)
@@ -367,8 +367,8 @@ class Profiler:
         column.nulls += chunk.nulls
         return column.sketch
 
-    def _sketch(self, name: str, kind: str) -> NumericSketch | CategorySketch:
-        return NumericSketch(self.grids.get(name)) if kind == NUMERIC else CategorySketch()
+    def _sketch(self, name: str, kind: str) -> NumericSketch | CategoryTally:
+        return NumericSketch(self.grids.get(name)) if kind == NUMERIC else self.tally()
 
     def finish(self, files: list[dict[str, Any]], *, merge: bool = True) -> dict[str, Any]:
         columns: dict[str, Any] = {}
@@ -453,10 +453,10 @@ def profile_paths(
         )
     if engine == "polars":
         try:
-            return _profile(targets, _polars_reader(chunk_rows), grids, merge)
+            return _profile(targets, _polars_reader(chunk_rows), grids, merge, _polars_tally)
         except NeedsPandasReader:
             pass
-    return _profile(targets, _pandas_reader(chunk_rows), grids, merge)
+    return _profile(targets, _pandas_reader(chunk_rows), grids, merge, CategorySketch)
 
 
 def _spark_profile(
@@ -507,12 +507,22 @@ def _polars_reader(chunk_rows: int) -> ChunkReader:
     return chunks
 
 
+def _polars_tally() -> CategoryTally:
+    from mlgate.data import PolarsCategoryCounts
+
+    return PolarsCategoryCounts(MAX_TRACKED_CATEGORIES, TOP_CATEGORIES)
+
+
 def _profile(
-    targets: list[Any], chunks: ChunkReader, grids: dict[str, Any] | None, merge: bool
+    targets: list[Any],
+    chunks: ChunkReader,
+    grids: dict[str, Any] | None,
+    merge: bool,
+    tally: Callable[[], CategoryTally],
 ) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
-    profiler = Profiler(grids=dict(grids or {}))
+    profiler = Profiler(grids=dict(grids or {}), tally=tally)
     rows = []
     # the digests are taken beside the reading (hashlib lets go of the GIL on large reads)
     with ThreadPoolExecutor(max_workers=1) as hasher:
