@@ -361,3 +361,28 @@ def test_the_spark_block_reads_master_and_conf_as_text(tmp_path: Path) -> None:
     spark = load_config(path).spark
     assert spark.master == "sc://127.0.0.1:15002"
     assert dict(spark.conf) == {"spark.sql.shuffle.partitions": "8", "spark.ui.enabled": "false"}
+
+
+LAKE = "s3a://AKIAEXAMPLE:wJalrXUtnFEMI@training-lake/events/"
+
+
+def test_a_data_lake_uri_needs_the_spark_engine(tmp_path: Path, mlgate: RunMlgate) -> None:
+    """Only Spark reads a lake: with another engine in mlgate.yaml the data would go
+    unchecked, so config check refuses it at its line; --engine pandas over `engine: spark`
+    is an error for that entry (exit 2), never a skipped file."""
+    root = _project(tmp_path, "data.csv")
+    entry = f"data:\n  - path: ['{LAKE}', data.csv]\n    schema: schema.yaml\n"
+    (root / "mlgate.yaml").write_text(f"version: 1\n{entry}")
+    refused = mlgate("config", "check", cwd=root)
+    assert refused.code == 2, refused.out + refused.err
+    assert "mlgate.yaml:3" in refused.err and "engine: spark" in refused.err
+    assert "wJalrXUtnFEMI" not in refused.out + refused.err
+    _write_csv(root / "data.csv", [[f"id{i}", "30", "0.5", "rome", "XY12"] for i in range(5)])
+    (root / "mlgate.yaml").write_text(f"version: 1\nengine: spark\n{entry}")
+    run = mlgate("validate", "--engine", "pandas", "--format", "json", cwd=root)
+    assert run.code == 2, run.out + run.err
+    files = {f["path"]: f for f in json.loads(run.out)["details"]["files"]}
+    assert files["data.csv"]["status"] == "pass"
+    lake = files["s3a://***@training-lake/events/"]
+    assert lake["status"] == "error" and "only the spark engine" in lake["error"]
+    assert "wJalrXUtnFEMI" not in run.out + run.err

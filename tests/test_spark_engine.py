@@ -380,3 +380,30 @@ def test_a_profile_made_on_spark_is_a_reference_for_every_engine(
         details = json.loads((project / engine / "drift.json").read_text())["details"]
         decisions[engine] = {c["column"]: c["drifted"] for c in details["columns"]}
     assert decisions["polars"] == decisions["pandas"] == decisions["spark"]
+
+
+LAKE = "s3a://AKIAEXAMPLE:wJalrXUtnFEMI@training-lake/events/"
+
+
+def test_a_data_lake_uri_that_spark_cannot_reach_is_no_verdict(
+    project: Path, mlgate: RunMlgate
+) -> None:
+    """`data:` names a lake (not a file in the repo, not confined): Spark reads it where it is.
+    A store Spark cannot read (here: no S3 connector, no network) is exit 3 for validate and
+    for drift, never a pass; its credentials are never printed."""
+    _drift_data(project / "ref.csv", seed=1, shift=0.0)
+    made = mlgate("profile", "--engine", "pandas", "ref.csv", "-o", "ref.json", cwd=project)
+    assert made.code == 0, made.out + made.err
+    (project / "mlgate.yaml").write_text(
+        "version: 1\nengine: spark\nspark: {master: 'local[2]'}\n"
+        f"data:\n  - path: '{LAKE}'\n    schema: schema.yaml\n    format: parquet\n"
+        "drift:\n  reference: file:ref.json\n"
+    )
+    checked = mlgate("config", "check", cwd=project)
+    assert checked.code == 0, checked.out + checked.err
+    for command in ("validate", "drift"):
+        run = mlgate(command, cwd=project)
+        assert run.code == 3, run.out + run.err
+        assert "s3a://***@training-lake/events/" in run.err
+        assert "wJalrXUtnFEMI" not in run.out + run.err
+        assert "S3AFileSystem" in run.err  # what is missing, not Py4J's "o28.parquet"

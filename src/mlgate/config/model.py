@@ -20,8 +20,9 @@ from mlgate.config.rule_names import AMOUNT_RULES, AmountRule
 from mlgate.config.shape import SUPPORTED_VERSION
 from mlgate.core import paths, yamlio
 from mlgate.core.errors import ConfigError, InputError
+from mlgate.core.outbound import redact
 from mlgate.core.paths import git_toplevel
-from mlgate.data import ENGINES, dataformats
+from mlgate.data import ENGINES, dataformats, is_data_lake_uri
 
 CONFIG_FILENAMES = ("mlgate.yaml", "mlgate.yml")
 
@@ -41,11 +42,12 @@ DIRECTIONS = shape.DIRECTIONS
 class DataEntry:
     """One `data:` entry: the files its globs match are validated against `schema`."""
 
-    paths: tuple[str, ...]
+    paths: tuple[str, ...]  # globs inside the config's folder
     schema: str
     format: str | None = None
     line: int = 0
     schema_line: int = 0
+    uris: tuple[str, ...] = ()  # data lake URIs (s3a://, abfss://, ...): engine: spark reads them
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,11 @@ class Config:
             "path": str(self.path),
             "version": self.version,
             "data": [
-                {"path": list(entry.paths), "schema": entry.schema, "format": entry.format}
+                {
+                    "path": [*entry.paths, *entry.uris],
+                    "schema": entry.schema,
+                    "format": entry.format,
+                }
                 for entry in self.data
             ],
             "mlflow": asdict(self.mlflow),
@@ -325,6 +331,8 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
             node,
             "mlflow.model",
         )
+    engine = reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "auto"
+    _require_spark_for_uris(path, data, engine)
     return Config(
         path=path,
         version=version,
@@ -337,7 +345,7 @@ def parse_config(text: str, path: Path, *, baseline_from_cli: bool = False) -> C
         override=_read_override(reader, top.get("override")),
         promote=_read_promote(reader, top.get("promote")),
         spark=_read_spark(reader, top.get("spark")),
-        engine=reader.choice(top["engine"][1], "engine", ENGINES) if "engine" in top else "auto",
+        engine=engine,
     )
 
 
@@ -529,7 +537,7 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
         data_format = None
         if "format" in fields:
             data_format = reader.choice(fields["format"][1], f"{key}.format", dataformats.NAMES)
-        patterns = _globs(reader, path_node, f"{key}.path")
+        patterns, uris = _data_paths(reader, path_node, f"{key}.path")
         schema = reader.string(schema_node, f"{key}.schema")
         if not is_import_path(schema):
             reader.inside(schema, schema_node, f"{key}.schema")
@@ -540,9 +548,40 @@ def _read_data(reader: _Reader, entry: Entry | None, root: Path) -> tuple[DataEn
                 format=data_format,
                 line=path_node.start_mark.line + 1,
                 schema_line=schema_node.start_mark.line + 1,
+                uris=uris,
             )
         )
     return tuple(entries)
+
+
+def _data_paths(
+    reader: _Reader, node: yaml.Node, key: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A `data:` entry's globs, and its data lake URIs, which name no file in the repository
+    and are not confined to it: Spark reads them where they are."""
+    given = reader.strings(node, key)
+    uris = tuple(path for path in given if is_data_lake_uri(path))
+    local = [path for path in given if not is_data_lake_uri(path)]
+    for pattern in local:
+        problem = glob_problem(pattern)
+        if problem:
+            raise reader.error(f"{yamlio.excerpt(pattern)} {problem}", node, key)
+        reader.inside(pattern, node, key)
+    return tuple(local), uris
+
+
+def _require_spark_for_uris(path: Path, data: tuple[DataEntry, ...], engine: str) -> None:
+    """Only Spark reads a data lake URI: with another engine the data would go unchecked."""
+    for index, entry in enumerate(data):
+        if entry.uris and engine != "spark":
+            raise ConfigError(
+                f"{yamlio.excerpt(redact(entry.uris[0]))} is a data lake URI, which only the spark "
+                "engine reads: set `engine: spark` (and `spark.master`), or name files in the "
+                "repository",
+                path=str(path),
+                line=entry.line or None,
+                key=f"data[{index}].path",
+            )
 
 
 def _globs(reader: _Reader, node: yaml.Node, key: str) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from mlgate.data.read import Layout, Progress, first_line_number, read_chunks
 from mlgate.data.source import Source
 from mlgate.data.spark import FORMATS as SPARK_FORMATS
 from mlgate.data.spark import ProfileShape
+from mlgate.data.spark import is_remote as is_data_lake_uri
 from mlgate.data.spark import profile_source as profile_with_spark
 from mlgate.data.spark import resolve_source as spark_source
 from mlgate.data.spark import session as spark_session
@@ -64,6 +65,7 @@ __all__ = [
     "engine_named",
     "first_line_number",
     "flatten",
+    "is_data_lake_uri",
     "load_metrics_file",
     "numeric",
     "parse_metrics",

@@ -192,12 +192,23 @@ def read(spark: Any, source: SparkSource, *, infer_types: bool) -> Any:
 
 
 def _read_error(source: SparkSource, exc: Exception) -> Exception:
-    reason = redact(
-        yamlio.excerpt_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    )
+    reason = redact(yamlio.excerpt_text(_first_cause(exc)))
     if source.local is None:  # a store that did not answer is no verdict, not the user's input
         return ExternalError(f"{source.display}: Spark cannot read it: {reason}")
     return InputError(f"{source.display}: Spark cannot read it: {reason}")
+
+
+def _first_cause(exc: Exception) -> str:
+    """What went wrong, in one line: for a Java error its innermost message (`Class
+    org.apache.hadoop.fs.s3a.S3AFileSystem not found`), not Py4J's "An error occurred while
+    calling o28.parquet"."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        try:
+            return str(java.toString()).splitlines()[0].rsplit("Exception: ", 1)[-1]
+        except Exception:  # the JVM gone: Py4J's own line below
+            pass
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 # --- validation ---------------------------------------------------------------------------

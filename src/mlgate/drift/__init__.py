@@ -5,16 +5,21 @@ run."""
 from __future__ import annotations
 
 from mlgate.drift.profile import BINS, TAIL_EDGES, profile_paths, write_profile
-from mlgate.drift.run import DriftRequest, current_files, require_methods_fit_declared, run_drift
+from mlgate.drift.run import (
+    DriftRequest,
+    profile_current,
+    require_methods_fit_declared,
+    run_drift,
+)
 from mlgate.drift.stats import judge, present
 
 __all__ = [
     "BINS",
     "TAIL_EDGES",
     "DriftRequest",
-    "current_files",
     "judge",
     "present",
+    "profile_current",
     "profile_paths",
     "require_methods_fit_declared",
     "run_drift",

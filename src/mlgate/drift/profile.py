@@ -34,6 +34,7 @@ from typing import Any
 from mlgate.config import SparkConfig
 from mlgate.core.digests import sha256_of
 from mlgate.core.errors import InputError, MissingExtra
+from mlgate.core.outbound import redact
 from mlgate.data import CategoryTally, ColumnChunk, NeedsPandasReader
 
 PROFILE_FORMAT = 1
@@ -419,7 +420,7 @@ def _is_numeric(series: Any) -> bool:
 
 
 def profile_paths(
-    paths: list[Path],
+    paths: Sequence[Path | str],
     *,
     data_format: str | None = None,
     grids: dict[str, Any] | None = None,
@@ -442,9 +443,14 @@ def profile_paths(
     engine = resolve(engine, expressible=True)
     if engine == "spark":
         return _spark_profile(paths, spark or SparkConfig(), grids, data_format)
+    uris = [str(path) for path in paths if isinstance(path, str)]
+    if uris:
+        raise InputError(
+            f"{redact(uris[0])}: a data lake URI, which only the spark engine reads (engine: spark)"
+        )
     require_numeric_stack(engine)
     targets = []
-    for path in distinct_inputs(paths):
+    for path in distinct_inputs([Path(path) for path in paths]):
         display = display_path(path)
         if not path.is_file():
             raise InputError(f"{display}: no such file")
@@ -460,7 +466,7 @@ def profile_paths(
 
 
 def _spark_profile(
-    paths: list[Path],
+    paths: Sequence[Path | str],
     settings: SparkConfig,
     grids: dict[str, Any] | None,
     data_format: str | None,
@@ -470,13 +476,17 @@ def _spark_profile(
     from mlgate.data import ProfileShape, profile_with_spark, spark_session, spark_source
 
     if len(paths) != 1:
-        shown = ", ".join(str(path) for path in paths[:3])
+        shown = ", ".join(redact(str(path)) for path in paths[:3])
         raise InputError(
             f"{shown}{', ...' if len(paths) > 3 else ''}: the spark engine profiles one file "
             "or one folder of part files; put the files in one folder and name it"
         )
     path = paths[0]
-    source = spark_source(path.name, path.parent, data_format)
+    source = (
+        spark_source(path, Path.cwd(), data_format)
+        if isinstance(path, str)
+        else spark_source(path.name, path.parent, data_format)
+    )
     shape = ProfileShape(BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT)
     spark = spark_session(settings.master, settings.conf)
     try:

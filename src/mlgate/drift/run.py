@@ -79,14 +79,7 @@ def compare(reference: dict[str, Any], request: DriftRequest, source: str) -> di
         for name in judged
         if reference["columns"][name]["kind"] == NUMERIC
     }
-    current_paths = current_files(request)
-    current = profile_paths(
-        list(current_paths),
-        grids=grids,
-        merge=False,
-        engine=request.engine or request.config.engine,
-        spark=request.config.spark,
-    )
+    current = profile_current(request, grids=grids, merge=False)
     _require_known_columns(request.config, reference, current, settings)
     if not judged:
         raise _nothing_to_compare(request.config, reference, settings, source)
@@ -342,17 +335,39 @@ def _summary(column: dict[str, Any]) -> dict[str, Any]:
 # --- where the data comes from ---------------------------------------------------------------
 
 
-def current_files(request: DriftRequest) -> tuple[Path, ...]:
+def profile_current(
+    request: DriftRequest, *, grids: dict[str, Any] | None = None, merge: bool = True
+) -> dict[str, Any]:
+    """The profile of the current data (`current_files`), by the request's engine; a data lake
+    URI is read in the format its `data:` entry names."""
+    config = request.config
+    paths = current_files(request)
+    formats = {entry.format for entry in config.data for uri in entry.uris if uri in paths}
+    return profile_paths(
+        paths,
+        data_format=formats.pop() if len(formats) == 1 else None,
+        grids=grids,
+        merge=merge,
+        engine=request.engine or config.engine,
+        spark=config.spark,
+    )
+
+
+def current_files(request: DriftRequest) -> tuple[Path | str, ...]:
+    """The current data: --current, else `drift.current`, else `data:` (its files, and its data
+    lake URIs as they are, which the spark engine reads)."""
     if request.current:
         return request.current
     config = request.config
-    patterns = request.settings.current or tuple(p for e in config.data for p in e.paths)
-    if not patterns:
+    if request.settings.current:
+        return tuple(_expand(config, request.settings.current, "drift.current"))
+    patterns = tuple(p for e in config.data for p in e.paths)
+    uris = tuple(uri for e in config.data for uri in e.uris)
+    if not patterns and not uris:
         raise InputError(
             f"{config.path}: nothing to compare: set `drift.current`, or `data:`, or pass --current"
         )
-    key = "drift.current" if request.settings.current else "data"
-    return tuple(_expand(config, patterns, key))
+    return (*_expand(config, patterns, "data"), *uris)
 
 
 def _expand(config: Config, patterns: tuple[str, ...], key: str) -> list[Path]:

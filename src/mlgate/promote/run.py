@@ -301,13 +301,13 @@ def training_profile(config: Config, new_version: bool) -> Iterator[Path | None]
     if config.drift is None or not new_version:
         yield None
         return
-    from mlgate.drift import DriftRequest, current_files, profile_paths, write_profile
+    from mlgate.drift import DriftRequest, profile_current, write_profile
 
     settings = replace(config.drift, current=()) if config.data else config.drift
-    paths = current_files(DriftRequest(config=config, settings=settings))
+    made = profile_current(DriftRequest(config=config, settings=settings))
     with tempfile.TemporaryDirectory(prefix="mlgate-profile-") as folder:
         target = Path(folder) / "profile.json"
-        write_profile(profile_paths(list(paths)), target)
+        write_profile(made, target)
         yield target
 
 

@@ -81,7 +81,10 @@ def run_validate(request: ValidateRequest) -> Result:
         return _result(_validate_with_spark(chosen, request), chosen, request, clock)
     schemas: dict[tuple[str, Path], ChunkPlan] = {}
     plain: dict[tuple[str, Path], TableSpec] = {}  # schemas Polars takes without Pandera
-    for target in chosen.targets:
+    files = _unavailable(chosen)
+    files += [_spark_only(target) for target in chosen.targets if target.uri]
+    local = [target for target in chosen.targets if not target.uri]
+    for target in local:
         key = (target.schema, target.schema_root)
         if key in schemas or key in plain:
             continue
@@ -90,8 +93,7 @@ def run_validate(request: ValidateRequest) -> Result:
             plain[key] = spec
         else:
             schemas[key] = chunk_plan(load_schema(target.schema, target.schema_root))
-    files = _unavailable(chosen)
-    for target in chosen.targets:
+    for target in local:
         key = (target.schema, target.schema_root)
         try:
             try:
@@ -109,6 +111,11 @@ def run_validate(request: ValidateRequest) -> Result:
     return _result(files, chosen, request, clock)
 
 
+def _spark_only(target: Target) -> dict[str, Any]:
+    error = f"{target.display}: a data lake URI, which only the spark engine reads (engine: spark)"
+    return _file_entry(target, status="error") | {"error": error}
+
+
 def _unavailable(chosen: Plan) -> list[dict[str, Any]]:
     return [
         {"path": u.path, "schema": u.schema, "format": None, "status": "error", "error": u.error}
@@ -120,7 +127,9 @@ def _validate_with_spark(chosen: Plan, request: ValidateRequest) -> list[dict[st
     """Every target checked by Spark (`data/spark.py`), one session for the run: the same
     records as pandas, counted in one aggregation per file. Spark reads CSV and Parquet; a
     check it cannot evaluate is an input error naming it, never a check skipped."""
-    from mlgate.data import SPARK_FORMATS, spark_session, spark_source, validate_with_spark
+    from dataclasses import replace
+
+    from mlgate.data import SPARK_FORMATS, spark_session, validate_with_spark
 
     files = _unavailable(chosen)
     if not chosen.targets:
@@ -129,17 +138,19 @@ def _validate_with_spark(chosen: Plan, request: ValidateRequest) -> list[dict[st
     spark = spark_session(settings.master, settings.conf)
     schemas: dict[tuple[str, Path], Any] = {}
     try:
-        for target in chosen.targets:
-            key = (target.schema, target.schema_root)
+        for given in chosen.targets:
+            key = (given.schema, given.schema_root)
+            target = given
             try:
-                if target.data_format not in SPARK_FORMATS:
+                if target.data_format and target.data_format not in SPARK_FORMATS:
                     raise InputError(
                         f"{target.display}: the spark engine reads {', '.join(SPARK_FORMATS)}, not "
                         f"{target.data_format}; use engine: pandas for this file"
                     )
                 if key not in schemas:
                     schemas[key] = load_schema(target.schema, target.schema_root)
-                source = spark_source(target.path.name, target.path.parent, target.data_format)
+                source = _spark_source_of(given)
+                target = replace(given, data_format=source.data_format)
                 checked = validate_with_spark(
                     spark, source, schemas[key], max_examples=request.max_examples
                 )
@@ -153,6 +164,15 @@ def _validate_with_spark(chosen: Plan, request: ValidateRequest) -> list[dict[st
     finally:
         spark.stop()
     return files
+
+
+def _spark_source_of(target: Target) -> Any:
+    """Where Spark reads a target: its URI as it is, a file by its path inside the repo."""
+    from mlgate.data import spark_source
+
+    if target.uri:
+        return spark_source(target.uri, target.path, target.data_format or None)
+    return spark_source(target.path.name, target.path.parent, target.data_format)
 
 
 def _plain_spec(target: Target, choice: str) -> TableSpec | None:

@@ -29,6 +29,7 @@ class Target:
     schema: str  # a schema file path (absolute) or `package.module:Name`
     schema_root: Path  # where `package.module` imports from
     data_format: str
+    uri: str | None = None  # a data lake URI (only Spark reads it); `path` is then the root
 
 
 class NotPulled(InputError):
@@ -207,7 +208,16 @@ def _expand_entries(config: Config, root: Path, unavailable: list[Unavailable]) 
                 )
             for path in found:
                 targets.setdefault(path, _target(path, entry, config, root))
-    return list(targets.values())
+    return list(targets.values()) + [
+        _uri_target(uri, entry, root) for entry in config.data for uri in entry.uris
+    ]
+
+
+def _uri_target(uri: str, entry: DataEntry, root: Path) -> Target:
+    from mlgate.core.outbound import redact
+
+    schema = entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
+    return Target(root, redact(uri), schema, root, entry.format or "", uri=uri)
 
 
 def require_data_inside(config: Config) -> None:
