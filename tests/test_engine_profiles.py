@@ -74,6 +74,16 @@ def test_chunk_by_chunk_the_profiles_agree(tmp_path: Path) -> None:
     assert polars == pandas
 
 
+def test_chunks_joined_from_smaller_batches_are_the_same_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polars reads small batches (less memory) and joins them into the profile's chunks."""
+    monkeypatch.setattr("mlgate.data.polars.SCAN_BATCH_ROWS", 300)
+    data = _write(tmp_path / "data.csv", _rows(5000, seed=2))
+    pandas, polars = _both([data], chunk_rows=700)
+    assert polars == pandas
+
+
 def test_on_the_reference_grid_the_current_profiles_agree(tmp_path: Path) -> None:
     reference = profile_paths([_write(tmp_path / "ref.csv", _rows(3000, seed=3))])
     grids = {

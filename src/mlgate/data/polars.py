@@ -445,13 +445,35 @@ def column_chunks(source: Source, chunk_rows: int) -> Iterator[list[ColumnChunk]
     header = _columns(source)  # refuses what the pandas reader refuses: a name twice, no header
     read = 0
     try:
-        for batch in _profile_scan(source).collect_batches(chunk_size=chunk_rows):
+        for batch in _chunks_of(_profile_scan(source), chunk_rows):
             read += batch.height
             yield _chunk_columns(batch, header, source)
     except unreadable as exc:
         raise NeedsPandasReader(f"{source.display}: {exc}") from exc
     if not read:  # the pandas reader names the columns of a file without rows, with their types
         raise NeedsPandasReader(f"{source.display}: no rows")
+
+
+SCAN_BATCH_ROWS = 100_000  # the streaming engine buffers a few batches: small ones, less memory
+
+
+def _chunks_of(scan: Any, rows: int) -> Iterator[Any]:
+    """The scan's rows in frames of `rows` (the last fewer), joined from smaller batches
+    without copying them: 5 GB of CSV read as 500,000-row batches peaks at 590 MiB, as
+    100,000-row ones at 400."""
+    pl = _polars()
+    held: list[Any] = []
+    count = 0
+    for batch in scan.collect_batches(chunk_size=min(rows, SCAN_BATCH_ROWS)):
+        held.append(batch)
+        count += batch.height
+        while count >= rows:
+            joined = pl.concat(held, rechunk=False)
+            yield joined.slice(0, rows)
+            rest = joined.slice(rows)
+            held, count = ([rest] if rest.height else []), rest.height
+    if count:
+        yield pl.concat(held, rechunk=False)
 
 
 def _profile_scan(source: Source) -> Any:
