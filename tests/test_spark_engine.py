@@ -407,3 +407,26 @@ def test_a_data_lake_uri_that_spark_cannot_reach_is_no_verdict(
         assert "s3a://***@training-lake/events/" in run.err
         assert "wJalrXUtnFEMI" not in run.out + run.err
         assert "S3AFileSystem" in run.err  # what is missing, not Py4J's "o28.parquet"
+
+
+def test_a_folder_in_data_is_one_dataset_for_spark(project: Path, mlgate: RunMlgate) -> None:
+    """`data: - path: parts` with engine: spark: the folder of part files is validated as one
+    dataset (a glob matched only files, so the folder was "no file"), with the counts of the
+    whole file on pandas."""
+    frame = _messy_frame()
+    parts = project / "parts"
+    parts.mkdir()
+    frame.iloc[:1000].to_csv(parts / "part-00000.csv", index=False)
+    frame.iloc[1000:].to_csv(parts / "part-00001.csv", index=False)
+    frame.to_csv(project / "whole.csv", index=False)
+    (project / "mlgate.yaml").write_text(
+        "version: 1\nengine: spark\nspark: {master: 'local[2]'}\n"
+        "data:\n  - {path: parts, schema: schema.yaml}\n"
+    )
+    run = mlgate("validate", "--format", "json", cwd=project)
+    assert run.code == 1, run.out + run.err
+    [entry] = json.loads(run.out)["details"]["files"]
+    assert (entry["path"], entry["format"], entry["rows"]) == ("parts", "csv", len(frame))
+    expected = _pandas_entry(project / "whole.csv")
+    counts = {k: v["rows"] for k, v in _by_check(entry["failures"]).items()}
+    assert counts == {k: v["rows"] for k, v in _by_check(expected["failures"]).items()}

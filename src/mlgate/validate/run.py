@@ -71,7 +71,8 @@ def plan(request: ValidateRequest) -> Plan:
         return plan_ad_hoc(request.schema, request.paths, request.data_format)
     if request.config is None:
         raise InputError("no mlgate.yaml; pass --config PATH, or --schema SCHEMA PATH...")
-    return plan_from_config(request.config, request.paths)
+    # Spark reads a folder of part files as one dataset; the other engines read files
+    return plan_from_config(request.config, request.paths, folders=request.engine == "spark")
 
 
 def run_validate(request: ValidateRequest) -> Result:
@@ -167,12 +168,13 @@ def _validate_with_spark(chosen: Plan, request: ValidateRequest) -> list[dict[st
 
 
 def _spark_source_of(target: Target) -> Any:
-    """Where Spark reads a target: its URI as it is, a file by its path inside the repo."""
+    """Where Spark reads a target: its URI as it is, a file or a folder of part files by its
+    path inside the repo."""
     from mlgate.data import spark_source
 
     if target.uri:
         return spark_source(target.uri, target.path, target.data_format or None)
-    return spark_source(target.path.name, target.path.parent, target.data_format)
+    return spark_source(target.path.name, target.path.parent, target.data_format or None)
 
 
 def _plain_spec(target: Target, choice: str) -> TableSpec | None:

@@ -121,14 +121,17 @@ def dvc_outputs(pointer: Path) -> list[Path]:
     return dvcfiles.recorded_outputs(pointer, display_path(pointer))
 
 
-def plan_from_config(config: Config, paths: tuple[Path, ...]) -> Plan:
-    """With no paths, every configured glob; with paths, those that match one (the rest skip)."""
+def plan_from_config(config: Config, paths: tuple[Path, ...], *, folders: bool = False) -> Plan:
+    """With no paths, every configured glob; with paths, those that match one (the rest skip).
+    `folders`: a folder a glob matches is one dataset (Spark reads its part files), not
+    nothing."""
     root = config.root.resolve()
     if not config.data:
         raise InputError(f"{config.path}: no `data:` entries, so there is nothing to validate")
     unavailable: list[Unavailable] = []
     if not paths:
-        return Plan(tuple(_expand_entries(config, root, unavailable)), (), tuple(unavailable))
+        expanded = _expand_entries(config, root, unavailable, folders=folders)
+        return Plan(tuple(expanded), (), tuple(unavailable))
     targets: dict[Path, Target] = {}
     skipped = []
     for given in paths:
@@ -187,13 +190,17 @@ def plan_ad_hoc(schema: str, paths: tuple[Path, ...], override: str | None) -> P
     return Plan(tuple(targets.values()), (), tuple(unavailable))
 
 
-def _expand_entries(config: Config, root: Path, unavailable: list[Unavailable]) -> list[Target]:
+def _expand_entries(
+    config: Config, root: Path, unavailable: list[Unavailable], *, folders: bool = False
+) -> list[Target]:
     targets: dict[Path, Target] = {}
     for entry in config.data:
         for pattern in entry.paths:
             where = _where(config, entry)
             found = sorted(
-                confined(path, root, where) for path in root.glob(pattern) if path.is_file()
+                confined(path, root, where)
+                for path in root.glob(pattern)
+                if path.is_file() or (folders and path.is_dir())
             )
             # what DVC tracks but the workspace lacks is reported, even beside files found
             absent = [t for t in _dvc_tracked(root, pattern) if not (root / t).exists()]
@@ -275,7 +282,9 @@ def _where(config: Config, entry: DataEntry) -> str:
 
 def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:
     schema = entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
-    return Target(path, display_path(path, root), schema, root, data_format(path, entry.format))
+    # a folder's format comes from its part files (Spark's reader tells), unless named
+    shape = entry.format or "" if path.is_dir() else data_format(path, entry.format)
+    return Target(path, display_path(path, root), schema, root, shape)
 
 
 def _relative(path: Path, root: Path) -> str | None:
