@@ -16,6 +16,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -46,8 +47,22 @@ def schema() -> str:
     return SCHEMA_HEAD + "".join(columns)
 
 
+def random_columns(random: Any, start: int, size: int) -> dict[str, object]:
+    """`size` rows of engines.py's columns, ids numbered from `start` (unique across calls)."""
+    columns: dict[str, object] = {"id": [f"row-{i:010d}" for i in range(start, start + size)]}
+    for n in range(FLOATS):
+        columns[f"f{n}"] = random.normal(0, 1, size)
+    for n in range(INTS):
+        columns[f"i{n}"] = random.integers(0, 1000, size)
+    for n in range(4):
+        four = ["north", "south", "east", "west"]
+        columns[f"c{n}"] = random.choice(four, size)
+    columns["target"] = random.integers(0, 2, size)
+    return columns
+
+
 def write_csv(path: Path, rows: int) -> None:
-    """`rows` rows, ROWS_PER_CHUNK at a time (ids stay unique across chunks)."""
+    """`rows` rows, ROWS_PER_CHUNK at a time."""
     import numpy as np
     import pandas as pd
 
@@ -55,17 +70,8 @@ def write_csv(path: Path, rows: int) -> None:
     with path.open("w") as handle:
         for start in range(0, rows, ROWS_PER_CHUNK):
             size = min(ROWS_PER_CHUNK, rows - start)
-            columns: dict[str, object] = {
-                "id": [f"row-{i:010d}" for i in range(start, start + size)]
-            }
-            for n in range(FLOATS):
-                columns[f"f{n}"] = random.normal(0, 1, size)
-            for n in range(INTS):
-                columns[f"i{n}"] = random.integers(0, 1000, size)
-            for n in range(4):
-                columns[f"c{n}"] = random.choice(["north", "south", "east", "west"], size)
-            columns["target"] = random.integers(0, 2, size)
-            pd.DataFrame(columns).to_csv(handle, index=False, header=start == 0)
+            frame = pd.DataFrame(random_columns(random, start, size))
+            frame.to_csv(handle, index=False, header=start == 0)
 
 
 def main() -> None:

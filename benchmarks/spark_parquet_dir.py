@@ -23,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engines import CATEGORIES, FLOATS, INTS
-from large_file import schema
+from large_file import random_columns, schema
 
 ROWS_PER_PART = 1_000_000
 
@@ -37,16 +36,7 @@ def write_parts(folder: Path, gib: float) -> int:
     random = np.random.default_rng(26)
     written, part, start = 0, 0, 0
     while written < gib * 2**30:
-        columns: dict[str, object] = {
-            "id": [f"row-{i:010d}" for i in range(start, start + ROWS_PER_PART)]
-        }
-        for n in range(FLOATS):
-            columns[f"f{n}"] = random.normal(0, 1, ROWS_PER_PART)
-        for n in range(INTS):
-            columns[f"i{n}"] = random.integers(0, 1000, ROWS_PER_PART)
-        for n in range(CATEGORIES):
-            columns[f"c{n}"] = random.choice(["north", "south", "east", "west"], ROWS_PER_PART)
-        columns["target"] = random.integers(0, 2, ROWS_PER_PART)
+        columns = random_columns(random, start, ROWS_PER_PART)
         path = folder / f"part-{part:05d}.parquet"
         pd.DataFrame(columns).to_parquet(path, index=False)
         written += path.stat().st_size
