@@ -386,3 +386,18 @@ def test_a_data_lake_uri_needs_the_spark_engine(tmp_path: Path, mlgate: RunMlgat
     lake = files["s3a://***@training-lake/events/"]
     assert lake["status"] == "error" and "only the spark engine" in lake["error"]
     assert "wJalrXUtnFEMI" not in run.out + run.err
+
+
+def test_spark_out_of_memory_is_no_verdict_that_says_what_to_raise() -> None:
+    """A Spark job whose JVM runs out of heap (Py4J hands it over as any exception) is exit 3
+    naming the setting, not "a bug in mlgate"; other errors are left as they are."""
+    from mlgate.core.errors import ExternalError
+    from mlgate.data import spark_job_errors
+
+    heap = "An error occurred while calling o18025.collectToPython.\njava.lang.OutOfMemoryError"
+    with pytest.raises(ExternalError) as raised, spark_job_errors(LAKE):
+        raise RuntimeError(heap)
+    assert "spark.driver.memory" in str(raised.value)
+    assert "wJalrXUtnFEMI" not in str(raised.value)
+    with pytest.raises(ValueError, match="not memory"), spark_job_errors("data.csv"):
+        raise ValueError("not memory")

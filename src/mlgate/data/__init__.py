@@ -37,6 +37,7 @@ from mlgate.data.source import Source
 from mlgate.data.spark import FORMATS as SPARK_FORMATS
 from mlgate.data.spark import ProfileShape
 from mlgate.data.spark import is_remote as is_data_lake_uri
+from mlgate.data.spark import job_errors as spark_job_errors
 from mlgate.data.spark import profile_source as profile_with_spark
 from mlgate.data.spark import resolve_source as spark_source
 from mlgate.data.spark import session as spark_session
@@ -74,6 +75,7 @@ __all__ = [
     "read_chunks",
     "require_single_value",
     "resolve",
+    "spark_job_errors",
     "spark_session",
     "spark_source",
     "unique_keys",

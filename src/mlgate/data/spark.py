@@ -14,16 +14,17 @@ its parsed schema over. pyspark is imported inside functions only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlgate.core import yamlio
-from mlgate.core.errors import ExternalError, InputError, MissingExtra
+from mlgate.core.errors import ExternalError, InputError, MissingExtra, MlgateError
 from mlgate.core.outbound import redact
 from mlgate.core.paths import repo_relative
 
@@ -196,6 +197,24 @@ def _read_error(source: SparkSource, exc: Exception) -> Exception:
     if source.local is None:  # a store that did not answer is no verdict, not the user's input
         return ExternalError(f"{source.display}: Spark cannot read it: {reason}")
     return InputError(f"{source.display}: Spark cannot read it: {reason}")
+
+
+@contextlib.contextmanager
+def job_errors(display: str) -> Iterator[None]:
+    """A Spark job that runs out of memory is no verdict (exit 3) that says what to raise,
+    not an internal error: the JVM's heap is spark.driver.memory (local) or
+    spark.executor.memory, whatever the size of the data."""
+    try:
+        yield
+    except MlgateError:
+        raise
+    except Exception as exc:
+        if "OutOfMemoryError" not in str(exc):
+            raise
+        raise ExternalError(
+            f"{redact(display)}: Spark ran out of memory; give it more in `spark.conf` "
+            "(spark.driver.memory on local[*], spark.executor.memory on a cluster)"
+        ) from exc
 
 
 def _first_cause(exc: Exception) -> str:

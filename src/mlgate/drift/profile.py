@@ -475,7 +475,13 @@ def _spark_profile(
 ) -> dict[str, Any]:
     """The profile Spark makes (`mlgate.data.spark.profile_source`): two jobs, whatever the
     size. Spark reads one dataset as one source: a file, or a folder of part files."""
-    from mlgate.data import ProfileShape, profile_with_spark, spark_session, spark_source
+    from mlgate.data import (
+        ProfileShape,
+        profile_with_spark,
+        spark_job_errors,
+        spark_session,
+        spark_source,
+    )
 
     if len(paths) != 1:
         shown = ", ".join(redact(str(path)) for path in paths[:3])
@@ -492,7 +498,8 @@ def _spark_profile(
     shape = ProfileShape(BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT)
     spark = spark_session(settings.master, settings.conf)
     try:
-        return profile_with_spark(spark, source, shape, grids=grids)
+        with spark_job_errors(source.display):
+            return profile_with_spark(spark, source, shape, grids=grids)
     finally:
         spark.stop()
 

@@ -130,7 +130,7 @@ def _validate_with_spark(chosen: Plan, request: ValidateRequest) -> list[dict[st
     check it cannot evaluate is an input error naming it, never a check skipped."""
     from dataclasses import replace
 
-    from mlgate.data import SPARK_FORMATS, spark_session, validate_with_spark
+    from mlgate.data import SPARK_FORMATS, spark_job_errors, spark_session, validate_with_spark
 
     files = _unavailable(chosen)
     if not chosen.targets:
@@ -152,9 +152,10 @@ def _validate_with_spark(chosen: Plan, request: ValidateRequest) -> list[dict[st
                     schemas[key] = load_schema(target.schema, target.schema_root)
                 source = _spark_source_of(given)
                 target = replace(given, data_format=source.data_format)
-                checked = validate_with_spark(
-                    spark, source, schemas[key], max_examples=request.max_examples
-                )
+                with spark_job_errors(source.display):
+                    checked = validate_with_spark(
+                        spark, source, schemas[key], max_examples=request.max_examples
+                    )
             except InputError as exc:
                 files.append(_file_entry(target, status="error") | {"error": str(exc)})
                 continue
