@@ -845,7 +845,10 @@ def _counts(
     for name, kind in kinds.items():
         if kind == "numeric" and name in edges:
             value = _finite(name)
-            bin_of = _bin_of(value, edges[name][1:-1])
+            bin_of = sum(
+                (F.when(value >= F.lit(e), 1).otherwise(0) for e in edges[name][1:-1]),
+                F.lit(0),
+            )
             keys.append(_key(name, "bin", F.when(value.isNotNull(), bin_of.cast("string"))))
             if name in exact:
                 keys.append(_key(name, "value", value.cast("string")))
@@ -893,17 +896,6 @@ def _top_of_wide(
         (name, "category"): [(row["key"], int(row["count"])) for row in rows],
         (name, "distinct:category"): [(int(summary[f"d{index}"]), 0)],
     }
-
-
-def _bin_of(value: Any, inner: list[float]) -> Any:
-    """The bin a value falls in: how many inner edges lie at or below it, counted in an array
-    literal by one lambda. A sum of a CASE per edge (140 a column) made generated code whose
-    compilation ran a 512 MiB driver out of heap."""
-    from pyspark.sql import functions as F
-
-    if not inner:
-        return F.lit(0)
-    return F.size(F.filter(F.lit(inner), lambda edge: edge <= value))
 
 
 def _key(name: str, kind: str, key: Any) -> Any:
