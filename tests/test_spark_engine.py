@@ -15,6 +15,7 @@ from mlgate.data.spark import ProfileShape, profile_source, resolve_source, vali
 from mlgate.drift.profile import (
     BINS,
     MAX_EXACT_VALUES,
+    MAX_TRACKED_CATEGORIES,
     PROFILE_FORMAT,
     TAIL_EDGES,
     TOP_CATEGORIES,
@@ -58,7 +59,9 @@ columns:
     nullable: true
     checks: {notin: [bad], not_equal_to: worse}
 """
-SHAPE = ProfileShape(BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT)
+SHAPE = ProfileShape(
+    BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT, MAX_TRACKED_CATEGORIES
+)
 
 
 def _messy_frame(rows: int = 3000) -> Any:

@@ -560,14 +560,9 @@ def _data_paths(
     """A `data:` entry's globs, and its data lake URIs, which name no file in the repository
     and are not confined to it: Spark reads them where they are."""
     given = reader.strings(node, key)
+    local = tuple(path for path in given if not is_data_lake_uri(path))
     uris = tuple(path for path in given if is_data_lake_uri(path))
-    local = [path for path in given if not is_data_lake_uri(path)]
-    for pattern in local:
-        problem = glob_problem(pattern)
-        if problem:
-            raise reader.error(f"{yamlio.excerpt(pattern)} {problem}", node, key)
-        reader.inside(pattern, node, key)
-    return tuple(local), uris
+    return _checked_globs(reader, local, node, key), uris
 
 
 def _require_spark_for_uris(path: Path, data: tuple[DataEntry, ...], engine: str) -> None:
@@ -587,7 +582,12 @@ def _require_spark_for_uris(path: Path, data: tuple[DataEntry, ...], engine: str
 def _globs(reader: _Reader, node: yaml.Node, key: str) -> tuple[str, ...]:
     """A glob or a list of globs, each one `Path.glob` reads as naming files inside the
     config's folder."""
-    patterns = reader.strings(node, key)
+    return _checked_globs(reader, reader.strings(node, key), node, key)
+
+
+def _checked_globs(
+    reader: _Reader, patterns: tuple[str, ...], node: yaml.Node, key: str
+) -> tuple[str, ...]:
     for pattern in patterns:
         problem = glob_problem(pattern)
         if problem:

@@ -28,13 +28,6 @@ from mlgate.data.source import Source
 ROW = "__mlgate_row"
 
 
-def _unreadable_errors() -> tuple[type[BaseException], ...]:
-    """What Polars raises on a file it cannot read: its errors, and a panic of its Rust code
-    on input it did not foresee (hostile JSON Lines), which is not an Exception."""
-    pl = _polars()
-    return (pl.exceptions.PolarsError, pl.exceptions.PanicException)
-
-
 BLANK_LINES = (b"\n\n", b"\n\r\n", b"\r\r")  # a line end right after a line end
 
 
@@ -77,6 +70,13 @@ def _polars() -> Any:
             "polars", "polars", "for engine: polars, and it is not installed"
         ) from exc
     return pl
+
+
+def _unreadable_errors() -> tuple[type[BaseException], ...]:
+    """What Polars raises on a file it cannot read: its errors, and a panic of its Rust code
+    on input it did not foresee (hostile JSON Lines), which is not an Exception."""
+    pl = _polars()
+    return (pl.exceptions.PolarsError, pl.exceptions.PanicException)
 
 
 def _columns(source: Source) -> list[str]:

@@ -691,7 +691,7 @@ class ProfileShape:
     max_exact_values: int
     top_categories: int
     profile_format: int
-    max_tracked_categories: int = 100_000
+    max_tracked_categories: int
 
 
 def profile_source(
@@ -723,15 +723,15 @@ def profile_source(
         for i, (name, kind) in enumerate(kinds.items())
         if kind == "numeric" and (summary[f"d{i}"] or 0) <= 2 * shape.max_exact_values
     }
-    wide = {
-        name
+    wide = {  # column -> its estimated number of categories
+        name: int(summary[f"d{i}"])
         for i, (name, kind) in enumerate(kinds.items())
         if kind == "categorical" and (summary[f"d{i}"] or 0) > shape.max_tracked_categories
     }
     narrow = {name: kind for name, kind in kinds.items() if name not in wide}
     counted = _counts(frame, narrow, edges, exact, shape.top_categories)
-    for name in wide:
-        counted.update(_top_of_wide(frame, name, shape.top_categories, summary, kinds))
+    for name, distinct in wide.items():
+        counted.update(_top_of_wide(frame, name, shape.top_categories, distinct))
     columns = {
         name: _column(
             name,
@@ -880,7 +880,7 @@ def _counts(
 
 
 def _top_of_wide(
-    frame: Any, name: str, top: int, summary: dict[str, Any], kinds: dict[str, str]
+    frame: Any, name: str, top: int, distinct: int
 ) -> dict[tuple[str, str], list[tuple[Any, int]]]:
     """The most frequent categories of a column with more than the profile tracks (an id):
     one grouped count whose top rows Spark takes per partition (`orderBy(...).limit`), not a
@@ -891,10 +891,9 @@ def _top_of_wide(
     text = _as_text(frame, name).alias("key")
     counts = frame.select(text).where(F.col("key").isNotNull()).groupBy("key").count()
     rows = counts.orderBy(F.desc("count"), "key").limit(top).collect()
-    index = list(kinds).index(name)
     return {
         (name, "category"): [(row["key"], int(row["count"])) for row in rows],
-        (name, "distinct:category"): [(int(summary[f"d{index}"]), 0)],
+        (name, "distinct:category"): [(distinct, 0)],
     }
 
 

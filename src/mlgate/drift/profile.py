@@ -35,7 +35,19 @@ from mlgate.config import SparkConfig
 from mlgate.core.digests import sha256_of
 from mlgate.core.errors import InputError, MissingExtra
 from mlgate.core.outbound import redact
-from mlgate.data import CategoryTally, ColumnChunk, NeedsPandasReader
+from mlgate.data import (
+    CategoryTally,
+    ColumnChunk,
+    NeedsPandasReader,
+    PolarsCategoryCounts,
+    ProfileShape,
+    polars_column_chunks,
+    profile_with_spark,
+    resolve,
+    spark_job_errors,
+    spark_session,
+    spark_source,
+)
 
 PROFILE_FORMAT = 1
 BINS = 100  # final bins per numeric column: a 20-column profile stays well under 100 KB
@@ -435,7 +447,6 @@ def profile_paths(
     `engine` (auto | pandas | polars | spark; `spark` says where Spark runs). The Polars
     reader hands a file it could read otherwise back (NeedsPandasReader): the profile is then
     made again by the pandas reader, the reference."""
-    from mlgate.data import resolve
     from mlgate.results import distinct_inputs
     from mlgate.validate import Target, display_path
     from mlgate.validate import data_format as format_of
@@ -475,14 +486,6 @@ def _spark_profile(
 ) -> dict[str, Any]:
     """The profile Spark makes (`mlgate.data.spark.profile_source`): two jobs, whatever the
     size. Spark reads one dataset as one source: a file, or a folder of part files."""
-    from mlgate.data import (
-        ProfileShape,
-        profile_with_spark,
-        spark_job_errors,
-        spark_session,
-        spark_source,
-    )
-
     if len(paths) != 1:
         shown = ", ".join(redact(str(path)) for path in paths[:3])
         raise InputError(
@@ -495,7 +498,9 @@ def _spark_profile(
         if isinstance(path, str)
         else spark_source(path.name, path.parent, data_format)
     )
-    shape = ProfileShape(BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT)
+    shape = ProfileShape(
+        BINS, TAIL_EDGES, MAX_EXACT_VALUES, TOP_CATEGORIES, PROFILE_FORMAT, MAX_TRACKED_CATEGORIES
+    )
     spark = spark_session(settings.master, settings.conf)
     try:
         with spark_job_errors(source.display):
@@ -518,17 +523,10 @@ def _pandas_reader(chunk_rows: int) -> ChunkReader:
 
 
 def _polars_reader(chunk_rows: int) -> ChunkReader:
-    def chunks(target: Any) -> Iterator[list[ColumnChunk]]:
-        from mlgate.data import polars_column_chunks
-
-        return polars_column_chunks(target, chunk_rows)
-
-    return chunks
+    return lambda target: polars_column_chunks(target, chunk_rows)
 
 
 def _polars_tally() -> CategoryTally:
-    from mlgate.data import PolarsCategoryCounts
-
     return PolarsCategoryCounts(MAX_TRACKED_CATEGORIES, TOP_CATEGORIES)
 
 

@@ -220,12 +220,11 @@ def _workspace_or_head(root: Path, path: str) -> str | None:
     local = root / path
     if local.is_file():
         return local.read_text(encoding="utf-8", errors="replace")
-    committed = file_at_revision(root, "HEAD", path)
+    from mlgate.repro import file_at_revision as tracked_file_at_revision
     from mlgate.repro import in_dvc_repository
 
+    committed = file_at_revision(root, "HEAD", path)
     if committed is None and in_dvc_repository(root):
-        from mlgate.repro import file_at_revision as tracked_file_at_revision
-
         try:
             committed = tracked_file_at_revision(root, "HEAD", path)
         except MlgateError:  # the remote cannot be reached: the note says what to run

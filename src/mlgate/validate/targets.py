@@ -16,6 +16,7 @@ from pathlib import Path
 from mlgate.config import Config, DataEntry, is_import_path
 from mlgate.core import yamlio
 from mlgate.core.errors import InputError
+from mlgate.core.outbound import redact
 from mlgate.core.paths import confined
 from mlgate.data import dataformats, dvcfiles
 
@@ -221,10 +222,7 @@ def _expand_entries(
 
 
 def _uri_target(uri: str, entry: DataEntry, root: Path) -> Target:
-    from mlgate.core.outbound import redact
-
-    schema = entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
-    return Target(root, redact(uri), schema, root, entry.format or "", uri=uri)
+    return Target(root, redact(uri), _schema_ref(entry, root), root, entry.format or "", uri=uri)
 
 
 def require_data_inside(config: Config) -> None:
@@ -281,10 +279,13 @@ def _where(config: Config, entry: DataEntry) -> str:
 
 
 def _target(path: Path, entry: DataEntry, config: Config, root: Path) -> Target:
-    schema = entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
     # a folder's format comes from its part files (Spark's reader tells), unless named
-    shape = entry.format or "" if path.is_dir() else data_format(path, entry.format)
-    return Target(path, display_path(path, root), schema, root, shape)
+    shape = (entry.format or "") if path.is_dir() else data_format(path, entry.format)
+    return Target(path, display_path(path, root), _schema_ref(entry, root), root, shape)
+
+
+def _schema_ref(entry: DataEntry, root: Path) -> str:
+    return entry.schema if is_import_path(entry.schema) else str(root / entry.schema)
 
 
 def _relative(path: Path, root: Path) -> str | None:
